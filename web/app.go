@@ -1,0 +1,130 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"runtime/debug"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gofiber/fiber/v2/utils"
+)
+
+// Locals keys set by the gate and read by the access log.
+const (
+	localAccount = "pbxws.account"
+	localSection = "pbxws.section"
+	localAct     = "pbxws.act"
+)
+
+func newApp(s *Server) *fiber.App {
+	cfg := fiber.Config{
+		// Request strings must not alias fasthttp's reused buffers (STACK.md §2).
+		Immutable:             true,
+		DisableStartupMessage: true,
+		// Bodies over the limit are refused by fasthttp before a handler runs; the error
+		// handler turns that into a 400 naming the limit. Handlers check BodyLimit themselves.
+		BodyLimit:    s.cfg.BodyLimit,
+		ReadTimeout:  30 * time.Second,
+		WriteTimeout: 60 * time.Second,
+		IdleTimeout:  120 * time.Second,
+		ErrorHandler: s.errorHandler,
+	}
+	if len(s.cfg.TrustedProxies) > 0 {
+		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+		cfg.EnableTrustedProxyCheck = true
+		cfg.TrustedProxies = s.cfg.TrustedProxies
+		cfg.EnableIPValidation = true
+	}
+	app := fiber.New(cfg)
+	app.Use(requestid.New(requestid.Config{Generator: utils.UUIDv4}))
+	app.Use(s.accessLog)
+	app.Use(s.recoverer)
+	return app
+}
+
+// peer is the client address: the TCP peer, or X-Forwarded-For when the TCP peer is a
+// configured trusted proxy.
+func (s *Server) peer(c *fiber.Ctx) netip.Addr {
+	if len(s.cfg.TrustedProxies) > 0 {
+		if a, err := netip.ParseAddr(c.IP()); err == nil {
+			return a.Unmap()
+		}
+	}
+	a, _ := netip.AddrFromSlice(c.Context().RemoteIP())
+	return a.Unmap()
+}
+
+// accessLog writes one line per request: request id, peer, account, section, act, status, time.
+func (s *Server) accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		if herr := s.errorHandler(c, err); herr != nil {
+			c.Status(fiber.StatusInternalServerError)
+		}
+	}
+	attrs := []any{
+		"id", c.Locals("requestid"),
+		"peer", s.peer(c).String(),
+		"method", c.Method(),
+		"path", c.Path(),
+		"status", c.Response().StatusCode(),
+		"duration", time.Since(start).Round(time.Microsecond).String(),
+	}
+	for _, k := range []string{localAccount, localSection, localAct} {
+		if v, ok := c.Locals(k).(string); ok && v != "" {
+			attrs = append(attrs, k[len("pbxws."):], v)
+		}
+	}
+	s.log.Info("request", attrs...)
+	return nil
+}
+
+// recoverer turns a panic into a 500 with a JSON body, and logs the stack.
+func (s *Server) recoverer(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic", "id", c.Locals("requestid"), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = errInternal
+		}
+	}()
+	return c.Next()
+}
+
+var errInternal = errors.New("internal error")
+
+// errorHandler renders errors that escape a route: Fiber's own (404, body too large) and
+// internal ones. json.php maps its errors itself (jsonphp.go).
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		switch fe.Code {
+		case fiber.StatusRequestEntityTooLarge:
+			return writeError(c, fiber.StatusBadRequest, fmt.Sprintf("request body exceeds %d bytes", s.cfg.BodyLimit), map[string]string{"body": fmt.Sprintf("must be at most %d bytes", s.cfg.BodyLimit)})
+		case fiber.StatusNotFound:
+			c.Status(fiber.StatusNotFound)
+			return nil
+		}
+		return writeError(c, fe.Code, fe.Message, nil)
+	}
+	s.log.Error("internal error", "id", c.Locals("requestid"), "path", c.Path(), "err", err)
+	return writeError(c, fiber.StatusInternalServerError, "internal error (request "+fmt.Sprint(c.Locals("requestid"))+")", nil)
+}
+
+// writeError sends {"error": msg, "fields": {...}} with the status.
+func writeError(c *fiber.Ctx, status int, msg string, fields map[string]string) error {
+	body := map[string]any{"error": msg}
+	if len(fields) > 0 {
+		body["fields"] = fields
+	}
+	b, _ := encodeJSON(body)
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(b)
+}
+
+var _ = slog.Default

@@ -1,0 +1,211 @@
+package web
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pbxws/acl"
+	"pbxws/handlers"
+	"pbxws/models"
+)
+
+// jsonRoot is one json.php front controller: its URL root, the prefix of its ACL sections and
+// the endpoints below it, keyed by "<category>/<subcategory>" (or "<category>" alone).
+type jsonRoot struct {
+	root      string
+	section   string
+	endpoints map[string]jsonEndpoint
+}
+
+// jsonEndpoint is one routed path: the resource behind it and the modes it accepts.
+type jsonEndpoint struct {
+	res        *handlers.Resource
+	restricted bool
+	private    bool
+	// noSum: the original never honoured `sum` here (§5.1); we do everywhere else.
+	noSum bool
+	// ignoreAct: the endpoint has one behaviour whatever `act` says (check).
+	ignoreAct bool
+}
+
+// both is an endpoint routed in restricted and private mode.
+func both(res *handlers.Resource) jsonEndpoint {
+	return jsonEndpoint{res: res, restricted: true, private: true}
+}
+
+// mount registers one json.php root: every path below it goes through the gate.
+func (s *Server) mount(app *fiber.App, r jsonRoot) {
+	h := func(c *fiber.Ctx) error { return s.serveJSONPHP(c, r) }
+	app.All(r.root, h)
+	app.All(r.root+"/*", h)
+}
+
+// splitJSONPath normalises what follows json.php (spec §1.2): collapse slashes, drop "..",
+// keep at most three pieces (the rest is ignored), refuse empty or hidden pieces.
+func splitJSONPath(rest string) (mode, path string, ok bool) {
+	rest = strings.ReplaceAll(rest, "..", "")
+	var pieces []string
+	for _, p := range strings.Split(rest, "/") {
+		if p != "" {
+			pieces = append(pieces, p)
+		}
+	}
+	if len(pieces) > 3 {
+		pieces = pieces[:3]
+	}
+	if len(pieces) < 2 {
+		return "", "", false
+	}
+	for _, p := range pieces {
+		if strings.HasPrefix(p, "_") || strings.HasPrefix(p, ".") {
+			return "", "", false
+		}
+	}
+	return pieces[0], strings.Join(pieces[1:], "/"), true
+}
+
+func (s *Server) serveJSONPHP(c *fiber.Ctx, r jsonRoot) error {
+	mode, path, ok := splitJSONPath(strings.TrimPrefix(c.Path(), r.root))
+	if !ok || (mode != "restricted" && mode != "private") {
+		return writeError(c, http.StatusNotFound, "no such web service", nil)
+	}
+	ep, found := r.endpoints[path]
+	if !found || (mode == "restricted" && !ep.restricted) || (mode == "private" && !ep.private) {
+		return writeError(c, http.StatusNotFound, "no such web service", nil)
+	}
+	c.Set("X-XIVO-WS-VERSION", "1.0")
+	section := r.section + "/" + path
+	c.Locals(localSection, section)
+
+	peer := s.peer(c)
+	if mode == "private" {
+		if !acl.IsLoopback(peer) {
+			return writeError(c, http.StatusForbidden, "private web services answer local processes only", nil)
+		}
+		c.Locals(localAccount, "(private)")
+	} else {
+		acc, reason, err := s.gate.Identify(c.UserContext(), peer, c.Get(fiber.HeaderAuthorization))
+		if err != nil {
+			return s.jsonPHPError(c, err)
+		}
+		if acc == nil {
+			s.log.Info("web-service access refused", "id", c.Locals("requestid"), "peer", peer.String(), "reason", reason)
+			c.Set(fiber.HeaderWWWAuthenticate, `Basic realm="Access Restricted"`)
+			return writeError(c, http.StatusUnauthorized, "authentication required", nil)
+		}
+		c.Locals(localAccount, acc.Name)
+		if !acl.Granted(acc.Sections, section) {
+			return writeError(c, http.StatusForbidden, "account "+acc.Name+" is not granted "+section, nil)
+		}
+	}
+
+	query, err := url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return writeError(c, http.StatusBadRequest, "malformed query string", map[string]string{"query": err.Error()})
+	}
+	for k, vs := range query {
+		for i := range vs {
+			vs[i] = strings.TrimSpace(vs[i])
+		}
+		query[k] = vs
+	}
+	req := &handlers.Request{
+		Act:     query.Get("act"),
+		ID:      query.Get("id"),
+		Query:   query,
+		Body:    c.Body(),
+		Private: mode == "private",
+	}
+	if ep.ignoreAct {
+		req.Act = ""
+	}
+	c.Locals(localAct, req.Act)
+	res, err := ep.res.Dispatch(c.UserContext(), req)
+	if err != nil {
+		return s.jsonPHPError(c, err)
+	}
+	return s.render(c, res, req, !ep.noSum)
+}
+
+// render sends a Result: JSON bodies with ETag, `sum` and If-None-Match → 304.
+func (s *Server) render(c *fiber.Ctx, res handlers.Result, req *handlers.Request, sum bool) error {
+	status := res.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	var body []byte
+	ctype := res.TextType
+	switch {
+	case res.JSON != nil:
+		b, err := encodeJSON(res.JSON)
+		if err != nil {
+			return s.jsonPHPError(c, err)
+		}
+		body, ctype = b, fiber.MIMEApplicationJSON
+	case res.Text != nil:
+		body = res.Text
+	}
+	if status == http.StatusOK && len(body) > 0 && ctype == fiber.MIMEApplicationJSON {
+		h := md5.Sum(body)
+		digest := hex.EncodeToString(h[:])
+		etag := `"` + digest + `"`
+		c.Set(fiber.HeaderETag, etag)
+		if sum && (req.Query.Get("sum") == digest || etagMatch(c.Get(fiber.HeaderIfNoneMatch), etag)) {
+			c.Status(http.StatusNotModified)
+			return nil
+		}
+	}
+	c.Status(status)
+	if len(body) == 0 {
+		return nil
+	}
+	if ctype != "" {
+		c.Set(fiber.HeaderContentType, ctype)
+	}
+	return c.Send(body)
+}
+
+func etagMatch(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonPHPError is the json.php error mapper: typed errors → the original's status codes, with
+// a JSON body naming what failed (clients ignore bodies of errors; people read them).
+func (s *Server) jsonPHPError(c *fiber.Ctx, err error) error {
+	var ve *models.ValidationError
+	var ce *models.ConflictError
+	var ie *models.InUseError
+	var ua *handlers.ErrUnknownAct
+	switch {
+	case errors.As(err, &ve):
+		return writeError(c, http.StatusBadRequest, "invalid input", ve.Fields)
+	case errors.As(err, &ce):
+		return writeError(c, http.StatusBadRequest, ce.Msg, map[string]string{ce.Field: "is already in use"})
+	case errors.As(err, &ua):
+		return writeError(c, http.StatusBadRequest, ua.Error(), map[string]string{"act": "must be one of: " + strings.Join(ua.Allowed, ", ")})
+	case errors.Is(err, models.ErrNotFound):
+		return writeError(c, http.StatusNotFound, "no such object", nil)
+	case errors.As(err, &ie):
+		c.Set(fiber.HeaderAllow, "GET, POST")
+		return writeError(c, http.StatusMethodNotAllowed, ie.Msg, nil)
+	}
+	return s.errorHandler(c, err)
+}
+
+// encodeJSON is the one JSON renderer of json.php answers and error bodies.
+func encodeJSON(v any) ([]byte, error) { return handlers.EncodeJSON(v) }

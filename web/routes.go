@@ -1,0 +1,46 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"pbxws/handlers"
+)
+
+// routes is the route table of all three façades: every URL pbxws answers is declared here.
+func routes(s *Server) {
+	app := s.app
+
+	// --- json.php: XiVO web services ---
+	jsonPHP(s, app)
+	// --- end json.php ---
+
+	// --- callcontroller: click-to-call (owned by the SIP engineer) ---
+	// --- end callcontroller ---
+
+	// --- sipxconfig REST ---
+	// --- end sipxconfig REST ---
+}
+
+// jsonPHP declares the XiVO json.php web services: root → "<category>/<subcategory>" → resource.
+// Each path answers in restricted mode (web-service account) and, where marked, private mode
+// (local processes). The ACL section is "<section prefix>/<path>".
+func jsonPHP(s *Server, app *fiber.App) {
+	st := s.stores
+	check := jsonEndpoint{res: handlers.Check(), restricted: true, noSum: true, ignoreAct: true}
+
+	s.mount(app, jsonRoot{root: "/service/ipbx/json.php", section: "service/ipbx", endpoints: map[string]jsonEndpoint{
+		"pbx_settings/users":        both(handlers.Users(st)),
+		"pbx_settings/lines":        both(handlers.Lines(st)),
+		"pbx_settings/devices":      both(handlers.Devices(st)),
+		"system_management/context": both(handlers.Contexts(st)),
+	}})
+	s.mount(app, jsonRoot{root: "/xivo/configuration/json.php", section: "xivo/configuration", endpoints: map[string]jsonEndpoint{
+		"check":         check,
+		"manage/entity": both(handlers.Entities(st)),
+	}})
+	s.mount(app, jsonRoot{root: "/cti/json.php", section: "cti", endpoints: map[string]jsonEndpoint{
+		"profiles": {res: handlers.CTIProfiles(st), restricted: true, private: true, noSum: true},
+	}})
+	s.mount(app, jsonRoot{root: "/callcenter/json.php", section: "service/callcenter", endpoints: map[string]jsonEndpoint{}})
+	s.mount(app, jsonRoot{root: "/statistics/call_center/json.php", section: "statistics/call_center", endpoints: map[string]jsonEndpoint{}})
+}

@@ -1,0 +1,159 @@
+package web
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+
+	"pbxws/acl"
+	"pbxws/models"
+	pbxsql "pbxws/sql"
+)
+
+// Server is one running pbxws: its database, its listeners and the services behind them.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	db      *sqlx.DB
+	cluster *pbxsql.Cluster
+	app     *fiber.App
+	gate    *acl.Gate
+	stores  *models.Stores
+
+	httpLn, httpsLn net.Listener
+	tlsCertFile     string
+	closers         []func(context.Context) error
+}
+
+// Start opens (or creates) the database, migrates it, and starts every listener of cfg.
+// Addresses ending in ":0" get a free port; HTTPAddr/HTTPSAddr tell which.
+func Start(ctx context.Context, cfg Config) (s *Server, err error) {
+	s = &Server{cfg: cfg, log: slog.Default()}
+	defer func() {
+		if err != nil {
+			_ = s.Close(context.Background())
+			s = nil
+		}
+	}()
+	dsn := cfg.DatabaseURL
+	if dsn == "" {
+		cl, err := pbxsql.StartCluster(ctx, filepath.Join(cfg.VarDir, "pg"), s.log)
+		if err != nil {
+			return nil, err
+		}
+		s.cluster = cl
+		if err := cl.EnsureDatabase(ctx, "pbxws"); err != nil {
+			return nil, err
+		}
+		dsn = cl.DSN("pbxws")
+	}
+	if s.db, err = pbxsql.Open(ctx, dsn); err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	if err := pbxsql.Migrate(ctx, s.db); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	s.stores = models.NewStores(s.db, cfg.Realm)
+	if s.gate, err = acl.NewGate(ctx, s.db, dsn, s.log); err != nil {
+		return nil, fmt.Errorf("web-service accounts: %w", err)
+	}
+	if n, err := s.gate.Count(ctx); err == nil && n == 0 {
+		s.log.Warn("no web-service account yet: create one with: pbxws account add --name admin --login admin --password-stdin --section service/ipbx --section xivo/configuration")
+	}
+
+	// --- sip: start the SIP user agent (owned by the SIP engineer) ---
+	// --- end sip ---
+
+	s.app = newApp(s)
+	routes(s)
+
+	if cfg.HTTPAddr != "" {
+		if s.httpLn, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			return nil, fmt.Errorf("http listener: %w", err)
+		}
+		go s.serve(s.httpLn)
+	}
+	if cfg.HTTPSAddr != "" {
+		cert, certFile, err := loadOrCreateCertificate(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("tls: %w", err)
+		}
+		s.tlsCertFile = certFile
+		ln, err := net.Listen("tcp", cfg.HTTPSAddr)
+		if err != nil {
+			return nil, fmt.Errorf("https listener: %w", err)
+		}
+		s.httpsLn = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		go s.serve(s.httpsLn)
+	}
+
+	// --- callcontroller: dedicated listeners (owned by the SIP engineer) ---
+	// --- end callcontroller listeners ---
+
+	s.log.Info("pbxws started", "http", s.HTTPAddr(), "https", s.HTTPSAddr(), "config", cfg.Masked())
+	return s, nil
+}
+
+func (s *Server) serve(ln net.Listener) {
+	if err := s.app.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+		s.log.Error("listener stopped", "addr", ln.Addr().String(), "err", err)
+	}
+}
+
+// HTTPAddr is the bound plain-HTTP address ("" when disabled).
+func (s *Server) HTTPAddr() string { return addrOf(s.httpLn) }
+
+// HTTPSAddr is the bound HTTPS address ("" when disabled).
+func (s *Server) HTTPSAddr() string { return addrOf(s.httpsLn) }
+
+// TLSCertFile is the PEM certificate the HTTPS listener presents.
+func (s *Server) TLSCertFile() string { return s.tlsCertFile }
+
+// DB is the server's database handle.
+func (s *Server) DB() *sqlx.DB { return s.db }
+
+// Config is the configuration the server runs with.
+func (s *Server) Config() Config { return s.cfg }
+
+func addrOf(ln net.Listener) string {
+	if ln == nil {
+		return ""
+	}
+	return ln.Addr().String()
+}
+
+// Close stops the listeners gracefully, then the services and the database.
+func (s *Server) Close(ctx context.Context) error {
+	var errs []error
+	if s.app != nil {
+		timeout := s.cfg.ShutdownTimeout
+		if timeout <= 0 {
+			timeout = 10 * time.Second
+		}
+		if err := s.app.ShutdownWithTimeout(timeout); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.gate != nil {
+		s.gate.Close()
+	}
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i](ctx))
+	}
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+	}
+	// The private cluster outlives the pool that uses it.
+	if s.cluster != nil {
+		errs = append(errs, s.cluster.Stop(ctx))
+	}
+	return errors.Join(errs...)
+}
