@@ -19,12 +19,14 @@ type Stores struct {
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
 func NewStores(db *sqlx.DB, realm string) *Stores {
+	contexts := &ContextStore{db: db}
+	lines := &LineStore{db: db, contexts: contexts}
 	return &Stores{
 		DB:          db,
 		Entities:    &EntityStore{db: db},
-		Contexts:    &ContextStore{db: db},
-		Users:       &UserStore{db: db, realm: realm},
-		Lines:       &LineStore{db: db},
+		Contexts:    contexts,
+		Users:       &UserStore{db: db, realm: realm, lines: lines},
+		Lines:       lines,
 		Devices:     &DeviceStore{db: db},
 		CTIProfiles: &CTIProfileStore{db: db},
 	}

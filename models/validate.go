@@ -147,3 +147,13 @@ func RuleText(tag, param string) string {
 	}
 	return t
 }
+
+var reLoginClient = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
+
+func init() {
+	must(validate.RegisterValidation("loginclient", func(fl validator.FieldLevel) bool {
+		return reLoginClient.MatchString(fl.Field().String())
+	}))
+	ruleText["loginclient"] = "must be 2-64 characters of A-Z, a-z, 0-9, . _ ~ -"
+	ruleText["numeric"] = "must contain only digits"
+}

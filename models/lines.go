@@ -1,0 +1,402 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Line is one telephony line (SIP/IAX/SCCP peer or custom interface), free or attached to a user.
+type Line struct {
+	ID              int     `db:"id" json:"id"`
+	UserID          *int    `db:"user_id" json:"user_id"`
+	Protocol        string  `db:"protocol" json:"protocol" validate:"oneof=sip iax sccp custom"`
+	Name            string  `db:"name" json:"name" validate:"required,linename"`
+	Context         string  `db:"context" json:"context" validate:"required,contextname"`
+	Number          string  `db:"number" json:"number" validate:"omitempty,max=40,extension"`
+	Secret          string  `db:"secret" json:"secret" validate:"max=80,printable"`
+	Interface       string  `db:"interface" json:"interface" validate:"max=128,printable"`
+	DeviceID        *string `db:"device_id" json:"device"`
+	Num             int     `db:"num" json:"num" validate:"gte=0,lte=64"`
+	LineNum         int     `db:"line_num" json:"line_num"`
+	RulesType       string  `db:"rules_type" json:"rules_type" validate:"max=16,printable"`
+	RulesTime       string  `db:"rules_time" json:"rules_time" validate:"max=8,printable"`
+	RulesOrder      int     `db:"rules_order" json:"rules_order" validate:"gte=0"`
+	RulesGroup      string  `db:"rules_group" json:"rules_group" validate:"max=16,printable"`
+	ProvisioningID  int     `db:"provisioningid" json:"provisioningid"`
+	ConfigRegistrar string  `db:"configregistrar" json:"configregistrar" validate:"max=128,printable"`
+	CallerID        string  `db:"callerid" json:"callerid" validate:"max=160,printable"`
+	Internal        bool    `db:"internal" json:"internal"`
+	Commented       bool    `db:"commented" json:"commented"`
+	Encryption      bool    `db:"encryption" json:"encryption"`
+	Description     string  `db:"description" json:"description" validate:"max=1000"`
+	Options         Options `db:"options" json:"options"`
+
+	// Read-only, joined: the owner's name, and whether a registrar holds a contact for it.
+	OwnerFirstname *string `db:"owner_firstname" json:"-"`
+	OwnerLastname  *string `db:"owner_lastname" json:"-"`
+}
+
+// Options are protocol peer settings passed through as text (SIP type, host, port, …).
+type Options map[string]string
+
+// Scan reads the jsonb column.
+func (o *Options) Scan(src any) error {
+	var b []byte
+	switch t := src.(type) {
+	case []byte:
+		b = t
+	case string:
+		b = []byte(t)
+	case nil:
+		*o = Options{}
+		return nil
+	default:
+		return fmt.Errorf("options: cannot scan %T", src)
+	}
+	m := Options{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*o = m
+	return nil
+}
+
+// Value writes the jsonb column.
+func (o Options) Value() (any, error) {
+	if o == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(map[string]string(o))
+}
+
+// sipDefaults are the SIP peer settings a line has unless told otherwise.
+var sipDefaults = Options{"type": "friend", "username": "", "host": "dynamic", "port": "", "language": "",
+	"qualify": "no", "nat": "", "transport": "udp", "allow": "", "disallow": "", "callerid": "", "mailbox": ""}
+
+// WithDefaults is o merged over the documented defaults of protocol.
+func (o Options) WithDefaults(protocol string) Options {
+	out := Options{}
+	if protocol == "sip" || protocol == "iax" {
+		for k, v := range sipDefaults {
+			out[k] = v
+		}
+	}
+	for k, v := range o {
+		out[k] = v
+	}
+	return out
+}
+
+// Identity is the dial interface of the line ("SIP/abc123", or the custom interface).
+func (l *Line) Identity() string {
+	switch l.Protocol {
+	case "custom":
+		return l.Interface
+	case "sccp":
+		return "SCCP/" + l.Name
+	}
+	return strings.ToUpper(l.Protocol) + "/" + l.Name
+}
+
+// LineFilter narrows a list or search of lines.
+type LineFilter struct {
+	// Free: nil = all lines, true = only lines without a user, false = only attached lines.
+	Free     *bool
+	Protocol string
+	Context  string
+	// Search is a substring of number or name (or of context when Context is empty).
+	Search string
+	UserID int
+}
+
+// LineStore reads and writes lines.
+type LineStore struct {
+	db       *sqlx.DB
+	contexts *ContextStore
+}
+
+const lineCols = `l.id, l.user_id, l.protocol, l.name, l.context, l.number, l.secret, l.interface,
+	l.device_id, l.num, l.line_num, l.rules_type, l.rules_time, l.rules_order, l.rules_group,
+	l.provisioningid, l.configregistrar, l.callerid, l.internal, l.commented, l.encryption,
+	l.description, l.options, u.firstname AS owner_firstname, u.lastname AS owner_lastname`
+
+const lineFrom = ` FROM lines l LEFT JOIN users u ON u.id = l.user_id `
+
+var lineConstraints = map[string]string{
+	"lines_name_key":           "name",
+	"lines_context_number_key": "number",
+	"lines_context_fkey":       "context",
+	"lines_device_id_fkey":     "device",
+	"lines_user_id_fkey":       "user",
+}
+
+// List returns lines matching f (internal lines excluded), by id.
+func (s *LineStore) List(ctx context.Context, f LineFilter) ([]Line, error) {
+	return s.list(ctx, s.db, f)
+}
+
+func (s *LineStore) list(ctx context.Context, q sqlx.QueryerContext, f LineFilter) ([]Line, error) {
+	free := -1
+	if f.Free != nil {
+		free = 0
+		if *f.Free {
+			free = 1
+		}
+	}
+	search := ""
+	if f.Search != "" {
+		search = likeTerm(f.Search)
+	}
+	var out []Line
+	err := sqlx.SelectContext(ctx, q, &out, `SELECT `+lineCols+lineFrom+`
+		WHERE NOT l.internal
+		  AND ($1 = -1 OR ($1 = 1 AND l.user_id IS NULL) OR ($1 = 0 AND l.user_id IS NOT NULL))
+		  AND ($2 = '' OR l.protocol = $2)
+		  AND ($3 = '' OR l.context = $3)
+		  AND ($4 = '' OR l.number ILIKE $4 OR l.name ILIKE $4 OR ($3 = '' AND l.context ILIKE $4))
+		  AND ($5 = 0 OR l.user_id = $5)
+		ORDER BY l.id`, free, f.Protocol, f.Context, search, f.UserID)
+	return out, err
+}
+
+// ListForUsers returns the lines of the given users, ordered for display.
+func (s *LineStore) ListForUsers(ctx context.Context, q sqlx.QueryerContext, userID int) ([]Line, error) {
+	var out []Line
+	err := sqlx.SelectContext(ctx, q, &out, `SELECT `+lineCols+lineFrom+`
+		WHERE l.user_id = $1 ORDER BY l.rules_group, l.rules_order, l.id`, userID)
+	return out, err
+}
+
+// Get returns one line or ErrNotFound.
+func (s *LineStore) Get(ctx context.Context, id int) (*Line, error) {
+	return s.get(ctx, s.db, id)
+}
+
+func (s *LineStore) get(ctx context.Context, q sqlx.QueryerContext, id int) (*Line, error) {
+	var l Line
+	err := sqlx.GetContext(ctx, q, &l, `SELECT `+lineCols+lineFrom+` WHERE l.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return &l, err
+}
+
+// Create validates and inserts a line (free unless UserID is set), generating its name and
+// secret when absent.
+func (s *LineStore) Create(ctx context.Context, l *Line) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.insert(ctx, tx, l, "") })
+}
+
+// Update validates and writes every field of l.
+func (s *LineStore) Update(ctx context.Context, l *Line) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.update(ctx, tx, l, "") })
+}
+
+// Delete removes a line.
+func (s *LineStore) Delete(ctx context.Context, id int) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM lines WHERE id = $1`, id)
+		if err != nil {
+			return mapPQ(err, lineConstraints)
+		}
+		return oneRow(res)
+	})
+}
+
+// Count returns how many non-internal lines exist.
+func (s *LineStore) Count(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM lines WHERE NOT internal`)
+	return n, err
+}
+
+// DeleteAll removes every non-internal line in one transaction.
+func (s *LineStore) DeleteAll(ctx context.Context) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM lines WHERE NOT internal`)
+		return err
+	})
+}
+
+// check validates a line and its number against its context; prefix names fields in errors
+// ("linefeatures[0]." when the line is written as part of a user).
+func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, prefix string) error {
+	ve := &ValidationError{}
+	ve.Merge(prefix, Check(l))
+	if l.Protocol == "custom" && l.Interface == "" {
+		ve.Add(prefix+"interface", "is required for a custom line")
+	}
+	if err := ve.OrNil(); err != nil {
+		return err
+	}
+	var exists bool
+	if err := sqlx.GetContext(ctx, q, &exists, `SELECT EXISTS (SELECT 1 FROM contexts WHERE name = $1)`, l.Context); err != nil {
+		return err
+	}
+	if !exists {
+		return Invalid(prefix+"context", "must name an existing context")
+	}
+	if l.Number != "" {
+		ok, err := s.contexts.NumberInRange(ctx, q, l.Context, "user", l.Number)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return Invalid(prefix+"number", "must fall inside a user number range of context "+l.Context)
+		}
+		var taken bool
+		if err := sqlx.GetContext(ctx, q, &taken, `SELECT EXISTS (SELECT 1 FROM lines
+			WHERE context = $1 AND number = $2 AND id <> $3)`, l.Context, l.Number, l.ID); err != nil {
+			return err
+		}
+		if taken {
+			return &ConflictError{Field: prefix + "number", Msg: fmt.Sprintf("number %s is already used in context %s", l.Number, l.Context)}
+		}
+	}
+	if l.DeviceID != nil {
+		var dev bool
+		if err := sqlx.GetContext(ctx, q, &dev, `SELECT EXISTS (SELECT 1 FROM devices WHERE id = $1)`, *l.DeviceID); err != nil {
+			return err
+		}
+		if !dev {
+			return Invalid(prefix+"device", "must name an existing device")
+		}
+	}
+	return nil
+}
+
+func (s *LineStore) insert(ctx context.Context, tx *sqlx.Tx, l *Line, prefix string) error {
+	if l.Secret == "" && l.Protocol != "custom" {
+		l.Secret = randomString(12, upperAlnum)
+	}
+	generated := l.Name == ""
+	if generated {
+		if l.Protocol == "sccp" && l.Number != "" {
+			l.Name = l.Number
+			generated = false
+		} else if l.Protocol == "custom" {
+			l.Name = "custom-" + randomString(8, lowerAlnum)
+		} else {
+			l.Name = randomString(8, lowerAlnum)
+		}
+	}
+	if l.Options == nil {
+		l.Options = Options{}
+	}
+	if err := s.check(ctx, tx, l, prefix); err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		_, err := tx.ExecContext(ctx, `SAVEPOINT line_insert`)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowxContext(ctx, `INSERT INTO lines (user_id, protocol, name, context, number,
+			secret, interface, device_id, num, line_num, rules_type, rules_time, rules_order,
+			rules_group, provisioningid, configregistrar, callerid, internal, commented, encryption,
+			description, options) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,
+			$17,$18,$19,$20,$21,$22) RETURNING id`,
+			l.UserID, l.Protocol, l.Name, l.Context, l.Number, l.Secret, l.Interface, l.DeviceID,
+			l.Num, l.LineNum, l.RulesType, l.RulesTime, l.RulesOrder, l.RulesGroup, l.ProvisioningID,
+			l.ConfigRegistrar, l.CallerID, l.Internal, l.Commented, l.Encryption, l.Description,
+			l.Options).Scan(&l.ID)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT line_insert`)
+			return err
+		}
+		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT line_insert`); rerr != nil {
+			return rerr
+		}
+		mapped := mapPQ(err, lineConstraints)
+		var ce *ConflictError
+		// A generated name that happens to exist already is drawn again.
+		if generated && attempt < 5 && errors.As(mapped, &ce) && ce.Field == "name" {
+			l.Name = randomString(8, lowerAlnum)
+			continue
+		}
+		if errors.As(mapped, &ce) {
+			ce.Field = prefix + ce.Field
+		}
+		return mapped
+	}
+}
+
+func (s *LineStore) update(ctx context.Context, tx *sqlx.Tx, l *Line, prefix string) error {
+	if err := s.check(ctx, tx, l, prefix); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE lines SET user_id=$2, protocol=$3, name=$4, context=$5,
+		number=$6, secret=$7, interface=$8, device_id=$9, num=$10, line_num=$11, rules_type=$12,
+		rules_time=$13, rules_order=$14, rules_group=$15, provisioningid=$16, configregistrar=$17,
+		callerid=$18, internal=$19, commented=$20, encryption=$21, description=$22, options=$23
+		WHERE id=$1`,
+		l.ID, l.UserID, l.Protocol, l.Name, l.Context, l.Number, l.Secret, l.Interface, l.DeviceID,
+		l.Num, l.LineNum, l.RulesType, l.RulesTime, l.RulesOrder, l.RulesGroup, l.ProvisioningID,
+		l.ConfigRegistrar, l.CallerID, l.Internal, l.Commented, l.Encryption, l.Description, l.Options)
+	if err != nil {
+		mapped := mapPQ(err, lineConstraints)
+		var ce *ConflictError
+		if errors.As(mapped, &ce) {
+			ce.Field = prefix + ce.Field
+		}
+		return mapped
+	}
+	return oneRow(res)
+}
+
+const (
+	lowerAlnum = "abcdefghijklmnopqrstuvwxyz0123456789"
+	upperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+)
+
+// randomString draws n characters of alphabet from crypto/rand (secrets and line names).
+func randomString(n int, alphabet string) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// intArray passes a Go slice as a PostgreSQL integer array parameter.
+func intArray(ids []int) any {
+	a := make([]int64, len(ids))
+	for i, id := range ids {
+		a[i] = int64(id)
+	}
+	return pq.Int64Array(a)
+}
+
+// Registered tells which of the SIP lines have a live contact at the registrar.
+func (s *LineStore) Registered(ctx context.Context, ls []Line) (map[int]bool, error) {
+	names := make([]string, 0, len(ls))
+	byName := make(map[string]int, len(ls))
+	for _, l := range ls {
+		if l.Protocol == "sip" {
+			names = append(names, l.Name)
+			byName[l.Name] = l.ID
+		}
+	}
+	out := map[int]bool{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	var live []string
+	err := s.db.SelectContext(ctx, &live, `SELECT DISTINCT username FROM registrations
+		WHERE username = ANY($1) AND expires > now()`, pq.StringArray(names))
+	for _, n := range live {
+		out[byName[n]] = true
+	}
+	return out, err
+}

@@ -1,0 +1,593 @@
+package models
+
+import (
+	"context"
+	"crypto/md5"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// User is a person with phones: XiVO userfeatures, sipX user.
+type User struct {
+	ID                   int     `db:"id" json:"id"`
+	EntityID             int     `db:"entity_id" json:"entityid" validate:"gte=1"`
+	Firstname            string  `db:"firstname" json:"firstname" validate:"required,max=128,printable"`
+	Lastname             string  `db:"lastname" json:"lastname" validate:"max=128,printable"`
+	CallerID             string  `db:"callerid" json:"callerid"`
+	RingSeconds          int     `db:"ringseconds" json:"ringseconds" validate:"gte=0,lte=60"`
+	SimultCalls          int     `db:"simultcalls" json:"simultcalls" validate:"gte=1,lte=20"`
+	LoginClient          *string `db:"loginclient" json:"loginclient" validate:"omitempty,min=2,max=64,loginclient"`
+	PasswdHash           string  `db:"passwdclient_hash" json:"-"`
+	PasswdHA1            string  `db:"passwdclient_ha1" json:"-"`
+	EnableClient         bool    `db:"enableclient" json:"enableclient"`
+	CTIProfileID         *int    `db:"cti_profile_id" json:"cti_profile_id"`
+	EnableHint           bool    `db:"enablehint" json:"enablehint"`
+	EnableVoicemail      bool    `db:"enablevoicemail" json:"enablevoicemail"`
+	VoicemailID          *int    `db:"voicemail_id" json:"voicemailid"`
+	VoicemailType        *string `db:"voicemailtype" json:"voicemailtype"`
+	EnableXfer           bool    `db:"enablexfer" json:"enablexfer"`
+	EnableAutomon        bool    `db:"enableautomon" json:"enableautomon"`
+	CallRecord           bool    `db:"callrecord" json:"callrecord"`
+	IncallFilter         bool    `db:"incallfilter" json:"incallfilter"`
+	EnableDND            bool    `db:"enablednd" json:"enablednd"`
+	EnableUNC            bool    `db:"enableunc" json:"enableunc"`
+	DestUNC              string  `db:"destunc" json:"destunc" validate:"omitempty,max=128,dialable"`
+	EnableRNA            bool    `db:"enablerna" json:"enablerna"`
+	DestRNA              string  `db:"destrna" json:"destrna" validate:"omitempty,max=128,dialable"`
+	EnableBusy           bool    `db:"enablebusy" json:"enablebusy"`
+	DestBusy             string  `db:"destbusy" json:"destbusy" validate:"omitempty,max=128,dialable"`
+	MusicOnHold          string  `db:"musiconhold" json:"musiconhold" validate:"max=128,printable"`
+	OutCallerID          string  `db:"outcallerid" json:"outcallerid" validate:"max=80,printable"`
+	MobilePhoneNumber    string  `db:"mobilephonenumber" json:"mobilephonenumber" validate:"omitempty,max=128,dialable"`
+	UserField            string  `db:"userfield" json:"userfield" validate:"max=128,printable"`
+	BSFilter             string  `db:"bsfilter" json:"bsfilter" validate:"oneof=no boss secretary"`
+	PreprocessSubroutine *string `db:"preprocess_subroutine" json:"preprocess_subroutine" validate:"omitempty,max=39,printable"`
+	Timezone             string  `db:"timezone" json:"timezone" validate:"max=128,printable"`
+	Language             string  `db:"language" json:"language" validate:"omitempty,language"`
+	RingIntern           string  `db:"ringintern" json:"ringintern" validate:"max=64,printable"`
+	RingExtern           string  `db:"ringextern" json:"ringextern" validate:"max=64,printable"`
+	RingGroup            string  `db:"ringgroup" json:"ringgroup" validate:"max=64,printable"`
+	RingForward          string  `db:"ringforward" json:"ringforward" validate:"max=64,printable"`
+	RightCallCode        string  `db:"rightcallcode" json:"rightcallcode" validate:"omitempty,max=15,numeric"`
+	AgentID              *int    `db:"agentid" json:"agentid"`
+	PictureID            *int    `db:"pictureid" json:"pictureid"`
+	ScheduleID           int     `db:"schedule_id" json:"schedule_id" validate:"gte=0"`
+	Commented            bool    `db:"commented" json:"commented"`
+	Description          string  `db:"description" json:"description" validate:"max=1000"`
+}
+
+// Fullname is "first last" trimmed, or "-" when both are empty.
+func (u *User) Fullname() string {
+	n := strings.TrimSpace(strings.TrimSpace(u.Firstname) + " " + strings.TrimSpace(u.Lastname))
+	if n == "" {
+		return "-"
+	}
+	return n
+}
+
+// NewUser returns a user with the defaults XiVO gives a new one.
+func NewUser() *User {
+	return &User{EntityID: 1, RingSeconds: 30, SimultCalls: 5, EnableHint: true, EnableXfer: true,
+		MusicOnHold: "default", OutCallerID: "default", BSFilter: "no"}
+}
+
+// Voicemail is a voicemail box.
+type Voicemail struct {
+	ID              int    `db:"id" json:"uniqueid"`
+	Context         string `db:"context" json:"context" validate:"required,contextname"`
+	Mailbox         string `db:"mailbox" json:"mailbox" validate:"required,max=40,extension"`
+	Fullname        string `db:"fullname" json:"fullname" validate:"max=80,printable"`
+	Password        string `db:"password" json:"password" validate:"omitempty,max=80,numeric"`
+	Email           string `db:"email" json:"email" validate:"omitempty,max=80,email"`
+	Pager           string `db:"pager" json:"pager" validate:"omitempty,max=80,email"`
+	TZ              string `db:"tz" json:"tz" validate:"max=80,printable"`
+	Language        string `db:"language" json:"language" validate:"omitempty,language"`
+	Attach          *bool  `db:"attach" json:"attach"`
+	DeleteVoicemail bool   `db:"deletevoicemail" json:"deletevoicemail"`
+	SkipCheckPass   bool   `db:"skipcheckpass" json:"skipcheckpass"`
+	Commented       bool   `db:"commented" json:"commented"`
+}
+
+// DialAction is what happens on one event of a user, group, queue, incall or schedule.
+type DialAction struct {
+	Event      string  `db:"event" json:"event"`
+	ActionType string  `db:"actiontype" json:"actiontype" validate:"oneof=none endcall user group queue meetme voicemail extension outcall application sound custom schedule trunk voicemenu"`
+	Action     string  `db:"action" json:"action" validate:"max=64,printable"`
+	ActionArg1 *string `db:"actionarg1" json:"actionarg1" validate:"omitempty,max=255,printable"`
+	ActionArg2 *string `db:"actionarg2" json:"actionarg2" validate:"omitempty,max=255,printable"`
+	Linked     bool    `db:"linked" json:"linked"`
+}
+
+// FuncKey is one programmable key of a user's phone.
+type FuncKey struct {
+	FKNum       int    `db:"fknum" json:"fknum" validate:"gte=1,lte=255"`
+	Type        string `db:"type" json:"type" validate:"max=64,printable"`
+	TypeVal     string `db:"typeval" json:"typeval" validate:"max=255,printable"`
+	Label       string `db:"label" json:"label" validate:"max=64,printable"`
+	Supervision bool   `db:"supervision" json:"supervision"`
+	ProgFunckey bool   `db:"progfunckey" json:"progfunckey"`
+}
+
+// RightCall is a call permission.
+type RightCall struct {
+	ID   int    `db:"id"`
+	Name string `db:"name"`
+}
+
+// Membership is a user's place in a ring group or a queue.
+type Membership struct {
+	Category string `db:"category"`
+	QueueID  int    `db:"queue_id"`
+	Name     string `db:"name"`
+	Penalty  int    `db:"penalty"`
+	Position int    `db:"position"`
+}
+
+// UserComposite is a user with everything that hangs off it. On writes a nil part means
+// "leave what is stored" (edit) or "none" (add); a non-nil part replaces what is stored.
+type UserComposite struct {
+	User User
+	// Password, when non-empty, sets a new portal password (stored hashed only).
+	Password    string
+	Lines       []Line
+	Voicemail   *Voicemail
+	DialActions []DialAction
+	RightCalls  []int
+	FuncKeys    []FuncKey
+	// Read-only parts, filled by View.
+	Members []Membership
+}
+
+// UserStore reads and writes users and their composite.
+type UserStore struct {
+	db    *sqlx.DB
+	realm string
+	lines *LineStore
+}
+
+const userCols = `u.id, u.entity_id, u.firstname, u.lastname, u.callerid, u.ringseconds, u.simultcalls,
+	u.loginclient, u.passwdclient_hash, u.passwdclient_ha1, u.enableclient, u.cti_profile_id,
+	u.enablehint, u.enablevoicemail, u.voicemail_id, u.voicemailtype, u.enablexfer, u.enableautomon,
+	u.callrecord, u.incallfilter, u.enablednd, u.enableunc, u.destunc, u.enablerna, u.destrna,
+	u.enablebusy, u.destbusy, u.musiconhold, u.outcallerid, u.mobilephonenumber, u.userfield,
+	u.bsfilter, u.preprocess_subroutine, u.timezone, u.language, u.ringintern, u.ringextern,
+	u.ringgroup, u.ringforward, u.rightcallcode, u.agentid, u.pictureid, u.schedule_id,
+	u.commented, u.description`
+
+var userConstraints = map[string]string{
+	"users_loginclient_key":          "loginclient",
+	"users_entity_id_fkey":           "entityid",
+	"voicemails_mailbox_context_key": "voicemail.mailbox",
+}
+
+// List returns every user by id.
+func (s *UserStore) List(ctx context.Context) ([]User, error) {
+	var out []User
+	err := s.db.SelectContext(ctx, &out, `SELECT `+userCols+` FROM users u ORDER BY u.id`)
+	return out, err
+}
+
+// Search matches a substring of "first last", an exact (case-insensitive) userfield, or a
+// substring of one of the user's line numbers.
+func (s *UserStore) Search(ctx context.Context, term string) ([]User, error) {
+	var out []User
+	err := s.db.SelectContext(ctx, &out, `SELECT `+userCols+` FROM users u
+		WHERE (u.firstname || ' ' || u.lastname) ILIKE $1
+		   OR u.userfield ILIKE $2
+		   OR EXISTS (SELECT 1 FROM lines l WHERE l.user_id = u.id AND l.number ILIKE $1)
+		ORDER BY u.id`, likeTerm(term), likeExact(term))
+	return out, err
+}
+
+// Get returns one user row or ErrNotFound.
+func (s *UserStore) Get(ctx context.Context, id int) (*User, error) {
+	return s.get(ctx, s.db, id)
+}
+
+func (s *UserStore) get(ctx context.Context, q sqlx.QueryerContext, id int) (*User, error) {
+	var u User
+	err := sqlx.GetContext(ctx, q, &u, `SELECT `+userCols+` FROM users u WHERE u.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return &u, err
+}
+
+// View returns the user with its lines, voicemail, dial actions, call rights, keys and
+// memberships.
+func (s *UserStore) View(ctx context.Context, id int) (*UserComposite, error) {
+	u, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c := &UserComposite{User: *u}
+	if c.Lines, err = s.lines.ListForUsers(ctx, s.db, id); err != nil {
+		return nil, err
+	}
+	if u.VoicemailID != nil {
+		var vm Voicemail
+		err := s.db.GetContext(ctx, &vm, `SELECT `+voicemailCols+` FROM voicemails WHERE id = $1`, *u.VoicemailID)
+		if err == nil {
+			c.Voicemail = &vm
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	if err := s.db.SelectContext(ctx, &c.DialActions, `SELECT event, actiontype, action, actionarg1,
+		actionarg2, linked FROM dialactions WHERE category = 'user' AND categoryval = $1 ORDER BY event`,
+		fmt.Sprint(id)); err != nil {
+		return nil, err
+	}
+	if err := s.db.SelectContext(ctx, &c.RightCalls, `SELECT rightcall_id FROM user_rightcalls
+		WHERE user_id = $1 ORDER BY rightcall_id`, id); err != nil {
+		return nil, err
+	}
+	if err := s.db.SelectContext(ctx, &c.FuncKeys, `SELECT fknum, type, typeval, label, supervision,
+		progfunckey FROM user_funckeys WHERE user_id = $1 ORDER BY fknum`, id); err != nil {
+		return nil, err
+	}
+	if err := s.db.SelectContext(ctx, &c.Members, `SELECT category, queue_id, name, penalty, position
+		FROM queue_members WHERE usertype = 'user' AND userid = $1 ORDER BY category, queue_id`, id); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+const voicemailCols = `id, context, mailbox, fullname, password, email, pager, tz, language, attach,
+	deletevoicemail, skipcheckpass, commented`
+
+// Create inserts the composite in one transaction and sets c.User.ID.
+func (s *UserStore) Create(ctx context.Context, c *UserComposite) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.write(ctx, tx, c, nil) })
+}
+
+// Update writes the composite over the stored user in one transaction. Parts left nil keep
+// what is stored (lines, voicemail, dial actions, call rights, keys); memberships are never
+// touched by a user edit.
+func (s *UserStore) Update(ctx context.Context, c *UserComposite) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		old, err := s.get(ctx, tx, c.User.ID)
+		if err != nil {
+			return err
+		}
+		return s.write(ctx, tx, c, old)
+	})
+}
+
+// write validates and stores c; old is the stored row on update, nil on create.
+func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, old *User) error {
+	u := &c.User
+	u.CallerID = `"` + strings.TrimSpace(strings.TrimSpace(u.Firstname)+" "+strings.TrimSpace(u.Lastname)) + `"`
+	if u.LoginClient != nil {
+		l := strings.ToLower(strings.TrimSpace(*u.LoginClient))
+		if l == "" {
+			u.LoginClient = nil
+		} else {
+			u.LoginClient = &l
+		}
+	}
+	ve := &ValidationError{}
+	ve.Merge("userfeatures.", Check(u))
+	if u.RingSeconds%5 != 0 {
+		ve.Add("userfeatures.ringseconds", "must be a multiple of 5 between 0 and 60")
+	}
+	if c.Password != "" && (len(c.Password) < 4 || len(c.Password) > 64 || !Printable(c.Password)) {
+		ve.Add("userfeatures.passwdclient", "must be 4-64 printable characters")
+	}
+	if u.EnableClient {
+		if u.LoginClient == nil {
+			ve.Add("userfeatures.loginclient", "is required when enableclient is true")
+		}
+		if c.Password == "" && u.PasswdHash == "" {
+			ve.Add("userfeatures.passwdclient", "is required when enableclient is true")
+		}
+	}
+	for i := range c.DialActions {
+		ve.Merge("dialaction."+c.DialActions[i].Event+".", Check(&c.DialActions[i]))
+	}
+	for i := range c.FuncKeys {
+		ve.Merge(fmt.Sprintf("phonefunckey[%d].", i), Check(&c.FuncKeys[i]))
+	}
+	if c.Voicemail != nil {
+		ve.Merge("voicemail.", Check(c.Voicemail))
+	}
+	if err := ve.OrNil(); err != nil {
+		return err
+	}
+	// A destination that is empty cannot be enabled.
+	u.EnableUNC = u.EnableUNC && u.DestUNC != ""
+	u.EnableRNA = u.EnableRNA && u.DestRNA != ""
+	u.EnableBusy = u.EnableBusy && u.DestBusy != ""
+
+	if u.CTIProfileID != nil {
+		var ok bool
+		if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM cti_profiles WHERE id = $1)`, *u.CTIProfileID); err != nil {
+			return err
+		}
+		if !ok {
+			u.CTIProfileID = nil // XiVO blanks an unknown profile id
+		}
+	}
+	switch {
+	case u.LoginClient == nil:
+		u.PasswdHA1 = ""
+	case c.Password != "":
+		u.PasswdHA1 = HA1(*u.LoginClient, s.realm, c.Password)
+	case old != nil && (old.LoginClient == nil || *old.LoginClient != *u.LoginClient):
+		// The digest secret binds the user name: a rename without a new password voids it.
+		u.PasswdHA1 = ""
+	}
+	if c.Password != "" {
+		h, err := bcrypt.GenerateFromPassword([]byte(c.Password), bcrypt.DefaultCost)
+		if err != nil {
+			return err
+		}
+		u.PasswdHash = string(h)
+	}
+
+	// Voicemail first: the user row points at it.
+	if c.Voicemail != nil {
+		if err := s.writeVoicemail(ctx, tx, u, c.Voicemail); err != nil {
+			return err
+		}
+	}
+
+	var err error
+	if old == nil {
+		var q string
+		var args []any
+		if q, args, err = sqlx.Named(`INSERT INTO users (entity_id, firstname, lastname, callerid,
+			ringseconds, simultcalls, loginclient, passwdclient_hash, passwdclient_ha1, enableclient,
+			cti_profile_id, enablehint, enablevoicemail, voicemail_id, voicemailtype, enablexfer,
+			enableautomon, callrecord, incallfilter, enablednd, enableunc, destunc, enablerna,
+			destrna, enablebusy, destbusy, musiconhold, outcallerid, mobilephonenumber, userfield,
+			bsfilter, preprocess_subroutine, timezone, language, ringintern, ringextern, ringgroup,
+			ringforward, rightcallcode, agentid, pictureid, schedule_id, commented, description)
+			VALUES (:entity_id, :firstname, :lastname, :callerid, :ringseconds, :simultcalls,
+			:loginclient, :passwdclient_hash, :passwdclient_ha1, :enableclient, :cti_profile_id,
+			:enablehint, :enablevoicemail, :voicemail_id, :voicemailtype, :enablexfer,
+			:enableautomon, :callrecord, :incallfilter, :enablednd, :enableunc, :destunc,
+			:enablerna, :destrna, :enablebusy, :destbusy, :musiconhold, :outcallerid,
+			:mobilephonenumber, :userfield, :bsfilter, :preprocess_subroutine, :timezone,
+			:language, :ringintern, :ringextern, :ringgroup, :ringforward, :rightcallcode,
+			:agentid, :pictureid, :schedule_id, :commented, :description) RETURNING id`, u); err == nil {
+			err = tx.QueryRowxContext(ctx, tx.Rebind(q), args...).Scan(&u.ID)
+		}
+	} else {
+		_, err = tx.NamedExecContext(ctx, `UPDATE users SET entity_id=:entity_id,
+			firstname=:firstname, lastname=:lastname, callerid=:callerid, ringseconds=:ringseconds,
+			simultcalls=:simultcalls, loginclient=:loginclient, passwdclient_hash=:passwdclient_hash,
+			passwdclient_ha1=:passwdclient_ha1, enableclient=:enableclient,
+			cti_profile_id=:cti_profile_id, enablehint=:enablehint, enablevoicemail=:enablevoicemail,
+			voicemail_id=:voicemail_id, voicemailtype=:voicemailtype, enablexfer=:enablexfer,
+			enableautomon=:enableautomon, callrecord=:callrecord, incallfilter=:incallfilter,
+			enablednd=:enablednd, enableunc=:enableunc, destunc=:destunc, enablerna=:enablerna,
+			destrna=:destrna, enablebusy=:enablebusy, destbusy=:destbusy, musiconhold=:musiconhold,
+			outcallerid=:outcallerid, mobilephonenumber=:mobilephonenumber, userfield=:userfield,
+			bsfilter=:bsfilter, preprocess_subroutine=:preprocess_subroutine, timezone=:timezone,
+			language=:language, ringintern=:ringintern, ringextern=:ringextern,
+			ringgroup=:ringgroup, ringforward=:ringforward, rightcallcode=:rightcallcode,
+			agentid=:agentid, pictureid=:pictureid, schedule_id=:schedule_id,
+			commented=:commented, description=:description WHERE id=:id`, u)
+	}
+	if err != nil {
+		return mapPQ(err, userConstraints)
+	}
+	if c.Lines != nil {
+		if err := s.writeLines(ctx, tx, u, c.Lines); err != nil {
+			return err
+		}
+	} else if old != nil {
+		// Lines follow the user's ring time and caller id even when the edit did not list them.
+		if _, err := tx.ExecContext(ctx, `UPDATE lines SET rules_time = $2, callerid = $3 WHERE user_id = $1`,
+			u.ID, fmt.Sprint(u.RingSeconds), u.CallerID); err != nil {
+			return err
+		}
+	}
+	if c.DialActions != nil {
+		if err := writeDialActions(ctx, tx, "user", fmt.Sprint(u.ID), c.DialActions); err != nil {
+			return err
+		}
+	}
+	if c.RightCalls != nil {
+		if err := s.writeRightCalls(ctx, tx, u.ID, c.RightCalls); err != nil {
+			return err
+		}
+	}
+	if c.FuncKeys != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_funckeys WHERE user_id = $1`, u.ID); err != nil {
+			return err
+		}
+		for _, k := range c.FuncKeys {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO user_funckeys (user_id, fknum, type, typeval,
+				label, supervision, progfunckey) VALUES ($1,$2,$3,$4,$5,$6,$7)`, u.ID, k.FKNum, k.Type,
+				k.TypeVal, k.Label, k.Supervision, k.ProgFunckey); err != nil {
+				return mapPQ(err, map[string]string{"user_funckeys_pkey": "phonefunckey.fknum"})
+			}
+		}
+	}
+	return nil
+}
+
+// HA1 is the RFC 2617 digest secret MD5(user ":" realm ":" password), hex.
+func HA1(user, realm, password string) string {
+	h := md5.Sum([]byte(user + ":" + realm + ":" + password))
+	return hex.EncodeToString(h[:])
+}
+
+// writeVoicemail creates or updates the user's box and links it.
+func (s *UserStore) writeVoicemail(ctx context.Context, tx *sqlx.Tx, u *User, vm *Voicemail) error {
+	if vm.Language == "" {
+		vm.Language = u.Language
+	}
+	var err error
+	if u.VoicemailID != nil {
+		vm.ID = *u.VoicemailID
+		_, err = tx.NamedExecContext(ctx, `UPDATE voicemails SET context=:context, mailbox=:mailbox,
+			fullname=:fullname, password=:password, email=:email, pager=:pager, tz=:tz,
+			language=:language, attach=:attach, deletevoicemail=:deletevoicemail,
+			skipcheckpass=:skipcheckpass, commented=:commented WHERE id=:id`, vm)
+	} else {
+		err = tx.QueryRowxContext(ctx, `INSERT INTO voicemails (context, mailbox, fullname, password,
+			email, pager, tz, language, attach, deletevoicemail, skipcheckpass, commented)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id`, vm.Context, vm.Mailbox,
+			vm.Fullname, vm.Password, vm.Email, vm.Pager, vm.TZ, vm.Language, vm.Attach,
+			vm.DeleteVoicemail, vm.SkipCheckPass, vm.Commented).Scan(&vm.ID)
+	}
+	if err != nil {
+		mapped := mapPQ(err, map[string]string{"voicemails_mailbox_context_key": "voicemail.mailbox", "voicemails_context_fkey": "voicemail.context"})
+		var ce *ConflictError
+		if errors.As(mapped, &ce) {
+			ce.Msg = fmt.Sprintf("mailbox %s already exists in context %s", vm.Mailbox, vm.Context)
+		}
+		return mapped
+	}
+	u.VoicemailID = &vm.ID
+	u.EnableVoicemail = true
+	t := "asterisk"
+	u.VoicemailType = &t
+	return nil
+}
+
+// writeLines makes lines exactly the user's lines: listed lines are created (ID 0) or
+// attached/updated (their own fields as given), lines no longer listed are detached (kept as
+// free lines, so nothing is lost by omission).
+func (s *UserStore) writeLines(ctx context.Context, tx *sqlx.Tx, u *User, lines []Line) error {
+	keep := make([]int, 0, len(lines))
+	for i := range lines {
+		l := &lines[i]
+		prefix := fmt.Sprintf("linefeatures[%d].", i)
+		l.UserID = &u.ID
+		l.RulesTime = fmt.Sprint(u.RingSeconds)
+		l.CallerID = u.CallerID
+		if l.RulesOrder == 0 {
+			l.RulesOrder = i + 1
+		}
+		if l.ID == 0 {
+			if err := s.lines.insert(ctx, tx, l, prefix); err != nil {
+				return err
+			}
+		} else {
+			var owner *int
+			err := tx.GetContext(ctx, &owner, `SELECT user_id FROM lines WHERE id = $1 FOR UPDATE`, l.ID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return Invalid(prefix+"id", fmt.Sprintf("line %d does not exist", l.ID))
+			}
+			if err != nil {
+				return err
+			}
+			if owner != nil && *owner != u.ID {
+				return Invalid(prefix+"id", fmt.Sprintf("line %d belongs to another user", l.ID))
+			}
+			if err := s.lines.update(ctx, tx, l, prefix); err != nil {
+				return err
+			}
+		}
+		keep = append(keep, l.ID)
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE lines SET user_id = NULL, rules_order = 0
+		WHERE user_id = $1 AND NOT (id = ANY($2))`, u.ID, intArray(keep))
+	if err != nil {
+		return err
+	}
+	// The first line's peer carries the voicemail box.
+	if u.VoicemailID != nil && len(lines) > 0 {
+		_, err = tx.ExecContext(ctx, `UPDATE lines l SET options = l.options || jsonb_build_object('mailbox', v.mailbox || '@' || v.context)
+			FROM voicemails v WHERE v.id = $2 AND l.id = $1 AND l.protocol IN ('sip', 'iax')`, lines[0].ID, *u.VoicemailID)
+	}
+	return err
+}
+
+func (s *UserStore) writeRightCalls(ctx context.Context, tx *sqlx.Tx, userID int, ids []int) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_rightcalls WHERE user_id = $1`, userID); err != nil {
+		return err
+	}
+	for i, id := range ids {
+		res, err := tx.ExecContext(ctx, `INSERT INTO user_rightcalls (user_id, rightcall_id)
+			SELECT $1, id FROM rightcalls WHERE id = $2 ON CONFLICT DO NOTHING`, userID, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var dup bool
+			_ = tx.GetContext(ctx, &dup, `SELECT EXISTS (SELECT 1 FROM rightcalls WHERE id = $1)`, id)
+			if !dup {
+				return Invalid(fmt.Sprintf("rightcall[%d]", i), fmt.Sprintf("call permission %d does not exist", id))
+			}
+		}
+	}
+	return nil
+}
+
+// writeDialActions replaces the dial actions of one object.
+func writeDialActions(ctx context.Context, tx *sqlx.Tx, category, categoryval string, das []DialAction) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM dialactions WHERE category = $1 AND categoryval = $2`,
+		category, categoryval); err != nil {
+		return err
+	}
+	for _, d := range das {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO dialactions (category, categoryval, event,
+			actiontype, action, actionarg1, actionarg2, linked) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+			category, categoryval, d.Event, d.ActionType, d.Action, d.ActionArg1, d.ActionArg2, d.Linked); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete removes a user with its lines, voicemail, dial actions, call rights, keys and
+// memberships, in one transaction.
+func (s *UserStore) Delete(ctx context.Context, id int) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return deleteUser(ctx, tx, id) })
+}
+
+func deleteUser(ctx context.Context, tx *sqlx.Tx, id int) error {
+	var vmID *int
+	err := tx.GetContext(ctx, &vmID, `DELETE FROM users WHERE id = $1 RETURNING voicemail_id`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return mapPQ(err, nil)
+	}
+	if vmID != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM voicemails v WHERE v.id = $1
+			AND NOT EXISTS (SELECT 1 FROM users u WHERE u.voicemail_id = v.id)`, *vmID); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM dialactions WHERE category = 'user' AND categoryval = $1`, fmt.Sprint(id)); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM queue_members WHERE usertype = 'user' AND userid = $1`, id)
+	return err
+}
+
+// Count returns how many users exist.
+func (s *UserStore) Count(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM users`)
+	return n, err
+}
+
+// DeleteAll removes every user (with everything Delete removes) in one transaction.
+func (s *UserStore) DeleteAll(ctx context.Context) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var ids []int
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM users ORDER BY id FOR UPDATE`); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := deleteUser(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
