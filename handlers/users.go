@@ -1,0 +1,579 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"pbxws/models"
+)
+
+// userWire is a user as json.php lists it (the userfeatures row). Typing follows the
+// original: ids integers, enable* flags booleans, other columns strings or null. The portal
+// password is never revealed: passwdclient is always "".
+type userWire struct {
+	ID                   int     `json:"id"`
+	EntityID             int     `json:"entityid"`
+	CTIProfileID         *int    `json:"cti_profile_id"`
+	Firstname            string  `json:"firstname"`
+	Lastname             string  `json:"lastname"`
+	Fullname             string  `json:"fullname"`
+	Identity             string  `json:"identity"`
+	CallerID             string  `json:"callerid"`
+	VoicemailID          *string `json:"voicemailid"`
+	VoicemailType        *string `json:"voicemailtype"`
+	AgentID              *int    `json:"agentid"`
+	PictureID            *int    `json:"pictureid"`
+	RingSeconds          string  `json:"ringseconds"`
+	SimultCalls          string  `json:"simultcalls"`
+	EnableClient         bool    `json:"enableclient"`
+	LoginClient          string  `json:"loginclient"`
+	PasswdClient         string  `json:"passwdclient"`
+	EnableHint           bool    `json:"enablehint"`
+	EnableVoicemail      bool    `json:"enablevoicemail"`
+	EnableXfer           bool    `json:"enablexfer"`
+	EnableAutomon        bool    `json:"enableautomon"`
+	CallRecord           bool    `json:"callrecord"`
+	IncallFilter         bool    `json:"incallfilter"`
+	EnableDND            bool    `json:"enablednd"`
+	EnableUNC            bool    `json:"enableunc"`
+	DestUNC              string  `json:"destunc"`
+	EnableRNA            bool    `json:"enablerna"`
+	DestRNA              string  `json:"destrna"`
+	EnableBusy           bool    `json:"enablebusy"`
+	DestBusy             string  `json:"destbusy"`
+	MusicOnHold          string  `json:"musiconhold"`
+	OutCallerID          string  `json:"outcallerid"`
+	MobilePhoneNumber    string  `json:"mobilephonenumber"`
+	UserField            string  `json:"userfield"`
+	BSFilter             string  `json:"bsfilter"`
+	PreprocessSubroutine *string `json:"preprocess_subroutine"`
+	Timezone             string  `json:"timezone"`
+	Language             string  `json:"language"`
+	RingIntern           string  `json:"ringintern"`
+	RingExtern           string  `json:"ringextern"`
+	RingGroup            string  `json:"ringgroup"`
+	RingForward          string  `json:"ringforward"`
+	RightCallCode        string  `json:"rightcallcode"`
+	Commented            bool    `json:"commented"`
+	Description          string  `json:"description"`
+}
+
+func userToWire(u *models.User) userWire {
+	w := userWire{
+		ID: u.ID, EntityID: u.EntityID, CTIProfileID: u.CTIProfileID, Firstname: u.Firstname,
+		Lastname: u.Lastname, Fullname: u.Fullname(), Identity: u.Fullname(), CallerID: u.CallerID,
+		VoicemailType: u.VoicemailType, AgentID: u.AgentID, PictureID: u.PictureID,
+		RingSeconds: strconv.Itoa(u.RingSeconds), SimultCalls: strconv.Itoa(u.SimultCalls),
+		EnableClient: u.EnableClient, EnableHint: u.EnableHint, EnableVoicemail: u.EnableVoicemail,
+		EnableXfer: u.EnableXfer, EnableAutomon: u.EnableAutomon, CallRecord: u.CallRecord,
+		IncallFilter: u.IncallFilter, EnableDND: u.EnableDND, EnableUNC: u.EnableUNC,
+		DestUNC: u.DestUNC, EnableRNA: u.EnableRNA, DestRNA: u.DestRNA, EnableBusy: u.EnableBusy,
+		DestBusy: u.DestBusy, MusicOnHold: u.MusicOnHold, OutCallerID: u.OutCallerID,
+		MobilePhoneNumber: u.MobilePhoneNumber, UserField: u.UserField, BSFilter: u.BSFilter,
+		PreprocessSubroutine: u.PreprocessSubroutine, Timezone: u.Timezone, Language: u.Language,
+		RingIntern: u.RingIntern, RingExtern: u.RingExtern, RingGroup: u.RingGroup,
+		RingForward: u.RingForward, RightCallCode: u.RightCallCode, Commented: u.Commented,
+		Description: u.Description,
+	}
+	if u.LoginClient != nil {
+		w.LoginClient = *u.LoginClient
+	}
+	if u.VoicemailID != nil {
+		s := strconv.Itoa(*u.VoicemailID)
+		w.VoicemailID = &s
+	}
+	return w
+}
+
+func usersToWire(us []models.User) []userWire {
+	out := make([]userWire, len(us))
+	for i := range us {
+		out[i] = userToWire(&us[i])
+	}
+	return out
+}
+
+// falseOr is the XiVO habit: an absent part is `false`, not null or missing.
+func falseOr[T any](items []T) any {
+	if len(items) == 0 {
+		return false
+	}
+	return items
+}
+
+func voicemailToWire(vm *models.Voicemail) map[string]any {
+	return map[string]any{"uniqueid": vm.ID, "context": vm.Context, "mailbox": vm.Mailbox,
+		"fullname": vm.Fullname, "password": vm.Password, "email": vm.Email, "pager": vm.Pager,
+		"tz": vm.TZ, "language": vm.Language, "attach": vm.Attach,
+		"deletevoicemail": vm.DeleteVoicemail, "commented": vm.Commented}
+}
+
+// userView is the composite json.php `view` answers.
+func userView(c *models.UserComposite, entity *models.Entity, contexts []string, registered map[int]bool) map[string]any {
+	out := map[string]any{
+		"userfeatures": userToWire(&c.User), "picture": false,
+		"linefeatures": falseOr(linesToWire(c.Lines, registered)),
+		"voicemail":    false, "voicemailfeatures": false,
+		"schedule_id": c.User.ScheduleID,
+	}
+	if entity != nil {
+		ctxs := make([]map[string]string, len(contexts))
+		for i, n := range contexts {
+			ctxs[i] = map[string]string{"name": n}
+		}
+		out["entity"] = map[string]any{"entity": entityToWire(*entity), "deletable": false, "context": falseOr(ctxs)}
+	}
+	if c.Voicemail != nil {
+		out["voicemail"] = voicemailToWire(c.Voicemail)
+		out["voicemailfeatures"] = map[string]any{"skipcheckpass": c.Voicemail.SkipCheckPass}
+	}
+	var groups, queues []map[string]any
+	for _, m := range c.Members {
+		row := map[string]any{"category": m.Category, "name": m.Name, "penalty": strconv.Itoa(m.Penalty),
+			"position": m.Position, "usertype": "user", "userid": c.User.ID}
+		if m.Category == "group" {
+			row["groupfeaturesid"] = m.QueueID
+			groups = append(groups, row)
+		} else {
+			row["queuefeaturesid"] = m.QueueID
+			queues = append(queues, row)
+		}
+	}
+	out["groupmember"], out["queuemember"] = falseOr(groups), falseOr(queues)
+	rights := make([]map[string]any, len(c.RightCalls))
+	for i, id := range c.RightCalls {
+		rights[i] = map[string]any{"rightcallid": id, "type": "user", "typeval": strconv.Itoa(c.User.ID)}
+	}
+	out["rightcall"] = falseOr(rights)
+	if len(c.DialActions) > 0 {
+		das := map[string]any{}
+		for _, d := range c.DialActions {
+			das[d.Event] = map[string]any{"event": d.Event, "category": "user",
+				"categoryval": strconv.Itoa(c.User.ID), "actiontype": d.ActionType, "action": d.Action,
+				"actionarg1": d.ActionArg1, "actionarg2": d.ActionArg2, "linked": d.Linked}
+		}
+		out["dialaction"] = das
+	} else {
+		out["dialaction"] = false
+	}
+	keys := make([]map[string]any, len(c.FuncKeys))
+	for i, k := range c.FuncKeys {
+		keys[i] = map[string]any{"iduserfeatures": c.User.ID, "fknum": k.FKNum, "type": k.Type,
+			"typeval": k.TypeVal, "label": k.Label, "supervision": k.Supervision, "progfunckey": k.ProgFunckey}
+	}
+	out["phonefunckey"] = falseOr(keys)
+	return out
+}
+
+// userEvents are the dial-action events a user has.
+var userEvents = map[string]bool{"noanswer": true, "busy": true, "congestion": true, "chanunavail": true}
+
+// decodeUser applies an add/edit body onto c (defaults on add, the stored composite on edit).
+func decodeUser(ctx context.Context, st *models.Stores, body map[string]any, c *models.UserComposite, stored []models.Line) error {
+	errs := &models.ValidationError{}
+	top := newFields(body, "", errs)
+	uf, ok := top.object("userfeatures")
+	if !ok {
+		if c.User.ID == 0 {
+			errs.Add("userfeatures", "is required")
+		}
+		uf = map[string]any{}
+	}
+	f := top.sub("userfeatures", uf)
+	u := &c.User
+	f.strTrim("firstname", &u.Firstname)
+	f.strTrim("lastname", &u.Lastname)
+	f.integer("entityid", &u.EntityID)
+	f.integer("ringseconds", &u.RingSeconds)
+	f.integer("simultcalls", &u.SimultCalls)
+	var login string
+	if f.strTrim("loginclient", &login) {
+		u.LoginClient = &login
+	}
+	f.str("passwdclient", &c.Password)
+	f.boolean("enableclient", &u.EnableClient)
+	f.boolean("enablehint", &u.EnableHint)
+	f.boolean("enablexfer", &u.EnableXfer)
+	f.boolean("enableautomon", &u.EnableAutomon)
+	f.boolean("callrecord", &u.CallRecord)
+	f.boolean("incallfilter", &u.IncallFilter)
+	f.boolean("enablednd", &u.EnableDND)
+	f.boolean("enableunc", &u.EnableUNC)
+	f.strTrim("destunc", &u.DestUNC)
+	f.boolean("enablerna", &u.EnableRNA)
+	f.strTrim("destrna", &u.DestRNA)
+	f.boolean("enablebusy", &u.EnableBusy)
+	f.strTrim("destbusy", &u.DestBusy)
+	f.strTrim("musiconhold", &u.MusicOnHold)
+	f.strTrim("outcallerid", &u.OutCallerID)
+	f.strTrim("mobilephonenumber", &u.MobilePhoneNumber)
+	f.str("userfield", &u.UserField)
+	f.strTrim("bsfilter", &u.BSFilter)
+	var pre string
+	if f.strTrim("preprocess_subroutine", &pre) {
+		u.PreprocessSubroutine = &pre
+		if pre == "" {
+			u.PreprocessSubroutine = nil
+		}
+	}
+	f.strTrim("timezone", &u.Timezone)
+	f.strTrim("language", &u.Language)
+	f.str("ringintern", &u.RingIntern)
+	f.str("ringextern", &u.RingExtern)
+	f.str("ringgroup", &u.RingGroup)
+	f.str("ringforward", &u.RingForward)
+	f.strTrim("rightcallcode", &u.RightCallCode)
+	f.boolean("commented", &u.Commented)
+	f.str("description", &u.Description)
+	f.optInt("cti_profile_id", &u.CTIProfileID)
+	var profile string
+	if f.strTrim("profileclient", &profile) && profile != "" {
+		p, err := st.CTIProfiles.GetByName(ctx, profile)
+		if err != nil {
+			if err != models.ErrNotFound {
+				return err
+			}
+			errs.Add("userfeatures.profileclient", "must name an existing CTI profile")
+		} else {
+			u.CTIProfileID = &p.ID
+		}
+	}
+	// No agent directory exists yet: an agent id cannot be checked, so it is not kept (XiVO
+	// nulled unknown agent ids).
+	if f.has("agentid") {
+		u.AgentID = nil
+	}
+	top.optIntPlain("schedule_id", &u.ScheduleID)
+
+	if lf, present := body["linefeatures"]; present && lf != nil && lf != false {
+		rows, ok := lineRows(lf)
+		if !ok {
+			errs.Add("linefeatures", "must be an array of line objects or an object of per-line arrays")
+		} else {
+			c.Lines = make([]models.Line, len(rows))
+			for i, row := range rows {
+				lfF := fields{m: row, prefix: fmt.Sprintf("linefeatures[%d].", i), errs: errs}
+				id := 0
+				lfF.integer("id", &id)
+				l := newLine()
+				if id != 0 {
+					found, err := lineByID(ctx, st, stored, id)
+					if err != nil {
+						return err
+					}
+					if found == nil {
+						lfF.fail("id", fmt.Sprintf("line %d does not exist", id))
+						continue
+					}
+					l = *found
+				}
+				applyLine(&l, lfF)
+				c.Lines[i] = l
+			}
+		}
+	}
+	if vmBody, ok := top.object("voicemail"); ok {
+		if err := decodeVoicemail(top.sub("voicemail", vmBody), c, stored); err != nil {
+			errs.Merge("", err)
+		}
+	}
+	if vf, ok := top.object("voicemailfeatures"); ok && c.Voicemail != nil {
+		top.sub("voicemailfeatures", vf).boolean("skipcheckpass", &c.Voicemail.SkipCheckPass)
+	}
+	if das, ok := top.object("dialaction"); ok {
+		c.DialActions = decodeDialActions(top.sub("dialaction", das), userEvents)
+	}
+	if rc, ok := top.list("rightcall"); ok {
+		c.RightCalls = []int{}
+		for i, v := range rc {
+			n, ok := intOf(v)
+			if !ok {
+				errs.Add(fmt.Sprintf("rightcall[%d]", i), "must be a call permission id")
+				continue
+			}
+			c.RightCalls = append(c.RightCalls, n)
+		}
+	}
+	if fk, present := body["phonefunckey"]; present && fk != nil && fk != false {
+		rows, ok := lineRows(fk)
+		if !ok {
+			errs.Add("phonefunckey", "must be an array of key objects or an object of per-key arrays")
+		} else {
+			c.FuncKeys = make([]models.FuncKey, 0, len(rows))
+			for i, row := range rows {
+				kf := fields{m: row, prefix: fmt.Sprintf("phonefunckey[%d].", i), errs: errs}
+				k := models.FuncKey{FKNum: i + 1}
+				kf.integer("fknum", &k.FKNum)
+				kf.str("type", &k.Type)
+				kf.str("typeval", &k.TypeVal)
+				kf.str("label", &k.Label)
+				kf.boolean("supervision", &k.Supervision)
+				kf.boolean("progfunckey", &k.ProgFunckey)
+				c.FuncKeys = append(c.FuncKeys, k)
+			}
+		}
+	}
+	return errs.OrNil()
+}
+
+// optIntPlain sets *dst from an integer value; null keeps it.
+func (f fields) optIntPlain(key string, dst *int) { f.integer(key, dst) }
+
+// lineByID finds a line the body refers to: one of the user's own, or another (the store
+// refuses it if it belongs to someone else). nil when it does not exist.
+func lineByID(ctx context.Context, st *models.Stores, own []models.Line, id int) (*models.Line, error) {
+	for i := range own {
+		if own[i].ID == id {
+			l := own[i]
+			return &l, nil
+		}
+	}
+	l, err := st.Lines.Get(ctx, id)
+	if err == models.ErrNotFound {
+		return nil, nil
+	}
+	return l, err
+}
+
+// lineRows accepts both shapes XiVO clients send for per-line data: the view's array of
+// objects, and the column format {"field": [line0, line1, …]}. One entry per line.
+func lineRows(v any) ([]map[string]any, bool) {
+	switch t := v.(type) {
+	case []any:
+		out := make([]map[string]any, 0, len(t))
+		for _, x := range t {
+			m, ok := x.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, m)
+		}
+		return out, true
+	case map[string]any:
+		n, columns := 0, false
+		for _, x := range t {
+			if a, ok := x.([]any); ok {
+				columns = true
+				if len(a) > n {
+					n = len(a)
+				}
+			}
+		}
+		if !columns {
+			return []map[string]any{t}, true // a single line given as one object
+		}
+		out := make([]map[string]any, n)
+		for i := range out {
+			out[i] = map[string]any{}
+		}
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			a, ok := t[k].([]any)
+			if !ok {
+				return nil, false
+			}
+			for i, x := range a {
+				out[i][k] = x
+			}
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// decodeVoicemail reads the user's voicemail part. xivo-ws sends name/number, the web
+// interface fullname/mailbox: both are accepted. A box needs a context: its own, else the
+// first line's.
+func decodeVoicemail(f fields, c *models.UserComposite, stored []models.Line) *models.ValidationError {
+	vm := &models.Voicemail{}
+	if c.Voicemail != nil {
+		cp := *c.Voicemail
+		vm = &cp
+	}
+	f.strTrim("number", &vm.Mailbox)
+	f.strTrim("mailbox", &vm.Mailbox)
+	f.str("name", &vm.Fullname)
+	f.str("fullname", &vm.Fullname)
+	f.strTrim("password", &vm.Password)
+	f.strTrim("email", &vm.Email)
+	f.strTrim("context", &vm.Context)
+	f.strTrim("tz", &vm.TZ)
+	f.strTrim("language", &vm.Language)
+	var attach bool
+	if f.boolean("attach", &attach) {
+		vm.Attach = &attach
+	}
+	f.boolean("deletevoicemail", &vm.DeleteVoicemail)
+	f.boolean("skipcheckpass", &vm.SkipCheckPass)
+	if vm.Mailbox == "" {
+		if c.Voicemail == nil {
+			return nil // XiVO: no mailbox, no voicemail
+		}
+		f.fail("mailbox", "is required")
+		return f.errs
+	}
+	if vm.Fullname == "" {
+		vm.Fullname = c.User.Fullname()
+	}
+	if vm.Context == "" {
+		lines := c.Lines
+		if lines == nil {
+			lines = stored
+		}
+		if len(lines) > 0 {
+			vm.Context = lines[0].Context
+		} else {
+			f.fail("context", "is required when the user has no line to take it from")
+			return f.errs
+		}
+	}
+	c.Voicemail = vm
+	return nil
+}
+
+// decodeDialActions reads {event: {actiontype, action, actionarg1, actionarg2}}. For endcall
+// and application the stored action is "<type>:<action>"; otherwise the type itself.
+func decodeDialActions(f fields, events map[string]bool) []models.DialAction {
+	out := []models.DialAction{}
+	keys := make([]string, 0, len(f.m))
+	for k := range f.m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, ev := range keys {
+		if !events[ev] {
+			f.fail(ev, "is not a dial-action event here (allowed: "+strings.Join(sortedKeys(events), ", ")+")")
+			continue
+		}
+		m, ok := f.object(ev)
+		if !ok {
+			continue
+		}
+		ef := f.sub(ev, m)
+		d := models.DialAction{Event: ev, ActionType: "none", Linked: true}
+		ef.strTrim("actiontype", &d.ActionType)
+		var action string
+		ef.strTrim("action", &action)
+		switch d.ActionType {
+		case "endcall", "application":
+			if action == "" {
+				ef.fail("action", "is required for "+d.ActionType)
+			}
+			d.Action = d.ActionType + ":" + action
+		default:
+			d.Action = d.ActionType
+		}
+		var a1, a2 string
+		if ef.str("actionarg1", &a1) {
+			d.ActionArg1 = &a1
+		}
+		if ef.str("actionarg2", &a2) {
+			d.ActionArg2 = &a2
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Users is the pbx_settings/users resource.
+func Users(st *models.Stores) *Resource {
+	s := st.Users
+	return &Resource{DefaultAct: "list", Acts: map[string]Act{
+		"list": func(ctx context.Context, r *Request) (Result, error) {
+			us, err := s.List(ctx)
+			return Items(usersToWire(us)), err
+		},
+		"search": func(ctx context.Context, r *Request) (Result, error) {
+			term := r.Param("search")
+			if term == "" {
+				return NoContent(), nil
+			}
+			us, err := s.Search(ctx, term)
+			return Items(usersToWire(us)), err
+		},
+		"view": func(ctx context.Context, r *Request) (Result, error) {
+			id, err := needIntID(r)
+			if err != nil {
+				return Result{}, err
+			}
+			c, err := s.View(ctx, id)
+			if err != nil {
+				return Result{}, err
+			}
+			ent, err := st.Entities.Get(ctx, c.User.EntityID)
+			if err != nil && err != models.ErrNotFound {
+				return Result{}, err
+			}
+			ctxs, err := st.Entities.ContextNames(ctx, c.User.EntityID)
+			if err != nil {
+				return Result{}, err
+			}
+			reg, err := st.Lines.Registered(ctx, c.Lines)
+			if err != nil {
+				return Result{}, err
+			}
+			return Object(userView(c, ent, ctxs, reg)), nil
+		},
+		"add": func(ctx context.Context, r *Request) (Result, error) {
+			body, err := DecodeBody(r.Body)
+			if err != nil {
+				return Result{}, err
+			}
+			c := &models.UserComposite{User: *models.NewUser()}
+			if err := decodeUser(ctx, st, body, c, nil); err != nil {
+				return Result{}, err
+			}
+			if err := s.Create(ctx, c); err != nil {
+				return Result{}, err
+			}
+			return Created(strconv.Itoa(c.User.ID)), nil
+		},
+		"edit": func(ctx context.Context, r *Request) (Result, error) {
+			id, err := needIntID(r)
+			if err != nil {
+				return Result{}, err
+			}
+			stored, err := s.View(ctx, id)
+			if err != nil {
+				return Result{}, err
+			}
+			body, err := DecodeBody(r.Body)
+			if err != nil {
+				return Result{}, err
+			}
+			// Start from the stored user; parts the body does not carry stay nil = untouched.
+			c := &models.UserComposite{User: stored.User, Voicemail: stored.Voicemail}
+			if err := decodeUser(ctx, st, body, c, stored.Lines); err != nil {
+				return Result{}, err
+			}
+			if c.Voicemail == stored.Voicemail {
+				c.Voicemail = nil // not mentioned: keep the box as it is
+			}
+			return Done(), s.Update(ctx, c)
+		},
+		"delete": func(ctx context.Context, r *Request) (Result, error) {
+			id, err := needIntID(r)
+			if err != nil {
+				return Result{}, err
+			}
+			return Done(), s.Delete(ctx, id)
+		},
+		"deleteall": deleteAll(s.Count, s.DeleteAll),
+	}}
+}
