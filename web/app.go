@@ -23,7 +23,9 @@ const (
 func newApp(s *Server) *fiber.App {
 	cfg := fiber.Config{
 		// Request strings must not alias fasthttp's reused buffers (STACK.md §2).
-		Immutable:             true,
+		Immutable: true,
+		// json.php paths are case-sensitive, as the original routing table was.
+		CaseSensitive:         true,
 		DisableStartupMessage: true,
 		// Bodies over the limit are refused by fasthttp before a handler runs; the error
 		// handler turns that into a 400 naming the limit. Handlers check BodyLimit themselves.

@@ -2,8 +2,8 @@ package web
 
 import (
 	"flag"
-	"net/url"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
