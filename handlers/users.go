@@ -289,6 +289,10 @@ func decodeUser(ctx context.Context, st *models.Stores, body map[string]any, c *
 	if rc, ok := top.list("rightcall"); ok {
 		c.RightCalls = []int{}
 		for i, v := range rc {
+			// Ids, or the view's rows {"rightcallid": n, …} posted back.
+			if row, isRow := v.(map[string]any); isRow {
+				v = row["rightcallid"]
+			}
 			n, ok := intOf(v)
 			if !ok {
 				errs.Add(fmt.Sprintf("rightcall[%d]", i), "must be a call permission id")
@@ -461,6 +465,8 @@ func decodeDialActions(f fields, events map[string]bool) []models.DialAction {
 		ef.strTrim("actiontype", &d.ActionType)
 		var action string
 		ef.strTrim("action", &action)
+		// A view posted back carries the stored "<type>:<action>" form.
+		action = strings.TrimPrefix(action, d.ActionType+":")
 		switch d.ActionType {
 		case "endcall", "application":
 			if action == "" {

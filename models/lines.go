@@ -95,6 +95,19 @@ func (o Options) WithDefaults(protocol string) Options {
 	return out
 }
 
+// WithoutDefaults drops the settings equal to the protocol's defaults, so that a line read
+// (defaults merged in) and written back stores exactly what it stored before.
+func (o Options) WithoutDefaults(protocol string) Options {
+	out := Options{}
+	for k, v := range o {
+		if d, ok := sipDefaults[k]; ok && d == v && (protocol == "sip" || protocol == "iax") {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
 // Identity is the dial interface of the line ("SIP/abc123", or the custom interface).
 func (l *Line) Identity() string {
 	switch l.Protocol {
@@ -288,9 +301,7 @@ func (s *LineStore) insert(ctx context.Context, tx *sqlx.Tx, l *Line, prefix str
 			l.Name = randomString(8, lowerAlnum)
 		}
 	}
-	if l.Options == nil {
-		l.Options = Options{}
-	}
+	l.Options = l.Options.WithoutDefaults(l.Protocol)
 	if err := s.check(ctx, tx, l, prefix); err != nil {
 		return err
 	}
@@ -330,6 +341,7 @@ func (s *LineStore) insert(ctx context.Context, tx *sqlx.Tx, l *Line, prefix str
 }
 
 func (s *LineStore) update(ctx context.Context, tx *sqlx.Tx, l *Line, prefix string) error {
+	l.Options = l.Options.WithoutDefaults(l.Protocol)
 	if err := s.check(ctx, tx, l, prefix); err != nil {
 		return err
 	}
