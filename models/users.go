@@ -161,9 +161,9 @@ const userCols = `u.id, u.entity_id, u.firstname, u.lastname, u.callerid, u.ring
 	u.commented, u.description`
 
 var userConstraints = map[string]string{
-	"users_loginclient_key":          "loginclient",
-	"users_entity_id_fkey":           "entityid",
-	"voicemails_mailbox_context_key": "voicemail.mailbox",
+	"users_loginclient_key":     "userfeatures.loginclient",
+	"users_entity_id_fkey":      "userfeatures.entityid",
+	"users_cti_profile_id_fkey": "userfeatures.cti_profile_id",
 }
 
 // List returns every user by id.
