@@ -199,7 +199,7 @@ CREATE TABLE rightcalls (
     id          serial PRIMARY KEY,
     name        text NOT NULL UNIQUE,
     passwd      text NOT NULL DEFAULT '',
-    authorization boolean NOT NULL DEFAULT false,
+    "authorization" boolean NOT NULL DEFAULT false,
     commented   boolean NOT NULL DEFAULT false,
     description text NOT NULL DEFAULT ''
 );
