@@ -1,0 +1,258 @@
+// Package testenv starts pbxws for end-to-end tests: a real PostgreSQL (the one named by
+// PBXWS_TEST_DATABASE_URL, else a private cluster under <repo>/var/testpg), a fresh database
+// per test cloned from a migrated template, and the real server on loopback ports.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	pbxsql "pbxws/sql"
+	"pbxws/web"
+)
+
+// Env is one running pbxws on loopback against a fresh database.
+type Env struct {
+	HTTPURL  string // http://127.0.0.1:PORT
+	HTTPSURL string // https://127.0.0.1:PORT (self-signed; trust CAFile/CAPool)
+	CAFile   string
+	CAPool   *x509.CertPool
+	DB       *sqlx.DB // a separate pool on the same database, for asserting state
+	DSN      string
+	Server   *web.Server
+	Config   web.Config
+}
+
+var (
+	setupOnce sync.Once
+	setupErr  error
+	adminDSN  func(db string) string
+	template  string
+)
+
+// RepoRoot is the folder holding go.mod.
+func RepoRoot() string {
+	dir, _ := os.Getwd()
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return dir
+		}
+	}
+}
+
+// ClusterDir is where the shared test cluster lives when no server is configured.
+func ClusterDir() string { return filepath.Join(RepoRoot(), "var", "testpg") }
+
+func setup() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if url := os.Getenv("PBXWS_TEST_DATABASE_URL"); url != "" {
+		adminDSN = func(db string) string { return withDBName(url, db) }
+	} else {
+		// Left running for the next packages; `make test` stops it at the end.
+		cl, err := pbxsql.StartCluster(ctx, ClusterDir(), nil)
+		if err != nil {
+			setupErr = err
+			return
+		}
+		adminDSN = cl.DSN
+	}
+	ms, err := pbxsql.Migrations()
+	if err != nil {
+		setupErr = err
+		return
+	}
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%s\x00%s\x00", m.Name, m.SQL)
+	}
+	template = "pbxws_tpl_" + hex.EncodeToString(h.Sum(nil)[:8])
+	setupErr = ensureTemplate(ctx)
+}
+
+// ensureTemplate creates and migrates the template once per migration set; concurrent test
+// processes serialise on an advisory lock.
+func ensureTemplate(ctx context.Context) error {
+	admin, err := pbxsql.Open(ctx, adminDSN("postgres"))
+	if err != nil {
+		return fmt.Errorf("test database server: %w", err)
+	}
+	defer admin.Close()
+	conn, err := admin.Connx(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7070)`); err != nil {
+		return err
+	}
+	defer func() { _, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7070)`) }()
+	var ready bool
+	if err := conn.GetContext(ctx, &ready, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate)`, template); err != nil {
+		return err
+	}
+	if ready {
+		return nil
+	}
+	_, _ = conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+template)
+	if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+template); err != nil {
+		return err
+	}
+	db, err := pbxsql.Open(ctx, adminDSN(template))
+	if err != nil {
+		return err
+	}
+	err = pbxsql.Migrate(ctx, db)
+	db.Close()
+	if err != nil {
+		return fmt.Errorf("migrating the template: %w", err)
+	}
+	_, err = conn.ExecContext(ctx, `ALTER DATABASE `+template+` WITH IS_TEMPLATE true`)
+	return err
+}
+
+// NewDatabase creates a fresh migrated database for the test and drops it afterwards.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	setupOnce.Do(setup)
+	if setupErr != nil {
+		t.Fatalf("test PostgreSQL: %v (make test provisions it; see README)", setupErr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := pbxsql.Open(ctx, adminDSN("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "t_" + hex.EncodeToString(b)
+	// Cloning a template fails while another session uses it; retry briefly.
+	for i := 0; ; i++ {
+		_, err = admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE `+template)
+		if err == nil || i > 50 || !strings.Contains(err.Error(), "being accessed") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("creating the test database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		admin, err := pbxsql.Open(ctx, adminDSN("postgres"))
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		_, _ = admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
+	})
+	return adminDSN(name)
+}
+
+// Start runs pbxws on loopback against a fresh database; mutate adjusts the configuration.
+func Start(t testing.TB, mutate ...func(*web.Config)) *Env {
+	t.Helper()
+	dsn := NewDatabase(t)
+	cfg := web.DefaultConfig()
+	cfg.DatabaseURL = dsn
+	cfg.HTTPAddr = "127.0.0.1:0"
+	cfg.HTTPSAddr = "127.0.0.1:0"
+	cfg.VarDir = t.TempDir()
+	cfg.SIP.Listen = ""
+	cfg.ShutdownTimeout = 5 * time.Second
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := web.Start(ctx, cfg)
+	if err != nil {
+		t.Fatalf("starting pbxws: %v", err)
+	}
+	db, err := pbxsql.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &Env{Server: srv, Config: cfg, DB: db, DSN: dsn}
+	t.Cleanup(func() {
+		db.Close()
+		_ = srv.Close(context.Background())
+	})
+	if a := srv.HTTPAddr(); a != "" {
+		env.HTTPURL = "http://" + a
+	}
+	if a := srv.HTTPSAddr(); a != "" {
+		env.HTTPSURL = "https://" + a
+		env.CAFile = srv.TLSCertFile()
+		pem, err := os.ReadFile(env.CAFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.CAPool = x509.NewCertPool()
+		env.CAPool.AppendCertsFromPEM(pem)
+	}
+	return env
+}
+
+// FreePort returns a loopback port free at the time of the call ("tcp" or "udp").
+func FreePort(t testing.TB, network string) int {
+	t.Helper()
+	switch network {
+	case "udp":
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.LocalAddr().(*net.UDPAddr).Port
+	default:
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().(*net.TCPAddr).Port
+	}
+}
+
+// withDBName points a PostgreSQL URL or key=value DSN at another database.
+func withDBName(dsn, db string) string {
+	if strings.Contains(dsn, "://") {
+		i := strings.Index(dsn, "://")
+		rest := dsn[i+3:]
+		q := ""
+		if j := strings.IndexByte(rest, '?'); j >= 0 {
+			rest, q = rest[:j], rest[j:]
+		}
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			rest = rest[:j]
+		}
+		return dsn[:i+3] + rest + "/" + db + q
+	}
+	var parts []string
+	for _, p := range strings.Fields(dsn) {
+		if !strings.HasPrefix(p, "dbname=") {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(append(parts, "dbname="+db), " ")
+}
