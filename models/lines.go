@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,7 +71,7 @@ func (o *Options) Scan(src any) error {
 }
 
 // Value writes the jsonb column.
-func (o Options) Value() (any, error) {
+func (o Options) Value() (driver.Value, error) {
 	if o == nil {
 		return []byte("{}"), nil
 	}
