@@ -407,7 +407,7 @@ func (s *LineStore) Registered(ctx context.Context, ls []Line) (map[int]bool, er
 	}
 	var live []string
 	err := s.db.SelectContext(ctx, &live, `SELECT DISTINCT username FROM registrations
-		WHERE username = ANY($1) AND expires > now()`, pq.StringArray(names))
+		WHERE username = ANY($1) AND expires > localtimestamp`, pq.StringArray(names))
 	for _, n := range live {
 		out[byName[n]] = true
 	}

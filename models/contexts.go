@@ -1,0 +1,308 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/big"
+	"regexp"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Context is a dialplan context: numbers live in it, users and lines belong to it.
+type Context struct {
+	Name        string `db:"name" json:"name" validate:"required,contextname"`
+	DisplayName string `db:"displayname" json:"displayname" validate:"required,min=3,max=128,printable"`
+	EntityID    int    `db:"entity_id" json:"entityid"`
+	EntityName  string `db:"entity_name" json:"entity" validate:"required,entityname"`
+	ContextType string `db:"contexttype" json:"contexttype" validate:"required,contexttype"`
+	Description string `db:"description" json:"description" validate:"max=1000"`
+	Commented   bool   `db:"commented" json:"commented"`
+}
+
+// ContextRange is a number range of one object type in a context.
+type ContextRange struct {
+	Type      string `db:"type" json:"type" validate:"oneof=user group queue meetme incall"`
+	NumberBeg string `db:"numberbeg" json:"numberbeg" validate:"required,max=16,numeric"`
+	NumberEnd string `db:"numberend" json:"numberend" validate:"omitempty,max=16,numeric"`
+	DidLength int    `db:"didlength" json:"didlength" validate:"gte=0,lte=20"`
+}
+
+// ContextComposite is a context with its ranges and includes. On update a nil part keeps
+// what is stored.
+type ContextComposite struct {
+	Context  Context
+	Ranges   []ContextRange
+	Includes []string
+}
+
+// ContextUse says what refers to a context (what blocks its deletion).
+type ContextUse struct {
+	Lines      int `db:"lines"`
+	Voicemails int `db:"voicemails"`
+	IncludedBy int `db:"included_by"`
+}
+
+// ContextStore reads and writes contexts.
+type ContextStore struct{ db *sqlx.DB }
+
+const contextCols = `c.name, c.displayname, c.entity_id, e.name AS entity_name, c.contexttype,
+	c.description, c.commented`
+const contextFrom = ` FROM contexts c JOIN entities e ON e.id = c.entity_id `
+
+var reDigits = regexp.MustCompile(`^[0-9]+$`)
+
+// List returns every context by name.
+func (s *ContextStore) List(ctx context.Context) ([]Context, error) {
+	var out []Context
+	err := s.db.SelectContext(ctx, &out, `SELECT `+contextCols+contextFrom+` ORDER BY c.name`)
+	return out, err
+}
+
+// Search matches a substring of the name, display name or entity name.
+func (s *ContextStore) Search(ctx context.Context, term string) ([]Context, error) {
+	var out []Context
+	err := s.db.SelectContext(ctx, &out, `SELECT `+contextCols+contextFrom+`
+		WHERE c.name ILIKE $1 OR c.displayname ILIKE $1 OR e.name ILIKE $1 ORDER BY c.name`, likeTerm(term))
+	return out, err
+}
+
+// Get returns a context with its ranges and includes, or ErrNotFound.
+func (s *ContextStore) Get(ctx context.Context, name string) (*ContextComposite, error) {
+	var c ContextComposite
+	err := s.db.GetContext(ctx, &c.Context, `SELECT `+contextCols+contextFrom+` WHERE c.name = $1`, name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Ranges, err = s.Ranges(ctx, []string{name}); err != nil {
+		return nil, err
+	}
+	if err := s.db.SelectContext(ctx, &c.Includes, `SELECT include FROM context_includes
+		WHERE context = $1 ORDER BY priority, include`, name); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// RangeRow is a range with the context it belongs to.
+type RangeRow struct {
+	Context string `db:"context"`
+	ContextRange
+}
+
+// Ranges returns the ranges of the named contexts, grouped by context in stored order.
+func (s *ContextStore) Ranges(ctx context.Context, names []string) ([]ContextRange, error) {
+	rows, err := s.RangesOf(ctx, names)
+	out := make([]ContextRange, len(rows))
+	for i, r := range rows {
+		out[i] = r.ContextRange
+	}
+	return out, err
+}
+
+// RangesOf returns the ranges of the named contexts with their context.
+func (s *ContextStore) RangesOf(ctx context.Context, names []string) ([]RangeRow, error) {
+	var out []RangeRow
+	err := s.db.SelectContext(ctx, &out, `SELECT context, type, numberbeg, numberend, didlength
+		FROM context_ranges WHERE context = ANY($1) ORDER BY context, type, position, id`, pq.StringArray(names))
+	return out, err
+}
+
+// IncludesOf returns the first include of each named context (list answers show one).
+func (s *ContextStore) IncludesOf(ctx context.Context, names []string) (map[string]string, error) {
+	var rows []struct {
+		Context string `db:"context"`
+		Include string `db:"include"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT DISTINCT ON (context) context, include
+		FROM context_includes WHERE context = ANY($1) ORDER BY context, priority, include`, pq.StringArray(names))
+	out := map[string]string{}
+	for _, r := range rows {
+		out[r.Context] = r.Include
+	}
+	return out, err
+}
+
+// Use counts what refers to a context.
+func (s *ContextStore) Use(ctx context.Context, name string) (ContextUse, error) {
+	var u ContextUse
+	err := s.db.GetContext(ctx, &u, `SELECT
+		(SELECT count(*) FROM lines WHERE context = $1) AS lines,
+		(SELECT count(*) FROM voicemails WHERE context = $1) AS voicemails,
+		(SELECT count(*) FROM context_includes WHERE include = $1 AND context <> $1) AS included_by`, name)
+	return u, err
+}
+
+// check validates the composite; entity and includes must exist.
+func (s *ContextStore) check(ctx context.Context, tx *sqlx.Tx, c *ContextComposite) error {
+	ve := &ValidationError{}
+	ve.Merge("context.", Check(&c.Context))
+	for i := range c.Ranges {
+		r := &c.Ranges[i]
+		prefix := fmt.Sprintf("contextnumbers.%s[%d].", r.Type, i)
+		ve.Merge(prefix, Check(r))
+		if r.NumberEnd != "" && reDigits.MatchString(r.NumberBeg) && reDigits.MatchString(r.NumberEnd) && numLess(r.NumberEnd, r.NumberBeg) {
+			ve.Add(prefix+"numberend", "must not be below numberbeg")
+		}
+	}
+	if err := ve.OrNil(); err != nil {
+		return err
+	}
+	if err := tx.GetContext(ctx, &c.Context.EntityID, `SELECT id FROM entities WHERE name = $1`, c.Context.EntityName); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Invalid("context.entity", "must name an existing entity")
+		}
+		return err
+	}
+	for i, inc := range c.Includes {
+		if inc == c.Context.Name {
+			ve.Add(fmt.Sprintf("contextinclude[%d]", i), "a context cannot include itself")
+			continue
+		}
+		var ok bool
+		if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM contexts WHERE name = $1)`, inc); err != nil {
+			return err
+		}
+		if !ok {
+			ve.Add(fmt.Sprintf("contextinclude[%d]", i), "must name an existing context")
+		}
+	}
+	return ve.OrNil()
+}
+
+// Create inserts the composite in one transaction.
+func (s *ContextStore) Create(ctx context.Context, c *ContextComposite) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := s.check(ctx, tx, c); err != nil {
+			return err
+		}
+		x := &c.Context
+		if _, err := tx.ExecContext(ctx, `INSERT INTO contexts (name, displayname, entity_id, contexttype,
+			description, commented) VALUES ($1,$2,$3,$4,$5,$6)`, x.Name, x.DisplayName, x.EntityID,
+			x.ContextType, x.Description, x.Commented); err != nil {
+			return mapPQ(err, map[string]string{"contexts_pkey": "context.name"})
+		}
+		return s.writeParts(ctx, tx, c)
+	})
+}
+
+// Update writes the composite over the context stored as oldName (a rename follows every
+// reference through the schema's ON UPDATE CASCADE).
+func (s *ContextStore) Update(ctx context.Context, oldName string, c *ContextComposite) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := s.check(ctx, tx, c); err != nil {
+			return err
+		}
+		x := &c.Context
+		res, err := tx.ExecContext(ctx, `UPDATE contexts SET name=$2, displayname=$3, entity_id=$4,
+			contexttype=$5, description=$6, commented=$7 WHERE name=$1`, oldName, x.Name,
+			x.DisplayName, x.EntityID, x.ContextType, x.Description, x.Commented)
+		if err != nil {
+			return mapPQ(err, map[string]string{"contexts_pkey": "context.name"})
+		}
+		if err := oneRow(res); err != nil {
+			return err
+		}
+		return s.writeParts(ctx, tx, c)
+	})
+}
+
+func (s *ContextStore) writeParts(ctx context.Context, tx *sqlx.Tx, c *ContextComposite) error {
+	name := c.Context.Name
+	if c.Ranges != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM context_ranges WHERE context = $1`, name); err != nil {
+			return err
+		}
+		for i, r := range c.Ranges {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO context_ranges (context, type, numberbeg,
+				numberend, didlength, position) VALUES ($1,$2,$3,$4,$5,$6)`, name, r.Type, r.NumberBeg,
+				r.NumberEnd, r.DidLength, i); err != nil {
+				return err
+			}
+		}
+	}
+	if c.Includes != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM context_includes WHERE context = $1`, name); err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, inc := range c.Includes {
+			if seen[inc] {
+				continue
+			}
+			seen[inc] = true
+			if _, err := tx.ExecContext(ctx, `INSERT INTO context_includes (context, include, priority)
+				VALUES ($1,$2,$3)`, name, inc, len(seen)-1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Delete removes a context that nothing uses; one still used by lines or voicemail boxes is
+// refused (InUseError) with what uses it.
+func (s *ContextStore) Delete(ctx context.Context, name string) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var exists bool
+		if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM contexts WHERE name = $1)`, name); err != nil {
+			return err
+		}
+		if !exists {
+			return ErrNotFound
+		}
+		var lines, vms int
+		if err := tx.QueryRowxContext(ctx, `SELECT (SELECT count(*) FROM lines WHERE context = $1),
+			(SELECT count(*) FROM voicemails WHERE context = $1)`, name).Scan(&lines, &vms); err != nil {
+			return err
+		}
+		if lines > 0 || vms > 0 {
+			return &InUseError{Msg: fmt.Sprintf("context %s is still used by %d line(s) and %d voicemail box(es)", name, lines, vms)}
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM contexts WHERE name = $1`, name)
+		return mapPQ(err, nil)
+	})
+}
+
+// NumberInRange reports whether number falls inside one of the context's ranges of that kind.
+// Bounds compare as integers; the number must also have a length between the bounds' lengths,
+// so "0150" is not taken for 150.
+func (s *ContextStore) NumberInRange(ctx context.Context, q sqlx.QueryerContext, context, kind, number string) (bool, error) {
+	var rs []ContextRange
+	if err := sqlx.SelectContext(ctx, q, &rs, `SELECT type, numberbeg, numberend, didlength
+		FROM context_ranges WHERE context = $1 AND type = $2`, context, kind); err != nil {
+		return false, err
+	}
+	for _, r := range rs {
+		if inRange(number, r.NumberBeg, r.NumberEnd) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func inRange(n, beg, end string) bool {
+	if end == "" {
+		return n == beg
+	}
+	if !reDigits.MatchString(n) || !reDigits.MatchString(beg) || !reDigits.MatchString(end) {
+		return false
+	}
+	if len(n) < min(len(beg), len(end)) || len(n) > max(len(beg), len(end)) {
+		return false
+	}
+	return !numLess(n, beg) && !numLess(end, n)
+}
+
+// numLess compares digit strings as integers, whatever their length.
+func numLess(a, b string) bool {
+	x, _ := new(big.Int).SetString(a, 10)
+	y, _ := new(big.Int).SetString(b, 10)
+	return x.Cmp(y) < 0
+}

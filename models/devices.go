@@ -1,0 +1,179 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"net"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Device is a phone or gateway known to provisioning.
+type Device struct {
+	ID          string `db:"id" json:"id" validate:"required,max=64"`
+	MAC         string `db:"mac" json:"mac"`
+	IP          string `db:"ip" json:"ip"`
+	Vendor      string `db:"vendor" json:"vendor" validate:"max=64,printable"`
+	Model       string `db:"model" json:"model" validate:"max=64,printable"`
+	Version     string `db:"version" json:"version" validate:"max=64,printable"`
+	Plugin      string `db:"plugin" json:"plugin" validate:"max=128,printable"`
+	SN          string `db:"sn" json:"sn" validate:"max=64,printable"`
+	Proto       string `db:"proto" json:"proto" validate:"max=16,printable"`
+	TemplateID  string `db:"template_id" json:"template_id" validate:"max=64,printable"`
+	Status      string `db:"status" json:"status" validate:"max=32,printable"`
+	Configured  bool   `db:"configured" json:"configured"`
+	Commented   bool   `db:"commented" json:"commented"`
+	Description string `db:"description" json:"description" validate:"max=1000"`
+}
+
+// DeviceStore reads and writes devices.
+type DeviceStore struct{ db *sqlx.DB }
+
+const deviceCols = `id, mac, ip, vendor, model, version, plugin, sn, proto, template_id, status,
+	configured, commented, description`
+
+var reDeviceID = regexp.MustCompile(`^[a-z0-9]{1,64}$`)
+
+// NormalizeMAC reads a MAC with ":" or "-" separators or none, any case, as aa:bb:cc:dd:ee:ff.
+func NormalizeMAC(s string) (string, bool) {
+	hexDigits := strings.NewReplacer(":", "", "-", "", ".", "").Replace(strings.ToLower(strings.TrimSpace(s)))
+	if len(hexDigits) != 12 {
+		return "", false
+	}
+	if _, err := hex.DecodeString(hexDigits); err != nil {
+		return "", false
+	}
+	parts := make([]string, 6)
+	for i := range parts {
+		parts[i] = hexDigits[2*i : 2*i+2]
+	}
+	return strings.Join(parts, ":"), true
+}
+
+// List returns every device by id.
+func (s *DeviceStore) List(ctx context.Context) ([]Device, error) {
+	var out []Device
+	err := s.db.SelectContext(ctx, &out, `SELECT `+deviceCols+` FROM devices ORDER BY id`)
+	return out, err
+}
+
+// Search finds devices by exact IP or MAC (any MAC spelling). When nothing matches exactly it
+// falls back to a substring of ip, mac, vendor, model or plugin, as later XiVO versions did,
+// so partial terms still find something.
+func (s *DeviceStore) Search(ctx context.Context, term string) ([]Device, error) {
+	var out []Device
+	mac, isMAC := NormalizeMAC(term)
+	ip := strings.TrimSpace(term)
+	if a, err := netip.ParseAddr(ip); err == nil {
+		ip = a.Unmap().String()
+	}
+	if !isMAC {
+		mac = "\x00" // matches no stored MAC
+	}
+	if err := s.db.SelectContext(ctx, &out, `SELECT `+deviceCols+` FROM devices
+		WHERE lower(ip) = lower($1) OR mac = $2 ORDER BY id`, ip, mac); err != nil || len(out) > 0 {
+		return out, err
+	}
+	err := s.db.SelectContext(ctx, &out, `SELECT `+deviceCols+` FROM devices
+		WHERE ip ILIKE $1 OR mac ILIKE $1 OR vendor ILIKE $1 OR model ILIKE $1 OR plugin ILIKE $1
+		ORDER BY id`, likeTerm(term))
+	return out, err
+}
+
+// Get returns one device or ErrNotFound.
+func (s *DeviceStore) Get(ctx context.Context, id string) (*Device, error) {
+	var d Device
+	err := s.db.GetContext(ctx, &d, `SELECT `+deviceCols+` FROM devices WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return &d, err
+}
+
+// Lines returns the lines attached to the given devices, by device then slot.
+func (s *DeviceStore) Lines(ctx context.Context, ids []string) ([]Line, error) {
+	var out []Line
+	err := s.db.SelectContext(ctx, &out, `SELECT `+lineCols+lineFrom+`
+		WHERE l.device_id = ANY($1) ORDER BY l.device_id, l.num, l.id`, pq.StringArray(ids))
+	return out, err
+}
+
+func (s *DeviceStore) check(d *Device) error {
+	ve := &ValidationError{}
+	ve.Merge("", Check(d))
+	if !reDeviceID.MatchString(d.ID) {
+		ve.Add("id", "must be 1-64 characters of a-z, 0-9")
+	}
+	if d.MAC != "" {
+		if m, ok := NormalizeMAC(d.MAC); ok {
+			d.MAC = m
+		} else {
+			ve.Add("mac", "must be a MAC address (12 hex digits, with : or - separators or none)")
+		}
+	}
+	if d.IP != "" {
+		if a, err := netip.ParseAddr(d.IP); err == nil && net.ParseIP(d.IP) != nil {
+			d.IP = a.Unmap().String()
+		} else {
+			ve.Add("ip", "must be an IPv4 or IPv6 address")
+		}
+	}
+	return ve.OrNil()
+}
+
+var deviceConstraints = map[string]string{"devices_pkey": "id", "devices_mac_key": "mac"}
+
+// Create validates and inserts d, drawing an id when it has none.
+func (s *DeviceStore) Create(ctx context.Context, d *Device) error {
+	if d.ID == "" {
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+		d.ID = hex.EncodeToString(b)
+	}
+	if err := s.check(d); err != nil {
+		return err
+	}
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		_, err := tx.NamedExecContext(ctx, `INSERT INTO devices (`+deviceCols+`) VALUES (:id, :mac,
+			:ip, :vendor, :model, :version, :plugin, :sn, :proto, :template_id, :status, :configured,
+			:commented, :description)`, d)
+		return mapPQ(err, deviceConstraints)
+	})
+}
+
+// Update validates and writes every field of d.
+func (s *DeviceStore) Update(ctx context.Context, d *Device) error {
+	if err := s.check(d); err != nil {
+		return err
+	}
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.NamedExecContext(ctx, `UPDATE devices SET mac=:mac, ip=:ip, vendor=:vendor,
+			model=:model, version=:version, plugin=:plugin, sn=:sn, proto=:proto,
+			template_id=:template_id, status=:status, configured=:configured, commented=:commented,
+			description=:description WHERE id=:id`, d)
+		if err != nil {
+			return mapPQ(err, deviceConstraints)
+		}
+		return oneRow(res)
+	})
+}
+
+// Delete removes a device; its lines stay, detached.
+func (s *DeviceStore) Delete(ctx context.Context, id string) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM devices WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		return oneRow(res)
+	})
+}
