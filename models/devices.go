@@ -74,11 +74,8 @@ func (s *DeviceStore) Search(ctx context.Context, term string) ([]Device, error)
 	if a, err := netip.ParseAddr(ip); err == nil {
 		ip = a.Unmap().String()
 	}
-	if !isMAC {
-		mac = "\x00" // matches no stored MAC
-	}
 	if err := s.db.SelectContext(ctx, &out, `SELECT `+deviceCols+` FROM devices
-		WHERE lower(ip) = lower($1) OR mac = $2 ORDER BY id`, ip, mac); err != nil || len(out) > 0 {
+		WHERE lower(ip) = lower($1) OR ($3 AND mac = $2) ORDER BY id`, ip, mac, isMAC); err != nil || len(out) > 0 {
 		return out, err
 	}
 	err := s.db.SelectContext(ctx, &out, `SELECT `+deviceCols+` FROM devices

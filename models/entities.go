@@ -13,7 +13,7 @@ import (
 type Entity struct {
 	ID          int       `db:"id" json:"id"`
 	Name        string    `db:"name" json:"name" validate:"required,entityname"`
-	DisplayName string    `db:"displayname" json:"displayname" validate:"required,min=3,max=128,printable"`
+	DisplayName string    `db:"displayname" json:"displayname" validate:"required,max=128,printable"`
 	PhoneNumber string    `db:"phonenumber" json:"phonenumber" validate:"omitempty,max=40,extension"`
 	FaxNumber   string    `db:"faxnumber" json:"faxnumber" validate:"omitempty,max=40,extension"`
 	Email       string    `db:"email" json:"email" validate:"omitempty,max=255,email"`

@@ -112,6 +112,10 @@ func (s *Server) serveJSONPHP(c *fiber.Ctx, r jsonRoot) error {
 	for k, vs := range query {
 		for i := range vs {
 			vs[i] = strings.TrimSpace(vs[i])
+			// Parameters reach SQL (as parameters) and logs: no NUL, CR, LF or other controls.
+			if !models.Printable(vs[i]) || !models.Printable(k) {
+				return writeError(c, http.StatusBadRequest, "malformed query string", map[string]string{k: "must not contain control characters"})
+			}
 		}
 		query[k] = vs
 	}
