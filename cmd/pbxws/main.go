@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 
 	"pbxws/acl"
@@ -25,7 +26,14 @@ import (
 	"pbxws/web"
 )
 
+// defaultMemoryLimit is the soft heap limit when GOMEMLIMIT is not set: the collector works
+// harder near it instead of letting large list answers double the heap.
+const defaultMemoryLimit = 96 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

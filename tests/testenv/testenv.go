@@ -63,7 +63,7 @@ func setup() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if url := os.Getenv("PBXWS_TEST_DATABASE_URL"); url != "" {
-		adminDSN = func(db string) string { return withDBName(url, db) }
+		adminDSN = func(db string) string { return WithDBName(url, db) }
 	} else {
 		// Left running for the next packages; `make test` stops it at the end.
 		cl, err := pbxsql.StartCluster(ctx, ClusterDir(), nil)
@@ -234,8 +234,8 @@ func FreePort(t testing.TB, network string) int {
 	}
 }
 
-// withDBName points a PostgreSQL URL or key=value DSN at another database.
-func withDBName(dsn, db string) string {
+// WithDBName points a PostgreSQL URL or key=value DSN at another database.
+func WithDBName(dsn, db string) string {
 	if strings.Contains(dsn, "://") {
 		i := strings.Index(dsn, "://")
 		rest := dsn[i+3:]

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// result is one scenario's figures.
+type result struct {
+	rps      float64
+	p50, p99 time.Duration
+	errors   int
+	firstErr string
+}
+
+// scenario drives one kind of request with a fixed number of connections, bounded by a
+// request count and a duration, after a short warm-up.
+type scenario struct {
+	name     string
+	workers  int
+	maxReqs  int
+	maxTime  time.Duration
+	warmup   int
+	request  func(base string, n int) (*http.Request, error)
+	validate func(status int, body []byte) error
+}
+
+var addCounter atomic.Int64
+
+func init() { addCounter.Store(20000) }
+
+func scenarios() []scenario {
+	return []scenario{
+		{
+			name: "users view by id (Basic, 32 conns)", workers: 32, maxReqs: 30000, maxTime: 10 * time.Second, warmup: 500,
+			request: func(base string, n int) (*http.Request, error) {
+				id := 1 + rand.IntN(seedUsers)
+				return http.NewRequest("GET", base+"/service/ipbx/json.php/restricted/pbx_settings/users/?act=view&id="+strconv.Itoa(id), nil)
+			},
+			validate: expect(200, nil),
+		},
+		{
+			name: "users list of 10,000 (4 conns)", workers: 4, maxReqs: 400, maxTime: 10 * time.Second, warmup: 4,
+			request: func(base string, n int) (*http.Request, error) {
+				return http.NewRequest("GET", base+"/service/ipbx/json.php/restricted/pbx_settings/users/?act=list", nil)
+			},
+			validate: expect(200, func(body []byte) error {
+				var items []json.RawMessage
+				if err := json.Unmarshal(body, &items); err != nil {
+					return err
+				}
+				if len(items) < seedUsers {
+					return fmt.Errorf("list has %d items", len(items))
+				}
+				return nil
+			}),
+		},
+		{
+			name: "users add with a SIP line (16 conns)", workers: 16, maxReqs: 6000, maxTime: 10 * time.Second,
+			request: func(base string, n int) (*http.Request, error) {
+				num := addCounter.Add(1)
+				body := fmt.Sprintf(`{"userfeatures": {"firstname": "Bench", "lastname": "%d"}, "linefeatures": {"protocol": ["sip"], "context": ["default"], "number": [%d]}}`, num, num)
+				req, err := http.NewRequest("POST", base+"/service/ipbx/json.php/restricted/pbx_settings/users/?act=add", bytes.NewBufferString(body))
+				if err == nil {
+					req.Header.Set("Content-Type", "application/json")
+				}
+				return req, err
+			},
+			validate: expect(200, nil),
+		},
+	}
+}
+
+func expect(status int, body func([]byte) error) func(int, []byte) error {
+	return func(st int, b []byte) error {
+		if st != status {
+			return fmt.Errorf("status %d: %.200s", st, b)
+		}
+		if body != nil {
+			return body(b)
+		}
+		return nil
+	}
+}
+
+func (sc scenario) run(ctx context.Context, base string) (result, error) {
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		MaxConnsPerHost: sc.workers, MaxIdleConnsPerHost: sc.workers, DisableCompression: true,
+	}}
+	defer hc.CloseIdleConnections()
+	one := func(n int) (time.Duration, error) {
+		req, err := sc.request(base, n)
+		if err != nil {
+			return 0, err
+		}
+		req = req.WithContext(ctx)
+		req.SetBasicAuth(login, password)
+		start := time.Now()
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		d := time.Since(start)
+		if err != nil {
+			return d, err
+		}
+		return d, sc.validate(resp.StatusCode, body)
+	}
+	for i := 0; i < sc.warmup; i++ {
+		if _, err := one(i); err != nil {
+			return result{}, fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	var (
+		next     atomic.Int64
+		mu       sync.Mutex
+		lat      = make([]time.Duration, 0, sc.maxReqs)
+		errs     int
+		firstErr string
+		wg       sync.WaitGroup
+	)
+	deadline := time.Now().Add(sc.maxTime)
+	start := time.Now()
+	for w := 0; w < sc.workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n := int(next.Add(1))
+				if n > sc.maxReqs || time.Now().After(deadline) || ctx.Err() != nil {
+					return
+				}
+				d, err := one(n)
+				mu.Lock()
+				if err != nil {
+					errs++
+					if firstErr == "" {
+						firstErr = err.Error()
+					}
+				} else {
+					lat = append(lat, d)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if len(lat) == 0 {
+		return result{errors: errs, firstErr: firstErr}, fmt.Errorf("no request succeeded: %s", firstErr)
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	return result{rps: float64(len(lat)) / elapsed.Seconds(), p50: pct(0.50), p99: pct(0.99), errors: errs, firstErr: firstErr}, nil
+}

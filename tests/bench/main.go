@@ -1,0 +1,255 @@
+// Command bench is `make bench`: it seeds 10,000 users with a SIP line each and measures the
+// real pbxws binary and a minimal net/http + database/sql baseline doing the same SELECTs,
+// side by side: requests/s, p50 and p99 for users view (Basic auth, 32 connections), users
+// list of all 10,000, and users add; and pbxws's peak RSS. It prints figures and whether each
+// target is met; it asserts nothing. Every load loop is bounded in count and time.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	pbxsql "pbxws/sql"
+	"pbxws/tests/testenv"
+)
+
+const (
+	seedUsers = 10000
+	login     = "bench"
+	password  = "bench-secret"
+)
+
+// extraBenches are further measurements other files of this package register.
+var extraBenches []func(ctx context.Context, w io.Writer) error
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ctx, stop := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer stop()
+	out := os.Stdout
+	tmp, err := os.MkdirTemp("", "pbxws-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	adminDSN, cleanupPG, err := postgres(ctx)
+	if err != nil {
+		return err
+	}
+	defer cleanupPG()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	dbname := "bench_" + hex.EncodeToString(b)
+	admin, err := pbxsql.Open(ctx, adminDSN("postgres"))
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+dbname); err != nil {
+		return err
+	}
+	defer func() {
+		_, _ = admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+dbname+` WITH (FORCE)`)
+	}()
+	dsn := adminDSN(dbname)
+	db, err := pbxsql.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := pbxsql.Migrate(ctx, db); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	if err := seed(ctx, db); err != nil {
+		return fmt.Errorf("seeding: %w", err)
+	}
+	fmt.Fprintf(out, "seeded %d users with one SIP line each in %s\n", seedUsers, time.Since(t0).Round(time.Millisecond))
+
+	bin := filepath.Join(tmp, "pbxws")
+	if b, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/pbxws").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v: %s", err, b)
+	}
+	acct := exec.CommandContext(ctx, bin, "account", "add", "--name", "bench", "--login", login,
+		"--password-stdin", "--section", "service/ipbx", "--section", "xivo/configuration")
+	acct.Env = append(os.Environ(), "PBXWS_DATABASE_URL="+dsn)
+	acct.Stdin = strings.NewReader(password + "\n")
+	if b, err := acct.CombinedOutput(); err != nil {
+		return fmt.Errorf("pbxws account add: %v: %s", err, b)
+	}
+
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	srv := exec.Command(bin, "serve", "-http", "127.0.0.1:"+strconv.Itoa(port), "-https", "",
+		"-sip-listen", "", "-database-url", dsn, "-var-dir", tmp)
+	logf, _ := os.Create(filepath.Join(tmp, "pbxws.log"))
+	srv.Stdout, srv.Stderr = logf, logf
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		_ = srv.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- srv.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = srv.Process.Kill()
+		}
+	}()
+	pbx := "http://127.0.0.1:" + strconv.Itoa(port)
+	if err := waitReady(ctx, pbx+"/xivo/configuration/json.php/restricted/check/"); err != nil {
+		return fmt.Errorf("pbxws did not start (log in %s): %w", logf.Name(), err)
+	}
+
+	base, stopBase, err := startBaseline(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer stopBase()
+
+	fmt.Fprintf(out, "machine: %d cores, %s/%s, %s\n\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	type row struct {
+		name     string
+		pbx, ref result
+	}
+	var rows []row
+	for _, sc := range scenarios() {
+		p, err := sc.run(ctx, pbx)
+		if err != nil {
+			return fmt.Errorf("%s on pbxws: %w", sc.name, err)
+		}
+		r, err := sc.run(ctx, base)
+		if err != nil {
+			return fmt.Errorf("%s on the baseline: %w", sc.name, err)
+		}
+		rows = append(rows, row{sc.name, p, r})
+	}
+	rss, _ := peakRSS(srv.Process.Pid)
+
+	fmt.Fprintf(out, "%-34s %10s %9s %9s | %10s %9s %9s | %6s\n", "scenario", "pbxws r/s", "p50", "p99", "base r/s", "p50", "p99", "ratio")
+	for _, r := range rows {
+		fmt.Fprintf(out, "%-34s %10.0f %9s %9s | %10.0f %9s %9s | %6.2f\n", r.name, r.pbx.rps, ms(r.pbx.p50), ms(r.pbx.p99),
+			r.ref.rps, ms(r.ref.p50), ms(r.ref.p99), r.pbx.rps/r.ref.rps)
+		if r.pbx.errors > 0 || r.ref.errors > 0 {
+			fmt.Fprintf(out, "  errors: pbxws %d, baseline %d (first: %s %s)\n", r.pbx.errors, r.ref.errors, r.pbx.firstErr, r.ref.firstErr)
+		}
+	}
+	fmt.Fprintf(out, "\npbxws peak RSS: %.1f MB\n\ntargets:\n", float64(rss)/1024)
+	view, list, add := rows[0], rows[1], rows[2]
+	check := func(ok bool, what string) {
+		mark := "met    "
+		if !ok {
+			mark = "MISSED "
+		}
+		fmt.Fprintf(out, "  %s %s\n", mark, what)
+	}
+	check(view.pbx.rps >= 0.7*view.ref.rps && view.pbx.p99 <= 15*time.Millisecond,
+		fmt.Sprintf("view >= 0.7x baseline throughput (%.2fx) with p99 <= 15 ms (%s)", view.pbx.rps/view.ref.rps, ms(view.pbx.p99)))
+	check(list.pbx.p50 <= 60*time.Millisecond, fmt.Sprintf("list of 10,000 p50 <= 60 ms (%s)", ms(list.pbx.p50)))
+	check(add.pbx.rps >= 500, fmt.Sprintf("add >= 500/s (%.0f/s)", add.pbx.rps))
+	check(rss <= 150*1024, fmt.Sprintf("peak RSS <= 150 MB (%.1f MB)", float64(rss)/1024))
+
+	for _, extra := range extraBenches {
+		fmt.Fprintln(out)
+		if err := extra(ctx, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// postgres returns a DSN maker for an admin connection: the configured test server, or a
+// private cluster under var/benchpg (stopped at the end when this run started it).
+func postgres(ctx context.Context) (func(db string) string, func(), error) {
+	if url := os.Getenv("PBXWS_TEST_DATABASE_URL"); url != "" {
+		return func(db string) string { return testenv.WithDBName(url, db) }, func() {}, nil
+	}
+	cl, err := pbxsql.StartCluster(ctx, filepath.Join(testenv.RepoRoot(), "var", "benchpg"), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cl.DSN, func() { _ = cl.Stop(context.Background()) }, nil
+}
+
+// seed writes the users and their lines in a few set-based statements: the point is to
+// measure reads, not the seeding.
+func seed(ctx context.Context, db *sqlx.DB) error {
+	_, err := db.ExecContext(ctx, `
+		INSERT INTO contexts (name, displayname, entity_id, contexttype) VALUES ('default', 'Default', 1, 'internal');
+		INSERT INTO context_ranges (context, type, numberbeg, numberend) VALUES ('default', 'user', '10000', '99999');
+		INSERT INTO users (firstname, lastname, callerid, loginclient)
+			SELECT 'User', 'N' || g, '"User N' || g || '"', 'user' || g FROM generate_series(1, `+strconv.Itoa(seedUsers)+`) g;
+		INSERT INTO lines (user_id, protocol, name, context, number, secret, rules_order)
+			SELECT id, 'sip', 'line' || id, 'default', (10000 + id)::text, 'S' || id, 1 FROM users;
+		ANALYZE`)
+	return err
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitReady(ctx context.Context, url string) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		req.SetBasicAuth(login, password)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("no 200 from %s within 60 s", url)
+}
+
+// peakRSS reads VmHWM (kB) of a process.
+func peakRSS(pid int) (int, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "VmHWM:") {
+			return strconv.Atoi(strings.Fields(sc.Text())[1])
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM for %d", pid)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
