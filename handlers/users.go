@@ -246,7 +246,7 @@ func decodeUser(ctx context.Context, st *models.Stores, body map[string]any, c *
 	if f.has("agentid") {
 		u.AgentID = nil
 	}
-	top.optIntPlain("schedule_id", &u.ScheduleID)
+	top.integer("schedule_id", &u.ScheduleID)
 
 	if lf, present := body["linefeatures"]; present && lf != nil && lf != false {
 		rows, ok := lineRows(lf)
@@ -322,9 +322,6 @@ func decodeUser(ctx context.Context, st *models.Stores, body map[string]any, c *
 	}
 	return errs.OrNil()
 }
-
-// optIntPlain sets *dst from an integer value; null keeps it.
-func (f fields) optIntPlain(key string, dst *int) { f.integer(key, dst) }
 
 // lineByID finds a line the body refers to: one of the user's own, or another (the store
 // refuses it if it belongs to someone else). nil when it does not exist.
