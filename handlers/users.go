@@ -112,19 +112,23 @@ func voicemailToWire(vm *models.Voicemail) map[string]any {
 }
 
 // userView is the composite json.php `view` answers.
-func userView(c *models.UserComposite, entity *models.Entity, contexts []string, registered map[int]bool) map[string]any {
+func userView(c *models.UserComposite) map[string]any {
+	registered := make(map[int]bool, len(c.Lines))
+	for _, l := range c.Lines {
+		registered[l.ID] = l.Registered
+	}
 	out := map[string]any{
 		"userfeatures": userToWire(&c.User), "picture": false,
 		"linefeatures": falseOr(linesToWire(c.Lines, registered)),
 		"voicemail":    false, "voicemailfeatures": false,
 		"schedule_id": c.User.ScheduleID,
 	}
-	if entity != nil {
-		ctxs := make([]map[string]string, len(contexts))
-		for i, n := range contexts {
+	if c.Entity != nil {
+		ctxs := make([]map[string]string, len(c.EntityCtxs))
+		for i, n := range c.EntityCtxs {
 			ctxs[i] = map[string]string{"name": n}
 		}
-		out["entity"] = map[string]any{"entity": entityToWire(*entity), "deletable": false, "context": falseOr(ctxs)}
+		out["entity"] = map[string]any{"entity": entityToWire(*c.Entity), "deletable": false, "context": falseOr(ctxs)}
 	}
 	if c.Voicemail != nil {
 		out["voicemail"] = voicemailToWire(c.Voicemail)
@@ -519,19 +523,7 @@ func Users(st *models.Stores) *Resource {
 			if err != nil {
 				return Result{}, err
 			}
-			ent, err := st.Entities.Get(ctx, c.User.EntityID)
-			if err != nil && err != models.ErrNotFound {
-				return Result{}, err
-			}
-			ctxs, err := st.Entities.ContextNames(ctx, c.User.EntityID)
-			if err != nil {
-				return Result{}, err
-			}
-			reg, err := st.Lines.Registered(ctx, c.Lines)
-			if err != nil {
-				return Result{}, err
-			}
-			return Object(userView(c, ent, ctxs, reg)), nil
+			return Object(userView(c)), nil
 		},
 		"add": func(ctx context.Context, r *Request) (Result, error) {
 			body, err := DecodeBody(r.Body)

@@ -24,7 +24,7 @@ type Line struct {
 	Number          string  `db:"number" json:"number" validate:"omitempty,max=40,extension"`
 	Secret          string  `db:"secret" json:"secret" validate:"max=80,printable"`
 	Interface       string  `db:"interface" json:"interface" validate:"max=128,printable"`
-	DeviceID        *string `db:"device_id" json:"device"`
+	DeviceID        *string `db:"device_id" json:"device_id"`
 	Num             int     `db:"num" json:"num" validate:"gte=0,lte=64"`
 	LineNum         int     `db:"line_num" json:"line_num"`
 	RulesType       string  `db:"rules_type" json:"rules_type" validate:"max=16,printable"`
@@ -40,9 +40,10 @@ type Line struct {
 	Description     string  `db:"description" json:"description" validate:"max=1000"`
 	Options         Options `db:"options" json:"options"`
 
-	// Read-only, joined: the owner's name, and whether a registrar holds a contact for it.
-	OwnerFirstname *string `db:"owner_firstname" json:"-"`
-	OwnerLastname  *string `db:"owner_lastname" json:"-"`
+	// Read-only, joined: the owner's name, and whether a registrar holds a live contact.
+	OwnerFirstname *string `db:"owner_firstname" json:"owner_firstname"`
+	OwnerLastname  *string `db:"owner_lastname" json:"owner_lastname"`
+	Registered     bool    `db:"-" json:"registered"`
 }
 
 // Options are protocol peer settings passed through as text (SIP type, host, port, …).

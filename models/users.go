@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -79,7 +80,7 @@ func NewUser() *User {
 
 // Voicemail is a voicemail box.
 type Voicemail struct {
-	ID              int    `db:"id" json:"uniqueid"`
+	ID              int    `db:"id" json:"id"`
 	Context         string `db:"context" json:"context" validate:"required,contextname"`
 	Mailbox         string `db:"mailbox" json:"mailbox" validate:"required,max=40,extension"`
 	Fullname        string `db:"fullname" json:"fullname" validate:"max=80,printable"`
@@ -122,11 +123,11 @@ type RightCall struct {
 
 // Membership is a user's place in a ring group or a queue.
 type Membership struct {
-	Category string `db:"category"`
-	QueueID  int    `db:"queue_id"`
-	Name     string `db:"name"`
-	Penalty  int    `db:"penalty"`
-	Position int    `db:"position"`
+	Category string `db:"category" json:"category"`
+	QueueID  int    `db:"queue_id" json:"queue_id"`
+	Name     string `db:"name" json:"name"`
+	Penalty  int    `db:"penalty" json:"penalty"`
+	Position int    `db:"position" json:"position"`
 }
 
 // UserComposite is a user with everything that hangs off it. On writes a nil part means
@@ -141,7 +142,9 @@ type UserComposite struct {
 	RightCalls  []int
 	FuncKeys    []FuncKey
 	// Read-only parts, filled by View.
-	Members []Membership
+	Members    []Membership
+	Entity     *Entity
+	EntityCtxs []string
 }
 
 // UserStore reads and writes users and their composite.
@@ -199,42 +202,62 @@ func (s *UserStore) get(ctx context.Context, q sqlx.QueryerContext, id int) (*Us
 	return &u, err
 }
 
-// View returns the user with its lines, voicemail, dial actions, call rights, keys and
-// memberships.
+// UserViewSQL fetches a user with everything View returns in one round trip: the row, and
+// each part as a JSON array or object.
+const UserViewSQL = `SELECT ` + userCols + `,
+	(SELECT COALESCE(json_agg(x ORDER BY x.rules_group, x.rules_order, x.id), '[]') FROM (
+		SELECT ` + lineCols + `, EXISTS (SELECT 1 FROM registrations r WHERE r.username = l.name
+			AND r.expires > localtimestamp) AS registered` + lineFrom + `WHERE l.user_id = u.id) x) AS lines_json,
+	(SELECT row_to_json(v) FROM (SELECT ` + voicemailCols + ` FROM voicemails WHERE id = u.voicemail_id) v) AS voicemail_json,
+	(SELECT COALESCE(json_agg(d ORDER BY d.event), '[]') FROM (SELECT event, actiontype, action, actionarg1,
+		actionarg2, linked FROM dialactions WHERE category = 'user' AND categoryval = u.id::text) d) AS dialactions_json,
+	(SELECT COALESCE(json_agg(rightcall_id ORDER BY rightcall_id), '[]') FROM user_rightcalls WHERE user_id = u.id) AS rightcalls_json,
+	(SELECT COALESCE(json_agg(k ORDER BY k.fknum), '[]') FROM (SELECT fknum, type, typeval, label, supervision,
+		progfunckey FROM user_funckeys WHERE user_id = u.id) k) AS funckeys_json,
+	(SELECT COALESCE(json_agg(m ORDER BY m.category, m.queue_id), '[]') FROM (SELECT category, queue_id, name,
+		penalty, position FROM queue_members WHERE usertype = 'user' AND userid = u.id) m) AS members_json,
+	(SELECT row_to_json(e) FROM (SELECT ` + entityCols + ` FROM entities WHERE id = u.entity_id) e) AS entity_json,
+	(SELECT COALESCE(json_agg(c.name ORDER BY c.name), '[]') FROM contexts c WHERE c.entity_id = u.entity_id
+		AND c.contexttype = 'internal') AS contexts_json
+	FROM users u WHERE u.id = $1`
+
+// View returns the user with its lines (and whether each is registered), voicemail, dial
+// actions, call rights, keys, memberships and entity, read in one statement.
 func (s *UserStore) View(ctx context.Context, id int) (*UserComposite, error) {
-	u, err := s.Get(ctx, id)
+	var row struct {
+		User
+		Lines       []byte `db:"lines_json"`
+		Voicemail   []byte `db:"voicemail_json"`
+		DialActions []byte `db:"dialactions_json"`
+		RightCalls  []byte `db:"rightcalls_json"`
+		FuncKeys    []byte `db:"funckeys_json"`
+		Members     []byte `db:"members_json"`
+		Entity      []byte `db:"entity_json"`
+		Contexts    []byte `db:"contexts_json"`
+	}
+	err := s.db.GetContext(ctx, &row, UserViewSQL, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
 	if err != nil {
 		return nil, err
 	}
-	c := &UserComposite{User: *u}
-	if c.Lines, err = s.lines.ListForUsers(ctx, s.db, id); err != nil {
-		return nil, err
+	c := &UserComposite{User: row.User}
+	parts := []struct {
+		raw []byte
+		dst any
+	}{
+		{row.Lines, &c.Lines}, {row.DialActions, &c.DialActions}, {row.RightCalls, &c.RightCalls},
+		{row.FuncKeys, &c.FuncKeys}, {row.Members, &c.Members}, {row.Contexts, &c.EntityCtxs},
+		{row.Voicemail, &c.Voicemail}, {row.Entity, &c.Entity},
 	}
-	if u.VoicemailID != nil {
-		var vm Voicemail
-		err := s.db.GetContext(ctx, &vm, `SELECT `+voicemailCols+` FROM voicemails WHERE id = $1`, *u.VoicemailID)
-		if err == nil {
-			c.Voicemail = &vm
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return nil, err
+	for _, p := range parts {
+		if len(p.raw) == 0 {
+			continue // NULL: no voicemail, no entity
 		}
-	}
-	if err := s.db.SelectContext(ctx, &c.DialActions, `SELECT event, actiontype, action, actionarg1,
-		actionarg2, linked FROM dialactions WHERE category = 'user' AND categoryval = $1 ORDER BY event`,
-		fmt.Sprint(id)); err != nil {
-		return nil, err
-	}
-	if err := s.db.SelectContext(ctx, &c.RightCalls, `SELECT rightcall_id FROM user_rightcalls
-		WHERE user_id = $1 ORDER BY rightcall_id`, id); err != nil {
-		return nil, err
-	}
-	if err := s.db.SelectContext(ctx, &c.FuncKeys, `SELECT fknum, type, typeval, label, supervision,
-		progfunckey FROM user_funckeys WHERE user_id = $1 ORDER BY fknum`, id); err != nil {
-		return nil, err
-	}
-	if err := s.db.SelectContext(ctx, &c.Members, `SELECT category, queue_id, name, penalty, position
-		FROM queue_members WHERE usertype = 'user' AND userid = $1 ORDER BY category, queue_id`, id); err != nil {
-		return nil, err
+		if err := json.Unmarshal(p.raw, p.dst); err != nil {
+			return nil, fmt.Errorf("user view: %w", err)
+		}
 	}
 	return c, nil
 }
