@@ -63,6 +63,10 @@ func contextsToWire(ctx context.Context, st *models.Stores, cs []models.Context)
 	if err != nil {
 		return nil, err
 	}
+	use, err := st.Contexts.UseOf(ctx, names)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]map[string]any, len(cs))
 	for i, c := range cs {
 		var inc any = false
@@ -70,7 +74,7 @@ func contextsToWire(ctx context.Context, st *models.Stores, cs []models.Context)
 			inc = map[string]any{"context": c.Name, "include": v, "priority": "0"}
 		}
 		out[i] = map[string]any{"context": contextRow(c), "contextnumbers": falseOr(byCtx[c.Name]),
-			"contexttype": contextTypeWire(c.ContextType), "deletable": true, "contextinclude": inc}
+			"contexttype": contextTypeWire(c.ContextType), "deletable": use[c.Name].Free(), "contextinclude": inc}
 	}
 	return out, nil
 }
@@ -88,14 +92,15 @@ func contextView(c *models.ContextComposite, use models.ContextUse) map[string]a
 	for i, inc := range c.Includes {
 		incs[i] = map[string]string{"context": c.Context.Name, "include": inc, "priority": strconv.Itoa(i)}
 	}
-	free := use.Lines == 0 && use.Voicemails == 0
 	return map[string]any{"context": contextRow(c.Context), "contextnumbers": numbers,
 		"contextinclude": falseOr(incs), "contexttype": contextTypeWire(c.Context.ContextType),
-		"deletablenumber": use.Lines == 0, "deletablemember": free, "deletable": free}
+		"deletablenumber": use.Lines == 0, "deletablemember": use.Lines == 0 && use.Voicemails == 0,
+		"deletable": use.Free()}
 }
 
 // decodeContext applies an add/edit body onto c. Lists that are present replace what is
-// stored (per range type for contextnumbers); absent ones keep it.
+// stored (per range type for contextnumbers); absent or null ones keep it. `false` is what a
+// view answers for "none", so a view posted back as an edit reads it as an empty list.
 func decodeContext(body map[string]any, c *models.ContextComposite) error {
 	errs := &models.ValidationError{}
 	top := newFields(body, "", errs)
@@ -114,7 +119,9 @@ func decodeContext(body map[string]any, c *models.ContextComposite) error {
 	f.str("description", &c.Context.Description)
 	f.boolean("commented", &c.Context.Commented)
 
-	if incs, ok := top.list("contextinclude"); ok {
+	if body["contextinclude"] == false {
+		c.Includes = []string{}
+	} else if incs, ok := top.list("contextinclude"); ok {
 		c.Includes = []string{}
 		for i, v := range incs {
 			if m, isObj := v.(map[string]any); isObj {
@@ -128,7 +135,9 @@ func decodeContext(body map[string]any, c *models.ContextComposite) error {
 			c.Includes = append(c.Includes, name)
 		}
 	}
-	if nums, ok := top.object("contextnumbers"); ok {
+	if body["contextnumbers"] == false {
+		c.Ranges = []models.ContextRange{}
+	} else if nums, ok := top.object("contextnumbers"); ok {
 		byType := map[string][]models.ContextRange{}
 		for _, r := range c.Ranges {
 			byType[r.Type] = append(byType[r.Type], r)
@@ -144,19 +153,22 @@ func decodeContext(body map[string]any, c *models.ContextComposite) error {
 		}
 		nf := top.sub("contextnumbers", nums)
 		for _, t := range rangeTypes {
-			if _, present := nums[t]; !present {
+			if nums[t] == nil { // absent or null: keep
 				continue
 			}
-			list, ok := nf.list(t)
-			if !ok && nums[t] != nil {
-				continue
+			var list []any
+			if nums[t] != false {
+				var ok bool
+				if list, ok = nf.list(t); !ok {
+					continue
+				}
 			}
 			byType[t] = []models.ContextRange{}
 			for i, v := range list {
 				m, isObj := v.(map[string]any)
 				rf := fields{m: m, prefix: fmt.Sprintf("contextnumbers.%s[%d].", t, i), errs: errs}
 				if !isObj {
-					rf.fail("", "must be an object with numberbeg")
+					errs.Add(fmt.Sprintf("contextnumbers.%s[%d]", t, i), "must be an object with numberbeg")
 					continue
 				}
 				r := models.ContextRange{Type: t}

@@ -25,10 +25,12 @@ type Context struct {
 
 // ContextRange is a number range of one object type in a context.
 type ContextRange struct {
-	Type      string `db:"type" json:"type" validate:"oneof=user group queue meetme incall"`
-	NumberBeg string `db:"numberbeg" json:"numberbeg" validate:"required,max=16,numeric"`
-	NumberEnd string `db:"numberend" json:"numberend" validate:"omitempty,max=16,numeric"`
-	DidLength int    `db:"didlength" json:"didlength" validate:"gte=0,lte=20"`
+	Type string `db:"type" json:"type" validate:"oneof=user group queue meetme incall"`
+	// Digits only is checked by hand: validator's "numeric" also takes "-5" and "1.5".
+	NumberBeg string `db:"numberbeg" json:"numberbeg" validate:"required,max=16"`
+	NumberEnd string `db:"numberend" json:"numberend" validate:"max=16"`
+	// DidLength is only meaningful for incall ranges (0 = not given); others store 0.
+	DidLength int `db:"didlength" json:"didlength" validate:"gte=0,lte=20"`
 }
 
 // ContextComposite is a context with its ranges and includes. On update a nil part keeps
@@ -41,9 +43,20 @@ type ContextComposite struct {
 
 // ContextUse says what refers to a context (what blocks its deletion).
 type ContextUse struct {
-	Lines      int `db:"lines"`
-	Voicemails int `db:"voicemails"`
-	IncludedBy int `db:"included_by"`
+	Name       string `db:"name"`
+	Lines      int    `db:"lines"`
+	Voicemails int    `db:"voicemails"`
+	IncludedBy int    `db:"included_by"`
+}
+
+// Free reports whether nothing blocks deleting the context. Being included by other
+// contexts does not: xivo-ws acceptance (wire §8 C8) deletes "to-extern" while "default"
+// includes it, and the include rows go with it (ON DELETE CASCADE), as in XiVO.
+func (u ContextUse) Free() bool { return u.Lines == 0 && u.Voicemails == 0 }
+
+// String says what uses the context, for the 405 answer of a refused delete.
+func (u ContextUse) String() string {
+	return fmt.Sprintf("context %s is still used by %d line(s) and %d voicemail box(es)", u.Name, u.Lines, u.Voicemails)
 }
 
 // ContextStore reads and writes contexts.
@@ -129,28 +142,38 @@ func (s *ContextStore) IncludesOf(ctx context.Context, names []string) (map[stri
 	return out, err
 }
 
+const contextUseQuery = `SELECT c.name,
+	(SELECT count(*) FROM lines l WHERE l.context = c.name) AS lines,
+	(SELECT count(*) FROM voicemails v WHERE v.context = c.name) AS voicemails,
+	(SELECT count(*) FROM context_includes i WHERE i.include = c.name AND i.context <> c.name) AS included_by
+	FROM contexts c WHERE c.name = ANY($1)`
+
 // Use counts what refers to a context.
 func (s *ContextStore) Use(ctx context.Context, name string) (ContextUse, error) {
-	var u ContextUse
-	err := s.db.GetContext(ctx, &u, `SELECT
-		(SELECT count(*) FROM lines WHERE context = $1) AS lines,
-		(SELECT count(*) FROM voicemails WHERE context = $1) AS voicemails,
-		(SELECT count(*) FROM context_includes WHERE include = $1 AND context <> $1) AS included_by`, name)
+	m, err := s.UseOf(ctx, []string{name})
+	u := m[name]
+	u.Name = name
 	return u, err
+}
+
+// UseOf counts what refers to each named context (list answers show "deletable").
+func (s *ContextStore) UseOf(ctx context.Context, names []string) (map[string]ContextUse, error) {
+	var rows []ContextUse
+	if err := s.db.SelectContext(ctx, &rows, contextUseQuery, pq.StringArray(names)); err != nil {
+		return nil, err
+	}
+	out := make(map[string]ContextUse, len(rows))
+	for _, r := range rows {
+		out[r.Name] = r
+	}
+	return out, nil
 }
 
 // check validates the composite; entity and includes must exist.
 func (s *ContextStore) check(ctx context.Context, tx *sqlx.Tx, c *ContextComposite) error {
 	ve := &ValidationError{}
 	ve.Merge("context.", Check(&c.Context))
-	for i := range c.Ranges {
-		r := &c.Ranges[i]
-		prefix := fmt.Sprintf("contextnumbers.%s[%d].", r.Type, i)
-		ve.Merge(prefix, Check(r))
-		if r.NumberEnd != "" && reDigits.MatchString(r.NumberBeg) && reDigits.MatchString(r.NumberEnd) && numLess(r.NumberEnd, r.NumberBeg) {
-			ve.Add(prefix+"numberend", "must not be below numberbeg")
-		}
-	}
+	ve.Merge("", checkRanges(c.Ranges))
 	if err := ve.OrNil(); err != nil {
 		return err
 	}
@@ -174,6 +197,35 @@ func (s *ContextStore) check(ctx context.Context, tx *sqlx.Tx, c *ContextComposi
 		}
 	}
 	return ve.OrNil()
+}
+
+// checkRanges validates ranges, naming each by its index within its type as the body did
+// (contextnumbers.group[0] even when user ranges come first).
+func checkRanges(rs []ContextRange) *ValidationError {
+	ve := &ValidationError{}
+	index := map[string]int{}
+	for i := range rs {
+		r := &rs[i]
+		prefix := fmt.Sprintf("contextnumbers.%s[%d].", r.Type, index[r.Type])
+		index[r.Type]++
+		if r.Type != "incall" {
+			r.DidLength = 0 // xivo-ws and views carry "0"; it means nothing outside incall
+		}
+		ve.Merge(prefix, Check(r))
+		if r.NumberBeg != "" && !reDigits.MatchString(r.NumberBeg) {
+			ve.Add(prefix+"numberbeg", "must contain only digits")
+		}
+		if r.NumberEnd != "" && !reDigits.MatchString(r.NumberEnd) {
+			ve.Add(prefix+"numberend", "must contain only digits")
+		}
+		if r.NumberEnd != "" && reDigits.MatchString(r.NumberBeg) && reDigits.MatchString(r.NumberEnd) && numLess(r.NumberEnd, r.NumberBeg) {
+			ve.Add(prefix+"numberend", "must not be below numberbeg")
+		}
+		if r.Type == "incall" && r.DidLength != 0 && (r.DidLength < 1 || r.DidLength > 20) {
+			ve.Add(prefix+"didlength", "must be between 1 and 20")
+		}
+	}
+	return ve
 }
 
 // Create inserts the composite in one transaction.
@@ -246,26 +298,28 @@ func (s *ContextStore) writeParts(ctx context.Context, tx *sqlx.Tx, c *ContextCo
 	return nil
 }
 
-// Delete removes a context that nothing uses; one still used by lines or voicemail boxes is
-// refused (InUseError) with what uses it.
+// Delete removes a context that no line or voicemail box uses (InUseError saying what uses
+// it otherwise); other contexts' includes of it are dropped with it.
 func (s *ContextStore) Delete(ctx context.Context, name string) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		var exists bool
-		if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM contexts WHERE name = $1)`, name); err != nil {
-			return err
-		}
-		if !exists {
+		// FOR UPDATE serialises with concurrent edits and renames of the row; lines or
+		// voicemails added meanwhile hit the RESTRICT foreign keys, mapped to InUseError.
+		var locked string
+		err := tx.GetContext(ctx, &locked, `SELECT name FROM contexts WHERE name = $1 FOR UPDATE`, name)
+		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
-		var lines, vms int
-		if err := tx.QueryRowxContext(ctx, `SELECT (SELECT count(*) FROM lines WHERE context = $1),
-			(SELECT count(*) FROM voicemails WHERE context = $1)`, name).Scan(&lines, &vms); err != nil {
+		if err != nil {
 			return err
 		}
-		if lines > 0 || vms > 0 {
-			return &InUseError{Msg: fmt.Sprintf("context %s is still used by %d line(s) and %d voicemail box(es)", name, lines, vms)}
+		var u ContextUse
+		if err := tx.GetContext(ctx, &u, contextUseQuery, pq.StringArray{name}); err != nil {
+			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM contexts WHERE name = $1`, name)
+		if !u.Free() {
+			return &InUseError{Msg: u.String()}
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM contexts WHERE name = $1`, name)
 		return mapPQ(err, nil)
 	})
 }

@@ -50,7 +50,7 @@ func TestNumberInRangeComparesDigitStringsAsIntegers(t *testing.T) {
 		{"default", "user", "04000", false},
 		{"default", "user", "1a0", false},
 		{"default", "user", "", false},
-		{"default", "user", "250", false},  // a group number, not a user one
+		{"default", "user", "250", false}, // a group number, not a user one
 		{"default", "group", "250", true},
 		{"default", "incall", "6050", true},
 		{"default", "queue", "150", false}, // no queue range
