@@ -41,18 +41,37 @@ const deviceCols = `id, mac, ip, vendor, model, version, plugin, sn, proto, temp
 
 var reDeviceID = regexp.MustCompile(`^[a-z0-9]{1,64}$`)
 
-// NormalizeMAC reads a MAC with ":" or "-" separators or none, any case, as aa:bb:cc:dd:ee:ff.
+// NormalizeMAC reads a MAC written as 12 hex digits, bare or in six pairs separated all by ":"
+// or all by "-", any case, and returns it as aa:bb:cc:dd:ee:ff. Mixed separators are refused:
+// they are typing mistakes more often than MACs.
 func NormalizeMAC(s string) (string, bool) {
-	hexDigits := strings.NewReplacer(":", "", "-", "", ".", "").Replace(strings.ToLower(strings.TrimSpace(s)))
-	if len(hexDigits) != 12 {
+	s = strings.ToLower(strings.TrimSpace(s))
+	var digits string
+	switch len(s) {
+	case 12:
+		digits = s
+	case 17:
+		sep := s[2]
+		if sep != ':' && sep != '-' {
+			return "", false
+		}
+		var b strings.Builder
+		for i := 0; i < 17; i += 3 {
+			if i > 0 && s[i-1] != sep {
+				return "", false
+			}
+			b.WriteString(s[i : i+2])
+		}
+		digits = b.String()
+	default:
 		return "", false
 	}
-	if _, err := hex.DecodeString(hexDigits); err != nil {
+	if _, err := hex.DecodeString(digits); err != nil {
 		return "", false
 	}
 	parts := make([]string, 6)
 	for i := range parts {
-		parts[i] = hexDigits[2*i : 2*i+2]
+		parts[i] = digits[2*i : 2*i+2]
 	}
 	return strings.Join(parts, ":"), true
 }
@@ -78,9 +97,10 @@ func (s *DeviceStore) Search(ctx context.Context, term string) ([]Device, error)
 		WHERE lower(ip) = lower($1) OR ($3 AND mac = $2) ORDER BY id`, ip, mac, isMAC); err != nil || len(out) > 0 {
 		return out, err
 	}
+	// MACs are stored colon separated: a partial "1A-2B" looks for "1a:2b".
 	err := s.db.SelectContext(ctx, &out, `SELECT `+deviceCols+` FROM devices
-		WHERE ip ILIKE $1 OR mac ILIKE $1 OR vendor ILIKE $1 OR model ILIKE $1 OR plugin ILIKE $1
-		ORDER BY id`, likeTerm(term))
+		WHERE ip ILIKE $1 OR mac ILIKE $2 OR vendor ILIKE $1 OR model ILIKE $1 OR plugin ILIKE $1
+		ORDER BY id`, likeTerm(term), likeTerm(strings.ReplaceAll(term, "-", ":")))
 	return out, err
 }
 
