@@ -207,7 +207,7 @@ func (s *UserStore) get(ctx context.Context, q sqlx.QueryerContext, id int) (*Us
 const UserViewSQL = `SELECT ` + userCols + `,
 	(SELECT COALESCE(json_agg(x ORDER BY x.rules_group, x.rules_order, x.id), '[]') FROM (
 		SELECT ` + lineCols + `, EXISTS (SELECT 1 FROM registrations r WHERE r.username = l.name
-			AND r.expires > localtimestamp) AS registered` + lineFrom + `WHERE l.user_id = u.id) x) AS lines_json,
+			AND r.expires > localtimestamp) AS registered` + lineFrom + `WHERE l.user_id = $1) x) AS lines_json,
 	(SELECT row_to_json(v) FROM (SELECT ` + voicemailCols + ` FROM voicemails WHERE id = u.voicemail_id) v) AS voicemail_json,
 	(SELECT COALESCE(json_agg(d ORDER BY d.event), '[]') FROM (SELECT event, actiontype, action, actionarg1,
 		actionarg2, linked FROM dialactions WHERE category = 'user' AND categoryval = u.id::text) d) AS dialactions_json,

@@ -10,11 +10,13 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/lib/pq"
 	"golang.org/x/crypto/bcrypt"
+
+	"pbxws/models"
 )
 
 // The baseline: plain net/http and database/sql doing the same SELECTs as pbxws for users
@@ -105,57 +107,19 @@ const userCols = `u.id, u.entity_id, u.firstname, u.lastname, u.callerid, u.ring
 	u.ringgroup, u.ringforward, u.rightcallcode, u.agentid, u.pictureid, u.schedule_id,
 	u.commented, u.description`
 
-// view runs the same statements pbxws runs for a user view.
+// view runs the statement pbxws runs for a user view, and encodes what it returns.
 func (b *baseline) view(ctx context.Context, id string) (any, error) {
-	out := map[string]any{}
-	q := func(key, query string, args ...any) ([]map[string]any, error) {
-		rows, err := rowsOf(b.db.QueryContext(ctx, query, args...))
-		out[key] = rows
-		return rows, err
-	}
-	user, err := q("userfeatures", `SELECT `+userCols+` FROM users u WHERE u.id = $1`, id)
-	if err != nil || len(user) == 0 {
+	rows, err := rowsOf(b.db.QueryContext(ctx, models.UserViewSQL, id))
+	if err != nil || len(rows) == 0 {
 		return nil, errors.Join(err, errors.New("no such user"))
 	}
-	lines, err := q("linefeatures", `SELECT l.id, l.user_id, l.protocol, l.name, l.context, l.number, l.secret, l.interface,
-		l.device_id, l.num, l.line_num, l.rules_type, l.rules_time, l.rules_order, l.rules_group,
-		l.provisioningid, l.configregistrar, l.callerid, l.internal, l.commented, l.encryption,
-		l.description, l.options, u.firstname AS owner_firstname, u.lastname AS owner_lastname
-		FROM lines l LEFT JOIN users u ON u.id = l.user_id WHERE l.user_id = $1 ORDER BY l.rules_group, l.rules_order, l.id`, id)
-	if err != nil {
-		return nil, err
-	}
-	if vm := user[0]["voicemail_id"]; vm != nil {
-		if _, err := q("voicemail", `SELECT id, context, mailbox, fullname, password, email, pager, tz, language, attach,
-			deletevoicemail, skipcheckpass, commented FROM voicemails WHERE id = $1`, vm); err != nil {
-			return nil, err
+	out := rows[0]
+	for k, v := range out {
+		if s, ok := v.(string); ok && strings.HasSuffix(k, "_json") {
+			out[k] = json.RawMessage(s)
 		}
 	}
-	steps := []struct{ key, query string }{
-		{"dialaction", `SELECT event, actiontype, action, actionarg1, actionarg2, linked FROM dialactions WHERE category = 'user' AND categoryval = $1 ORDER BY event`},
-		{"rightcall", `SELECT rightcall_id FROM user_rightcalls WHERE user_id = $1::int ORDER BY rightcall_id`},
-		{"phonefunckey", `SELECT fknum, type, typeval, label, supervision, progfunckey FROM user_funckeys WHERE user_id = $1::int ORDER BY fknum`},
-		{"members", `SELECT category, queue_id, name, penalty, position FROM queue_members WHERE usertype = 'user' AND userid = $1::int ORDER BY category, queue_id`},
-	}
-	for _, s := range steps {
-		if _, err := q(s.key, s.query, id); err != nil {
-			return nil, err
-		}
-	}
-	ent := user[0]["entity_id"]
-	if _, err := q("entity", `SELECT id, name, displayname, phonenumber, faxnumber, email, url, address1, address2,
-		city, state, zipcode, country, description, dcreate, disable FROM entities WHERE id = $1`, ent); err != nil {
-		return nil, err
-	}
-	if _, err := q("contexts", `SELECT name FROM contexts WHERE entity_id = $1 AND contexttype = 'internal' ORDER BY name`, ent); err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(lines))
-	for _, l := range lines {
-		names = append(names, l["name"].(string))
-	}
-	_, err = q("registered", `SELECT DISTINCT username FROM registrations WHERE username = ANY($1) AND expires > localtimestamp`, pq.StringArray(names))
-	return out, err
+	return out, nil
 }
 
 func (b *baseline) add(r *http.Request) (int, error) {

@@ -50,11 +50,12 @@ func scenarios() []scenario {
 			validate: expect(200, nil),
 		},
 		{
-			name: "users list of 10,000 (4 conns)", workers: 4, maxReqs: 400, maxTime: 10 * time.Second, warmup: 4,
+			name: "users list of 10,000 (1 conn)", workers: 1, maxReqs: 200, maxTime: 10 * time.Second, warmup: 2,
 			request: func(base string, n int) (*http.Request, error) {
 				return http.NewRequest("GET", base+"/service/ipbx/json.php/restricted/pbx_settings/users/?act=list", nil)
 			},
-			validate: expect(200, func(body []byte) error {
+			// Parsing 5 MB per answer would load the machine the servers share: check one.
+			validate: expect(200, once(func(body []byte) error {
 				var items []json.RawMessage
 				if err := json.Unmarshal(body, &items); err != nil {
 					return err
@@ -63,7 +64,7 @@ func scenarios() []scenario {
 					return fmt.Errorf("list has %d items", len(items))
 				}
 				return nil
-			}),
+			})),
 		},
 		{
 			name: "users add with a SIP line (16 conns)", workers: 16, maxReqs: 6000, maxTime: 10 * time.Second,
@@ -78,6 +79,17 @@ func scenarios() []scenario {
 			},
 			validate: expect(200, nil),
 		},
+	}
+}
+
+// once runs check on the first body only.
+func once(check func([]byte) error) func([]byte) error {
+	var done atomic.Bool
+	return func(b []byte) error {
+		if done.Swap(true) {
+			return nil
+		}
+		return check(b)
 	}
 }
 

@@ -184,6 +184,24 @@ func TestUsersViewEditRoundTripKeepsEverything(t *testing.T) {
 	}
 }
 
+func TestUsersViewShowsOnlyTheirOwnLines(t *testing.T) {
+	env := testenv.Start(t)
+	c := newClient(t, env)
+	phoneSetup(t, c)
+	a := addUser(t, c, `{"userfeatures": {"firstname": "A"}, "linefeatures": {"protocol": ["sip", "sip"], "context": ["default", "default"], "number": ["1001", "1002"]}}`)
+	b := addUser(t, c, `{"userfeatures": {"firstname": "B"}, "linefeatures": {"protocol": ["sip"], "context": ["default"], "number": ["1003"]}}`)
+	for id, want := range map[int][]string{a: {"1001", "1002"}, b: {"1003"}} {
+		lines := c.object(usersPath, "act=view&id="+strconv.Itoa(id))["linefeatures"].([]any)
+		var got []string
+		for _, l := range lines {
+			got = append(got, l.(map[string]any)["number"].(string))
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("user %d view lists lines %v, want %v", id, got, want)
+		}
+	}
+}
+
 func TestUsersEditWithoutLinefeaturesKeepsLineAndVoicemail(t *testing.T) {
 	env := testenv.Start(t)
 	c := newClient(t, env)
