@@ -102,6 +102,25 @@ func TestEncodeJSONLikePHP(t *testing.T) {
 	}
 }
 
+func TestEncodeJSONLongListsMatchOneShotEncoding(t *testing.T) {
+	items := make([]map[string]any, 40)
+	for i := range items {
+		items[i] = map[string]any{"id": i, "name": "x/é", "n": nil}
+	}
+	got, err := EncodeJSON(items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(items)
+	var a, b any
+	if json.Unmarshal(got, &a) != nil || json.Unmarshal(want, &b) != nil || !reflect.DeepEqual(a, b) {
+		t.Fatalf("item-by-item encoding differs:\n%s\n%s", got, want)
+	}
+	if e, _ := EncodeJSON([]int{}); string(e) != "[]" {
+		t.Fatalf("empty slice: %s", e)
+	}
+}
+
 func TestCreatedIsAQuotedIDAndNewline(t *testing.T) {
 	if got := string(Created("42").Text); got != "\"42\"\n" {
 		t.Fatalf("Created = %q", got)

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -31,6 +32,9 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		CTIProfiles: &CTIProfileStore{db: db},
 	}
 }
+
+// Prepare readies the stores' prepared statements (at start, so a broken query fails early).
+func (s *Stores) Prepare(ctx context.Context) error { return s.Users.prepare(ctx) }
 
 // likeTerm turns a search term into an ILIKE substring pattern with % and _ matched literally.
 func likeTerm(term string) string {

@@ -34,6 +34,10 @@ type Config struct {
 	Realm string
 	// ShutdownTimeout bounds the graceful stop.
 	ShutdownTimeout time.Duration
+	// PprofAddr, when set, serves net/http/pprof there (keep it on loopback).
+	PprofAddr string
+	// DBMaxConns caps the connection pool.
+	DBMaxConns int
 	// SIP configures the click-to-call user agent.
 	SIP sip.Config
 }
@@ -45,6 +49,7 @@ func DefaultConfig() Config {
 		HTTPSAddr:       "127.0.0.1:8443",
 		VarDir:          "./var",
 		BodyLimit:       1 << 20,
+		DBMaxConns:      16,
 		Realm:           "pbxws",
 		ShutdownTimeout: 10 * time.Second,
 		SIP: sip.Config{
@@ -75,6 +80,8 @@ func (c *Config) Load(args []string, getenv func(string) string) error {
 		{name: "body-limit", usage: "maximum request body in bytes", num: &c.BodyLimit},
 		{name: "realm", usage: "authentication realm (HTTP Digest and SIP)", str: &c.Realm},
 		{name: "shutdown-timeout", usage: "graceful shutdown bound", dur: &c.ShutdownTimeout},
+		{name: "pprof", usage: "profiling listen address, e.g. 127.0.0.1:6060 (empty disables)", str: &c.PprofAddr},
+		{name: "db-max-conns", usage: "database connection pool size", num: &c.DBMaxConns},
 		{name: "sip-listen", usage: "SIP UDP/TCP listen address (empty disables SIP)", str: &c.SIP.Listen},
 		{name: "sip-advertise", usage: "SIP host:port advertised in Via/Contact", str: &c.SIP.Advertise},
 		{name: "sip-domain", usage: "SIP domain", str: &c.SIP.Domain},

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // served only on PprofAddr, off by default
 	"path/filepath"
 	"time"
 
@@ -58,10 +60,17 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 	if s.db, err = pbxsql.Open(ctx, dsn); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
+	if cfg.DBMaxConns > 0 {
+		s.db.SetMaxOpenConns(cfg.DBMaxConns)
+		s.db.SetMaxIdleConns(cfg.DBMaxConns)
+	}
 	if err := pbxsql.Migrate(ctx, s.db); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	s.stores = models.NewStores(s.db, cfg.Realm)
+	if err := s.stores.Prepare(ctx); err != nil {
+		return nil, err
+	}
 	if s.gate, err = acl.NewGate(ctx, s.db, dsn, s.log); err != nil {
 		return nil, fmt.Errorf("web-service accounts: %w", err)
 	}
@@ -97,6 +106,16 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 
 	// --- callcontroller: dedicated listeners (owned by the SIP engineer) ---
 	// --- end callcontroller listeners ---
+
+	if cfg.PprofAddr != "" {
+		ln, err := net.Listen("tcp", cfg.PprofAddr)
+		if err != nil {
+			return nil, fmt.Errorf("pprof listener: %w", err)
+		}
+		ps := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = ps.Serve(ln) }()
+		s.closers = append(s.closers, ps.Shutdown)
+	}
 
 	s.log.Info("pbxws started", "http", s.HTTPAddr(), "https", s.HTTPSAddr(), "config", cfg.Masked())
 	return s, nil
