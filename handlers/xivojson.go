@@ -8,88 +8,139 @@ import (
 	"unicode/utf8"
 )
 
+// Encoding buffers are recycled: a list of 10,000 users is megabytes, and allocating (and
+// zeroing) that much per answer dominated the list's cost. Two bounded free lists (channels:
+// a sync.Pool is emptied by every GC): many small buffers, and only two large ones, so
+// what the pool keeps stays a few megabytes.
+var (
+	smallBufs = make(chan *bytes.Buffer, 64)
+	largeBufs = make(chan *bytes.Buffer, 2)
+)
+
+const (
+	smallBufMax = 256 << 10
+	largeBufMax = 16 << 20
+)
+
 // EncodeJSON renders v the way XiVO's PHP json_encode did: compact, "/" escaped as "\/" and
 // every non-ASCII character as \uXXXX (UTF-16), so bodies and their `sum` MD5 match what
 // byte-comparing clients expect. The output is pure ASCII, hence valid UTF-8 without BOM.
 func EncodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := AppendJSON(&buf, v); err != nil {
+	buf := new(bytes.Buffer)
+	if err := encodeInto(buf, v); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return PHPEscape(buf, nil).Bytes(), nil
 }
 
-// bufPool recycles encoding buffers: a list of 10,000 users is megabytes, and allocating
-// (and zeroing) that much per answer dominated the list's cost. A channel rather than a
-// sync.Pool, which every GC cycle empties.
-var bufPool = make(chan *bytes.Buffer, 16)
+// RenderJSON is EncodeJSON into pooled buffers; call the returned release when the bytes
+// are no longer needed.
+func RenderJSON(v any) ([]byte, func(), error) {
+	hint := 0
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice {
+		hint = rv.Len() * 512
+	}
+	buf := GetBuffer(hint)
+	if err := encodeInto(buf, v); err != nil {
+		PutBuffer(buf)
+		return nil, func() {}, err
+	}
+	out := PHPEscape(buf, GetBuffer)
+	if out != buf {
+		PutBuffer(buf)
+	}
+	return out.Bytes(), func() { PutBuffer(out) }, nil
+}
 
-// maxPooled keeps pathological answers from pinning memory in the pool.
-const maxPooled = 32 << 20
-
-// AppendJSON writes EncodeJSON's rendering of v to dst.
-func AppendJSON(dst *bytes.Buffer, v any) error {
-	tmp := GetBuffer()
-	defer PutBuffer(tmp)
-	enc := json.NewEncoder(tmp)
+// encodeInto writes compact JSON of v (no trailing newline). A long list is encoded item by
+// item: encoding/json's own scratch buffer then stays the size of one item.
+func encodeInto(buf *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
-	// A long list is encoded item by item: encoding/json's own scratch buffer then stays the
-	// size of one item instead of growing to megabytes on every answer.
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.Len() > 16 {
-		tmp.WriteByte('[')
+		buf.WriteByte('[')
 		for i := 0; i < rv.Len(); i++ {
 			if i > 0 {
-				tmp.Truncate(tmp.Len() - 1) // Encode's newline becomes the separator
-				tmp.WriteByte(',')
+				buf.Truncate(buf.Len() - 1) // Encode's newline becomes the separator
+				buf.WriteByte(',')
 			}
 			if err := enc.Encode(rv.Index(i).Interface()); err != nil {
 				return err
 			}
 		}
-		tmp.Truncate(tmp.Len() - 1)
-		tmp.WriteString("]\n")
-	} else if err := enc.Encode(v); err != nil {
+		buf.Truncate(buf.Len() - 1)
+		buf.WriteByte(']')
+		return nil
+	}
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	raw := bytes.TrimSuffix(tmp.Bytes(), []byte{'\n'})
-	dst.Grow(len(raw) + len(raw)/16)
-	dst.Write(phpEscape(raw, dst.AvailableBuffer()))
+	buf.Truncate(buf.Len() - 1)
 	return nil
 }
 
-// GetBuffer lends an empty pooled buffer.
-func GetBuffer() *bytes.Buffer {
+// GetBuffer lends an empty buffer, a large one when sizeHint says the answer will be big.
+func GetBuffer(sizeHint int) *bytes.Buffer {
+	pool := smallBufs
+	if sizeHint > smallBufMax {
+		pool = largeBufs
+	}
 	select {
-	case b := <-bufPool:
+	case b := <-pool:
 		b.Reset()
 		return b
 	default:
-		return new(bytes.Buffer)
+		b := new(bytes.Buffer)
+		b.Grow(min(sizeHint, largeBufMax))
+		return b
 	}
 }
 
-// PutBuffer returns a buffer from GetBuffer (dropped when the pool is full or it is huge).
+// PutBuffer returns a buffer from GetBuffer.
 func PutBuffer(b *bytes.Buffer) {
-	if b.Cap() > maxPooled {
+	pool := smallBufs
+	switch {
+	case b.Cap() > largeBufMax:
 		return
+	case b.Cap() > smallBufMax:
+		pool = largeBufs
 	}
 	select {
-	case bufPool <- b:
+	case pool <- b:
 	default:
 	}
+}
+
+// PHPEscape returns raw when nothing in it needs escaping, else a buffer (from get, or new)
+// holding it with "/" as "\/" and non-ASCII as \uXXXX.
+func PHPEscape(raw *bytes.Buffer, get func(int) *bytes.Buffer) *bytes.Buffer {
+	b := raw.Bytes()
+	if !needsEscape(b) {
+		return raw
+	}
+	var out *bytes.Buffer
+	if get != nil {
+		out = get(len(b) + len(b)/8)
+	} else {
+		out = new(bytes.Buffer)
+	}
+	out.Write(phpEscape(b, out.AvailableBuffer()))
+	return out
+}
+
+func needsEscape(b []byte) bool {
+	for _, c := range b {
+		if c == '/' || c >= 0x80 {
+			return true
+		}
+	}
+	return false
 }
 
 // phpEscape rewrites the string contents of compact JSON: '/' → "\/", non-ASCII → \uXXXX.
 // It returns raw itself when nothing needs escaping, else appends to out.
 func phpEscape(raw, out []byte) []byte {
-	needs := false
-	for _, c := range raw {
-		if c == '/' || c >= 0x80 {
-			needs = true
-			break
-		}
-	}
-	if !needs {
+	if !needsEscape(raw) {
 		return raw
 	}
 	for i := 0; i < len(raw); {

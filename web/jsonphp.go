@@ -149,12 +149,12 @@ func (s *Server) render(c *fiber.Ctx, res handlers.Result, req *handlers.Request
 	ctype := res.TextType
 	switch {
 	case res.JSON != nil:
-		buf := handlers.GetBuffer()
-		defer handlers.PutBuffer(buf)
-		if err := handlers.AppendJSON(buf, res.JSON); err != nil {
+		b, release, err := handlers.RenderJSON(res.JSON)
+		defer release()
+		if err != nil {
 			return s.jsonPHPError(c, err)
 		}
-		body, ctype = buf.Bytes(), fiber.MIMEApplicationJSON
+		body, ctype = b, fiber.MIMEApplicationJSON
 	case res.Text != nil:
 		body = res.Text
 	}
