@@ -169,3 +169,29 @@ func FuzzDecodeBody(f *testing.F) {
 		_, _ = lineRows(m["linefeatures"])
 	})
 }
+
+func TestUserListEncoderMatchesReflection(t *testing.T) {
+	vm, cti, login, sub := 7, 2, "jdoe", "sub/x"
+	us := []models.User{
+		*models.NewUser(),
+		{ID: 2, EntityID: 3, Firstname: "Jérôme 😀", Lastname: `quo"te\back/slash`, CallerID: "\"Jérôme\"",
+			VoicemailID: &vm, CTIProfileID: &cti, LoginClient: &login, PreprocessSubroutine: &sub,
+			EnableClient: true, RingSeconds: 25, SimultCalls: 3, BSFilter: "boss", Description: "a\tb"},
+	}
+	got, release, err := RenderJSON(userList(us))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	wire := make([]userWire, len(us))
+	for i := range us {
+		wire[i] = userToWire(&us[i])
+	}
+	want, err := EncodeJSON(wire)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("hand-written user encoder differs from reflection:\n%s\n%s", got, want)
+	}
+}

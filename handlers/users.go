@@ -88,14 +88,6 @@ func userToWire(u *models.User) userWire {
 	return w
 }
 
-func usersToWire(us []models.User) []userWire {
-	out := make([]userWire, len(us))
-	for i := range us {
-		out[i] = userToWire(&us[i])
-	}
-	return out
-}
-
 // falseOr is the XiVO habit: an absent part is `false`, not null or missing.
 func falseOr[T any](items []T) any {
 	if len(items) == 0 {
@@ -504,7 +496,10 @@ func Users(st *models.Stores) *Resource {
 	return &Resource{DefaultAct: "list", Acts: map[string]Act{
 		"list": func(ctx context.Context, r *Request) (Result, error) {
 			us, err := s.List(ctx)
-			return Items(usersToWire(us)), err
+			if len(us) == 0 || err != nil {
+				return NoContent(), err
+			}
+			return Object(userList(us)), nil
 		},
 		"search": func(ctx context.Context, r *Request) (Result, error) {
 			term := r.Param("search")
@@ -512,7 +507,10 @@ func Users(st *models.Stores) *Resource {
 				return NoContent(), nil
 			}
 			us, err := s.Search(ctx, term)
-			return Items(usersToWire(us)), err
+			if len(us) == 0 || err != nil {
+				return NoContent(), err
+			}
+			return Object(userList(us)), nil
 		},
 		"view": func(ctx context.Context, r *Request) (Result, error) {
 			id, err := needIntID(r)

@@ -38,9 +38,16 @@ func EncodeJSON(v any) ([]byte, error) {
 func RenderJSON(v any) ([]byte, func(), error) {
 	hint := 0
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice {
-		hint = rv.Len() * 512
+		hint = rv.Len() * 768
+	}
+	if l, ok := v.(interface{ Len() int }); ok {
+		hint = l.Len() * 768
 	}
 	buf := GetBuffer(hint)
+	if a, ok := v.(PHPJSONAppender); ok {
+		buf.Write(a.AppendPHPJSON(buf.AvailableBuffer()))
+		return buf.Bytes(), func() { PutBuffer(buf) }, nil
+	}
 	if err := encodeInto(buf, v); err != nil {
 		PutBuffer(buf)
 		return nil, func() {}, err
@@ -175,3 +182,51 @@ func appendU(out []byte, r rune) []byte {
 func jsonString(s string) ([]byte, error) { return EncodeJSON(s) }
 
 func quote(s string) string { return strconv.Quote(s) }
+
+// PHPJSONAppender is a value that renders its own EncodeJSON form (hot answers skip
+// reflection).
+type PHPJSONAppender interface {
+	AppendPHPJSON(dst []byte) []byte
+}
+
+// appendPHPString appends s as a JSON string the way json_encode writes it: "/" as "\/",
+// control characters and non-ASCII as \uXXXX (UTF-16 surrogate pairs above U+FFFF).
+func appendPHPString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '/' {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		switch c {
+		case '"', '\\', '/':
+			dst = append(dst, '\\', c)
+			i++
+			continue
+		case '\n':
+			dst = append(dst, '\\', 'n')
+			i++
+			continue
+		case '\r':
+			dst = append(dst, '\\', 'r')
+			i++
+			continue
+		case '\t':
+			dst = append(dst, '\\', 't')
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if r >= 0x10000 {
+			r -= 0x10000
+			dst = appendU(dst, 0xD800+(r>>10))
+			dst = appendU(dst, 0xDC00+(r&0x3FF))
+		} else {
+			dst = appendU(dst, r)
+		}
+	}
+	return append(dst, '"')
+}
