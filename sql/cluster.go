@@ -81,7 +81,7 @@ func StartCluster(ctx context.Context, dir string, logger *slog.Logger) (*Cluste
 		}
 	}
 	if c.running(ctx) {
-		logger.Info("reusing the running private PostgreSQL cluster", "dir", abs)
+		logger.Debug("reusing the running private PostgreSQL cluster", "dir", abs)
 		return c, nil
 	}
 	if err := c.prepareDir(c.SocketDir); err != nil {

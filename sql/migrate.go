@@ -29,10 +29,11 @@ type Migration struct {
 
 // Migrations returns the embedded migrations in order.
 func Migrations() ([]Migration, error) {
-	return parseMigrations(migrationFiles, "migrations")
+	return ParseMigrations(migrationFiles, "migrations")
 }
 
-func parseMigrations(fsys fs.FS, dir string) ([]Migration, error) {
+// ParseMigrations reads NNNN_name.sql files of dir in order; other files are ignored.
+func ParseMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
