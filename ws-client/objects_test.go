@@ -1,0 +1,129 @@
+package wsclient
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+func sameJSON(t *testing.T, name string, got any, want string) {
+	t.Helper()
+	b, err := pyJSON(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, w any
+	_ = json.Unmarshal(b, &a)
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatalf("%s: bad expectation: %v", name, err)
+	}
+	if !reflect.DeepEqual(a, w) {
+		t.Errorf("%s:\n got %s\nwant %s", name, b, want)
+	}
+}
+
+func TestTypedBodiesMatchXivoWS(t *testing.T) {
+	host, user, secret := "10.54.4.10", "u", "s"
+	f := false
+	sched := 3
+	stripped, _ := OutcallBody(Outcall{Name: "o1", Context: "to-extern", Trunks: []any{1, 2},
+		Extens: []OutcallExten{{Exten: "123", StripNum: 1, CallerID: "Foo"}, {Exten: "456", CallerID: "Bar"}}})
+	for _, tc := range []struct {
+		name string
+		body any
+		want string
+	}{
+		{"agent minimal", AgentBody(Agent{Firstname: "First", Number: "555", Context: "default"}),
+			`{"agentfeatures": {"autologoff": "0", "context": "default", "firstname": "First", "number": "555", "numgroup": "1"}, "user-select": []}`},
+		{"group", GroupBody(Group{Name: "huge", Number: 2034, Context: "default", UserIDs: []any{4}}),
+			`{"groupfeatures": {"name": "huge", "context": "default", "timeout": "0", "number": 2034}, "queue": {}, "user": [4]}`},
+		{"queue minimal", QueueBody(Queue{Name: "foo", DisplayName: "Foo bar", Number: "555", Context: "default"}),
+			`{"queuefeatures": {"timeout": "0", "hitting_caller": true, "transfer_user": true, "name": "foo", "displayname": "Foo bar", "number": "555", "context": "default", "waittime": null, "waitratio": null},
+			  "queue": {"musicclass": "default", "min-announce-frequency": "60", "announce-position": "yes", "announce-position-limit": "5", "timeoutpriority": "app", "ringinuse": true, "autofill": true, "setqueueentryvar": true, "setqueuevar": true, "strategy": "ringall", "maxlen": 0, "joinempty": null, "leavewhenempty": null, "autopause": true, "wrapuptime": 0},
+			  "dialaction": {"noanswer": {"actiontype": "none"}, "busy": {"actiontype": "none"}, "congestion": {"actiontype": "none"}, "chanunavail": {"actiontype": "none"}, "qwaittime": {"actiontype": "none"}, "qwaitratio": {"actiontype": "none"}},
+			  "agent": [], "user": []}`},
+		{"queue full", QueueBody(Queue{Name: "q", DisplayName: "Q", Number: 3000, Context: "default", RingingTime: 10, Autopause: &f, ReachabilityTimeout: 30, ScheduleID: &sched, Agents: []any{1}, Users: []any{2}})["schedule_id"], `3`},
+		{"incall", IncallBody(Incall{Number: "6001", Context: "from-extern", Destination: Destination{Type: "group", ID: 3}, CallerID: &CallerIDMode{Mode: "prepend", Display: "VIP"}}),
+			`{"incall": {"exten": "6001", "context": "from-extern"}, "dialaction": {"answer": {"actiontype": "group", "actionarg1": 3, "actionarg2": ""}}, "callerid": {"mode": "prepend", "callerdisplay": "VIP"}}`},
+		{"sip trunk static", SIPTrunkBody(SIPTrunk{Name: "t1", Context: "from-extern", Host: host, Username: &user, Secret: &secret}),
+			`{"protocol": {"transport": "udp", "name": "t1", "context": "from-extern", "type": "peer", "username": "u", "secret": "s", "host-type": "static", "host-static": "10.54.4.10"}, "trunkfeatures": {}}`},
+		{"iax trunk", IAXTrunkBody(IAXTrunk{Name: "i1", Context: "from-extern"}),
+			`{"protocol": {"name": "i1", "context": "from-extern", "type": "peer", "host-type": "dynamic", "requirecalltoken": "auto"}, "trunkfeatures": {"description": null}}`},
+		{"custom trunk", CustomTrunkBody(CustomTrunk{Name: "c1", Interface: "dahdi/g1"}),
+			`{"protocol": {"name": "c1", "context": null, "interface": "dahdi/g1", "protocol": "custom"}, "trunkfeatures": {"protocolid": null, "registerid": null, "registercommented": null, "description": null}}`},
+		{"outcall reversed with sentinel", stripped,
+			`{"outcall": {"name": "o1", "context": "to-extern"}, "outcalltrunk": [1, 2], "dialpattern": {"id": ["0", "0", ""], "externprefix": ["", "", ""], "prefix": ["", "", ""], "exten": ["456", "123", ""], "stripnum": [0, 1, ""], "callerid": ["Bar", "Foo", ""]}}`},
+		{"confroom", ConfRoomBody(ConfRoom{Name: "blue", Number: "4000", Context: "default"}),
+			`{"meetmefeatures": {"name": "blue", "confno": "4000", "context": "default", "maxusers": "0", "admin_typefrom": "none", "user_mode": "all", "user_announcejoinleave": "no", "user_musiconhold": "default"}, "meetmeroom": {"confno": "4000"}}`},
+		{"voicemail", VoicemailBody(Voicemail{Mailbox: "1200", Fullname: "Voicemail"}),
+			`{"voicemail": {"mailbox": "1200", "fullname": "Voicemail", "password": null, "email": null, "tz": null}}`},
+		{"skill rules", QueueSkillRulesBody(QueueSkillRules{Name: "r1", Rule: []string{"english > 50"}}), `{"name": "r1", "rule": ["english > 50"]}`},
+		{"schedule", ScheduleBody(Schedule{EntityID: 1, Name: "huit_a_midi", Timezone: "America/Montreal", FallbackActionType: "endcall", FallbackAction: "hangup", Description: "",
+			Opened: []map[string]any{{"hours": "08:00-12:00", "weekdays": "1-5", "monthdays": "1-31", "months": "1-12"}}}),
+			`{"schedule": {"entity_id": 1, "name": "huit_a_midi", "timezone": "America/Montreal", "description": ""}, "dialaction": {"schedule_fallback": {"actiontype": "endcall", "action": "hangup"}}, "opened": [{"hours": "08:00-12:00", "weekdays": "1-5", "monthdays": "1-31", "months": "1-12"}], "closed": []}`},
+		{"schedule without fallback", ScheduleBody(Schedule{Name: "s", Timezone: "UTC"})["dialaction"], `{"schedule_fallback": {"actiontype": "none"}}`},
+	} {
+		sameJSON(t, tc.name, tc.body, tc.want)
+	}
+	if _, err := OutcallBody(Outcall{Name: "x"}); err == nil {
+		t.Error("an outcall without trunks was built")
+	}
+}
+
+func TestSCCPAndCELOnTheWire(t *testing.T) {
+	ctx := context.Background()
+	c, got := wireServer(t, 200, `{"sccpgeneralsettings": {"directmedia": "yes", "dialtimeout": "6", "language": "fr_FR"}}`)
+	on := true
+	_ = c.EditSCCPGeneralSettings(ctx, SCCPGeneralSettings{DirectMedia: &on, DialTimeout: 5, Language: "en_US"})
+	s, err := c.ViewSCCPGeneralSettings(ctx)
+	if err != nil || s.DirectMedia == nil || !*s.DirectMedia || s.DialTimeout != 6 || s.Language != "fr_FR" {
+		t.Fatalf("sccp view: %+v %v", s, err)
+	}
+	if g := (*got)[0]; g.rawQuery != "act=edit" || g.body != `{"dialtimeout": 5, "directmedia": 1, "language": "en_US"}` {
+		t.Fatalf("sccp edit: %q %s", g.rawQuery, g.body)
+	}
+	if (*got)[1].rawQuery != "act=view" {
+		t.Fatalf("sccp view query %q", (*got)[1].rawQuery)
+	}
+	c, got = wireServer(t, 200, `[]`)
+	if evs, err := c.CELs(ctx, 200); err != nil || len(evs) != 0 || (*got)[0].rawQuery != "act=searchid&idbeg=200" {
+		t.Fatalf("cels: %v %v", evs, err)
+	}
+	c, _ = wireServer(t, 204, ``)
+	if _, err := c.CELs(ctx, 0); err == nil {
+		t.Fatal("an empty CEL answer was accepted (xivo-ws crashes on it)")
+	}
+	c, _ = wireServer(t, 200, `[{"id": 1}]`)
+	if _, err := c.CELs(ctx, 0); err == nil {
+		t.Fatal("a CEL row without its 21 keys was accepted")
+	}
+}
+
+func TestEveryRegistryServiceAnswersOnItsPath(t *testing.T) {
+	ctx := context.Background()
+	c, got := wireServer(t, 204, "")
+	for _, name := range ServiceNames() {
+		s := c.Service(name)
+		if _, err := s.RawList(ctx); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		last := (*got)[len(*got)-1]
+		if last.path != s.Path || last.rawQuery != "act=list" {
+			t.Errorf("%s: %s?%s", name, last.path, last.rawQuery)
+		}
+		for _, a := range []string{"add", "edit", "delete", "deleteall", "list", "search", "view"} {
+			allowed := s.allows(a) == nil
+			want := false
+			for _, x := range s.Actions {
+				want = want || x == a
+			}
+			if allowed != want {
+				t.Errorf("%s.%s allowed=%v", name, a, allowed)
+			}
+		}
+	}
+	if len(ServiceNames()) != 22 {
+		t.Fatalf("%d registry names, want 22", len(ServiceNames()))
+	}
+}
