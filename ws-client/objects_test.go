@@ -127,3 +127,56 @@ func TestEveryRegistryServiceAnswersOnItsPath(t *testing.T) {
 		t.Fatalf("%d registry names, want 22", len(ServiceNames()))
 	}
 }
+
+func TestReadersFollowXivoWS(t *testing.T) {
+	obj := func(s string) map[string]any {
+		m, err := decodeObject([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	a, err := ParseAgent(obj(`{"agentfeatures": {"id": 1, "firstname": "A", "lastname": "1", "passwd": "", "number": "1", "context": "default"}, "usermember": [{"id": 5}]}`), true)
+	if err != nil || a.Users[0] != json.Number("5") || a.Number != "1" {
+		t.Fatalf("agent view: %+v %v", a, err)
+	}
+	if a, err := ParseAgent(obj(`{"agentfeatures": {"id": 1, "firstname": "A", "lastname": "1", "passwd": "", "number": "1", "context": "d"}, "usermember": false}`), true); err != nil || a.Users != nil {
+		t.Fatalf("agent view, falsy members: %+v %v", a, err)
+	}
+	g, err := ParseGroup(obj(`{"groupfeatures": {"id": "3", "name": "huge", "number": "2034", "context": "default"}, "user": [{"userid": 4}]}`), true)
+	if err != nil || g.ID != 3 || g.UserIDs[0] != json.Number("4") {
+		t.Fatalf("group view: %+v %v", g, err)
+	}
+	q, err := ParseQueue(obj(`{"queuefeatures": {"id": "35", "name": "q", "displayname": "Q", "number": "3000", "context": "d", "waittime": null, "waitratio": null, "timeout": "10"},
+		"queue": {"maxlen": 0, "joinempty": null, "leavewhenempty": null, "wrapuptime": 0}, "agent": [{"userid": 1}], "user": [{"id": 2}], "schedule_id": 7}`), true)
+	if err != nil || q.ID != 35 || q.RingingTime != 10 || *q.ScheduleID != 7 || q.Agents[0] != json.Number("1") || q.Users[0] != json.Number("2") {
+		t.Fatalf("queue view: %+v %v", q, err)
+	}
+	if _, err := ParseQueue(obj(`{"id": 1, "name": "q", "displayname": "Q", "number": "1", "context": "d", "waittime": null, "waitratio": null, "timeout": "abc"}`), false); err == nil {
+		t.Fatal("queue timeout abc accepted (xivo-ws crashes)")
+	}
+	if _, err := ParseQueue(obj(`{"queuefeatures": {"id": 1, "name": "q", "displayname": "Q", "number": "1", "context": "d", "waittime": null, "waitratio": null, "timeout": 0},
+		"queue": {"maxlen": 0, "joinempty": null, "leavewhenempty": null, "wrapuptime": 0}, "agent": false, "user": false, "schedule_id": null}`), true); err == nil {
+		t.Fatal("schedule_id null accepted (xivo-ws crashes)")
+	}
+	v, err := ParseVoicemail(obj(`{"uniqueid": "9", "mailbox": "1200", "fullname": "VM", "password": null, "email": null, "tz": null}`), false)
+	if err != nil || v.ID != 9 || v.Mailbox != "1200" {
+		t.Fatalf("voicemail: %+v %v", v, err)
+	}
+	s, err := ParseSchedule(obj(`{"schedule": {"id": 1, "entity_id": 1, "name": "s", "timezone": "UTC", "fallback_action": "endcall:hangup", "fallback_actionid": null, "fallback_actionargs": "", "description": ""},
+		"opened": [{"hours": "08:00-12:00", "weekdays": "1-5", "monthdays": "1-31", "months": "1-12"}], "closed": []}`), true)
+	if err != nil || s.FallbackAction != "endcall:hangup" || len(s.Opened) != 1 || s.EntityID != 1 {
+		t.Fatalf("schedule: %+v %v", s, err)
+	}
+	r, err := ParseQueueSkillRules(obj(`{"id": "1", "name": "r1", "rule": ["english > 50"]}`))
+	if err != nil || r.Rule[0] != "english > 50" {
+		t.Fatalf("rules: %+v %v", r, err)
+	}
+	body, err := StatconfBody(Statconf{Name: "conf_1", HourStart: "08:00", HourEnd: "20:00", DBegCache: "2012-01", Monday: true})
+	if err != nil || len(body["stats_conf"].(map[string]any)) != 19 {
+		t.Fatalf("statconf body: %v %v", body, err)
+	}
+	if _, err := StatconfBody(Statconf{Name: "x", Queue: []any{1}}); err == nil {
+		t.Fatal("queues without queue_qos accepted")
+	}
+}
