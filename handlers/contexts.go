@@ -265,12 +265,6 @@ func Contexts(st *models.Stores) *Resource {
 			}
 			return Done(), s.Update(ctx, name, c)
 		},
-		"delete": func(ctx context.Context, r *Request) (Result, error) {
-			name, err := needID(r)
-			if err != nil {
-				return Result{}, err
-			}
-			return Done(), s.Delete(ctx, name)
-		},
+		"delete": deleteByID(s.Delete),
 	}}
 }

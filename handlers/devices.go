@@ -157,12 +157,6 @@ func Devices(st *models.Stores) *Resource {
 			}
 			return Done(), s.Update(ctx, d)
 		},
-		"delete": func(ctx context.Context, r *Request) (Result, error) {
-			id, err := needID(r)
-			if err != nil {
-				return Result{}, err
-			}
-			return Done(), s.Delete(ctx, id)
-		},
+		"delete": deleteByID(s.Delete),
 	}}
 }

@@ -127,13 +127,7 @@ func Entities(st *models.Stores) *Resource {
 			}
 			return Done(), s.Update(ctx, e)
 		},
-		"delete": func(ctx context.Context, r *Request) (Result, error) {
-			id, err := needIntID(r)
-			if err != nil {
-				return Result{}, err
-			}
-			return Done(), s.Delete(ctx, id)
-		},
+		"delete":    deleteByIntID(s.Delete),
 		"deleteall": deleteAll(s.Count, s.DeleteUnused),
 	}}
 }

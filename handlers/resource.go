@@ -148,6 +148,28 @@ func parseID(s string) (int, bool) {
 	return n, true
 }
 
+// deleteByIntID is the shared delete act of objects with numeric ids.
+func deleteByIntID(del func(context.Context, int) error) Act {
+	return func(ctx context.Context, r *Request) (Result, error) {
+		id, err := needIntID(r)
+		if err != nil {
+			return Result{}, err
+		}
+		return Done(), del(ctx, id)
+	}
+}
+
+// deleteByID is the shared delete act of objects keyed by text (contexts, devices).
+func deleteByID(del func(context.Context, string) error) Act {
+	return func(ctx context.Context, r *Request) (Result, error) {
+		id, err := needID(r)
+		if err != nil {
+			return Result{}, err
+		}
+		return Done(), del(ctx, id)
+	}
+}
+
 // deleteAll is the shared deleteall act: 204 when there is nothing, else every object goes in
 // one transaction (all or nothing).
 func deleteAll(count func(context.Context) (int, error), del func(context.Context) error) Act {

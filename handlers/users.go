@@ -560,13 +560,7 @@ func Users(st *models.Stores) *Resource {
 			}
 			return Done(), s.Update(ctx, c)
 		},
-		"delete": func(ctx context.Context, r *Request) (Result, error) {
-			id, err := needIntID(r)
-			if err != nil {
-				return Result{}, err
-			}
-			return Done(), s.Delete(ctx, id)
-		},
+		"delete":    deleteByIntID(s.Delete),
 		"deleteall": deleteAll(s.Count, s.DeleteAll),
 	}}
 }

@@ -161,13 +161,14 @@ func (s *UserStore) prepare(ctx context.Context) (err error) {
 	if s.viewStmt, err = s.db.PreparexContext(ctx, UserViewSQL); err != nil {
 		return fmt.Errorf("preparing the user view: %w", err)
 	}
-	if s.listStmt, err = s.db.PreparexContext(ctx, userListSQL); err != nil {
+	if s.listStmt, err = s.db.PreparexContext(ctx, UserListSQL); err != nil {
 		return fmt.Errorf("preparing the user list: %w", err)
 	}
 	return nil
 }
 
-const userListSQL = `SELECT ` + userCols + ` FROM users u ORDER BY u.id`
+// UserListSQL is the users list statement.
+const UserListSQL = `SELECT ` + userCols + ` FROM users u ORDER BY u.id`
 
 const userCols = `u.id, u.entity_id, u.firstname, u.lastname, u.callerid, u.ringseconds, u.simultcalls,
 	u.loginclient, u.passwdclient_hash, u.passwdclient_ha1, u.enableclient, u.cti_profile_id,
@@ -191,7 +192,7 @@ func (s *UserStore) List(ctx context.Context) ([]User, error) {
 	if s.listStmt != nil {
 		rows, err = s.listStmt.QueryxContext(ctx)
 	} else {
-		rows, err = s.db.QueryxContext(ctx, userListSQL)
+		rows, err = s.db.QueryxContext(ctx, UserListSQL)
 	}
 	if err != nil {
 		return nil, err

@@ -41,7 +41,7 @@ func startBaseline(ctx context.Context, dsn string) (string, func(), error) {
 	if b.view1, err = db.PrepareContext(ctx, models.UserViewSQL); err != nil {
 		return "", nil, err
 	}
-	if b.all, err = db.PrepareContext(ctx, `SELECT `+userCols+` FROM users u ORDER BY u.id`); err != nil {
+	if b.all, err = db.PrepareContext(ctx, models.UserListSQL); err != nil {
 		return "", nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -105,15 +105,6 @@ func (b *baseline) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
 }
-
-const userCols = `u.id, u.entity_id, u.firstname, u.lastname, u.callerid, u.ringseconds, u.simultcalls,
-	u.loginclient, u.passwdclient_hash, u.passwdclient_ha1, u.enableclient, u.cti_profile_id,
-	u.enablehint, u.enablevoicemail, u.voicemail_id, u.voicemailtype, u.enablexfer, u.enableautomon,
-	u.callrecord, u.incallfilter, u.enablednd, u.enableunc, u.destunc, u.enablerna, u.destrna,
-	u.enablebusy, u.destbusy, u.musiconhold, u.outcallerid, u.mobilephonenumber, u.userfield,
-	u.bsfilter, u.preprocess_subroutine, u.timezone, u.language, u.ringintern, u.ringextern,
-	u.ringgroup, u.ringforward, u.rightcallcode, u.agentid, u.pictureid, u.schedule_id,
-	u.commented, u.description`
 
 // view runs the statement pbxws runs for a user view, and encodes what it returns.
 func (b *baseline) view(ctx context.Context, id string) (any, error) {
