@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -212,22 +211,6 @@ func (f fields) list(key string) ([]any, bool) {
 
 func (f fields) sub(key string, m map[string]any) fields {
 	return fields{m: m, prefix: f.prefix + key + ".", errs: f.errs}
-}
-
-// unknownKeys lists keys of m not in known, sorted (for strict sub-objects).
-func unknownKeys(m map[string]any, known ...string) []string {
-	k := map[string]bool{}
-	for _, s := range known {
-		k[s] = true
-	}
-	var out []string
-	for key := range m {
-		if !k[key] {
-			out = append(out, key)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // scalarText is the text form of a JSON scalar.
