@@ -162,16 +162,19 @@ func phpEscape(raw, out []byte) []byte {
 		default:
 			r, size := utf8.DecodeRune(raw[i:])
 			i += size
-			if r >= 0x10000 {
-				r -= 0x10000
-				out = appendU(out, 0xD800+(r>>10))
-				out = appendU(out, 0xDC00+(r&0x3FF))
-			} else {
-				out = appendU(out, r)
-			}
+			out = appendUTF16(out, r)
 		}
 	}
 	return out
+}
+
+// appendUTF16 appends r as \uXXXX, or as a surrogate pair above U+FFFF.
+func appendUTF16(out []byte, r rune) []byte {
+	if r >= 0x10000 {
+		r -= 0x10000
+		return appendU(appendU(out, 0xD800+(r>>10)), 0xDC00+(r&0x3FF))
+	}
+	return appendU(out, r)
 }
 
 func appendU(out []byte, r rune) []byte {
@@ -220,13 +223,7 @@ func appendPHPString(dst []byte, s string) []byte {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		if r >= 0x10000 {
-			r -= 0x10000
-			dst = appendU(dst, 0xD800+(r>>10))
-			dst = appendU(dst, 0xDC00+(r&0x3FF))
-		} else {
-			dst = appendU(dst, r)
-		}
+		dst = appendUTF16(dst, r)
 	}
 	return append(dst, '"')
 }
