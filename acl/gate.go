@@ -107,9 +107,6 @@ func (g *Gate) Close() {
 // Count returns how many accounts exist (for the first-start hint).
 func (g *Gate) Count(ctx context.Context) (int, error) { return g.store.Count(ctx) }
 
-// SetResolver replaces the host-name resolver (tests).
-func (g *Gate) SetResolver(r *Resolver) { g.resolver = r }
-
 func (g *Gate) invalidate() {
 	g.mu.Lock()
 	g.epoch++

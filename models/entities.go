@@ -158,11 +158,3 @@ func oneRow(res sql.Result) error {
 	}
 	return nil
 }
-
-// ContextNames lists the names of the internal contexts of an entity.
-func (s *EntityStore) ContextNames(ctx context.Context, id int) ([]string, error) {
-	var out []string
-	err := s.db.SelectContext(ctx, &out, `SELECT name FROM contexts
-		WHERE entity_id = $1 AND contexttype = 'internal' ORDER BY name`, id)
-	return out, err
-}

@@ -182,14 +182,6 @@ func (s *LineStore) list(ctx context.Context, q sqlx.QueryerContext, f LineFilte
 	return out, err
 }
 
-// ListForUsers returns the lines of the given users, ordered for display.
-func (s *LineStore) ListForUsers(ctx context.Context, q sqlx.QueryerContext, userID int) ([]Line, error) {
-	var out []Line
-	err := sqlx.SelectContext(ctx, q, &out, `SELECT `+lineCols+lineFrom+`
-		WHERE l.user_id = $1 ORDER BY l.rules_group, l.rules_order, l.id`, userID)
-	return out, err
-}
-
 // Get returns one line or ErrNotFound.
 func (s *LineStore) Get(ctx context.Context, id int) (*Line, error) {
 	return s.get(ctx, s.db, id)

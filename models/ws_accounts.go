@@ -22,9 +22,6 @@ type WSAccount struct {
 	Description  string         `db:"description"`
 }
 
-// HasLogin reports whether the account takes Basic credentials.
-func (a *WSAccount) HasLogin() bool { return a.Login != nil && *a.Login != "" }
-
 // WSAccountStore reads and writes web-service accounts.
 type WSAccountStore struct{ DB *sqlx.DB }
 
