@@ -180,3 +180,44 @@ func TestReadersFollowXivoWS(t *testing.T) {
 		t.Fatal("queues without queue_qos accepted")
 	}
 }
+
+func TestEveryServiceEveryActionOnTheWire(t *testing.T) {
+	ctx := context.Background()
+	for _, name := range ServiceNames() {
+		c, got := wireServer(t, 200, `{}`)
+		s := c.Service(name)
+		_, _ = s.RawList(ctx)
+		_, _ = s.RawSearch(ctx, "a b")
+		_, _ = s.RawView(ctx, "7")
+		_, _ = s.RawView(ctx, "")
+		_, _ = s.RawAdd(ctx, map[string]any{"k": "v"})
+		_ = s.RawEdit(ctx, "7", map[string]any{"k": "v"})
+		_ = s.RawEdit(ctx, "", map[string]any{"k": "v"})
+		_ = s.RawDelete(ctx, "7")
+		_ = s.RawDeleteAll(ctx)
+		want := []struct{ method, query, body string }{
+			{"GET", "act=list", ""}, {"GET", "act=search&search=a+b", ""}, {"GET", "act=view&id=7", ""},
+			{"GET", "act=view", ""}, {"POST", "act=add", `{"k": "v"}`}, {"POST", "act=edit&id=7", `{"k": "v"}`},
+			{"POST", "act=edit", `{"k": "v"}`}, {"GET", "act=delete&id=7", ""}, {"GET", "act=deleteall", ""},
+		}
+		if len(*got) != len(want) {
+			t.Fatalf("%s: %d requests", name, len(*got))
+		}
+		for i, w := range want {
+			g := (*got)[i]
+			if g.method != w.method || g.path != s.Path || g.rawQuery != w.query || g.body != w.body {
+				t.Errorf("%s request %d: %s %s?%s %q, want %s %s?%s %q", name, i, g.method, g.path, g.rawQuery, g.body, w.method, s.Path, w.query, w.body)
+			}
+			if g.header.Get("Authorization") == "" || g.header.Get("User-Agent") != DefaultUserAgent || g.header.Get("Accept-Encoding") != "identity" {
+				t.Errorf("%s request %d headers %v", name, i, g.header)
+			}
+		}
+		// Typed calls refuse what the service does not offer, before sending anything.
+		before := len(*got)
+		if s.allows("deleteall") != nil {
+			if err := s.DeleteAll(ctx); err == nil || len(*got) != before {
+				t.Errorf("%s: typed deleteall went out", name)
+			}
+		}
+	}
+}
