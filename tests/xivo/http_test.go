@@ -159,3 +159,24 @@ func TestHTTPSWithTheGeneratedCertificate(t *testing.T) {
 		t.Fatal("a self-signed certificate was trusted without its CA")
 	}
 }
+
+func TestInternalErrorIsA500WithAJSONBody(t *testing.T) {
+	env := testenv.Start(t)
+	c := newClient(t, env)
+	// Break the store underneath the running server.
+	if _, err := env.DB.Exec(`DROP TABLE devices CASCADE`); err != nil {
+		t.Fatal(err)
+	}
+	st, hdr, raw := c.do("GET", devicesPath, "act=list", nil)
+	if st != http.StatusInternalServerError || hdr.Get("Content-Type") != "application/json" ||
+		!strings.Contains(string(raw), `"error":"internal error (request `) {
+		t.Fatalf("%d %v %s", st, hdr, raw)
+	}
+	if strings.Contains(string(raw), "devices") {
+		t.Fatalf("the 500 body leaks internals: %s", raw)
+	}
+	// The server keeps serving.
+	if st, _, _ := c.do("GET", entitiesPath, "act=list", nil); st != http.StatusOK {
+		t.Fatalf("after a 500: %d", st)
+	}
+}
