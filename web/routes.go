@@ -10,15 +10,8 @@ import (
 func routes(s *Server) {
 	app := s.app
 
-	// --- json.php: XiVO web services ---
+	// XiVO json.php web services.
 	jsonPHP(s, app)
-	// --- end json.php ---
-
-	// --- callcontroller: click-to-call (owned by the SIP engineer) ---
-	// --- end callcontroller ---
-
-	// --- sipxconfig REST ---
-	// --- end sipxconfig REST ---
 }
 
 // jsonPHP declares the XiVO json.php web services: root → "<category>/<subcategory>" → resource.

@@ -78,9 +78,6 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		s.log.Warn("no web-service account yet: create one with: pbxws account add --name admin --login admin --password-stdin --section service/ipbx --section xivo/configuration")
 	}
 
-	// --- sip: start the SIP user agent (owned by the SIP engineer) ---
-	// --- end sip ---
-
 	s.app = newApp(s)
 	routes(s)
 
@@ -103,9 +100,6 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		s.httpsLn = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		go s.serve(s.httpsLn)
 	}
-
-	// --- callcontroller: dedicated listeners (owned by the SIP engineer) ---
-	// --- end callcontroller listeners ---
 
 	if cfg.PprofAddr != "" {
 		ln, err := net.Listen("tcp", cfg.PprofAddr)
