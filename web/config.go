@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"pbxws/sip"
 )
 
 // Config is the whole of pbxws's configuration, filled from flags and PBXWS_* environment
@@ -38,8 +36,6 @@ type Config struct {
 	PprofAddr string
 	// DBMaxConns caps the connection pool.
 	DBMaxConns int
-	// SIP configures the click-to-call user agent.
-	SIP sip.Config
 }
 
 // DefaultConfig returns the configuration `make run` uses when nothing is set.
@@ -52,10 +48,6 @@ func DefaultConfig() Config {
 		DBMaxConns:      16,
 		Realm:           "pbxws",
 		ShutdownTimeout: 10 * time.Second,
-		SIP: sip.Config{
-			Listen: "127.0.0.1:5060",
-			Domain: "pbxws.local",
-		},
 	}
 }
 
@@ -82,10 +74,6 @@ func (c *Config) Load(args []string, getenv func(string) string) error {
 		{name: "shutdown-timeout", usage: "graceful shutdown bound", dur: &c.ShutdownTimeout},
 		{name: "pprof", usage: "profiling listen address, e.g. 127.0.0.1:6060 (empty disables)", str: &c.PprofAddr},
 		{name: "db-max-conns", usage: "database connection pool size", num: &c.DBMaxConns},
-		{name: "sip-listen", usage: "SIP UDP/TCP listen address (empty disables SIP)", str: &c.SIP.Listen},
-		{name: "sip-advertise", usage: "SIP host:port advertised in Via/Contact", str: &c.SIP.Advertise},
-		{name: "sip-domain", usage: "SIP domain", str: &c.SIP.Domain},
-		{name: "sip-outbound-proxy", usage: "SIP outbound proxy URI", str: &c.SIP.OutboundProxy},
 	}
 	for _, o := range opts {
 		env := "PBXWS_" + strings.ToUpper(strings.ReplaceAll(o.name, "-", "_"))
@@ -144,8 +132,7 @@ func (c Config) Masked() map[string]any {
 	return map[string]any{
 		"http": c.HTTPAddr, "https": c.HTTPSAddr, "tls_cert": c.TLSCert, "var_dir": c.VarDir,
 		"database": db, "trusted_proxies": c.TrustedProxies, "body_limit": c.BodyLimit,
-		"realm": c.Realm, "sip_listen": c.SIP.Listen, "sip_domain": c.SIP.Domain,
-		"sip_outbound_proxy": c.SIP.OutboundProxy,
+		"realm": c.Realm, "pprof": c.PprofAddr, "db_max_conns": c.DBMaxConns,
 	}
 }
 

@@ -106,7 +106,7 @@ func run() error {
 		return err
 	}
 	srv := exec.Command(bin, "serve", "-http", "127.0.0.1:"+strconv.Itoa(port), "-https", "",
-		"-sip-listen", "", "-database-url", dsn, "-var-dir", tmp)
+		"-database-url", dsn, "-var-dir", tmp)
 	logf, _ := os.Create(filepath.Join(tmp, "pbxws.log"))
 	srv.Stdout, srv.Stderr = logf, logf
 	if err := srv.Start(); err != nil {

@@ -177,7 +177,6 @@ func Start(t testing.TB, mutate ...func(*web.Config)) *Env {
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.HTTPSAddr = "127.0.0.1:0"
 	cfg.VarDir = t.TempDir()
-	cfg.SIP.Listen = ""
 	cfg.ShutdownTimeout = 5 * time.Second
 	for _, m := range mutate {
 		m(&cfg)
