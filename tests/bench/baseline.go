@@ -29,13 +29,13 @@ type baseline struct {
 	creds      map[[32]byte]bool
 }
 
-func startBaseline(ctx context.Context, dsn string) (string, func(), error) {
+func startBaseline(ctx context.Context, dsn string, poolSize int) (string, func(), error) {
 	db, err := sql.Open("postgres", dsn)
 	if err != nil {
 		return "", nil, err
 	}
-	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(32)
+	db.SetMaxOpenConns(poolSize)
+	db.SetMaxIdleConns(poolSize)
 	b := &baseline{db: db, creds: map[[32]byte]bool{}}
 	// Prepared, as pbxws prepares its hot statements.
 	if b.view1, err = db.PrepareContext(ctx, models.UserViewSQL); err != nil {

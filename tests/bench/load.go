@@ -26,13 +26,15 @@ type result struct {
 // scenario drives one kind of request with a fixed number of connections, bounded by a
 // request count and a duration, after a short warm-up.
 type scenario struct {
-	name     string
-	workers  int
-	maxReqs  int
-	maxTime  time.Duration
-	warmup   int
-	request  func(n int) (method, path, body string)
-	validate func(status int, body []byte) error
+	name    string
+	short   string // for file names
+	workers int
+	maxReqs int
+	maxTime time.Duration
+	warmup  int
+	request func(n int) (method, path, body string)
+	// validate makes the answer check of one run (a run's checks may keep state).
+	validate func() func(status int, body []byte) error
 }
 
 var addCounter atomic.Int64
@@ -40,39 +42,59 @@ var addCounter atomic.Int64
 func init() { addCounter.Store(20000) }
 
 func scenarios() []scenario {
-	return []scenario{
-		{
-			name: "users view by id (Basic, 32 conns)", workers: 32, maxReqs: 30000, maxTime: 10 * time.Second, warmup: 500,
-			request: func(n int) (string, string, string) {
-				return "GET", "/service/ipbx/json.php/restricted/pbx_settings/users/?act=view&id=" + strconv.Itoa(1+rand.IntN(seedUsers)), ""
-			},
-			validate: expect(200, nil),
-		},
-		{
-			name: "users list of 10,000 (1 conn)", workers: 1, maxReqs: 200, maxTime: 10 * time.Second, warmup: 2,
+	list := func(conns int) scenario {
+		return scenario{
+			name:  fmt.Sprintf("users list of 10,000 (%d conn%s)", conns, map[bool]string{true: "s"}[conns > 1]),
+			short: fmt.Sprintf("list%d", conns), workers: conns, maxReqs: 100 * conns, maxTime: 10 * time.Second, warmup: 2,
 			request: func(n int) (string, string, string) {
 				return "GET", "/service/ipbx/json.php/restricted/pbx_settings/users/?act=list", ""
 			},
-			// Parsing 5 MB per answer would load the machine the servers share: check one.
-			validate: expect(200, once(func(body []byte) error {
-				var items []json.RawMessage
-				if err := json.Unmarshal(body, &items); err != nil {
-					return err
-				}
-				if len(items) < seedUsers {
-					return fmt.Errorf("list has %d items", len(items))
-				}
-				return nil
-			})),
-		},
+			// Parsing 5 MB per answer would load the machine the servers share: check one per run.
+			validate: func() func(int, []byte) error {
+				return expect(200, once(func(body []byte) error {
+					var items []json.RawMessage
+					if err := json.Unmarshal(body, &items); err != nil {
+						return err
+					}
+					if len(items) != seedUsers { // the lists run before any add
+						return fmt.Errorf("list has %d items, want %d", len(items), seedUsers)
+					}
+					return nil
+				}))
+			},
+		}
+	}
+	return []scenario{
 		{
-			name: "users add with a SIP line (16 conns)", workers: 16, maxReqs: 6000, maxTime: 10 * time.Second,
+			name: "users view by id (Basic, 32 conns)", short: "view", workers: 32, maxReqs: 30000, maxTime: 10 * time.Second, warmup: 500,
+			request: func(n int) (string, string, string) {
+				return "GET", "/service/ipbx/json.php/restricted/pbx_settings/users/?act=view&id=" + strconv.Itoa(1+rand.IntN(seedUsers)), ""
+			},
+			validate: func() func(int, []byte) error { return expect(200, nil) },
+		},
+		// One connection is the list's own latency; four is the target's load.
+		list(1),
+		list(4),
+		{
+			name: "users add with a SIP line (16 conns)", short: "add", workers: 16, maxReqs: 6000, maxTime: 10 * time.Second,
 			request: func(n int) (string, string, string) {
 				num := addCounter.Add(1)
 				return "POST", "/service/ipbx/json.php/restricted/pbx_settings/users/?act=add",
 					fmt.Sprintf(`{"userfeatures": {"firstname": "Bench", "lastname": "%d"}, "linefeatures": {"protocol": ["sip"], "context": ["default"], "number": [%d]}}`, num, num)
 			},
-			validate: expect(200, nil),
+			// add answers the new id as a JSON string.
+			validate: func() func(int, []byte) error {
+				return expect(200, func(b []byte) error {
+					var id string
+					if err := json.Unmarshal(b, &id); err != nil {
+						return fmt.Errorf("add answered %.100q: %w", b, err)
+					}
+					if _, err := strconv.Atoi(id); err != nil {
+						return fmt.Errorf("add answered %.100q, not an id", b)
+					}
+					return nil
+				})
+			},
 		},
 	}
 }
@@ -105,6 +127,7 @@ func (sc scenario) run(ctx context.Context, base string) (result, error) {
 	// the machine with both servers and PostgreSQL, so its cost would be measured as theirs.
 	hc := &fasthttp.Client{MaxConnsPerHost: sc.workers, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 		MaxResponseBodySize: 64 << 20}
+	validate := sc.validate()
 	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(login+":"+password))
 	one := func(n int) (time.Duration, error) {
 		method, path, body := sc.request(n)
@@ -123,7 +146,7 @@ func (sc scenario) run(ctx context.Context, base string) (result, error) {
 			return 0, err
 		}
 		d := time.Since(start)
-		return d, sc.validate(resp.StatusCode(), resp.Body())
+		return d, validate(resp.StatusCode(), resp.Body())
 	}
 	for i := 0; i < sc.warmup; i++ {
 		if _, err := one(i); err != nil {

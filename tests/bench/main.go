@@ -27,6 +27,7 @@ import (
 
 	pbxsql "pbxws/sql"
 	"pbxws/tests/testenv"
+	"pbxws/web"
 )
 
 const (
@@ -105,9 +106,19 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	pprofPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	pprofURL := "http://127.0.0.1:" + strconv.Itoa(pprofPort) + "/debug/pprof/profile"
+	// The -pprof listener costs nothing until a profile is asked for (PBXWS_BENCH_PROFILE).
 	srv := exec.Command(bin, "serve", "-http", "127.0.0.1:"+strconv.Itoa(port), "-https", "",
-		"-database-url", dsn, "-var-dir", tmp)
-	logf, _ := os.Create(filepath.Join(tmp, "pbxws.log"))
+		"-database-url", dsn, "-var-dir", tmp, "-pprof", "127.0.0.1:"+strconv.Itoa(pprofPort))
+	logf, err := os.Create(filepath.Join(tmp, "pbxws.log"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
 	srv.Stdout, srv.Stderr = logf, logf
 	if err := srv.Start(); err != nil {
 		return err
@@ -124,23 +135,39 @@ func run() error {
 	}()
 	pbx := "http://127.0.0.1:" + strconv.Itoa(port)
 	if err := waitReady(ctx, pbx+"/xivo/configuration/json.php/restricted/check/"); err != nil {
-		return fmt.Errorf("pbxws did not start (log in %s): %w", logf.Name(), err)
+		return fmt.Errorf("pbxws did not start: %w; its log ends with:\n%s", err, tail(logf.Name(), 2048))
 	}
 
-	base, stopBase, err := startBaseline(ctx, dsn)
+	// The baseline's pool is as large as pbxws's.
+	base, stopBase, err := startBaseline(ctx, dsn, web.DefaultConfig().DBMaxConns)
 	if err != nil {
 		return err
 	}
 	defer stopBase()
 
-	fmt.Fprintf(out, "machine: %d cores, %s/%s, %s\n\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+	fmt.Fprintf(out, "machine: nproc %d, %s/%s, %s; pbxws and baseline DB pools %d\n\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
+		goVersion(ctx), web.DefaultConfig().DBMaxConns)
+	profDir := os.Getenv("PBXWS_BENCH_PROFILE")
 	type row struct {
-		name     string
-		pbx, ref result
+		name, short string
+		pbx, ref    result
 	}
 	var rows []row
-	for _, sc := range scenarios() {
+	var profiles []string
+	for i, sc := range scenarios() {
+		var prof chan error
+		if profDir != "" {
+			file := filepath.Join(profDir, fmt.Sprintf("pbxws-%d-%s.pprof", i+1, sc.short))
+			profiles = append(profiles, file)
+			prof = make(chan error, 1)
+			go func() { prof <- fetchProfile(ctx, pprofURL, sc.maxTime, file) }()
+		}
 		p, err := sc.run(ctx, pbx)
+		if prof != nil {
+			if perr := <-prof; perr != nil {
+				fmt.Fprintf(out, "profile of %s: %v\n", sc.name, perr)
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("%s on pbxws: %w", sc.name, err)
 		}
@@ -148,9 +175,12 @@ func run() error {
 		if err != nil {
 			return fmt.Errorf("%s on the baseline: %w", sc.name, err)
 		}
-		rows = append(rows, row{sc.name, p, r})
+		rows = append(rows, row{sc.name, sc.short, p, r})
 	}
-	rss, _ := peakRSS(srv.Process.Pid)
+	rss, err := peakRSS(srv.Process.Pid)
+	if err != nil {
+		return fmt.Errorf("pbxws peak RSS: %w", err)
+	}
 
 	fmt.Fprintf(out, "%-34s %10s %9s %9s | %10s %9s %9s | %6s\n", "scenario", "pbxws r/s", "p50", "p99", "base r/s", "p50", "p99", "ratio")
 	for _, r := range rows {
@@ -161,7 +191,11 @@ func run() error {
 		}
 	}
 	fmt.Fprintf(out, "\npbxws peak RSS: %.1f MB\n\ntargets:\n", float64(rss)/1024)
-	view, list, add := rows[0], rows[1], rows[2]
+	byName := map[string]row{}
+	for _, r := range rows {
+		byName[r.short] = r
+	}
+	view, list, add := byName["view"], byName["list4"], byName["add"]
 	check := func(ok bool, what string) {
 		mark := "met    "
 		if !ok {
@@ -170,10 +204,19 @@ func run() error {
 		fmt.Fprintf(out, "  %s %s\n", mark, what)
 	}
 	check(view.pbx.rps >= 0.7*view.ref.rps && view.pbx.p99 <= 15*time.Millisecond,
-		fmt.Sprintf("view >= 0.7x baseline throughput (%.2fx) with p99 <= 15 ms (%s)", view.pbx.rps/view.ref.rps, ms(view.pbx.p99)))
-	check(list.pbx.p50 <= 60*time.Millisecond, fmt.Sprintf("list of 10,000 p50 <= 60 ms (%s)", ms(list.pbx.p50)))
+		fmt.Sprintf("view >= 0.7x baseline throughput (%.2fx) with p99 <= 15 ms (%s; the baseline's p99 is %s)",
+			view.pbx.rps/view.ref.rps, ms(view.pbx.p99), ms(view.ref.p99)))
+	check(list.pbx.p50 <= 60*time.Millisecond, fmt.Sprintf("list of 10,000 p50 <= 60 ms at 4 conns (%s; %s at 1 conn)", ms(list.pbx.p50), ms(byName["list1"].pbx.p50)))
 	check(add.pbx.rps >= 500, fmt.Sprintf("add >= 500/s (%.0f/s)", add.pbx.rps))
 	check(rss <= 150*1024, fmt.Sprintf("peak RSS <= 150 MB (%.1f MB)", float64(rss)/1024))
+
+	for _, file := range profiles {
+		top, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount=25", file).Output()
+		fmt.Fprintf(out, "\nCPU profile of pbxws: %s\n%s", file, top)
+		if err != nil {
+			fmt.Fprintf(out, "go tool pprof: %v\n", err)
+		}
+	}
 
 	for _, extra := range extraBenches {
 		fmt.Fprintln(out)
@@ -250,6 +293,55 @@ func peakRSS(pid int) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmHWM for %d", pid)
+}
+
+// fetchProfile saves a CPU profile of pbxws taken over d (the scenario ends within it).
+func fetchProfile(ctx context.Context, url string, d time.Duration, file string) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s?seconds=%d", url, int(d.Seconds())), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("pprof: %s", resp.Status)
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// tail is the end of a file, at most n bytes.
+func tail(name string, n int64) string {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return err.Error()
+	}
+	if int64(len(b)) > n {
+		b = b[int64(len(b))-n:]
+	}
+	return string(b)
+}
+
+// goVersion is what `go version` says (the toolchain that built pbxws).
+func goVersion(ctx context.Context) string {
+	b, err := exec.CommandContext(ctx, "go", "version").Output()
+	if err != nil {
+		return runtime.Version()
+	}
+	return strings.TrimSpace(strings.TrimPrefix(string(b), "go version "))
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
