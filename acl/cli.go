@@ -8,8 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -18,7 +17,11 @@ import (
 	"pbxws/models"
 )
 
-var reAccountName = regexp.MustCompile(`^[a-z0-9_.-]{1,64}$`)
+// FirstAccountHint is what to tell an operator when no web-service account exists yet.
+const FirstAccountHint = "no web-service account yet: create one with: pbxws account add --name admin --login admin --password-stdin --section service/ipbx --section xivo/configuration"
+
+// passwordInput is where --password-stdin reads from (replaced by tests).
+var passwordInput io.Reader = os.Stdin
 
 // listFlag collects a repeatable flag whose values may also be comma-separated.
 type listFlag []string
@@ -33,278 +36,498 @@ func (l *listFlag) Set(s string) error {
 	return nil
 }
 
-const accountUsage = `usage: pbxws account <command> [flags]
+const accountUsage = `usage: pbxws account <command> [--name] NAME [flags]
 
 commands:
   add      --name N [--login L (--password P | --password-stdin)] [--host H]... [--section S]... [--description D]
   list
   show     --name N
-  edit     --name N [--login L] [--password P | --password-stdin] [--no-login] [--host H]... [--no-hosts] [--description D]
+  edit     --name N [--login L] [--password P | --password-stdin] [--no-login]
+                    [--host H]... [--no-hosts] [--section S]... [--description D]
   grant    --name N --section S...
   revoke   --name N --section S...
   disable  --name N
   enable   --name N
   delete   --name N
-  sections (lists the grantable sections)
+  sections                     list the grantable sections
 
-An account takes Basic credentials (login and password), or is bound to source hosts
-(addresses, CIDRs, host names), or both. A granted section covers its subtree.
+An account takes Basic credentials (login and password), or source hosts (addresses, CIDRs
+such as 192.0.2.0/24 or 192.0.2.0/255.255.255.0, host names), or both; with both, the
+credentials only work from those hosts. --host and --section repeat or take comma lists.
+A granted section covers its subtree: --section service/ipbx grants every IPBX web service.
+edit --host and edit --section replace the lists; grant and revoke add and remove sections.
+Exit status: 0 done, 1 failed, 2 usage error.
 `
 
-// RunAccountCLI runs `pbxws account …`; it returns the exit code (0 ok, 1 failure, 2 usage).
-func RunAccountCLI(ctx context.Context, store *models.WSAccountStore, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stderr, accountUsage)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	cmd, args := args[0], args[1:]
-	fs := flag.NewFlagSet("pbxws account "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var (
-		name, login, password, description string
-		passwordStdin, noLogin, noHosts    bool
-		hosts, sections                    listFlag
-	)
-	fs.StringVar(&name, "name", "", "account name (a-z, 0-9, _ . -)")
-	fs.StringVar(&login, "login", "", "Basic-auth login")
-	fs.StringVar(&password, "password", "", "Basic-auth password (prefer --password-stdin)")
-	fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
-	fs.BoolVar(&noLogin, "no-login", false, "edit: remove the credentials (host-only account)")
-	fs.BoolVar(&noHosts, "no-hosts", false, "edit: remove every host restriction")
-	fs.Var(&hosts, "host", "allowed source host: address, CIDR or name (repeatable, comma-separated)")
-	fs.Var(&sections, "section", "granted section path, e.g. service/ipbx (repeatable)")
-	fs.StringVar(&description, "description", "", "free text")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if passwordStdin {
-		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			fmt.Fprintln(stderr, "reading the password from stdin:", err)
-			return 1
-		}
-		password = strings.TrimRight(line, "\r\n")
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "pbxws account %s: %s\n", cmd, fmt.Sprintf(format, a...))
-		return 1
-	}
-	needName := func() bool {
-		if name == "" {
-			fmt.Fprintf(stderr, "pbxws account %s: --name is required\n", cmd)
-			return false
-		}
-		return true
-	}
-	checkSections := func() error {
-		for _, s := range sections {
-			if !ValidSection(s) {
-				msg := fmt.Sprintf("unknown section %q", s)
-				if sim := SimilarSections(s); len(sim) > 0 {
-					msg += "; did you mean: " + strings.Join(sim, ", ")
-				}
-				return errors.New(msg + " (pbxws account sections lists them)")
-			}
-		}
-		return nil
-	}
-	checkHosts := func() error {
-		if _, bad := ParseHostList(hosts); len(bad) > 0 {
-			return fmt.Errorf("not an address, CIDR or host name: %s", strings.Join(bad, ", "))
-		}
-		return nil
-	}
-	setPassword := func(a *models.WSAccount) error {
-		if len(password) < 4 || len(password) > 64 {
-			return errors.New("the password must be 4-64 characters")
-		}
-		h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
-		if err != nil {
-			return err
-		}
-		s := string(h)
-		a.PasswordHash = &s
-		return nil
-	}
-	storeErr := func(err error) int {
-		var ce *models.ConflictError
-		var ve *models.ValidationError
-		switch {
-		case errors.Is(err, models.ErrNotFound):
-			return fail("no account named %q", name)
-		case errors.As(err, &ce):
-			return fail("%s is already taken by another account", ce.Field)
-		case errors.As(err, &ve):
-			return fail("%s", ve.Error())
-		}
-		return fail("%v", err)
-	}
+// accountCmd is one run of the account command line.
+type accountCmd struct {
+	ctx            context.Context
+	store          *models.WSAccountStore
+	stdout, stderr io.Writer
+	cmd            string
 
-	switch cmd {
-	case "sections":
-		for _, s := range Sections() {
-			fmt.Fprintln(stdout, s)
-		}
-		return 0
-	case "list":
-		accs, err := store.List(ctx)
-		if err != nil {
-			return fail("%v", err)
-		}
-		if len(accs) == 0 {
-			fmt.Fprintln(stdout, "no web-service account yet: pbxws account add --name admin --login admin --password-stdin --section service/ipbx")
-			return 0
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tLOGIN\tHOSTS\tSECTIONS\tSTATE")
-		for _, a := range accs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Name, dash(loginOf(&a)), dash(strings.Join(a.Hosts, ",")), dash(strings.Join(a.Sections, ",")), state(&a))
-		}
-		tw.Flush()
-		return 0
-	case "add":
-		if !needName() {
-			return 2
-		}
-		if !reAccountName.MatchString(name) {
-			return fail("the name must be 1-64 characters of a-z, 0-9, _ . -")
-		}
-		if err := checkSections(); err != nil {
-			return fail("%v", err)
-		}
-		if err := checkHosts(); err != nil {
-			return fail("%v", err)
-		}
-		a := &models.WSAccount{Name: name, Hosts: []string(hosts), Sections: []string(sections), Description: description}
-		if a.Hosts == nil {
-			a.Hosts = []string{}
-		}
-		if a.Sections == nil {
-			a.Sections = []string{}
-		}
-		switch {
-		case login != "" && password == "":
-			return fail("a login needs a password (--password-stdin)")
-		case login == "" && password != "":
-			return fail("a password needs a login (--login)")
-		case login == "" && len(hosts) == 0:
-			return fail("give credentials (--login and a password), or --host, or both")
-		}
-		if login != "" {
-			a.Login = &login
-			if err := setPassword(a); err != nil {
-				return fail("%v", err)
-			}
-		}
-		if err := store.Create(ctx, a); err != nil {
-			return storeErr(err)
-		}
-		fmt.Fprintf(stdout, "account %s added\n", name)
-		if len(sections) == 0 {
-			fmt.Fprintf(stdout, "it has no section yet: pbxws account grant --name %s --section service/ipbx\n", name)
-		}
-		return 0
-	}
-
-	if !needName() {
-		return 2
-	}
-	a, err := store.Get(ctx, name)
-	if err != nil {
-		return storeErr(err)
-	}
-	switch cmd {
-	case "show":
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "name\t%s\nlogin\t%s\npassword\t%s\nhosts\t%s\nsections\t%s\nstate\t%s\ndescription\t%s\n",
-			a.Name, dash(loginOf(a)), map[bool]string{true: "set (bcrypt)", false: "-"}[a.PasswordHash != nil],
-			dash(strings.Join(a.Hosts, ", ")), dash(strings.Join(a.Sections, ", ")), state(a), dash(a.Description))
-		tw.Flush()
-		return 0
-	case "edit":
-		if err := checkHosts(); err != nil {
-			return fail("%v", err)
-		}
-		if noLogin {
-			a.Login, a.PasswordHash = nil, nil
-		}
-		if login != "" {
-			a.Login = &login
-			if a.PasswordHash == nil && password == "" {
-				return fail("a new login needs a password (--password-stdin)")
-			}
-		}
-		if password != "" {
-			if a.Login == nil {
-				return fail("a password needs a login (--login)")
-			}
-			if err := setPassword(a); err != nil {
-				return fail("%v", err)
-			}
-		}
-		if noHosts {
-			a.Hosts = []string{}
-		}
-		if len(hosts) > 0 {
-			a.Hosts = []string(hosts)
-		}
-		if description != "" {
-			a.Description = description
-		}
-		if a.Login == nil && len(a.Hosts) == 0 {
-			return fail("the account would have neither credentials nor hosts")
-		}
-	case "grant", "revoke":
-		if len(sections) == 0 {
-			return fail("give at least one --section")
-		}
-		if cmd == "grant" {
-			if err := checkSections(); err != nil {
-				return fail("%v", err)
-			}
-			for _, s := range sections {
-				s = strings.Trim(s, "/")
-				if !contains(a.Sections, s) {
-					a.Sections = append(a.Sections, s)
-				}
-			}
-			sort.Strings(a.Sections)
-		} else {
-			var kept []string
-			for _, s := range a.Sections {
-				if !contains(sections, s) {
-					kept = append(kept, s)
-				}
-			}
-			a.Sections = append([]string{}, kept...)
-		}
-	case "disable", "enable":
-		a.Disabled = cmd == "disable"
-	case "delete":
-		if err := store.Delete(ctx, name); err != nil {
-			return storeErr(err)
-		}
-		fmt.Fprintf(stdout, "account %s deleted\n", name)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "pbxws account: unknown command %q\n\n%s", cmd, accountUsage)
-		return 2
-	}
-	if err := store.Update(ctx, a); err != nil {
-		return storeErr(err)
-	}
-	fmt.Fprintf(stdout, "account %s updated (%s)\n", name, state(a))
-	return 0
+	name, login, password, description string
+	passwordStdin, noLogin, noHosts    bool
+	hosts, sections                    listFlag
+	set                                map[string]bool // flags given on the command line
 }
 
-func loginOf(a *models.WSAccount) string {
-	if a.Login == nil {
-		return ""
+// errUsage marks a command-line mistake (exit status 2).
+type errUsage struct{ msg string }
+
+func (e errUsage) Error() string { return e.msg }
+
+// RunAccountCLI runs `pbxws account …` over store and returns the exit status: 0 done,
+// 1 failed, 2 usage error. It never prints password hashes.
+func RunAccountCLI(ctx context.Context, store *models.WSAccountStore, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, accountUsage)
+		return 2
 	}
-	return *a.Login
+	if a := args[0]; a == "-h" || a == "--help" || a == "help" {
+		fmt.Fprint(stdout, accountUsage)
+		return 0
+	}
+	c := &accountCmd{ctx: ctx, store: store, stdout: stdout, stderr: stderr, cmd: args[0], set: map[string]bool{}}
+	run, known := map[string]func() error{
+		"add": c.add, "list": c.list, "show": c.show, "edit": c.edit, "grant": c.grant,
+		"revoke": c.revoke, "disable": c.enable, "enable": c.enable, "delete": c.delete,
+		"sections": c.listSections,
+	}[c.cmd]
+	if !known {
+		fmt.Fprintf(stderr, "pbxws account: unknown command %q\n\n%s", c.cmd, accountUsage)
+		return 2
+	}
+	if err := c.parse(args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "pbxws account %s: %v\n", c.cmd, err)
+			return 2
+		}
+		return 0
+	}
+	err := run()
+	var usage errUsage
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &usage):
+		fmt.Fprintf(stderr, "pbxws account %s: %v\n(pbxws account --help shows the commands)\n", c.cmd, err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "pbxws account %s: %s\n", c.cmd, c.explain(err))
+		return 1
+	}
+}
+
+func (c *accountCmd) parse(args []string) error {
+	fs := flag.NewFlagSet("pbxws account "+c.cmd, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.StringVar(&c.name, "name", "", "account name: 1-64 characters of a-z, 0-9, _ . -")
+	fs.StringVar(&c.login, "login", "", "Basic-auth login")
+	fs.StringVar(&c.password, "password", "", "Basic-auth password (visible to other local users: prefer --password-stdin)")
+	fs.BoolVar(&c.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
+	fs.BoolVar(&c.noLogin, "no-login", false, "edit: drop the credentials (the account then works by host only)")
+	fs.BoolVar(&c.noHosts, "no-hosts", false, "edit: drop every host restriction")
+	fs.Var(&c.hosts, "host", "allowed source host: address, CIDR, a.b.c.d/netmask or host name (repeatable, comma list)")
+	fs.Var(&c.sections, "section", "granted section path such as service/ipbx (repeatable, comma list)")
+	fs.StringVar(&c.description, "description", "", "free text, at most 1000 characters")
+	// Flags may follow the name: `show admin --login x` as well as `show --name admin`.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
+	switch {
+	case len(positional) > 1:
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(positional[1:], " "))
+	case len(positional) == 1 && c.set["name"] && positional[0] != c.name:
+		return fmt.Errorf("two names given: %q and %q", c.name, positional[0])
+	case len(positional) == 1:
+		c.name = positional[0]
+	}
+	if c.passwordStdin {
+		if c.set["password"] {
+			return errors.New("give --password or --password-stdin, not both")
+		}
+		line, err := bufio.NewReader(passwordInput).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("reading the password from standard input: %w", err)
+		}
+		c.password = strings.TrimRight(line, "\r\n")
+		if c.password == "" {
+			return errors.New("--password-stdin read an empty password")
+		}
+		c.set["password"] = true
+	}
+	return nil
+}
+
+// explain turns a store error into a sentence for the operator.
+func (c *accountCmd) explain(err error) string {
+	var ce *models.ConflictError
+	var ve *models.ValidationError
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return fmt.Sprintf("no account named %q (pbxws account list shows them)", c.name)
+	case errors.As(err, &ce) && ce.Field == "name":
+		return fmt.Sprintf("an account named %q already exists (pbxws account edit changes it)", c.name)
+	case errors.As(err, &ce) && ce.Field == "login":
+		return fmt.Sprintf("the login %q is already used by another account", c.login)
+	case errors.As(err, &ce):
+		return ce.Error()
+	case errors.As(err, &ve):
+		keys := make([]string, 0, len(ve.Fields))
+		for k := range ve.Fields {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + " " + ve.Fields[k]
+		}
+		return strings.Join(parts, "; ")
+	}
+	return err.Error()
+}
+
+func (c *accountCmd) needName() error {
+	if c.name == "" {
+		return errUsage{"--name is required"}
+	}
+	return nil
+}
+
+// only refuses flags the command does not use, so a mistyped intent is not silently ignored.
+func (c *accountCmd) only(allowed ...string) error {
+	for f := range c.set {
+		if f != "name" && !slices.Contains(allowed, f) {
+			return errUsage{fmt.Sprintf("--%s does not apply to %s", f, c.cmd)}
+		}
+	}
+	return nil
+}
+
+// checkSections refuses paths outside the rights tree, suggesting close ones.
+func (c *accountCmd) checkSections() ([]string, error) {
+	var out []string
+	for _, s := range c.sections {
+		s = strings.Trim(s, "/")
+		if !ValidGrant(s) {
+			msg := fmt.Sprintf("unknown section %q", s)
+			if sim := SimilarSections(s); len(sim) > 0 {
+				msg += "; did you mean " + strings.Join(sim, ", ") + "?"
+			}
+			return nil, errors.New(msg + " (pbxws account sections lists them)")
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func (c *accountCmd) checkHosts() error {
+	if _, bad := ParseHostList(c.hosts); len(bad) > 0 {
+		return fmt.Errorf("not an address, CIDR, address/netmask or host name: %s", strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+// setPassword hashes the password given on the command line into a.
+func (c *accountCmd) setPassword(a *models.WSAccount) error {
+	p := c.password
+	if len(p) < 4 || len(p) > 64 {
+		return errors.New("the password must be 4-64 characters")
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x21 || p[i] > 0x7e {
+			return errors.New("the password must be printable ASCII without spaces")
+		}
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(p), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	a.PasswordHash = string(h)
+	return nil
+}
+
+func (c *accountCmd) add() error {
+	if err := c.needName(); err != nil {
+		return err
+	}
+	if err := c.only("login", "password", "password-stdin", "host", "section", "description"); err != nil {
+		return err
+	}
+	sections, err := c.checkSections()
+	if err != nil {
+		return err
+	}
+	if err := c.checkHosts(); err != nil {
+		return err
+	}
+	a := &models.WSAccount{Name: c.name, Login: c.login, Hosts: []string(c.hosts), Sections: sections, Description: c.description}
+	switch {
+	case c.login != "" && c.password == "":
+		return errUsage{"a login needs a password: add --password-stdin"}
+	case c.login == "" && c.password != "":
+		return errUsage{"a password needs a login: add --login"}
+	case c.login == "" && len(c.hosts) == 0:
+		return errUsage{"give credentials (--login and --password-stdin), or --host, or both"}
+	}
+	if c.login != "" {
+		if !models.ValidLogin(c.login) {
+			return errors.New("the login must be 1-64 characters of A-Z a-z 0-9 - . _ ~ ! $ & ' ( ) * + , ; = %")
+		}
+		if err := c.setPassword(a); err != nil {
+			return err
+		}
+	}
+	if err := c.store.Create(c.ctx, a); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "account %s added\n", a.Name)
+	if len(a.Sections) == 0 {
+		fmt.Fprintf(c.stdout, "it is granted no section yet: pbxws account grant --name %s --section service/ipbx\n", a.Name)
+	}
+	return nil
+}
+
+func (c *accountCmd) list() error {
+	if err := c.only(); err != nil {
+		return err
+	}
+	if c.name != "" {
+		return errUsage{"list takes no name (pbxws account show NAME shows one)"}
+	}
+	accs, err := c.store.List(c.ctx)
+	if err != nil {
+		return err
+	}
+	if len(accs) == 0 {
+		fmt.Fprintln(c.stdout, FirstAccountHint)
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tLOGIN\tHOSTS\tSECTIONS\tSTATE")
+	for i := range accs {
+		a := &accs[i]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Name, dash(a.Login), dash(strings.Join(a.Hosts, ",")),
+			dash(strings.Join(a.Sections, ",")), state(a))
+	}
+	return tw.Flush()
+}
+
+func (c *accountCmd) load() (*models.WSAccount, error) {
+	if err := c.needName(); err != nil {
+		return nil, err
+	}
+	return c.store.Get(c.ctx, c.name)
+}
+
+func (c *accountCmd) show() error {
+	if err := c.only(); err != nil {
+		return err
+	}
+	a, err := c.load()
+	if err != nil {
+		return err
+	}
+	password := "-"
+	if a.PasswordHash != "" {
+		password = "set (bcrypt)"
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	row := func(k string, vs ...string) {
+		if len(vs) == 0 {
+			vs = []string{"-"}
+		}
+		for i, v := range vs {
+			if i > 0 {
+				k = ""
+			}
+			fmt.Fprintf(tw, "%s\t%s\n", k, dash(v))
+		}
+	}
+	row("name", a.Name)
+	row("login", a.Login)
+	row("password", password)
+	row("hosts", a.Hosts...)
+	row("sections", a.Sections...)
+	row("state", state(a))
+	row("description", a.Description)
+	row("created", a.CreatedAt.Local().Format("2006-01-02 15:04:05"))
+	row("updated", a.UpdatedAt.Local().Format("2006-01-02 15:04:05"))
+	return tw.Flush()
+}
+
+func (c *accountCmd) save(a *models.WSAccount) error {
+	if err := c.store.Update(c.ctx, a); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "account %s updated (%s; sections: %s)\n", a.Name, state(a), dash(strings.Join(a.Sections, ", ")))
+	return nil
+}
+
+func (c *accountCmd) edit() error {
+	if err := c.only("login", "password", "password-stdin", "no-login", "host", "no-hosts", "section", "description"); err != nil {
+		return err
+	}
+	if len(c.set) == 0 || len(c.set) == 1 && c.set["name"] {
+		return errUsage{"nothing to change: give --login, --password-stdin, --host, --section, --description, --no-login or --no-hosts"}
+	}
+	if c.noLogin && (c.set["login"] || c.set["password"]) {
+		return errUsage{"--no-login cannot go with --login or a password"}
+	}
+	if c.noHosts && c.set["host"] {
+		return errUsage{"--no-hosts cannot go with --host"}
+	}
+	if err := c.checkHosts(); err != nil {
+		return err
+	}
+	sections, err := c.checkSections()
+	if err != nil {
+		return err
+	}
+	a, err := c.load()
+	if err != nil {
+		return err
+	}
+	if c.noLogin {
+		a.Login, a.PasswordHash = "", ""
+	}
+	if c.set["login"] {
+		if !models.ValidLogin(c.login) {
+			return errors.New("the login must be 1-64 characters of A-Z a-z 0-9 - . _ ~ ! $ & ' ( ) * + , ; = % (--no-login drops it)")
+		}
+		if a.Login == "" && !c.set["password"] {
+			return errUsage{"a new login needs a password: add --password-stdin"}
+		}
+		a.Login = c.login
+	}
+	if c.set["password"] {
+		if a.Login == "" {
+			return errUsage{"a password needs a login: add --login"}
+		}
+		if err := c.setPassword(a); err != nil {
+			return err
+		}
+	}
+	if c.noHosts {
+		a.Hosts = []string{}
+	}
+	if c.set["host"] {
+		a.Hosts = []string(c.hosts)
+	}
+	if c.set["section"] {
+		a.Sections = sections
+	}
+	if c.set["description"] {
+		a.Description = c.description
+	}
+	if a.Login == "" && len(a.Hosts) == 0 {
+		return errors.New("the account would have neither credentials nor hosts")
+	}
+	return c.save(a)
+}
+
+func (c *accountCmd) grant() error {
+	if err := c.only("section"); err != nil {
+		return err
+	}
+	if len(c.sections) == 0 {
+		return errUsage{"give at least one --section"}
+	}
+	sections, err := c.checkSections()
+	if err != nil {
+		return err
+	}
+	a, err := c.load()
+	if err != nil {
+		return err
+	}
+	for _, s := range sections {
+		if !slices.Contains(a.Sections, s) {
+			a.Sections = append(a.Sections, s)
+		}
+	}
+	slices.Sort(a.Sections)
+	return c.save(a)
+}
+
+func (c *accountCmd) revoke() error {
+	if err := c.only("section"); err != nil {
+		return err
+	}
+	if len(c.sections) == 0 {
+		return errUsage{"give at least one --section"}
+	}
+	a, err := c.load()
+	if err != nil {
+		return err
+	}
+	for _, s := range c.sections {
+		s = strings.Trim(s, "/")
+		if !slices.Contains(a.Sections, s) {
+			return fmt.Errorf("account %s is not granted %q itself (granted: %s)", a.Name, s, dash(strings.Join(a.Sections, ", ")))
+		}
+		a.Sections = slices.DeleteFunc(a.Sections, func(g string) bool { return g == s })
+	}
+	if err := c.save(a); err != nil {
+		return err
+	}
+	for _, s := range c.sections {
+		s = strings.Trim(s, "/")
+		for _, g := range a.Sections {
+			if strings.HasPrefix(s, g+"/") {
+				fmt.Fprintf(c.stdout, "note: %s is still granted through %s\n", s, g)
+			}
+		}
+	}
+	return nil
+}
+
+func (c *accountCmd) enable() error {
+	if err := c.only(); err != nil {
+		return err
+	}
+	a, err := c.load()
+	if err != nil {
+		return err
+	}
+	a.Disabled = c.cmd == "disable"
+	return c.save(a)
+}
+
+func (c *accountCmd) delete() error {
+	if err := c.only(); err != nil {
+		return err
+	}
+	if err := c.needName(); err != nil {
+		return err
+	}
+	if err := c.store.Delete(c.ctx, c.name); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "account %s deleted\n", c.name)
+	return nil
+}
+
+func (c *accountCmd) listSections() error {
+	if err := c.only(); err != nil {
+		return err
+	}
+	for _, s := range Sections() {
+		fmt.Fprintln(c.stdout, s)
+	}
+	return nil
 }
 
 func state(a *models.WSAccount) string {
@@ -319,13 +542,4 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -2,12 +2,14 @@ package acl
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/netip"
-	"strings"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,39 +21,86 @@ import (
 	"pbxws/models"
 )
 
-// maxCached bounds the verified-credential cache.
-const maxCached = 10000
+// ChangeChannel is the PostgreSQL notification channel the ws_accounts trigger announces
+// every change on.
+const ChangeChannel = "pbxws_ws_accounts"
 
-// Gate identifies json.php restricted callers. A verified Basic credential is cached (keyed by
-// a SHA-256 of login and password, never the password itself) so repeated requests cost no
-// bcrypt; every account change empties the cache, on every instance: LISTEN for the change
-// notice, and a generation counter checked at most once a second in case a notice is missed.
+const (
+	// maxCached bounds the verified-credential cache; it is emptied when full.
+	maxCached = 10000
+	// pollEvery is how often the generation counter is read while the listener is down.
+	pollEvery = time.Second
+	// pingEvery detects a listener connection that died silently.
+	pingEvery = 30 * time.Second
+)
+
+// Gate identifies json.php restricted callers.
+//
+// A verified Basic credential is cached (keyed by an HMAC-SHA-256 of login and password under
+// a per-process random key, never the password itself) so repeated requests cost no bcrypt;
+// the enabled host-only accounts are cached too. Every account change empties both caches on
+// every instance: the gate LISTENs for the trigger's notice, and while that connection is
+// down it reads the trigger's generation counter once a second instead.
 type Gate struct {
 	store    *models.WSAccountStore
 	resolver *Resolver
 	log      *slog.Logger
-	listener *pq.Listener
 	compare  func(hash, password []byte) error
+	keyMAC   []byte
 
 	mu       sync.RWMutex
-	epoch    uint64
-	creds    map[[32]byte]*entry
-	hostOnly []*entry
+	epoch    uint64 // bumped by every invalidation; a fill started in an older epoch is dropped
+	creds    map[[32]byte]*cachedAccount
+	hostOnly []*cachedAccount
 	hostsOK  bool
 
-	generation atomic.Int64
-	checkedAt  atomic.Int64 // unix nanoseconds of the last generation check
-	done       chan struct{}
+	listener   *pq.Listener
+	listening  atomic.Bool
+	generation atomic.Int64 // the counter as last read
+	stop       chan struct{}
+	wg         sync.WaitGroup
+	closeOnce  sync.Once
 }
 
-type entry struct {
-	account *models.WSAccount
+// cachedAccount is an account snapshot (without its password hash) and its parsed hosts.
+type cachedAccount struct {
+	account models.WSAccount
 	hosts   HostList
 }
 
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("pbxws timing equaliser"), bcrypt.DefaultCost)
+func newCachedAccount(a *models.WSAccount) *cachedAccount {
+	c := &cachedAccount{account: *a}
+	c.account.PasswordHash = ""
+	c.hosts, _ = ParseHostList(a.Hosts)
+	return c
+}
 
-// NewGate builds the gate over the accounts in db; dsn is used to LISTEN for changes.
+// allows reports whether peer may speak for the account: an account without hosts allows
+// every peer; one with hosts only those they contain (entries that do not parse match nothing).
+func (c *cachedAccount) allows(ctx context.Context, peer netip.Addr, r *Resolver) bool {
+	return len(c.account.Hosts) == 0 || c.hosts.Contains(ctx, peer, r)
+}
+
+// snapshot returns a copy the caller may keep or change.
+func (c *cachedAccount) snapshot() *models.WSAccount {
+	a := c.account
+	a.Hosts = slices.Clone(a.Hosts)
+	a.Sections = slices.Clone(a.Sections)
+	return &a
+}
+
+// dummyHash is compared against when a login is unknown or disabled, so that answer takes
+// as long as a wrong password.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, err := bcrypt.GenerateFromPassword([]byte("pbxws timing equaliser"), bcrypt.DefaultCost)
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
+
+// NewGate builds the gate over the accounts in db. dsn names the same database for the
+// change listener; empty, the gate only polls the generation counter.
 func NewGate(ctx context.Context, db *sqlx.DB, dsn string, logger *slog.Logger) (*Gate, error) {
 	if logger == nil {
 		logger = slog.Default()
@@ -61,47 +110,123 @@ func NewGate(ctx context.Context, db *sqlx.DB, dsn string, logger *slog.Logger) 
 		resolver: NewResolver(nil),
 		log:      logger,
 		compare:  bcrypt.CompareHashAndPassword,
-		creds:    map[[32]byte]*entry{},
-		done:     make(chan struct{}),
+		keyMAC:   make([]byte, 32),
+		creds:    map[[32]byte]*cachedAccount{},
+		stop:     make(chan struct{}),
+	}
+	if _, err := rand.Read(g.keyMAC); err != nil {
+		return nil, err
 	}
 	gen, err := g.store.Generation(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading the account generation: %w", err)
 	}
 	g.generation.Store(gen)
-	g.checkedAt.Store(time.Now().UnixNano())
+	dummyHash()
+	var notices <-chan *pq.Notification
 	if dsn != "" {
-		g.listener = pq.NewListener(dsn, time.Second, 30*time.Second, func(ev pq.ListenerEventType, err error) {
-			if ev == pq.ListenerEventReconnected || ev == pq.ListenerEventConnectionAttemptFailed {
-				g.invalidate() // notices may have been missed while disconnected
-			}
-		})
-		if err := g.listener.Listen("pbxws_ws_accounts"); err != nil {
-			logger.Warn("cannot LISTEN for account changes; polling the generation counter instead", "err", err)
-		}
-		go g.watch()
+		g.listener = pq.NewListener(dsn, 500*time.Millisecond, 15*time.Second, g.listenerEvent)
+		notices = g.listener.Notify
+		g.wg.Add(2)
+		go g.listen()
+		go g.ping()
 	}
+	g.wg.Add(1)
+	go g.watch(notices)
 	return g, nil
 }
 
-func (g *Gate) watch() {
-	for {
-		select {
-		case <-g.done:
-			return
-		case n := <-g.listener.Notify:
-			_ = n
-			g.invalidate()
+// listen subscribes once the listener first connects (Listen waits for that); resubscribing
+// after a reconnection is the listener's job.
+func (g *Gate) listen() {
+	defer g.wg.Done()
+	if err := g.listener.Listen(ChangeChannel); err != nil {
+		if !g.closed() {
+			g.log.Warn("cannot LISTEN for web-service account changes; polling their generation counter", "err", err)
+		}
+		return
+	}
+	g.listening.Store(true)
+	// A change between NewGate's read of the counter and the LISTEN sent no notice to us.
+	g.checkGeneration()
+}
+
+func (g *Gate) listenerEvent(ev pq.ListenerEventType, err error) {
+	switch ev {
+	case pq.ListenerEventReconnected:
+		g.log.Info("listening for web-service account changes again")
+		g.listening.Store(true)
+		g.invalidate() // notices may have been missed while disconnected
+	case pq.ListenerEventDisconnected, pq.ListenerEventConnectionAttemptFailed:
+		if g.listening.Swap(false) {
+			g.log.Warn("lost the web-service account change listener; polling the generation counter", "err", err)
 		}
 	}
 }
 
-// Close stops listening.
-func (g *Gate) Close() {
-	if g.listener != nil {
-		close(g.done)
-		_ = g.listener.Close()
+// watch empties the caches on every notice, and polls the counter while not listening.
+func (g *Gate) watch(notices <-chan *pq.Notification) {
+	defer g.wg.Done()
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-g.stop:
+			return
+		case _, ok := <-notices:
+			if !ok {
+				notices = nil
+				g.listening.Store(false)
+				continue
+			}
+			// A nil notice means the listener reconnected: also a reason to forget.
+			g.invalidate()
+		case <-tick.C:
+			if !g.listening.Load() {
+				g.checkGeneration()
+			}
+		}
 	}
+}
+
+// ping finds a listener connection that died without the server closing it.
+func (g *Gate) ping() {
+	defer g.wg.Done()
+	tick := time.NewTicker(pingEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-g.stop:
+			return
+		case <-tick.C:
+			if g.listening.Load() {
+				if err := g.listener.Ping(); err != nil && g.listening.Swap(false) {
+					g.log.Warn("web-service account change listener unresponsive; polling the generation counter", "err", err)
+				}
+			}
+		}
+	}
+}
+
+func (g *Gate) closed() bool {
+	select {
+	case <-g.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// Close stops listening and polling. The gate still answers, from the database, without
+// caching across changes it can no longer see.
+func (g *Gate) Close() {
+	g.closeOnce.Do(func() {
+		close(g.stop)
+		if g.listener != nil {
+			_ = g.listener.Close()
+		}
+		g.wg.Wait()
+	})
 }
 
 // Count returns how many accounts exist (for the first-start hint).
@@ -110,20 +235,19 @@ func (g *Gate) Count(ctx context.Context) (int, error) { return g.store.Count(ct
 func (g *Gate) invalidate() {
 	g.mu.Lock()
 	g.epoch++
-	g.creds = map[[32]byte]*entry{}
+	clear(g.creds)
 	g.hostOnly, g.hostsOK = nil, false
 	g.mu.Unlock()
 }
 
-// checkGeneration empties the caches when the counter moved; at most once a second.
-func (g *Gate) checkGeneration(ctx context.Context) {
-	now := time.Now().UnixNano()
-	last := g.checkedAt.Load()
-	if now-last < int64(time.Second) || !g.checkedAt.CompareAndSwap(last, now) {
-		return
-	}
+// checkGeneration empties the caches when the counter moved since it was last read.
+func (g *Gate) checkGeneration() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
 	gen, err := g.store.Generation(ctx)
 	if err != nil {
+		// Unknown state: forget, so nothing stale outlives a database we cannot read.
+		g.invalidate()
 		return
 	}
 	if g.generation.Swap(gen) != gen {
@@ -131,54 +255,68 @@ func (g *Gate) checkGeneration(ctx context.Context) {
 	}
 }
 
+func (g *Gate) credentialKey(login, password string) [32]byte {
+	m := hmac.New(sha256.New, g.keyMAC)
+	m.Write([]byte(login))
+	m.Write([]byte{0})
+	m.Write([]byte(password))
+	var k [32]byte
+	m.Sum(k[:0])
+	return k
+}
+
 // Identify returns the account a request speaks for, or nil (the caller answers 401) with the
-// reason for the log. Basic credentials name an account by login; its hosts, if any, must
-// contain the peer. Without credentials, the first enabled host-only account containing the
-// peer. Disabled accounts never identify.
+// reason for the log. A Basic Authorization names an enabled account by login, checked by
+// bcrypt, whose hosts (if it has any) must contain the peer; a Basic header without a login
+// and a password identifies nobody. Without Basic credentials, the first enabled host-only
+// account whose hosts contain the peer. The returned account is a copy without its password
+// hash. err is only a database failure.
 func (g *Gate) Identify(ctx context.Context, peer netip.Addr, authorization string) (*models.WSAccount, string, error) {
-	g.checkGeneration(ctx)
-	if login, password, ok := ParseBasic(authorization); ok {
+	login, password, isBasic, ok := ParseBasic(authorization)
+	switch {
+	case ok:
 		return g.identifyBasic(ctx, peer, login, password)
-	}
-	if authorization != "" && strings.HasPrefix(strings.ToLower(authorization), "basic ") {
-		return nil, "malformed or empty Basic credentials", nil
+	case isBasic:
+		return nil, "Basic credentials unreadable or without a login and a password", nil
 	}
 	return g.identifyHost(ctx, peer)
 }
 
 func (g *Gate) identifyBasic(ctx context.Context, peer netip.Addr, login, password string) (*models.WSAccount, string, error) {
-	key := sha256.Sum256([]byte(login + "\x00" + password))
+	key := g.credentialKey(login, password)
 	g.mu.RLock()
-	e, hit := g.creds[key]
+	c := g.creds[key]
 	epoch := g.epoch
 	g.mu.RUnlock()
-	if !hit {
-		acc, err := g.store.GetEnabledByLogin(ctx, login)
-		if errors.Is(err, models.ErrNotFound) {
-			_ = g.compare(dummyHash, []byte(password)) // same time as a wrong password
-			return nil, "unknown login " + login, nil
-		}
-		if err != nil {
+	if c == nil {
+		acc, err := g.store.GetByLogin(ctx, login)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return nil, "", err
 		}
-		if acc.PasswordHash == nil || g.compare([]byte(*acc.PasswordHash), []byte(password)) != nil {
-			return nil, "wrong password for " + login, nil
-		}
-		hosts, _ := ParseHostList(acc.Hosts)
-		e = &entry{account: acc, hosts: hosts}
-		g.mu.Lock()
-		if g.epoch == epoch { // no change happened meanwhile
-			if len(g.creds) >= maxCached {
-				g.creds = map[[32]byte]*entry{}
+		if acc == nil || acc.Disabled {
+			_ = g.compare(dummyHash(), []byte(password)) // as long as a wrong password
+			if acc == nil {
+				return nil, fmt.Sprintf("unknown login %.80q", login), nil
 			}
-			g.creds[key] = e
+			return nil, "account " + acc.Name + " is disabled", nil
+		}
+		if g.compare([]byte(acc.PasswordHash), []byte(password)) != nil {
+			return nil, "wrong password for account " + acc.Name, nil
+		}
+		c = newCachedAccount(acc)
+		g.mu.Lock()
+		if g.epoch == epoch { // no change was announced while we read
+			if len(g.creds) >= maxCached {
+				clear(g.creds)
+			}
+			g.creds[key] = c
 		}
 		g.mu.Unlock()
 	}
-	if !e.hosts.Empty() && !e.hosts.Contains(ctx, peer, g.resolver) {
-		return nil, "right credentials for " + e.account.Name + " from a host it does not allow: " + peer.String(), nil
+	if !c.allows(ctx, peer, g.resolver) {
+		return nil, "right credentials for account " + c.account.Name + " from a host it does not list: " + peer.String(), nil
 	}
-	return e.account, "", nil
+	return c.snapshot(), "", nil
 }
 
 func (g *Gate) identifyHost(ctx context.Context, peer netip.Addr) (*models.WSAccount, string, error) {
@@ -191,10 +329,9 @@ func (g *Gate) identifyHost(ctx context.Context, peer netip.Addr) (*models.WSAcc
 		if err != nil {
 			return nil, "", err
 		}
-		list = make([]*entry, 0, len(accs))
+		list = make([]*cachedAccount, len(accs))
 		for i := range accs {
-			hosts, _ := ParseHostList(accs[i].Hosts)
-			list = append(list, &entry{account: &accs[i], hosts: hosts})
+			list[i] = newCachedAccount(&accs[i])
 		}
 		g.mu.Lock()
 		if g.epoch == epoch {
@@ -202,27 +339,10 @@ func (g *Gate) identifyHost(ctx context.Context, peer netip.Addr) (*models.WSAcc
 		}
 		g.mu.Unlock()
 	}
-	for _, e := range list {
-		if e.hosts.Contains(ctx, peer, g.resolver) {
-			return e.account, "", nil
+	for _, c := range list {
+		if c.hosts.Contains(ctx, peer, g.resolver) {
+			return c.snapshot(), "", nil
 		}
 	}
-	return nil, "no credentials, and no host-only account allows " + peer.String(), nil
-}
-
-// ParseBasic reads "Basic base64(login:password)"; ok only when both parts are non-empty.
-func ParseBasic(h string) (login, password string, ok bool) {
-	const prefix = "basic "
-	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
-		return "", "", false
-	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(h[len(prefix):]))
-	if err != nil {
-		return "", "", false
-	}
-	login, password, found := strings.Cut(string(raw), ":")
-	if !found || login == "" || password == "" {
-		return "", "", false
-	}
-	return login, password, true
+	return nil, "no credentials, and no host-only account lists " + peer.String(), nil
 }
