@@ -167,7 +167,7 @@ func TestGateIdentifiesHostOnlyAccountsWithoutCredentials(t *testing.T) {
 	mustIdentify(t, g, "192.0.2.6", "", "robot2")
 	mustIdentify(t, g, "198.51.100.99", "", "robot")
 	mustIdentify(t, g, "192.0.2.5", "Bearer abc", "robot") // another scheme is no credentials
-	mustRefuse(t, g, "203.0.113.1", "")                   // an account with a login needs it
+	mustRefuse(t, g, "203.0.113.1", "")                    // an account with a login needs it
 	mustRefuse(t, g, "203.0.113.2", "")
 	// Basic credentials never fall back to host-only accounts, even wrong ones from a listed host.
 	mustRefuse(t, g, "192.0.2.5", basic("nobody", "whatever"))
