@@ -1,0 +1,140 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// SIPUser is a user as the SIP side sees it (sipX "user directory"): the canonical user name,
+// the portal PIN secrets used for HTTP authentication, and the SIP lines with their credentials.
+type SIPUser struct {
+	ID int
+	// UserName is the canonical name: loginclient when set, else the number of the first
+	// SIP line, else its line name.
+	UserName    string
+	DisplayName string
+	// PinHash is the bcrypt hash of the portal password ("" when none is set).
+	PinHash string
+	// PinHA1 is MD5(UserName ":" realm ":" pin), hex ("" when none is set).
+	PinHA1 string
+	// Lines are the user's SIP lines, first line first.
+	Lines []SIPLine
+}
+
+// SIPLine is one SIP line: its name (XiVO's SIP user name), number (alias) and secret.
+type SIPLine struct {
+	ID      int
+	Name    string
+	Number  string
+	Secret  string
+	Context string
+}
+
+// Aliases are the names a user answers to besides UserName: the line numbers and names.
+func (u *SIPUser) Aliases() []string {
+	seen := map[string]bool{u.UserName: true}
+	var out []string
+	for _, l := range u.Lines {
+		for _, a := range []string{l.Number, l.Name} {
+			if a != "" && !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+// SIPPassword is the secret of the first SIP line that has one ("" when none does): the
+// password pbxws answers proxy challenges with on the user's behalf.
+func (u *SIPUser) SIPPassword() string {
+	for _, l := range u.Lines {
+		if l.Secret != "" {
+			return l.Secret
+		}
+	}
+	return ""
+}
+
+// Directory looks users and lines up for the SIP side and the user-authenticated façades.
+type Directory struct {
+	db *sqlx.DB
+}
+
+// NewDirectory returns a Directory over db.
+func NewDirectory(db *sqlx.DB) *Directory { return &Directory{db: db} }
+
+// lookupUserSQL finds a user by loginclient (case-insensitive) or by the number or name of one
+// of its SIP lines; a loginclient match wins over an alias.
+const lookupUserSQL = `
+SELECT u.id, COALESCE(u.loginclient, ''), u.firstname, u.lastname, u.passwdclient_hash, u.passwdclient_ha1
+FROM users u
+WHERE u.commented = false AND (lower(u.loginclient) = lower($1)
+   OR u.id IN (SELECT user_id FROM lines WHERE user_id IS NOT NULL AND protocol = 'sip' AND commented = false
+               AND (number = $1 OR name = $1)))
+ORDER BY (lower(COALESCE(u.loginclient, '')) = lower($1)) DESC, u.id
+LIMIT 1`
+
+const userLinesSQL = `
+SELECT id, name, number, secret, context FROM lines
+WHERE user_id = $1 AND protocol = 'sip' AND commented = false
+ORDER BY num, line_num, id`
+
+// LookupUser finds the user named by a user name or alias; ErrNotFound when there is none.
+func (d *Directory) LookupUser(ctx context.Context, nameOrAlias string) (*SIPUser, error) {
+	if nameOrAlias == "" {
+		return nil, ErrNotFound
+	}
+	var u SIPUser
+	var first, last string
+	err := d.db.QueryRowContext(ctx, lookupUserSQL, nameOrAlias).Scan(&u.ID, &u.UserName, &first, &last, &u.PinHash, &u.PinHA1)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	u.DisplayName = strings.TrimSpace(first + " " + last)
+	rows, err := d.db.QueryContext(ctx, userLinesSQL, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l SIPLine
+		if err := rows.Scan(&l.ID, &l.Name, &l.Number, &l.Secret, &l.Context); err != nil {
+			return nil, err
+		}
+		u.Lines = append(u.Lines, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if u.UserName == "" && len(u.Lines) > 0 {
+		u.UserName = u.Lines[0].Number
+		if u.UserName == "" {
+			u.UserName = u.Lines[0].Name
+		}
+	}
+	return &u, nil
+}
+
+// LookupLine finds the SIP line whose name or number is name (the user part of a REGISTER);
+// ErrNotFound when there is none. A name match wins over a number match.
+func (d *Directory) LookupLine(ctx context.Context, name string) (*SIPLine, error) {
+	var l SIPLine
+	err := d.db.QueryRowContext(ctx, `SELECT id, name, number, secret, context FROM lines
+		WHERE protocol = 'sip' AND commented = false AND (name = $1 OR number = $1)
+		ORDER BY (name = $1) DESC, id LIMIT 1`, name).Scan(&l.ID, &l.Name, &l.Number, &l.Secret, &l.Context)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
