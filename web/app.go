@@ -20,7 +20,10 @@ const (
 	localAct     = "pbxws.act"
 )
 
-func newApp(s *Server) *fiber.App {
+func newApp(s *Server) *fiber.App { return newBareApp(s) }
+
+// newBareApp is a Fiber app with pbxws's settings and middleware and no routes.
+func newBareApp(s *Server) *fiber.App {
 	cfg := fiber.Config{
 		// Request strings must not alias fasthttp's reused buffers (STACK.md §2).
 		Immutable: true,

@@ -36,6 +36,34 @@ type Config struct {
 	PprofAddr string
 	// DBMaxConns caps the connection pool.
 	DBMaxConns int
+
+	// SIPAddr is the SIP user agent's UDP (and TCP) address ("" disables SIP and click-to-call).
+	SIPAddr string
+	// SIPAdvertise is the host[:port] put in Via, Contact and SDP (default: the bound address).
+	SIPAdvertise string
+	// SIPDomain is the SIP domain (default: the advertised host).
+	SIPDomain string
+	// SIPOutboundProxy, host:port, receives every INVITE pbxws originates.
+	SIPOutboundProxy string
+	// SIPTCP also serves SIP over TCP on SIPAddr.
+	SIPTCP bool
+	// SIPLegacyParams adds the sipXecs sipx-* parameters to originated Request-URIs.
+	SIPLegacyParams bool
+	// SIPRegistrar answers REGISTER for the SIP lines pbxws knows.
+	SIPRegistrar bool
+	// CCHTTPAddr and CCHTTPSAddr are the dedicated callcontroller listeners (sipXecs used
+	// 6667 and 6666); "" disables them. /callcontroller is always on the main listeners too.
+	CCHTTPAddr  string
+	CCHTTPSAddr string
+	// CCTrustedHosts are the addresses/CIDRs whose click-to-call requests need no
+	// authentication; the outbound proxy's addresses are added to them.
+	CCTrustedHosts []string
+	// CCRemoteAccess false refuses click-to-call from hosts that are not trusted.
+	CCRemoteAccess bool
+	// CCAllowEmptyPin lets a user without a portal password authenticate with an empty one.
+	CCAllowEmptyPin bool
+	// MyCallForwarding lets the user's forwarding apply to /sipxconfig/rest/my/call.
+	MyCallForwarding bool
 }
 
 // DefaultConfig returns the configuration `make run` uses when nothing is set.
@@ -46,6 +74,12 @@ func DefaultConfig() Config {
 		VarDir:          "./var",
 		BodyLimit:       1 << 20,
 		DBMaxConns:      16,
+		SIPAddr:         "127.0.0.1:5060",
+		SIPTCP:          true,
+		SIPLegacyParams: true,
+		SIPRegistrar:    true,
+		CCTrustedHosts:  []string{"127.0.0.1", "::1"},
+		CCRemoteAccess:  true,
 		Realm:           "pbxws",
 		ShutdownTimeout: 10 * time.Second,
 	}
@@ -60,6 +94,7 @@ func (c *Config) Load(args []string, getenv func(string) string) error {
 		list        *[]string
 		num         *int
 		dur         *time.Duration
+		flag        *bool
 	}
 	opts := []opt{
 		{name: "http", usage: "plain HTTP listen address (empty disables)", str: &c.HTTPAddr},
@@ -74,6 +109,19 @@ func (c *Config) Load(args []string, getenv func(string) string) error {
 		{name: "shutdown-timeout", usage: "graceful shutdown bound", dur: &c.ShutdownTimeout},
 		{name: "pprof", usage: "profiling listen address, e.g. 127.0.0.1:6060 (empty disables)", str: &c.PprofAddr},
 		{name: "db-max-conns", usage: "database connection pool size", num: &c.DBMaxConns},
+		{name: "sip", usage: "SIP listen address, UDP and TCP (empty disables SIP and click-to-call)", str: &c.SIPAddr},
+		{name: "sip-advertise", usage: "SIP host[:port] advertised in Via/Contact/SDP (default: the bound address)", str: &c.SIPAdvertise},
+		{name: "sip-domain", usage: "SIP domain (default: the advertised host)", str: &c.SIPDomain},
+		{name: "sip-outbound-proxy", usage: "host:port every originated INVITE goes through", str: &c.SIPOutboundProxy},
+		{name: "sip-tcp", usage: "also serve SIP over TCP", flag: &c.SIPTCP},
+		{name: "sip-legacy-params", usage: "add the sipXecs sipx-* parameters to originated Request-URIs", flag: &c.SIPLegacyParams},
+		{name: "sip-registrar", usage: "answer REGISTER for the SIP lines pbxws knows", flag: &c.SIPRegistrar},
+		{name: "cc-http", usage: "dedicated plain-HTTP callcontroller listener, e.g. 127.0.0.1:6667 (empty disables)", str: &c.CCHTTPAddr},
+		{name: "cc-https", usage: "dedicated HTTPS callcontroller listener, e.g. 127.0.0.1:6666 (empty disables)", str: &c.CCHTTPSAddr},
+		{name: "cc-trusted-hosts", usage: "comma-separated addresses/CIDRs whose click-to-call requests need no authentication", list: &c.CCTrustedHosts},
+		{name: "cc-remote-access", usage: "allow click-to-call from hosts that are not trusted", flag: &c.CCRemoteAccess},
+		{name: "cc-allow-empty-pin", usage: "let users without a portal password authenticate", flag: &c.CCAllowEmptyPin},
+		{name: "my-call-forwarding", usage: "let the user's call forwarding apply to /sipxconfig/rest/my/call", flag: &c.MyCallForwarding},
 	}
 	for _, o := range opts {
 		env := "PBXWS_" + strings.ToUpper(strings.ReplaceAll(o.name, "-", "_"))
@@ -107,6 +155,15 @@ func (c *Config) Load(args []string, getenv func(string) string) error {
 				*o.dur = d
 			}
 			fs.DurationVar(o.dur, o.name, *o.dur, o.usage+" ["+env+"]")
+		case o.flag != nil:
+			if set {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return fmt.Errorf("%s: %q is not true or false", env, v)
+				}
+				*o.flag = b
+			}
+			fs.BoolVar(o.flag, o.name, *o.flag, o.usage+" ["+env+"]")
 		}
 	}
 	fs.SetOutput(os.Stderr)
@@ -133,6 +190,11 @@ func (c Config) Masked() map[string]any {
 		"http": c.HTTPAddr, "https": c.HTTPSAddr, "tls_cert": c.TLSCert, "var_dir": c.VarDir,
 		"database": db, "trusted_proxies": c.TrustedProxies, "body_limit": c.BodyLimit,
 		"realm": c.Realm, "pprof": c.PprofAddr, "db_max_conns": c.DBMaxConns,
+		"sip": c.SIPAddr, "sip_advertise": c.SIPAdvertise, "sip_domain": c.SIPDomain,
+		"sip_outbound_proxy": c.SIPOutboundProxy, "sip_tcp": c.SIPTCP, "sip_legacy_params": c.SIPLegacyParams,
+		"sip_registrar": c.SIPRegistrar, "cc_http": c.CCHTTPAddr, "cc_https": c.CCHTTPSAddr,
+		"cc_trusted_hosts": c.CCTrustedHosts, "cc_remote_access": c.CCRemoteAccess,
+		"cc_allow_empty_pin": c.CCAllowEmptyPin, "my_call_forwarding": c.MyCallForwarding,
 	}
 }
 

@@ -12,6 +12,10 @@ func routes(s *Server) {
 
 	// XiVO json.php web services.
 	jsonPHP(s, app)
+
+	// Click-to-call: the callcontroller service and the sipX /my/call resource.
+	s.callControllerRoutes(app)
+	s.sipxCallRoutes(app)
 }
 
 // jsonPHP declares the XiVO json.php web services: root → "<category>/<subcategory>" → resource.

@@ -16,7 +16,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"pbxws/acl"
+	"pbxws/handlers"
 	"pbxws/models"
+	"pbxws/sip"
 	pbxsql "pbxws/sql"
 )
 
@@ -29,10 +31,13 @@ type Server struct {
 	app     *fiber.App
 	gate    *acl.Gate
 	stores  *models.Stores
+	sip     *sip.Agent
+	cc      *handlers.CallController
 
-	httpLn, httpsLn net.Listener
-	tlsCertFile     string
-	closers         []func(context.Context) error
+	httpLn, httpsLn     net.Listener
+	ccHTTPLn, ccHTTPSLn net.Listener
+	tlsCertFile         string
+	closers             []func(context.Context) error
 }
 
 // Start opens (or creates) the database, migrates it, and starts every listener of cfg.
@@ -78,6 +83,12 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		s.log.Warn("no web-service account yet: create one with: pbxws account add --name admin --login admin --password-stdin --section service/ipbx --section xivo/configuration")
 	}
 
+	if cfg.SIPAddr != "" {
+		if err := s.startSIP(ctx); err != nil {
+			return nil, fmt.Errorf("sip: %w", err)
+		}
+	}
+
 	s.app = newApp(s)
 	routes(s)
 
@@ -87,12 +98,19 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		}
 		go s.serve(s.httpLn)
 	}
-	if cfg.HTTPSAddr != "" {
-		cert, certFile, err := loadOrCreateCertificate(cfg)
-		if err != nil {
+	var cert tls.Certificate
+	haveCert := false
+	if cfg.HTTPSAddr != "" || (cfg.CCHTTPSAddr != "" && cfg.SIPAddr != "") {
+		var certFile string
+		if cert, certFile, err = loadOrCreateCertificate(cfg); err != nil {
 			return nil, fmt.Errorf("tls: %w", err)
 		}
-		s.tlsCertFile = certFile
+		s.tlsCertFile, haveCert = certFile, true
+	}
+	if err := s.startCCListeners(cert, haveCert); err != nil {
+		return nil, err
+	}
+	if cfg.HTTPSAddr != "" {
 		ln, err := net.Listen("tcp", cfg.HTTPSAddr)
 		if err != nil {
 			return nil, fmt.Errorf("https listener: %w", err)
@@ -111,12 +129,15 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		s.closers = append(s.closers, ps.Shutdown)
 	}
 
-	s.log.Info("pbxws started", "http", s.HTTPAddr(), "https", s.HTTPSAddr(), "config", cfg.Masked())
+	s.log.Info("pbxws started", "http", s.HTTPAddr(), "https", s.HTTPSAddr(), "sip", s.SIPAddr(),
+		"cc_http", s.CCHTTPAddr(), "cc_https", s.CCHTTPSAddr(), "config", cfg.Masked())
 	return s, nil
 }
 
-func (s *Server) serve(ln net.Listener) {
-	if err := s.app.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+func (s *Server) serve(ln net.Listener) { s.serveApp(s.app, ln) }
+
+func (s *Server) serveApp(app *fiber.App, ln net.Listener) {
+	if err := app.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
 		s.log.Error("listener stopped", "addr", ln.Addr().String(), "err", err)
 	}
 }

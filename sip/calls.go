@@ -1,0 +1,813 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"pbxws/models"
+)
+
+// CallRequest is a validated click-to-call request (spec §2.2). Caller, Callee and Target are
+// "user@host" as NormalizeParty returns them.
+type CallRequest struct {
+	Agent      *models.SIPUser
+	Caller     string
+	Callee     string
+	Method     string // "REFER" or "INVITE"
+	Timeout    time.Duration
+	CacheTime  time.Duration
+	Subject    string
+	Forwarding bool
+	ConfPin    string
+}
+
+// CallError is a refusal of the call logic: HTTP status, the inner error-code of the XML
+// document, and its text (spec §6).
+type CallError struct {
+	HTTP int
+	Code int
+	Text string
+}
+
+func (e *CallError) Error() string { return e.Text }
+
+// Key is the call key (spec §2.4): agent identity, calling and called address.
+func (a *Agent) Key(agent *models.SIPUser, caller, callee string) string {
+	return a.identity(agent) + ":" + caller + ":" + callee
+}
+
+func (a *Agent) identity(u *models.SIPUser) string { return u.UserName + "@" + a.cfg.Domain }
+
+// Call starts a call and returns once the first INVITE is handed to the transport.
+func (a *Agent) Call(ctx context.Context, r CallRequest) error {
+	if r.Agent.SIPPassword() == "" {
+		return &CallError{HTTP: http.StatusForbidden, Code: http.StatusForbidden, Text: "could not find credentials for " + r.Agent.UserName}
+	}
+	key := a.Key(r.Agent, r.Caller, r.Callee)
+	a.mu.Lock()
+	old := a.records[key]
+	a.mu.Unlock()
+	if r.Method == "INVITE" && old != nil && old.method == "INVITE" && old.allLive() {
+		return &CallError{HTTP: http.StatusNotAcceptable, Code: http.StatusForbidden, Text: "Call in progress INVITE not supported"}
+	}
+	if old != nil {
+		old.teardown()
+	}
+	id, err := a.store.create(ctx, key, r.Method, r.CacheTime)
+	if err != nil {
+		return fmt.Errorf("storing the call record: %w", err)
+	}
+	rec := a.newRecord(id, key, r)
+	first, err := a.newLeg(rec, "caller", r.Caller, true, r.Subject, !r.Forwarding, true, dummySDP(a.advHost))
+	if errors.Is(err, errNotRegistered) {
+		// Nobody to ring: the record says so, as a registrar would have (spec §8: a party that
+		// resolves nowhere gives a status line).
+		rec.addLine(unavailable())
+		rec.finishIfEmpty()
+		return nil
+	}
+	if err != nil {
+		rec.finishIfEmpty()
+		return err
+	}
+	sent := make(chan error, 1)
+	switch r.Method {
+	case "INVITE":
+		go a.runInvite(rec, first, r, sent)
+	default:
+		go a.runRefer(rec, first, r, sent)
+	}
+	select {
+	case err := <-sent:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Transfer replaces the calling party of a live INVITE-mode call by target (spec §5.3).
+func (a *Agent) Transfer(ctx context.Context, r CallRequest, target string) error {
+	key := a.Key(r.Agent, r.Caller, r.Callee)
+	a.mu.Lock()
+	old := a.records[key]
+	a.mu.Unlock()
+	notFound := &CallError{HTTP: http.StatusNotAcceptable, Code: http.StatusForbidden, Text: "Call not found."}
+	if old == nil || old.method != "INVITE" || !old.allLive() {
+		return notFound
+	}
+	caller, callee := old.legByRole("caller"), old.legByRole("callee")
+	if caller == nil || callee == nil || callee.state() != stateConfirmed {
+		return notFound
+	}
+	newKey := a.Key(r.Agent, target, r.Callee)
+	id, err := a.store.create(ctx, newKey, "INVITE", r.CacheTime)
+	if err != nil {
+		return fmt.Errorf("storing the call record: %w", err)
+	}
+	nr := a.newRecord(id, newKey, CallRequest{Agent: r.Agent, Caller: target, Callee: r.Callee, Method: "INVITE", Timeout: r.Timeout, CacheTime: r.CacheTime})
+	// The callee's dialog moves to the new record; the old record and the caller go.
+	old.detach(callee)
+	nr.attach(callee)
+	a.mu.Lock()
+	if a.records[key] == old {
+		delete(a.records, key)
+	}
+	a.mu.Unlock()
+	old.markReplaced()
+	go caller.hangup("")
+	if err := a.store.remove(ctx, old.id); err != nil {
+		a.log.Warn("removing a transferred call record", "key", key, "err", err)
+	}
+	offer := callee.lastRemoteSDP()
+	t, err := a.newLeg(nr, "target", target, false, "", true, false, offer)
+	if errors.Is(err, errNotRegistered) {
+		nr.addLine(unavailable())
+		go callee.hangup("")
+		return nil
+	}
+	if err != nil {
+		go callee.hangup("")
+		return err
+	}
+	sent := make(chan error, 1)
+	go a.runTransfer(nr, t, callee, r, sent)
+	select {
+	case err := <-sent:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Status returns the record under key as this or another instance stored it (nil: none).
+func (a *Agent) Status(ctx context.Context, key string) (*StoredRecord, error) {
+	return a.store.get(ctx, key)
+}
+
+// unavailable is the status line recorded when a local party has no registered contact.
+func unavailable() StatusLine {
+	return StatusLine{AtMillis: time.Now().UnixMilli(), CallID: randomHex(16), Method: "INVITE", StatusLine: "SIP/2.0 480 Temporarily Unavailable"}
+}
+
+// --- records ---------------------------------------------------------------------------------
+
+type record struct {
+	a      *Agent
+	id     int64
+	key    string
+	method string
+	req    CallRequest
+
+	mu       sync.Mutex
+	seq      int
+	legs     []*leg // live legs
+	views    []*leg // every leg the record had, for the INVITE-mode document
+	replaced bool
+}
+
+func (a *Agent) newRecord(id int64, key string, r CallRequest) *record {
+	rec := &record{a: a, id: id, key: key, method: r.Method, req: r}
+	a.mu.Lock()
+	a.records[key] = rec
+	a.mu.Unlock()
+	return rec
+}
+
+func (r *record) addLine(l StatusLine) {
+	r.mu.Lock()
+	if r.replaced {
+		r.mu.Unlock()
+		return
+	}
+	r.seq++
+	seq := r.seq
+	r.mu.Unlock()
+	r.a.store.addLine(r.id, seq, l)
+}
+
+func (r *record) attach(l *leg) {
+	r.mu.Lock()
+	r.legs = append(r.legs, l)
+	r.views = append(r.views, l)
+	r.mu.Unlock()
+	l.mu.Lock()
+	l.rec = r
+	l.mu.Unlock()
+	r.publishDialogs()
+}
+
+func (r *record) detach(l *leg) {
+	r.mu.Lock()
+	for i, x := range r.legs {
+		if x == l {
+			r.legs = append(r.legs[:i], r.legs[i+1:]...)
+			break
+		}
+	}
+	r.mu.Unlock()
+}
+
+func (r *record) markReplaced() {
+	r.mu.Lock()
+	r.replaced = true
+	r.mu.Unlock()
+}
+
+func (r *record) legByRole(role string) *leg {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, l := range r.legs {
+		if l.role == role {
+			return l
+		}
+	}
+	return nil
+}
+
+// allLive reports whether the record has dialogs and none of them has ended.
+func (r *record) allLive() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.legs) == 0 {
+		return false
+	}
+	for _, l := range r.views {
+		if l.state() == stateTerminated {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *record) peerOf(l *leg) *leg {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, x := range r.legs {
+		if x != l {
+			return x
+		}
+	}
+	return nil
+}
+
+// teardown ends every dialog of a record being replaced: CANCEL for ringing ones, BYE for
+// answered ones. Its later SIP events no longer write into the stored record.
+func (r *record) teardown() {
+	r.markReplaced()
+	r.a.mu.Lock()
+	if r.a.records[r.key] == r {
+		delete(r.a.records, r.key)
+	}
+	r.a.mu.Unlock()
+	r.mu.Lock()
+	legs := append([]*leg(nil), r.legs...)
+	r.mu.Unlock()
+	for _, l := range legs {
+		go l.hangup("")
+	}
+}
+
+// legEnded removes l; when no dialog is left the stored record keeps only its cache time.
+func (r *record) legEnded(l *leg) {
+	r.detach(l)
+	r.publishDialogs()
+	r.finishIfEmpty()
+}
+
+func (r *record) finishIfEmpty() {
+	r.mu.Lock()
+	empty, replaced := len(r.legs) == 0, r.replaced
+	r.mu.Unlock()
+	if !empty {
+		return
+	}
+	r.a.mu.Lock()
+	if r.a.records[r.key] == r {
+		delete(r.a.records, r.key)
+	}
+	r.a.mu.Unlock()
+	if !replaced {
+		r.a.store.ended(r.id)
+	}
+}
+
+// publishDialogs stores the INVITE-mode dialog snapshot.
+func (r *record) publishDialogs() {
+	if r.method != "INVITE" {
+		return
+	}
+	r.mu.Lock()
+	if r.replaced {
+		r.mu.Unlock()
+		return
+	}
+	views := make([]DialogView, 0, len(r.views))
+	for _, l := range r.views {
+		views = append(views, l.view())
+	}
+	r.mu.Unlock()
+	r.a.store.setDialogs(r.id, views)
+}
+
+// --- legs ------------------------------------------------------------------------------------
+
+type legState int
+
+const (
+	stateCalling legState = iota
+	stateEarly
+	stateConfirmed
+	stateTerminated
+)
+
+var stateNames = [...]string{"Early Dialog", "Early Dialog", "Confirmed Dialog", "Terminated Dialog"}
+
+type legEvent struct {
+	bye      bool
+	fragment string // NOTIFY sipfrag line
+	ended    bool   // Subscription-State: terminated
+}
+
+// leg is one dialog pbxws started (UAC side).
+type leg struct {
+	a      *Agent
+	role   string
+	callID string
+	local  string // From URI
+	remote string // To URI
+	creds  *models.SIPUser
+
+	ctx    context.Context // cancelled to hang up
+	cancel context.CancelFunc
+	events chan legEvent
+	sess   *sipgo.DialogClientSession
+
+	mu         sync.Mutex
+	rec        *record
+	st         legState
+	localTag   string
+	remoteTag  string
+	sentOrigin *sdpOrigin // the o= line this party last received from us
+	remoteSDP  []byte
+	pendingAck *relayedInvite
+	endOnce    sync.Once
+	byeOnce    sync.Once
+}
+
+// relayedInvite remembers a re-INVITE relayed to the peer, whose 2xx ACK must follow the one
+// the originator sends.
+type relayedInvite struct {
+	peer *leg
+	cseq uint32
+}
+
+// newLeg builds and registers (but does not send) an INVITE for party on rec.
+func (a *Agent) newLeg(rec *record, role, party string, display bool, subject string, noForward, moh bool, body []byte) (*leg, error) {
+	req, err := a.buildInvite(rec.req.Agent, party, display, subject, noForward, moh, body)
+	if err != nil {
+		return nil, err
+	}
+	l := &leg{a: a, role: role, callID: callID(req), creds: rec.req.Agent, events: make(chan legEvent, 16)}
+	l.ctx, l.cancel = context.WithCancel(a.ctx)
+	from, to := req.From(), req.To()
+	l.local, l.remote = from.Address.Addr(), to.Address.Addr()
+	l.localTag, _ = from.Params.Get("tag")
+	if body != nil {
+		l.sentOrigin = parseOrigin(body)
+	}
+	l.sess = &sipgo.DialogClientSession{UA: a.dua}
+	l.sess.InviteRequest = req
+	l.sess.Init()
+	a.mu.Lock()
+	a.legs[l.callID] = l
+	a.mu.Unlock()
+	rec.attach(l)
+	return l, nil
+}
+
+func (l *leg) record() *record {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rec
+}
+
+func (l *leg) state() legState {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.st
+}
+
+func (l *leg) setState(s legState) {
+	l.mu.Lock()
+	changed := l.st != s
+	l.st = s
+	rec := l.rec
+	l.mu.Unlock()
+	if changed && rec != nil {
+		rec.publishDialogs()
+	}
+}
+
+func (l *leg) lastRemoteSDP() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.remoteSDP
+}
+
+func (l *leg) view() DialogView {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return DialogView{ID: l.callID + ":" + l.localTag + ":" + l.remoteTag, Local: l.local, Remote: l.remote, State: stateNames[l.st]}
+}
+
+// send hands the INVITE to the transport.
+func (l *leg) send() error {
+	if err := l.sess.Invite(l.ctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// ring waits for the answer to the INVITE, recording every response, answering up to two
+// challenges with the agent's SIP credentials, and cancelling after timeout.
+func (l *leg) ring(timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(l.ctx, timeout)
+	defer cancel()
+	last := ""
+	err := l.sess.WaitAnswer(ctx, sipgo.AnswerOptions{
+		Username: l.creds.UserName,
+		Password: l.creds.SIPPassword(),
+		OnResponse: func(res *sip.Response) error {
+			l.recordResponse(res)
+			last = res.StartLine()
+			if to := res.To(); to != nil && res.StatusCode > 100 && res.StatusCode < 300 {
+				if tag, ok := to.Params.Get("tag"); ok {
+					l.mu.Lock()
+					l.remoteTag = tag
+					l.mu.Unlock()
+					if res.StatusCode < 200 {
+						l.setState(stateEarly)
+					}
+				}
+			}
+			return nil
+		},
+	})
+	// A final response that arrived while cancelling (487) is not passed to OnResponse.
+	if res := l.sess.InviteResponse; err != nil && res != nil && res.StatusCode >= 200 && res.StartLine() != last {
+		l.recordResponse(res)
+	}
+	if err != nil {
+		return err
+	}
+	res := l.sess.InviteResponse
+	l.mu.Lock()
+	l.remoteSDP = res.Body()
+	l.mu.Unlock()
+	l.setState(stateConfirmed)
+	return nil
+}
+
+func (l *leg) recordResponse(res *sip.Response) {
+	if rec := l.record(); rec != nil {
+		rec.addLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: l.callID, Method: "INVITE", StatusLine: res.StartLine()})
+	}
+}
+
+// end forgets the leg: late requests on its Call-ID are answered for goneFor.
+func (l *leg) end() {
+	l.endOnce.Do(func() {
+		l.setState(stateTerminated)
+		l.cancel()
+		rec := l.record()
+		a := l.a
+		a.mu.Lock()
+		if a.legs[l.callID] == l {
+			delete(a.legs, l.callID)
+		}
+		a.gone[l.callID] = goneLeg{at: time.Now(), rec: rec}
+		a.mu.Unlock()
+		_ = l.sess.Close()
+		if rec != nil {
+			rec.legEnded(l)
+		}
+	})
+}
+
+// hangup ends the dialog from our side: BYE once confirmed, CANCEL while ringing (the flow
+// goroutine sees the cancelled context, CANCELs, and if a 2xx crossed the CANCEL, hangs up
+// again, which then sends the BYE). reason, when set, goes into a Reason header.
+func (l *leg) hangup(reason string) {
+	switch l.state() {
+	case stateConfirmed:
+		l.byeOnce.Do(func() {
+			l.bye(reason)
+			l.end()
+		})
+	case stateTerminated:
+	default:
+		l.cancel()
+	}
+}
+
+func (l *leg) bye(reason string) {
+	res := l.sess.InviteResponse
+	if res == nil {
+		return
+	}
+	bye := sip.NewRequest(sip.BYE, l.remoteTarget())
+	if reason != "" {
+		bye.AppendHeader(sip.NewHeader("Reason", reason))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*sip.Timer_F)
+	defer cancel()
+	if err := l.sess.WriteBye(ctx, bye); err != nil {
+		l.a.log.Debug("BYE", "call_id", l.callID, "err", err)
+	}
+}
+
+// remoteTarget is the Contact of the 2xx (where in-dialog requests go).
+func (l *leg) remoteTarget() sip.Uri {
+	res := l.sess.InviteResponse
+	if c := res.Contact(); c != nil {
+		return *c.Address.Clone()
+	}
+	return *l.sess.InviteRequest.Recipient.Clone()
+}
+
+// notified takes a NOTIFY of the REFER subscription.
+func (l *leg) notified(req *sip.Request) {
+	frag := sipfragLine(req.Body())
+	if rec := l.record(); rec != nil {
+		rec.addLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: l.callID, Method: "NOTIFY", StatusLine: frag})
+	}
+	ended := false
+	if h := req.GetHeader("Subscription-State"); h != nil {
+		ended = strings.HasPrefix(strings.ToLower(strings.TrimSpace(h.Value())), "terminated")
+	}
+	select {
+	case l.events <- legEvent{fragment: frag, ended: ended}:
+	default:
+	}
+}
+
+func (l *leg) byeReceived(req *sip.Request, tx sip.ServerTransaction) {
+	if err := l.sess.ReadBye(req, tx); err != nil {
+		l.a.log.Debug("answering BYE", "call_id", l.callID, "err", err)
+	}
+	l.setState(stateTerminated)
+	rec := l.record()
+	select {
+	case l.events <- legEvent{bye: true}:
+	default:
+	}
+	if rec != nil && rec.method == "INVITE" {
+		if peer := rec.peerOf(l); peer != nil {
+			go peer.hangup("")
+		}
+	}
+	l.end()
+}
+
+// inDialog sends req in the leg's dialog, answering up to two 401/407 challenges with the
+// agent's SIP credentials (a fresh request each time, so the dialog's CSeq stays right).
+func (l *leg) inDialog(ctx context.Context, build func() *sip.Request) (*sip.Response, error) {
+	req := build()
+	res, err := l.sess.Do(ctx, req)
+	for i := 0; err == nil && i < l.a.challengeRetries && (res.StatusCode == 401 || res.StatusCode == 407); i++ {
+		next := build()
+		if err := applyDigest(next, req, res, l.creds.UserName, l.creds.SIPPassword()); err != nil {
+			return res, nil
+		}
+		req = next
+		res, err = l.sess.Do(ctx, req)
+	}
+	return res, err
+}
+
+// --- flows -----------------------------------------------------------------------------------
+
+// referGuard bounds how long pbxws stays in the dialog after the REFER was answered.
+const referGuard = 32 * time.Second
+
+func (a *Agent) runRefer(rec *record, l *leg, r CallRequest, sent chan<- error) {
+	defer l.end()
+	if err := l.send(); err != nil {
+		sent <- err
+		return
+	}
+	sent <- nil
+	if err := l.ring(r.Timeout); err != nil {
+		a.log.Debug("caller leg not answered", "key", rec.key, "err", err)
+		return
+	}
+	if err := l.sess.Ack(l.ctx); err != nil || l.ctx.Err() != nil {
+		l.hangup("")
+		return
+	}
+	referTo := "<sip:" + uriUser(r.Callee) + ">"
+	if r.ConfPin != "" {
+		referTo = "<sip:" + uriUser(r.Callee) + "?X-ConfPin=" + r.ConfPin + ">"
+	}
+	ctx, cancel := context.WithTimeout(l.ctx, sip.Timer_F)
+	res, err := l.inDialog(ctx, func() *sip.Request {
+		req := sip.NewRequest(sip.REFER, l.remoteTarget())
+		req.AppendHeader(sip.NewHeader("Refer-To", referTo))
+		req.AppendHeader(sip.NewHeader("Referred-By", "<sip:"+uriUser(r.Caller)+">"))
+		return req
+	})
+	cancel()
+	if err != nil || !res.IsSuccess() {
+		// The phone refused the transfer (or never answered): hang up rather than leave it in
+		// a call with nobody.
+		l.hangup("")
+		return
+	}
+	guard := time.NewTimer(referGuard)
+	defer guard.Stop()
+	for {
+		select {
+		case ev := <-l.events:
+			if ev.bye {
+				return
+			}
+			low := strings.ToLower(ev.fragment)
+			if strings.Contains(low, "180 ringing") || ev.ended {
+				reason := ""
+				if strings.Contains(low, "busy here") {
+					reason = `SIP;cause=486;text="Busy Here"`
+				}
+				l.hangup(reason)
+				return
+			}
+		case <-guard.C:
+			l.hangup("")
+			return
+		case <-l.ctx.Done():
+			l.hangup("")
+			return
+		}
+	}
+}
+
+// runInvite is RFC 3725 flow I: INVITE the caller with a placeholder offer, INVITE the callee
+// without SDP, offer the callee's SDP to the caller in a re-INVITE and carry the caller's
+// answer in the ACK to the callee.
+func (a *Agent) runInvite(rec *record, lc *leg, r CallRequest, sent chan<- error) {
+	if err := lc.send(); err != nil {
+		lc.end()
+		sent <- err
+		return
+	}
+	sent <- nil
+	if err := lc.ring(r.Timeout); err != nil {
+		lc.end()
+		return
+	}
+	if err := lc.sess.Ack(lc.ctx); err != nil || lc.ctx.Err() != nil {
+		lc.hangup("")
+		lc.end()
+		return
+	}
+	ld, err := a.newLeg(rec, "callee", r.Callee, false, "", true, true, nil)
+	if errors.Is(err, errNotRegistered) {
+		rec.addLine(unavailable())
+	}
+	if err != nil {
+		a.log.Debug("callee leg", "key", rec.key, "err", err)
+		lc.hangup("")
+		return
+	}
+	fail := func() {
+		lc.hangup("")
+		ld.hangup("")
+		ld.end()
+	}
+	if err := ld.send(); err != nil {
+		fail()
+		return
+	}
+	if lc.state() != stateConfirmed {
+		fail()
+		return
+	}
+	if err := ld.ring(r.Timeout); err != nil {
+		fail()
+		return
+	}
+	offer := ld.lastRemoteSDP()
+	answer, err := lc.reinvite(offer)
+	if err != nil {
+		ld.ackWith(nil)
+		fail()
+		return
+	}
+	if err := ld.ackWith(answer); err != nil {
+		fail()
+		return
+	}
+}
+
+// runTransfer calls the target with the callee's last SDP, then re-offers the target's SDP to
+// the callee.
+func (a *Agent) runTransfer(rec *record, t, callee *leg, r CallRequest, sent chan<- error) {
+	if err := t.send(); err != nil {
+		t.end()
+		callee.hangup("")
+		sent <- err
+		return
+	}
+	sent <- nil
+	if err := t.ring(r.Timeout); err != nil {
+		t.end()
+		callee.hangup("")
+		return
+	}
+	if err := t.sess.Ack(t.ctx); err != nil {
+		t.hangup("")
+		callee.hangup("")
+		return
+	}
+	if _, err := callee.reinvite(t.lastRemoteSDP()); err != nil {
+		t.hangup("")
+		callee.hangup("")
+	}
+}
+
+// reinvite sends offer to the leg's party in a re-INVITE (with the o= line that party knows
+// from us, version + 1), ACKs the 2xx and returns the answer.
+func (l *leg) reinvite(offer []byte) ([]byte, error) {
+	body := l.reorigin(offer)
+	ctx, cancel := context.WithTimeout(l.ctx, 2*sip.Timer_B)
+	defer cancel()
+	req := sip.NewRequest(sip.INVITE, l.remoteTarget())
+	req.SetBody(body)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	tx, err := l.sess.TransactionRequest(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Terminate()
+	for {
+		select {
+		case res := <-tx.Responses():
+			l.recordResponse(res)
+			if res.IsProvisional() {
+				continue
+			}
+			ack := sip.NewRequest(sip.ACK, l.remoteTarget())
+			ack.AppendHeader(sip.NewHeader("CSeq", fmt.Sprintf("%d ACK", req.CSeq().SeqNo)))
+			if err := l.sess.WriteRequest(ack); err != nil {
+				return nil, err
+			}
+			if !res.IsSuccess() {
+				return nil, fmt.Errorf("re-INVITE answered %d", res.StatusCode)
+			}
+			l.mu.Lock()
+			l.remoteSDP = res.Body()
+			l.mu.Unlock()
+			return res.Body(), nil
+		case <-tx.Done():
+			if err := tx.Err(); err != nil {
+				return nil, err
+			}
+			return nil, errors.New("re-INVITE transaction ended without an answer")
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// ackWith ACKs the leg's 2xx carrying body (the answer to the party's offer) when non-nil.
+func (l *leg) ackWith(body []byte) error {
+	ack := sip.NewRequest(sip.ACK, l.remoteTarget())
+	if body != nil {
+		ack.SetBody(l.reorigin(body))
+		ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	}
+	return l.sess.WriteAck(l.ctx, ack)
+}
+
+// reorigin gives an SDP the o= line this leg's party already knows from us, with the version
+// increased; the first SDP we send a party keeps its own o= line.
+func (l *leg) reorigin(body []byte) []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(body) == 0 {
+		return body
+	}
+	if l.sentOrigin == nil {
+		l.sentOrigin = parseOrigin(body)
+		return body
+	}
+	l.sentOrigin.version++
+	return replaceOrigin(body, l.sentOrigin)
+}

@@ -1,0 +1,158 @@
+package web
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pbxws/acl"
+	"pbxws/handlers"
+	"pbxws/models"
+	"pbxws/sip"
+)
+
+// startSIP starts the SIP user agent and the click-to-call handler behind it.
+func (s *Server) startSIP(ctx context.Context) error {
+	cfg := s.cfg
+	domain := cfg.SIPDomain
+	dir := models.NewDirectory(s.db)
+	agent, err := sip.Start(ctx, sip.Config{
+		Listen: cfg.SIPAddr, Advertise: cfg.SIPAdvertise, Domain: domain, Realm: cfg.Realm,
+		OutboundProxy: cfg.SIPOutboundProxy, TCP: cfg.SIPTCP, LegacyParams: cfg.SIPLegacyParams,
+		Registrar: cfg.SIPRegistrar, Logger: s.log,
+	}, s.db, dir)
+	if err != nil {
+		return err
+	}
+	s.sip = agent
+	s.closers = append(s.closers, agent.Close)
+
+	trusted, err := parseHosts(cfg.CCTrustedHosts)
+	if err != nil {
+		return fmt.Errorf("cc-trusted-hosts: %w", err)
+	}
+	// A trusted host is one where the SIP proxy runs (spec §3).
+	if p := cfg.SIPOutboundProxy; p != "" {
+		host := p
+		if h, _, err := net.SplitHostPort(p); err == nil {
+			host = h
+		}
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		addrs, err := net.DefaultResolver.LookupNetIP(rctx, "ip", host)
+		cancel()
+		if err != nil {
+			s.log.Warn("cannot resolve the outbound proxy; it is not trusted for click-to-call", "proxy", p, "err", err)
+		}
+		for _, a := range addrs {
+			a = a.Unmap()
+			trusted = append(trusted, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	s.cc = &handlers.CallController{
+		Agent: agent, Dir: dir,
+		Auth:             acl.NewUserAuth(dir, acl.UserAuthConfig{Realm: cfg.Realm, AllowEmptyPin: cfg.CCAllowEmptyPin}),
+		Peer:             s.peer,
+		Trusted:          trusted,
+		RemoteAccess:     cfg.CCRemoteAccess,
+		MyCallForwarding: cfg.MyCallForwarding,
+	}
+	return nil
+}
+
+// parseHosts reads addresses and CIDRs.
+func parseHosts(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, h := range list {
+		if strings.Contains(h, "/") {
+			p, err := netip.ParsePrefix(h)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(h)
+		if err != nil {
+			return nil, err
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// callControllerRoutes mounts click-to-call on app.
+func (s *Server) callControllerRoutes(app *fiber.App) {
+	if s.cc == nil {
+		return
+	}
+	app.All("/callcontroller/:caller?/:callee?", s.cc.Handle)
+}
+
+// sipxCallRoutes mounts the sipX click-to-call resources.
+func (s *Server) sipxCallRoutes(app *fiber.App) {
+	if s.cc == nil {
+		return
+	}
+	app.All("/sipxconfig/rest/my/call/:to", s.cc.MyCall)
+	app.All("/sipxconfig/rest/call/:to", s.cc.MyCall)
+}
+
+const ccIndex = `<!DOCTYPE html>
+<html><head><title>pbxws callcontroller</title></head>
+<body><h1>callcontroller</h1>
+<p>POST /callcontroller/{callingParty}/{calledParty} starts a call; GET on the same URL returns its status.</p>
+</body></html>
+`
+
+// startCCListeners serves the dedicated callcontroller listeners (sipXecs 6667/6666).
+func (s *Server) startCCListeners(cert tls.Certificate, haveCert bool) error {
+	if s.cc == nil || (s.cfg.CCHTTPAddr == "" && s.cfg.CCHTTPSAddr == "") {
+		return nil
+	}
+	app := newBareApp(s)
+	app.Get("/", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+		return c.SendString(ccIndex)
+	})
+	s.callControllerRoutes(app)
+	if a := s.cfg.CCHTTPAddr; a != "" {
+		ln, err := net.Listen("tcp", a)
+		if err != nil {
+			return fmt.Errorf("cc-http listener: %w", err)
+		}
+		s.ccHTTPLn = ln
+		go s.serveApp(app, ln)
+	}
+	if a := s.cfg.CCHTTPSAddr; a != "" {
+		if !haveCert {
+			return fmt.Errorf("cc-https needs a TLS certificate (enable -https or give -tls-cert/-tls-key)")
+		}
+		ln, err := net.Listen("tcp", a)
+		if err != nil {
+			return fmt.Errorf("cc-https listener: %w", err)
+		}
+		s.ccHTTPSLn = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		go s.serveApp(app, s.ccHTTPSLn)
+	}
+	s.closers = append(s.closers, func(context.Context) error { return app.ShutdownWithTimeout(5 * time.Second) })
+	return nil
+}
+
+// SIPAddr is the SIP agent's bound UDP address ("" when SIP is off).
+func (s *Server) SIPAddr() string {
+	if s.sip == nil {
+		return ""
+	}
+	return s.sip.Addr()
+}
+
+// CCHTTPAddr and CCHTTPSAddr are the bound dedicated callcontroller listeners.
+func (s *Server) CCHTTPAddr() string  { return addrOf(s.ccHTTPLn) }
+func (s *Server) CCHTTPSAddr() string { return addrOf(s.ccHTTPSLn) }
