@@ -16,6 +16,7 @@ import (
 type sipp struct {
 	t       *testing.T
 	port    int
+	media   int // the RTP port its SDP offers
 	dir     string
 	cmd     *exec.Cmd
 	done    chan struct{}
@@ -26,13 +27,13 @@ type sipp struct {
 // sipp's -m. extra are more sipp arguments.
 func startSipp(t *testing.T, scenario string, calls int, extra ...string) *sipp {
 	t.Helper()
-	s := &sipp{t: t, port: testenv.FreePort(t, "udp"), dir: t.TempDir(), done: make(chan struct{})}
+	s := &sipp{t: t, port: testenv.FreePort(t, "udp"), media: testenv.FreePort(t, "udp"), dir: t.TempDir(), done: make(chan struct{})}
 	abs, err := filepath.Abs(filepath.Join("testdata", scenario))
 	if err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"-sf", abs, "-i", "127.0.0.1", "-p", strconv.Itoa(s.port),
-		"-mi", "127.0.0.1", "-mp", strconv.Itoa(testenv.FreePort(t, "udp")),
+		"-mi", "127.0.0.1", "-mp", strconv.Itoa(s.media),
 		"-m", strconv.Itoa(calls), "-timeout", "60s", "-nostdin",
 		"-trace_logs", "-log_file", filepath.Join(s.dir, "log"),
 		"-trace_msg", "-message_file", filepath.Join(s.dir, "msg"),
@@ -66,6 +67,9 @@ func startSipp(t *testing.T, scenario string, calls int, extra ...string) *sipp 
 	time.Sleep(150 * time.Millisecond)
 	return s
 }
+
+// m is the SDP media line its offers carry.
+func (s *sipp) m() string { return "m=audio " + strconv.Itoa(s.media) }
 
 func (s *sipp) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 
