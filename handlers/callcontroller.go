@@ -93,15 +93,13 @@ func (cc *CallController) Handle(c *fiber.Ctx) error {
 	}
 	req := sip.CallRequest{Agent: agent, Caller: callerAddr, Callee: calleeAddr, Method: sipMethod,
 		Forwarding: c.Query("isForwardingAllowed") == "true"}
-	t, err := seconds(c, "timeout")
-	if err != nil {
-		return err
+	var ok bool
+	if req.Timeout, ok = seconds(c, "timeout"); !ok {
+		return ccError(c, 400, 400, "Bad parameter timeout = "+c.Query("timeout"))
 	}
-	cache, err := seconds(c, "resultCacheTime")
-	if err != nil {
-		return err
+	if req.CacheTime, ok = seconds(c, "resultCacheTime"); !ok {
+		return ccError(c, 400, 400, "Bad parameter resultCacheTime = "+c.Query("resultCacheTime"))
 	}
-	req.Timeout, req.CacheTime = t, cache
 	if s := c.Query("subject"); s != "" {
 		if err := sip.CheckHeaderText(s); err != nil {
 			return ccError(c, 400, 400, "Bad parameter subject: "+err.Error())
@@ -260,16 +258,16 @@ func reason(err error) string {
 }
 
 // seconds reads timeout/resultCacheTime: a whole number of seconds from 0 to 3600.
-func seconds(c *fiber.Ctx, name string) (time.Duration, error) {
+func seconds(c *fiber.Ctx, name string) (time.Duration, bool) {
 	v := c.Query(name)
 	if v == "" {
-		return defaultTimeout * time.Second, nil
+		return defaultTimeout * time.Second, true
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 || n > maxTimer {
-		return 0, ccError(c, 400, 400, "Bad parameter "+name+" = "+v)
+		return 0, false
 	}
-	return time.Duration(n) * time.Second, nil
+	return time.Duration(n) * time.Second, true
 }
 
 func ccResult(c *fiber.Ctx, err error) error {

@@ -56,7 +56,7 @@ func (s *Server) startSIP(ctx context.Context) error {
 	}
 	s.cc = &handlers.CallController{
 		Agent: agent, Dir: dir,
-		Auth:             acl.NewUserAuth(dir, acl.UserAuthConfig{Realm: cfg.Realm, AllowEmptyPin: cfg.CCAllowEmptyPin}),
+		Auth:             acl.NewUserAuth(dir, acl.UserAuthConfig{Realm: cfg.Realm, AllowEmptyPin: cfg.CCAllowEmptyPin, NonceLifetime: cfg.NonceLifetime}),
 		Peer:             s.peer,
 		Trusted:          trusted,
 		RemoteAccess:     cfg.CCRemoteAccess,

@@ -64,6 +64,8 @@ type Config struct {
 	CCAllowEmptyPin bool
 	// MyCallForwarding lets the user's forwarding apply to /sipxconfig/rest/my/call.
 	MyCallForwarding bool
+	// NonceLifetime bounds the HTTP Digest nonces users authenticate with.
+	NonceLifetime time.Duration
 }
 
 // DefaultConfig returns the configuration `make run` uses when nothing is set.
@@ -80,6 +82,7 @@ func DefaultConfig() Config {
 		SIPRegistrar:    true,
 		CCTrustedHosts:  []string{"127.0.0.1", "::1"},
 		CCRemoteAccess:  true,
+		NonceLifetime:   5 * time.Minute,
 		Realm:           "pbxws",
 		ShutdownTimeout: 10 * time.Second,
 	}
@@ -121,6 +124,7 @@ func (c *Config) Load(args []string, getenv func(string) string) error {
 		{name: "cc-trusted-hosts", usage: "comma-separated addresses/CIDRs whose click-to-call requests need no authentication", list: &c.CCTrustedHosts},
 		{name: "cc-remote-access", usage: "allow click-to-call from hosts that are not trusted", flag: &c.CCRemoteAccess},
 		{name: "cc-allow-empty-pin", usage: "let users without a portal password authenticate", flag: &c.CCAllowEmptyPin},
+		{name: "nonce-lifetime", usage: "life of the HTTP Digest nonces of user authentication", dur: &c.NonceLifetime},
 		{name: "my-call-forwarding", usage: "let the user's call forwarding apply to /sipxconfig/rest/my/call", flag: &c.MyCallForwarding},
 	}
 	for _, o := range opts {
@@ -194,7 +198,7 @@ func (c Config) Masked() map[string]any {
 		"sip_outbound_proxy": c.SIPOutboundProxy, "sip_tcp": c.SIPTCP, "sip_legacy_params": c.SIPLegacyParams,
 		"sip_registrar": c.SIPRegistrar, "cc_http": c.CCHTTPAddr, "cc_https": c.CCHTTPSAddr,
 		"cc_trusted_hosts": c.CCTrustedHosts, "cc_remote_access": c.CCRemoteAccess,
-		"cc_allow_empty_pin": c.CCAllowEmptyPin, "my_call_forwarding": c.MyCallForwarding,
+		"cc_allow_empty_pin": c.CCAllowEmptyPin, "my_call_forwarding": c.MyCallForwarding, "nonce_lifetime": c.NonceLifetime.String(),
 	}
 }
 

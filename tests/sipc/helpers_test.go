@@ -5,6 +5,7 @@ package sipc_test
 import (
 	"bytes"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -215,3 +216,5 @@ func ccURL(env *testenv.Env, caller, callee, query string) string {
 	}
 	return u
 }
+
+func encodeBase64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -105,4 +105,3 @@ func (s *sipp) file(name string) string {
 
 // log is what the scenario's <log> actions wrote.
 func (s *sipp) log() string { return s.file("log") }
-
