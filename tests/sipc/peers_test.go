@@ -1,0 +1,242 @@
+package sipc_test
+
+import (
+	"bufio"
+	"bytes"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"pbxws/tests/testenv"
+)
+
+// proc is a peer process whose output the test watches.
+type proc struct {
+	t    *testing.T
+	name string
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer
+	done chan struct{}
+}
+
+func startProc(t *testing.T, name string, dir string, args ...string) *proc {
+	t.Helper()
+	p := &proc{t: t, name: name, done: make(chan struct{})}
+	p.cmd = exec.Command(args[0], args[1:]...)
+	p.cmd.Dir = dir
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Stdout, p.cmd.Stderr = w, w
+	p.cmd.Stdin = nil
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", name, err)
+	}
+	w.Close()
+	go func() {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.out.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+		}
+		r.Close()
+	}()
+	go func() { _ = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("--- %s output:\n%s", name, p.output())
+		}
+	})
+	return p
+}
+
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// waitFor waits (bounded) until the output contains s.
+func (p *proc) waitFor(s string, timeout time.Duration) {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if strings.Contains(p.output(), s) {
+			return
+		}
+		select {
+		case <-p.done:
+			p.t.Fatalf("%s exited before printing %q:\n%s", p.name, s, p.output())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	p.t.Fatalf("%s did not print %q within %v:\n%s", p.name, s, timeout, p.output())
+}
+
+// freePortPair returns a UDP port whose successor is free too (baresip binds sip_listen+1).
+func freePortPair(t *testing.T) int {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		p := testenv.FreePort(t, "udp")
+		if p >= 65535 {
+			continue
+		}
+		ok := true
+		for _, n := range []string{"udp", "tcp"} {
+			for _, q := range []int{p, p + 1} {
+				if n == "udp" {
+					c, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(q))
+					if err != nil {
+						ok = false
+						continue
+					}
+					c.Close()
+				} else {
+					l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(q))
+					if err != nil {
+						ok = false
+						continue
+					}
+					l.Close()
+				}
+			}
+		}
+		if ok {
+			return p
+		}
+	}
+	t.Fatal("no free port pair")
+	return 0
+}
+
+// startBaresip runs a baresip phone for p that registers through registrar (host:port) and
+// answers calls by itself.
+func startBaresip(t *testing.T, p party, registrar string) *proc {
+	t.Helper()
+	dir := t.TempDir()
+	sipPort := freePortPair(t)
+	rtp := testenv.FreePort(t, "udp")
+	cfg := strings.Join([]string{
+		"poll_method epoll",
+		"sip_listen 127.0.0.1:" + strconv.Itoa(sipPort),
+		"sip_transports udp",
+		"module_path /usr/lib/baresip/modules",
+		"module g711.so",
+		"module ausine.so",
+		"module aubridge.so",
+		"module_app account.so",
+		"module_app menu.so",
+		"audio_source ausine,440",
+		"ausrc_srate 48000",
+		"ausrc_channels 2",
+		"auplay_srate 48000",
+		"audio_player aubridge,dev1",
+		"audio_alert aubridge,dev2",
+		"rtp_ports " + strconv.Itoa(rtp) + "-" + strconv.Itoa(rtp+9),
+		"",
+	}, "\n")
+	acct := "<sip:" + p.name + "@example.test;transport=udp>;auth_pass=" + p.secret +
+		";outbound=\"sip:" + registrar + "\";regint=300;answermode=auto\n"
+	for name, body := range map[string]string{"config": cfg, "accounts": acct} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := startProc(t, "baresip "+p.name, dir, "baresip", "-f", dir, "-t", "120")
+	b.waitFor("200 OK", 15*time.Second)
+	return b
+}
+
+const kamailioCfg = `#!KAMAILIO
+debug=2
+log_stderror=yes
+children=2
+listen=udp:127.0.0.1:PORT
+alias="example.test"
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "kex.so"
+loadmodule "corex.so"
+loadmodule "tm.so"
+loadmodule "tmx.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "sanity.so"
+loadmodule "auth.so"
+loadmodule "htable.so"
+modparam("usrloc", "db_mode", 0)
+modparam("rr", "append_fromtag", 1)
+modparam("htable", "htable", "creds=>size=4;")
+
+event_route[htable:mod-init] {
+CREDS
+}
+
+request_route {
+    xlog("L_INFO", "REQ $rm $ru from $fu auth=$au (src $si:$sp)\n");
+    if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+    if (has_totag()) {
+        if (loose_route()) { t_relay(); exit; }
+        if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
+        sl_send_reply("404", "No dialog route"); exit;
+    }
+    if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
+    t_check_trans();
+    if (is_method("REGISTER")) {
+        if (!pv_www_authenticate("$td", "$sht(creds=>$tU)", "0")) { www_challenge("$td", "0"); exit; }
+        if (!save("location")) { sl_reply_error(); }
+        exit;
+    }
+    if (!pv_proxy_authenticate("$fd", "$sht(creds=>$fU)", "0")) { proxy_challenge("$fd", "0"); exit; }
+    xlog("L_INFO", "AUTHENTICATED $rm from $fU\n");
+    consume_credentials();
+    record_route();
+    if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
+    t_relay();
+}
+`
+
+// startKamailio runs kamailio as a registrar and authenticating proxy for the parties.
+func startKamailio(t *testing.T, parties ...party) (*proc, string) {
+	t.Helper()
+	dir := t.TempDir()
+	port := testenv.FreePort(t, "udp")
+	var creds strings.Builder
+	for _, p := range parties {
+		creds.WriteString(`    $sht(creds=>` + p.name + `) = "` + p.secret + `";` + "\n")
+	}
+	cfg := strings.NewReplacer("PORT", strconv.Itoa(port), "CREDS\n", creds.String()).Replace(kamailioCfg)
+	path := filepath.Join(dir, "kamailio.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("kamailio", "-c", "-f", path).CombinedOutput(); err != nil {
+		t.Fatalf("kamailio -c: %v\n%s", err, out)
+	}
+	k := startProc(t, "kamailio", dir, "kamailio", "-f", path, "-DD", "-E", "-Y", dir, "-w", dir)
+	k.waitFor("INFO: <core>", 10*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	return k, "127.0.0.1:" + strconv.Itoa(port)
+}
