@@ -347,7 +347,7 @@ func (a *Agent) onBye(req *sip.Request, tx sip.ServerTransaction) {
 
 func (a *Agent) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if !hasToTag(req) {
-		respond(tx, req, 403, "Forbidden")
+		a.proxyInvite(req, tx)
 		return
 	}
 	a.onInDialog(req, tx)

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -86,48 +85,13 @@ func (a *Agent) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 500, "Server Internal Error")
 		return
 	}
-	if ok, stale := a.checkRegisterAuth(ctx, req, line); !ok {
+	if ok, stale := a.checkDigest(ctx, req, "Authorization", line); !ok {
 		chal := digest.Challenge{Realm: a.cfg.Realm, Nonce: a.regNonces.issue(time.Now()), Algorithm: "MD5", QOP: []string{"auth"}, Stale: stale}
 		respond(tx, req, 401, "Unauthorized", sip.NewHeader("WWW-Authenticate", chal.String()))
 		return
 	}
 	code, reason, hdrs := a.saveBindings(ctx, req, user, to.Address.Host)
 	respond(tx, req, code, reason, hdrs...)
-}
-
-// checkRegisterAuth verifies the Digest credentials of a REGISTER against the line's secret.
-func (a *Agent) checkRegisterAuth(ctx context.Context, req *sip.Request, line *models.SIPLine) (ok, stale bool) {
-	h := req.GetHeader("Authorization")
-	if h == nil || line.Secret == "" {
-		return false, false
-	}
-	cred, err := digest.ParseCredentials(h.Value())
-	if err != nil || cred.Realm != a.cfg.Realm {
-		return false, false
-	}
-	genuine, expired := a.regNonces.check(cred.Nonce, time.Now())
-	if !genuine {
-		return false, false
-	}
-	if cred.Username != line.Name && cred.Username != line.Number {
-		other, err := a.dir.LookupLine(ctx, cred.Username)
-		if err != nil || other.ID != line.ID {
-			return false, false
-		}
-	}
-	chal := &digest.Challenge{Realm: cred.Realm, Nonce: cred.Nonce, Algorithm: cred.Algorithm}
-	if cred.QOP != "" {
-		chal.QOP = []string{cred.QOP}
-	}
-	want, err := digest.Digest(chal, digest.Options{Method: "REGISTER", URI: cred.URI, Username: cred.Username,
-		Password: line.Secret, Cnonce: cred.Cnonce, Count: cred.Nc})
-	if err != nil || subtle.ConstantTimeCompare([]byte(want.Response), []byte(cred.Response)) != 1 {
-		return false, false
-	}
-	if expired {
-		return false, true
-	}
-	return true, false
 }
 
 // saveBindings applies the Contact headers of an authenticated REGISTER and returns the answer.
