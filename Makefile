@@ -4,7 +4,7 @@ GO ?= go
 FUZZTIME ?= 2m
 TESTPG := $(GO) run ./tests/testenv/cmd/testpg
 
-.PHONY: run build test bench fuzz lint clean distclean deps
+.PHONY: bench-sip run build test bench fuzz lint clean distclean deps
 
 build:
 	$(GO) build -o bin/pbxws ./cmd/pbxws
@@ -26,6 +26,10 @@ test: deps
 
 bench: deps build
 	$(GO) run ./tests/bench
+
+# Only the click-to-call bench (REFER calls against a sipp phone at increasing rates).
+bench-sip: deps build
+	PBXWS_BENCH_ONLY=sip $(GO) run ./tests/bench
 
 # Every fuzz target for FUZZTIME, one at a time.
 fuzz:

@@ -50,6 +50,15 @@ func run() error {
 	ctx, stop := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer stop()
 	out := os.Stdout
+	if os.Getenv("PBXWS_BENCH_ONLY") == "sip" {
+		// Only the click-to-call bench (make bench-sip).
+		for _, extra := range extraBenches {
+			if err := extra(ctx, out); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	tmp, err := os.MkdirTemp("", "pbxws-bench-")
 	if err != nil {
 		return err
@@ -112,7 +121,7 @@ func run() error {
 	}
 	pprofURL := "http://127.0.0.1:" + strconv.Itoa(pprofPort) + "/debug/pprof/profile"
 	// The -pprof listener costs nothing until a profile is asked for (PBXWS_BENCH_PROFILE).
-	srv := exec.Command(bin, "serve", "-http", "127.0.0.1:"+strconv.Itoa(port), "-https", "",
+	srv := exec.Command(bin, "serve", "-http", "127.0.0.1:"+strconv.Itoa(port), "-https", "", "-sip", "",
 		"-database-url", dsn, "-var-dir", tmp, "-pprof", "127.0.0.1:"+strconv.Itoa(pprofPort))
 	logf, err := os.Create(filepath.Join(tmp, "pbxws.log"))
 	if err != nil {

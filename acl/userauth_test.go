@@ -1,0 +1,160 @@
+package acl
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"pbxws/models"
+)
+
+// fakeDir is a directory of one user; this is pure logic, so a fake is enough.
+type fakeDir struct{ u *models.SIPUser }
+
+func (d fakeDir) LookupUser(_ context.Context, name string) (*models.SIPUser, error) {
+	if name == d.u.UserName || name == "1201" {
+		return d.u, nil
+	}
+	return nil, models.ErrNotFound
+}
+
+func newTestAuth(t *testing.T, life time.Duration) *UserAuth {
+	t.Helper()
+	h, err := bcrypt.GenerateFromPassword([]byte("pin201"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &models.SIPUser{ID: 7, UserName: "alice", PinHash: string(h), PinHA1: models.HA1("alice", "pbxws", "pin201")}
+	return NewUserAuth(fakeDir{u}, UserAuthConfig{Realm: "pbxws", NonceLifetime: life})
+}
+
+func nonceOf(t *testing.T, a *UserAuth) string {
+	t.Helper()
+	c := a.Challenges(false, false)[0]
+	i := strings.Index(c, `nonce="`)
+	return c[i+7 : i+7+strings.IndexByte(c[i+7:], '"')]
+}
+
+// clientDigest computes the client's qop=auth answer independently of the server code.
+func clientDigest(user, pin, nonce, method, uri string, nc int) string {
+	ha1 := md5hex(user + ":pbxws:" + pin)
+	ncs := fmt.Sprintf("%08x", nc)
+	resp := md5hex(ha1 + ":" + nonce + ":" + ncs + ":c0ffee:auth:" + md5hex(method+":"+uri))
+	return fmt.Sprintf(`Digest username="%s", realm="pbxws", nonce="%s", uri="%s", qop=auth, nc=%s, cnonce="c0ffee", response="%s"`, user, nonce, uri, ncs, resp)
+}
+
+func TestUserAuthBasic(t *testing.T) {
+	a := newTestAuth(t, time.Minute)
+	ctx := context.Background()
+	b := func(u, p string) string { return "Basic " + b64(u+":"+p) }
+	if u, _, err := a.Authenticate(ctx, AuthRequest{Method: "GET", URI: "/x", Authorization: b("alice", "pin201"), TLS: true}); err != nil || u.ID != 7 {
+		t.Fatalf("good Basic: %v", err)
+	}
+	if _, _, err := a.Authenticate(ctx, AuthRequest{Method: "GET", URI: "/x", Authorization: b("1201", "pin201"), TLS: true}); err != nil {
+		t.Fatalf("alias Basic: %v", err)
+	}
+	for _, c := range []struct {
+		h    string
+		tls  bool
+		text string
+	}{
+		{b("alice", "pin201"), false, "Basic authentication requires TLS"},
+		{b("alice", "nope"), true, "pin mismatch"},
+		{b("bob", "x"), true, "User Not found bob"},
+		{"", true, "Authentication required"},
+		{"Bearer x", true, "Authentication required"},
+		{"Basic a\r\nb", true, "Authentication required"},
+	} {
+		_, _, err := a.Authenticate(ctx, AuthRequest{Method: "GET", URI: "/x", Authorization: c.h, TLS: c.tls})
+		if ae, ok := err.(*AuthError); !ok || ae.Status != 401 || ae.Text != c.text {
+			t.Errorf("%q tls=%v: %v, want 401 %q", c.h, c.tls, err, c.text)
+		}
+	}
+}
+
+func TestUserAuthDigest(t *testing.T) {
+	a := newTestAuth(t, time.Minute)
+	ctx := context.Background()
+	n := nonceOf(t, a)
+	req := func(h string) error {
+		_, _, err := a.Authenticate(ctx, AuthRequest{Method: "POST", URI: "/callcontroller/1/2", Authorization: h})
+		return err
+	}
+	if err := req(clientDigest("alice", "pin201", n, "POST", "/callcontroller/1/2", 1)); err != nil {
+		t.Fatalf("good Digest: %v", err)
+	}
+	if err := req(clientDigest("alice", "pin201", n, "POST", "/callcontroller/1/2", 1)); err == nil || err.(*AuthError).Text != "nonce count replayed" {
+		t.Fatalf("replayed nc: %v", err)
+	}
+	if err := req(clientDigest("alice", "pin201", n, "POST", "/callcontroller/1/2", 2)); err != nil {
+		t.Fatalf("nc 2: %v", err)
+	}
+	for name, h := range map[string]string{
+		"wrong pin":    clientDigest("alice", "nope", n, "POST", "/callcontroller/1/2", 3),
+		"wrong uri":    clientDigest("alice", "pin201", n, "POST", "/callcontroller/1/3", 4),
+		"forged nonce": clientDigest("alice", "pin201", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "POST", "/callcontroller/1/2", 1),
+		"wrong realm":  strings.Replace(clientDigest("alice", "pin201", n, "POST", "/callcontroller/1/2", 5), `realm="pbxws"`, `realm="x"`, 1),
+		"unknown user": clientDigest("bob", "pin201", n, "POST", "/callcontroller/1/2", 6),
+		"no qop nc":    strings.Replace(clientDigest("alice", "pin201", n, "POST", "/callcontroller/1/2", 7), "nc=00000007", "nc=zz", 1),
+		"sha":          clientDigest("alice", "pin201", n, "POST", "/callcontroller/1/2", 8) + ", algorithm=SHA-256",
+	} {
+		if err := req(h); err == nil || err.(*AuthError).Status != 401 {
+			t.Errorf("%s: %v, want 401", name, err)
+		}
+	}
+	// RFC 2069 (no qop) still works.
+	ha1 := md5hex("alice:pbxws:pin201")
+	resp := md5hex(ha1 + ":" + n + ":" + md5hex("POST:/callcontroller/1/2"))
+	if err := req(fmt.Sprintf(`Digest username="alice", realm="pbxws", nonce="%s", uri="/callcontroller/1/2", response="%s"`, n, resp)); err != nil {
+		t.Fatalf("no-qop Digest: %v", err)
+	}
+}
+
+func TestUserAuthStaleNonce(t *testing.T) {
+	a := newTestAuth(t, 10*time.Millisecond)
+	n := nonceOf(t, a)
+	time.Sleep(30 * time.Millisecond)
+	_, _, err := a.Authenticate(context.Background(), AuthRequest{Method: "GET", URI: "/x", Authorization: clientDigest("alice", "pin201", n, "GET", "/x", 1)})
+	if ae, ok := err.(*AuthError); !ok || !ae.Stale {
+		t.Fatalf("expired nonce: %v, want stale", err)
+	}
+	if c := a.Challenges(true, true); len(c) != 2 || !strings.Contains(c[0], "stale=true") || !strings.HasPrefix(c[1], "Basic ") {
+		t.Fatalf("challenges %q", c)
+	}
+}
+
+func TestParseDigest(t *testing.T) {
+	p, err := ParseDigest(`username="a\"b", realm="r, s", nc=00000001, qop=auth`)
+	if err != nil || p["username"] != `a"b` || p["realm"] != "r, s" || p["nc"] != "00000001" || p["qop"] != "auth" {
+		t.Fatalf("%v %v", p, err)
+	}
+	for _, bad := range []string{"", `a="x`, `a=1, a=2`, `=x`, `a b`, `a="x" b="y"`} {
+		if _, err := ParseDigest(bad); err == nil {
+			t.Errorf("ParseDigest(%q) accepted", bad)
+		}
+	}
+}
+
+func FuzzDigestHeader(f *testing.F) {
+	for _, s := range []string{`username="u", realm="pbxws", nonce="n", uri="/x", response="r"`, `a="\"`, `qop=auth, nc=00000001`, `,,,`} {
+		f.Add(s)
+	}
+	a := NewUserAuth(fakeDir{&models.SIPUser{UserName: "alice", PinHA1: "x"}}, UserAuthConfig{Realm: "pbxws"})
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParseDigest(s)
+		if err == nil && len(p) == 0 {
+			t.Fatal("no error and no parameters")
+		}
+		_, _, err = a.Authenticate(context.Background(), AuthRequest{Method: "GET", URI: "/x", Authorization: "Digest " + s})
+		if err == nil {
+			t.Fatalf("authenticated with %q", s)
+		}
+	})
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	pbxsql "pbxws/sql"
+	"pbxws/tests/testenv"
+)
+
+// The click-to-call bench: REFER-mode calls against a sipp phone at increasing rates. A rate
+// is sustained when every POST answered 200 and every call record completed (INVITE 200, the
+// NOTIFY 200 of the transfer, and the BYE that ends the controller's dialog) within the
+// settling time.
+func init() { extraBenches = append(extraBenches, sipBench) }
+
+var sipRates = []int{100, 200, 300, 400, 500}
+
+const (
+	sipStep   = 5 * time.Second  // load per rate
+	sipSettle = 15 * time.Second // bound for the last calls of a step to finish
+)
+
+func sipBench(ctx context.Context, out io.Writer) error {
+	fmt.Fprintln(out, "click-to-call (REFER mode) against a sipp phone, one step per rate:")
+	tmp, err := os.MkdirTemp("", "pbxws-sipbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	adminDSN, cleanupPG, err := postgres(ctx)
+	if err != nil {
+		return err
+	}
+	defer cleanupPG()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	dbname := "sipbench_" + hex.EncodeToString(b)
+	admin, err := pbxsql.Open(ctx, adminDSN("postgres"))
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+dbname); err != nil {
+		return err
+	}
+	defer func() {
+		_, _ = admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+dbname+` WITH (FORCE)`)
+	}()
+	dsn := adminDSN(dbname)
+	db, err := pbxsql.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	// The phone: answers, accepts the REFER, reports 200, takes the BYE. Bounded by -m.
+	phonePort, _ := freeUDP()
+	mediaPort, _ := freeUDP()
+	total := 0
+	for _, r := range sipRates {
+		total += r * int(sipStep/time.Second)
+	}
+	scen := filepath.Join(testenv.RepoRoot(), "tests", "sipc", "testdata", "uas-bench.xml")
+	sipp := exec.CommandContext(ctx, "sipp", "-sf", scen, "-i", "127.0.0.1", "-p", strconv.Itoa(phonePort),
+		"-mi", "127.0.0.1", "-mp", strconv.Itoa(mediaPort), "-m", strconv.Itoa(total), "-nostdin",
+		"-timeout", "10m", "-max_socket", "2048", "-trace_err", "-error_file", filepath.Join(tmp, "sipp.err"))
+	sipp.Dir = tmp
+	if err := sipp.Start(); err != nil {
+		return fmt.Errorf("sipp: %w", err)
+	}
+	defer func() { _ = sipp.Process.Kill(); _ = sipp.Wait() }()
+
+	bin := filepath.Join(tmp, "pbxws")
+	if b, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/pbxws").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v: %s", err, b)
+	}
+	port, _ := freePort()
+	sipPort, _ := freeUDP()
+	srv := exec.Command(bin, "serve", "-http", "127.0.0.1:"+strconv.Itoa(port), "-https", "",
+		"-database-url", dsn, "-var-dir", tmp, "-sip", "127.0.0.1:"+strconv.Itoa(sipPort), "-sip-tcp=false",
+		"-sip-domain", "example.test", "-sip-outbound-proxy", "127.0.0.1:"+strconv.Itoa(phonePort))
+	logf, err := os.Create(filepath.Join(tmp, "pbxws.log"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	srv.Stdout, srv.Stderr = logf, logf
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		_ = srv.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- srv.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = srv.Process.Kill()
+		}
+	}()
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	if err := waitUp(ctx, base+"/callcontroller/x/y"); err != nil {
+		return fmt.Errorf("pbxws did not start: %w; log:\n%s", err, tail(logf.Name(), 2048))
+	}
+	for _, body := range []string{
+		`{"context":{"name":"default","displayname":"Default","entity":"default","contexttype":"internal"},"contextinclude":[],"contextnumbers":{"user":[{"numberbeg":200,"numberend":299}]}}`,
+	} {
+		if err := post(ctx, base+"/service/ipbx/json.php/private/system_management/context/?act=add", body); err != nil {
+			return err
+		}
+	}
+	user := map[string]any{
+		"userfeatures": map[string]any{"firstname": "Bench", "lastname": "201", "loginclient": "201", "passwdclient": "pin201", "enableclient": true},
+		"linefeatures": []any{map[string]any{"protocol": "sip", "context": "default", "number": "201", "name": "201", "secret": "secret201"}},
+	}
+	ub, _ := json.Marshal(user)
+	if err := post(ctx, base+"/service/ipbx/json.php/private/pbx_settings/users/?act=add", string(ub)); err != nil {
+		return err
+	}
+
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
+	fmt.Fprintf(out, "  %-8s %8s %8s %9s %9s %9s %9s\n", "rate/s", "posted", "http-ok", "complete", "failed", "POST p50", "POST p99")
+	best := 0
+	seq := 0
+	for _, rate := range sipRates {
+		n := rate * int(sipStep/time.Second)
+		prefix := strconv.Itoa(rate)
+		lat := make([]time.Duration, 0, n)
+		var mu sync.Mutex
+		okCount := 0
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 256)
+		interval := time.Second / time.Duration(rate)
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			// Open-loop pacing: call i leaves at start + i·interval.
+			if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+				time.Sleep(d)
+			}
+			seq++
+			callee := "9" + prefix + fmt.Sprintf("%06d", seq)
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				t0 := time.Now()
+				resp, err := hc.Post(base+"/callcontroller/201/"+callee, "", nil)
+				d := time.Since(t0)
+				if err != nil {
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				mu.Lock()
+				lat = append(lat, d)
+				if resp.StatusCode == 200 {
+					okCount++
+				}
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		// Settle: every record of this step complete, or the bound passes.
+		complete := 0
+		deadline := time.Now().Add(sipSettle)
+		for time.Now().Before(deadline) {
+			if err := db.GetContext(ctx, &complete, `SELECT count(*) FROM call_records r
+				WHERE r.call_key LIKE '201@example.test:201@example.test:9' || $1 || '%'
+				  AND r.live_until IS NULL
+				  AND EXISTS (SELECT 1 FROM call_status_lines l WHERE l.record_id = r.id AND l.method = 'INVITE' AND l.status_line LIKE 'SIP/2.0 200%')
+				  AND EXISTS (SELECT 1 FROM call_status_lines l WHERE l.record_id = r.id AND l.method = 'NOTIFY' AND l.status_line LIKE 'SIP/2.0 200%')`,
+				prefix); err != nil {
+				return err
+			}
+			if complete >= n {
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		p := func(q float64) string {
+			if len(lat) == 0 {
+				return "-"
+			}
+			return ms(lat[int(q*float64(len(lat)-1))])
+		}
+		failed := n - complete
+		fmt.Fprintf(out, "  %-8d %8d %8d %9d %9d %9s %9s\n", rate, n, okCount, complete, failed, p(0.50), p(0.99))
+		if failed != 0 || okCount != n {
+			break
+		}
+		best = rate
+	}
+	rss, _ := peakRSS(srv.Process.Pid)
+	fmt.Fprintf(out, "  highest sustained rate with zero failed calls and every record complete: %d call setups/s (target >= 200)\n", best)
+	fmt.Fprintf(out, "  pbxws peak RSS during the SIP bench: %.1f MB\n", float64(rss)/1024)
+	return nil
+}
+
+func freeUDP() (int, error) {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port, nil
+}
+
+func waitUp(ctx context.Context, url string) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("no answer from %s within 60 s", url)
+}
+
+func post(ctx context.Context, url, body string) error {
+	req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader([]byte(body)))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("POST %s: %d %s", url, resp.StatusCode, b)
+	}
+	return nil
+}
