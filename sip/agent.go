@@ -69,7 +69,6 @@ type Agent struct {
 	records          map[string]*record // by call key, the records this instance owns
 	legs             map[string]*leg    // by Call-ID, the dialogs in progress
 	gone             map[string]goneLeg // Call-IDs recently finished: late requests get an answer
-	lastGoneSweep    time.Time
 	challengeRetries int
 }
 
