@@ -11,6 +11,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"pbxws/models"
 )
 
 // StatusLine is one entry of a record's status document (spec §4.2).
@@ -110,15 +112,7 @@ func (s *recordStore) remove(ctx context.Context, id int64) error {
 }
 
 func (s *recordStore) withTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback() }()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return models.WithTx(ctx, s.db, fn)
 }
 
 func (s *recordStore) addLine(id int64, seq int, l StatusLine) {

@@ -65,31 +65,11 @@ func run() error {
 	}
 	defer os.RemoveAll(tmp)
 
-	adminDSN, cleanupPG, err := postgres(ctx)
+	dsn, db, cleanupDB, err := benchDatabase(ctx, "bench_")
 	if err != nil {
 		return err
 	}
-	defer cleanupPG()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	dbname := "bench_" + hex.EncodeToString(b)
-	admin, err := pbxsql.Open(ctx, adminDSN("postgres"))
-	if err != nil {
-		return err
-	}
-	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+dbname); err != nil {
-		return err
-	}
-	defer func() {
-		_, _ = admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+dbname+` WITH (FORCE)`)
-	}()
-	dsn := adminDSN(dbname)
-	db, err := pbxsql.Open(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer cleanupDB()
 	if err := pbxsql.Migrate(ctx, db); err != nil {
 		return err
 	}
@@ -247,6 +227,39 @@ func postgres(ctx context.Context) (func(db string) string, func(), error) {
 		return nil, nil, err
 	}
 	return cl.DSN, func() { _ = cl.Stop(context.Background()) }, nil
+}
+
+// benchDatabase creates a fresh database (dropped by cleanup) on the test server or a private
+// cluster, and opens it.
+func benchDatabase(ctx context.Context, prefix string) (dsn string, db *sqlx.DB, cleanup func(), err error) {
+	adminDSN, cleanupPG, err := postgres(ctx)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	dbname := prefix + hex.EncodeToString(b)
+	admin, err := pbxsql.Open(ctx, adminDSN("postgres"))
+	if err != nil {
+		cleanupPG()
+		return "", nil, nil, err
+	}
+	drop := func() {
+		_, _ = admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+dbname+` WITH (FORCE)`)
+		admin.Close()
+		cleanupPG()
+	}
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+dbname); err != nil {
+		admin.Close()
+		cleanupPG()
+		return "", nil, nil, err
+	}
+	dsn = adminDSN(dbname)
+	if db, err = pbxsql.Open(ctx, dsn); err != nil {
+		drop()
+		return "", nil, nil, err
+	}
+	return dsn, db, func() { db.Close(); drop() }, nil
 }
 
 // seed writes the users and their lines in a few set-based statements: the point is to

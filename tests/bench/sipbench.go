@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,7 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	pbxsql "pbxws/sql"
 	"pbxws/tests/testenv"
 )
 
@@ -43,31 +40,11 @@ func sipBench(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	adminDSN, cleanupPG, err := postgres(ctx)
+	dsn, db, cleanupDB, err := benchDatabase(ctx, "sipbench_")
 	if err != nil {
 		return err
 	}
-	defer cleanupPG()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	dbname := "sipbench_" + hex.EncodeToString(b)
-	admin, err := pbxsql.Open(ctx, adminDSN("postgres"))
-	if err != nil {
-		return err
-	}
-	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+dbname); err != nil {
-		return err
-	}
-	defer func() {
-		_, _ = admin.ExecContext(context.Background(), `DROP DATABASE IF EXISTS `+dbname+` WITH (FORCE)`)
-	}()
-	dsn := adminDSN(dbname)
-	db, err := pbxsql.Open(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer cleanupDB()
 
 	// The phone: answers, accepts the REFER, reports 200, takes the BYE. Bounded by -m.
 	phonePort, _ := freeUDP()
