@@ -14,10 +14,14 @@ var lineOptionKeys = []string{"type", "username", "host", "port", "language", "q
 
 // lineToWire is a line as json.php lists it: the peer settings merged with the line row (line
 // keys win) plus the computed keys. Numbers and names stay strings; ids are integers.
-func lineToWire(l models.Line, registered bool) map[string]any {
-	m := map[string]any{}
-	for k, v := range l.Options.WithDefaults(l.Protocol) {
-		m[k] = v
+func lineToWire(l *models.Line, registered bool) jsonObject {
+	m := newObject(29 + 12 + len(l.Options))
+	// Members set later win: the defaults, then the stored settings, then the line's own keys.
+	for k, v := range models.OptionDefaults(l.Protocol) {
+		m.set(k, v)
+	}
+	for k, v := range l.Options {
+		m.set(k, v)
 	}
 	owner, ownerName := 0, "-"
 	if l.UserID != nil {
@@ -39,25 +43,23 @@ func lineToWire(l models.Line, registered bool) map[string]any {
 	if l.Protocol == "sip" {
 		initialized = registered
 	}
-	for k, v := range map[string]any{
-		"id": l.ID, "protocol": l.Protocol, "protocolid": l.ID, "iduserfeatures": owner,
-		"name": l.Name, "number": l.Number, "context": l.Context, "secret": l.Secret,
-		"interface": l.Interface, "device": device, "num": l.Num, "line_num": l.LineNum,
-		"rules_type": l.RulesType, "rules_time": l.RulesTime, "rules_order": l.RulesOrder,
-		"rules_group": l.RulesGroup, "provisioningid": l.ProvisioningID, "config": "",
-		"configregistrar": l.ConfigRegistrar, "callerid": l.CallerID, "internal": l.Internal,
-		"commented": l.Commented, "encryption": l.Encryption, "description": l.Description,
-		"initialized": initialized, "identity": l.Identity(), "useridentity": ownerName,
-	} {
-		m[k] = v
-	}
+	m = append(m, jsonObject{
+		{"id", l.ID}, {"protocol", l.Protocol}, {"protocolid", l.ID}, {"iduserfeatures", owner},
+		{"name", l.Name}, {"number", l.Number}, {"context", l.Context}, {"secret", l.Secret},
+		{"interface", l.Interface}, {"device", device}, {"num", l.Num}, {"line_num", l.LineNum},
+		{"rules_type", l.RulesType}, {"rules_time", l.RulesTime}, {"rules_order", l.RulesOrder},
+		{"rules_group", l.RulesGroup}, {"provisioningid", l.ProvisioningID}, {"config", ""},
+		{"configregistrar", l.ConfigRegistrar}, {"callerid", l.CallerID}, {"internal", l.Internal},
+		{"commented", l.Commented}, {"encryption", l.Encryption}, {"description", l.Description},
+		{"initialized", initialized}, {"identity", l.Identity()}, {"useridentity", ownerName},
+	}...)
 	return m
 }
 
-func linesToWire(ls []models.Line, registered map[int]bool) []map[string]any {
-	out := make([]map[string]any, len(ls))
-	for i, l := range ls {
-		out[i] = lineToWire(l, registered[l.ID])
+func linesToWire(ls []models.Line, registered map[int]bool) []jsonObject {
+	out := make([]jsonObject, len(ls))
+	for i := range ls {
+		out[i] = lineToWire(&ls[i], registered[ls[i].ID])
 	}
 	return out
 }
@@ -160,14 +162,18 @@ func Lines(st *models.Stores) *Resource {
 			if err != nil {
 				return Result{}, err
 			}
-			row := lineToWire(*l, reg[l.ID])
-			proto := map[string]any{}
-			for k, v := range l.Options.WithDefaults(l.Protocol) {
-				proto[k] = v
+			proto := newObject(12 + len(l.Options) + 4)
+			for k, v := range models.OptionDefaults(l.Protocol) {
+				proto.set(k, v)
 			}
-			proto["name"], proto["context"], proto["secret"], proto["protocol"] = l.Name, l.Context, l.Secret, l.Protocol
-			return Object(map[string]any{"linefeatures": row, "protocol": proto, "groupmember": false,
-				"queuemember": false, "usermacro": false, "extenumbers": false, "contextnummember": false}), nil
+			for k, v := range l.Options {
+				proto.set(k, v)
+			}
+			proto = append(proto, jsonObject{{"name", l.Name}, {"context", l.Context}, {"secret", l.Secret},
+				{"protocol", l.Protocol}}...)
+			return Object(jsonObject{{"linefeatures", lineToWire(l, reg[l.ID])}, {"protocol", proto},
+				{"groupmember", false}, {"queuemember", false}, {"usermacro", false}, {"extenumbers", false},
+				{"contextnummember", false}}), nil
 		},
 		"add": func(ctx context.Context, r *Request) (Result, error) {
 			l := newLine()

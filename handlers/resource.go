@@ -34,6 +34,9 @@ type Result struct {
 	// Text is sent as is (with TextType) when JSON is nil.
 	Text     []byte
 	TextType string
+	// Rendered, when JSON and Text are nil, is a JSON answer rendered before and shared
+	// between requests: it is sent without a copy and must never be modified.
+	Rendered []byte
 }
 
 // Items answers a list or search: 204 with an empty body when there is nothing.

@@ -96,71 +96,97 @@ func falseOr[T any](items []T) any {
 	return items
 }
 
-func voicemailToWire(vm *models.Voicemail) map[string]any {
-	return map[string]any{"uniqueid": vm.ID, "context": vm.Context, "mailbox": vm.Mailbox,
-		"fullname": vm.Fullname, "password": vm.Password, "email": vm.Email, "pager": vm.Pager,
-		"tz": vm.TZ, "language": vm.Language, "attach": vm.Attach,
-		"deletevoicemail": vm.DeleteVoicemail, "commented": vm.Commented}
+func voicemailToWire(vm *models.Voicemail) jsonObject {
+	o := newObject(12)
+	o.set("uniqueid", vm.ID)
+	o.set("context", vm.Context)
+	o.set("mailbox", vm.Mailbox)
+	o.set("fullname", vm.Fullname)
+	o.set("password", vm.Password)
+	o.set("email", vm.Email)
+	o.set("pager", vm.Pager)
+	o.set("tz", vm.TZ)
+	o.set("language", vm.Language)
+	o.set("attach", vm.Attach)
+	o.set("deletevoicemail", vm.DeleteVoicemail)
+	o.set("commented", vm.Commented)
+	return o
 }
 
+// userFeatures renders a user row as userWire would encode, without reflection.
+type userFeatures struct{ u *models.User }
+
+func (f userFeatures) AppendPHPJSON(b []byte) []byte { return appendUser(b, f.u) }
+
 // userView is the composite json.php `view` answers.
-func userView(c *models.UserComposite) map[string]any {
-	registered := make(map[int]bool, len(c.Lines))
-	for _, l := range c.Lines {
-		registered[l.ID] = l.Registered
+func userView(c *models.UserComposite) jsonObject {
+	uid := c.User.ID
+	out := newObject(13)
+	out.set("userfeatures", userFeatures{&c.User})
+	out.set("picture", false)
+	lines := make([]jsonObject, len(c.Lines))
+	for i := range c.Lines {
+		lines[i] = lineToWire(&c.Lines[i], c.Lines[i].Registered)
 	}
-	out := map[string]any{
-		"userfeatures": userToWire(&c.User), "picture": false,
-		"linefeatures": falseOr(linesToWire(c.Lines, registered)),
-		"voicemail":    false, "voicemailfeatures": false,
-		"schedule_id": c.User.ScheduleID,
-	}
+	out.set("linefeatures", falseOr(lines))
+	out.set("schedule_id", c.User.ScheduleID)
 	if c.Entity != nil {
-		ctxs := make([]map[string]string, len(c.EntityCtxs))
+		ctxs := make([]jsonObject, len(c.EntityCtxs))
 		for i, n := range c.EntityCtxs {
-			ctxs[i] = map[string]string{"name": n}
+			ctxs[i] = jsonObject{{"name", n}}
 		}
-		out["entity"] = map[string]any{"entity": entityToWire(*c.Entity), "deletable": false, "context": falseOr(ctxs)}
+		out.set("entity", jsonObject{{"context", falseOr(ctxs)}, {"deletable", false},
+			{"entity", entityToWire(*c.Entity)}})
 	}
 	if c.Voicemail != nil {
-		out["voicemail"] = voicemailToWire(c.Voicemail)
-		out["voicemailfeatures"] = map[string]any{"skipcheckpass": c.Voicemail.SkipCheckPass}
+		out.set("voicemail", voicemailToWire(c.Voicemail))
+		out.set("voicemailfeatures", jsonObject{{"skipcheckpass", c.Voicemail.SkipCheckPass}})
+	} else {
+		out.set("voicemail", false)
+		out.set("voicemailfeatures", false)
 	}
-	var groups, queues []map[string]any
+	var groups, queues []jsonObject
 	for _, m := range c.Members {
-		row := map[string]any{"category": m.Category, "name": m.Name, "penalty": strconv.Itoa(m.Penalty),
-			"position": m.Position, "usertype": "user", "userid": c.User.ID}
+		row := newObject(7)
+		row.set("category", m.Category)
+		row.set("name", m.Name)
+		row.set("penalty", strconv.Itoa(m.Penalty))
+		row.set("position", m.Position)
+		row.set("usertype", "user")
+		row.set("userid", uid)
 		if m.Category == "group" {
-			row["groupfeaturesid"] = m.QueueID
+			row.set("groupfeaturesid", m.QueueID)
 			groups = append(groups, row)
 		} else {
-			row["queuefeaturesid"] = m.QueueID
+			row.set("queuefeaturesid", m.QueueID)
 			queues = append(queues, row)
 		}
 	}
-	out["groupmember"], out["queuemember"] = falseOr(groups), falseOr(queues)
-	rights := make([]map[string]any, len(c.RightCalls))
+	out.set("groupmember", falseOr(groups))
+	out.set("queuemember", falseOr(queues))
+	typeval := strconv.Itoa(uid)
+	rights := make([]jsonObject, len(c.RightCalls))
 	for i, id := range c.RightCalls {
-		rights[i] = map[string]any{"rightcallid": id, "type": "user", "typeval": strconv.Itoa(c.User.ID)}
+		rights[i] = jsonObject{{"rightcallid", id}, {"type", "user"}, {"typeval", typeval}}
 	}
-	out["rightcall"] = falseOr(rights)
+	out.set("rightcall", falseOr(rights))
 	if len(c.DialActions) > 0 {
-		das := map[string]any{}
+		das := newObject(len(c.DialActions))
 		for _, d := range c.DialActions {
-			das[d.Event] = map[string]any{"event": d.Event, "category": "user",
-				"categoryval": strconv.Itoa(c.User.ID), "actiontype": d.ActionType, "action": d.Action,
-				"actionarg1": d.ActionArg1, "actionarg2": d.ActionArg2, "linked": d.Linked}
+			das.set(d.Event, jsonObject{{"event", d.Event}, {"category", "user"}, {"categoryval", typeval},
+				{"actiontype", d.ActionType}, {"action", d.Action}, {"actionarg1", d.ActionArg1},
+				{"actionarg2", d.ActionArg2}, {"linked", d.Linked}})
 		}
-		out["dialaction"] = das
+		out.set("dialaction", das)
 	} else {
-		out["dialaction"] = false
+		out.set("dialaction", false)
 	}
-	keys := make([]map[string]any, len(c.FuncKeys))
+	keys := make([]jsonObject, len(c.FuncKeys))
 	for i, k := range c.FuncKeys {
-		keys[i] = map[string]any{"iduserfeatures": c.User.ID, "fknum": k.FKNum, "type": k.Type,
-			"typeval": k.TypeVal, "label": k.Label, "supervision": k.Supervision, "progfunckey": k.ProgFunckey}
+		keys[i] = jsonObject{{"iduserfeatures", uid}, {"fknum", k.FKNum}, {"type", k.Type},
+			{"typeval", k.TypeVal}, {"label", k.Label}, {"supervision", k.Supervision}, {"progfunckey", k.ProgFunckey}}
 	}
-	out["phonefunckey"] = falseOr(keys)
+	out.set("phonefunckey", falseOr(keys))
 	return out
 }
 
@@ -493,13 +519,19 @@ func sortedKeys(m map[string]bool) []string {
 // Users is the pbx_settings/users resource.
 func Users(st *models.Stores) *Resource {
 	s := st.Users
+	listed := &renderedCache{scope: models.ScopeUsers}
 	return &Resource{DefaultAct: "list", Acts: map[string]Act{
 		"list": func(ctx context.Context, r *Request) (Result, error) {
-			us, err := s.List(ctx)
+			if body, ok, err := listed.get(ctx, st.Changes); ok || err != nil {
+				return Result{Rendered: body}, err
+			}
+			us, snap, err := s.ListAt(ctx, st.Changes)
 			if len(us) == 0 || err != nil {
 				return NoContent(), err
 			}
-			return Object(userList(us)), nil
+			body := userList(us).AppendPHPJSON(make([]byte, 0, len(us)*640))
+			listed.put(snap, body)
+			return Result{Rendered: body}, nil
 		},
 		"search": func(ctx context.Context, r *Request) (Result, error) {
 			term := r.Param("search")

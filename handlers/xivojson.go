@@ -36,6 +36,9 @@ func EncodeJSON(v any) ([]byte, error) {
 // RenderJSON is EncodeJSON into pooled buffers; call the returned release when the bytes
 // are no longer needed.
 func RenderJSON(v any) ([]byte, func(), error) {
+	if l, ok := v.([]jsonObject); ok {
+		v = jsonObjects(l) // Items of objects
+	}
 	hint := 0
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice {
 		hint = rv.Len() * 768
@@ -193,7 +196,9 @@ type PHPJSONAppender interface {
 }
 
 // appendPHPString appends s as a JSON string the way json_encode writes it: "/" as "\/",
-// control characters and non-ASCII as \uXXXX (UTF-16 surrogate pairs above U+FFFF).
+// \b \f \n \r \t as such, other control characters and non-ASCII as \uXXXX (UTF-16
+// surrogate pairs above U+FFFF), invalid UTF-8 as \ufffd. It is byte for byte what
+// EncodeJSON writes for the same string.
 func appendPHPString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
@@ -218,6 +223,14 @@ func appendPHPString(dst []byte, s string) []byte {
 			continue
 		case '\t':
 			dst = append(dst, '\\', 't')
+			i++
+			continue
+		case '\b':
+			dst = append(dst, '\\', 'b')
+			i++
+			continue
+		case '\f':
+			dst = append(dst, '\\', 'f')
 			i++
 			continue
 		}

@@ -83,18 +83,13 @@ func (o Options) Value() (driver.Value, error) {
 var sipDefaults = Options{"type": "friend", "username": "", "host": "dynamic", "port": "", "language": "",
 	"qualify": "no", "nat": "", "transport": "udp", "allow": "", "disallow": "", "callerid": "", "mailbox": ""}
 
-// WithDefaults is o merged over the documented defaults of protocol.
-func (o Options) WithDefaults(protocol string) Options {
-	out := Options{}
+// OptionDefaults are the documented peer settings of protocol (nil when it has none). The
+// map is shared: read it, never write it.
+func OptionDefaults(protocol string) Options {
 	if protocol == "sip" || protocol == "iax" {
-		for k, v := range sipDefaults {
-			out[k] = v
-		}
+		return sipDefaults
 	}
-	for k, v := range o {
-		out[k] = v
-	}
-	return out
+	return nil
 }
 
 // WithoutDefaults drops the settings equal to the protocol's defaults, so that a line read

@@ -16,6 +16,7 @@ type Stores struct {
 	Lines       *LineStore
 	Devices     *DeviceStore
 	CTIProfiles *CTIProfileStore
+	Changes     *ChangeLog
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -30,11 +31,17 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Lines:       lines,
 		Devices:     &DeviceStore{db: db},
 		CTIProfiles: &CTIProfileStore{db: db},
+		Changes:     &ChangeLog{db: db},
 	}
 }
 
 // Prepare readies the stores' prepared statements (at start, so a broken query fails early).
-func (s *Stores) Prepare(ctx context.Context) error { return s.Users.prepare(ctx) }
+func (s *Stores) Prepare(ctx context.Context) error {
+	if err := s.Users.prepare(ctx); err != nil {
+		return err
+	}
+	return s.Changes.prepare(ctx)
+}
 
 // likeTerm turns a search term into an ILIKE substring pattern with % and _ matched literally.
 func likeTerm(term string) string {

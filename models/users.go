@@ -183,6 +183,19 @@ const userCols = `u.id, u.entity_id, u.firstname, u.lastname, u.callerid, u.ring
 	u.ringgroup, u.ringforward, u.rightcallcode, u.agentid, u.pictureid, u.schedule_id,
 	u.commented, u.description`
 
+// scanDest appends the destinations of the userCols columns, in their order, to dst.
+func (u *User) scanDest(dst []any) []any {
+	return append(dst, &u.ID, &u.EntityID, &u.Firstname, &u.Lastname, &u.CallerID,
+		&u.RingSeconds, &u.SimultCalls, &u.LoginClient, &u.PasswdHash, &u.PasswdHA1,
+		&u.EnableClient, &u.CTIProfileID, &u.EnableHint, &u.EnableVoicemail, &u.VoicemailID,
+		&u.VoicemailType, &u.EnableXfer, &u.EnableAutomon, &u.CallRecord, &u.IncallFilter,
+		&u.EnableDND, &u.EnableUNC, &u.DestUNC, &u.EnableRNA, &u.DestRNA, &u.EnableBusy,
+		&u.DestBusy, &u.MusicOnHold, &u.OutCallerID, &u.MobilePhoneNumber, &u.UserField,
+		&u.BSFilter, &u.PreprocessSubroutine, &u.Timezone, &u.Language, &u.RingIntern,
+		&u.RingExtern, &u.RingGroup, &u.RingForward, &u.RightCallCode, &u.AgentID,
+		&u.PictureID, &u.ScheduleID, &u.Commented, &u.Description)
+}
+
 var userConstraints = map[string]string{
 	"users_loginclient_key":     "userfeatures.loginclient",
 	"users_entity_id_fkey":      "userfeatures.entityid",
@@ -191,11 +204,31 @@ var userConstraints = map[string]string{
 
 // List returns every user by id.
 func (s *UserStore) List(ctx context.Context) ([]User, error) {
+	return s.list(ctx, nil)
+}
+
+// ListAt returns every user by id, and the snapshot they were read in (ChangeLog.Current
+// tells later whether the list is still current).
+func (s *UserStore) ListAt(ctx context.Context, changes *ChangeLog) (us []User, snap Snapshot, err error) {
+	snap, err = changes.Read(ctx, func(tx *sqlx.Tx) error {
+		us, err = s.list(ctx, tx)
+		return err
+	})
+	return us, snap, err
+}
+
+// list reads the users in tx, or on the pool when tx is nil.
+func (s *UserStore) list(ctx context.Context, tx *sqlx.Tx) ([]User, error) {
 	var rows *sqlx.Rows
 	var err error
-	if s.listStmt != nil {
+	switch {
+	case s.listStmt != nil && tx != nil:
+		rows, err = tx.StmtxContext(ctx, s.listStmt).QueryxContext(ctx)
+	case s.listStmt != nil:
 		rows, err = s.listStmt.QueryxContext(ctx)
-	} else {
+	case tx != nil:
+		rows, err = tx.QueryxContext(ctx, UserListSQL)
+	default:
 		rows, err = s.db.QueryxContext(ctx, UserListSQL)
 	}
 	if err != nil {
@@ -208,16 +241,8 @@ func (s *UserStore) List(ctx context.Context) ([]User, error) {
 	for rows.Next() {
 		out = append(out, User{})
 		u := &out[len(out)-1]
-		// Explicit destinations, in userCols order: reflection per row was most of a list.
-		if err := rows.Scan(&u.ID, &u.EntityID, &u.Firstname, &u.Lastname, &u.CallerID,
-			&u.RingSeconds, &u.SimultCalls, &u.LoginClient, &u.PasswdHash, &u.PasswdHA1,
-			&u.EnableClient, &u.CTIProfileID, &u.EnableHint, &u.EnableVoicemail, &u.VoicemailID,
-			&u.VoicemailType, &u.EnableXfer, &u.EnableAutomon, &u.CallRecord, &u.IncallFilter,
-			&u.EnableDND, &u.EnableUNC, &u.DestUNC, &u.EnableRNA, &u.DestRNA, &u.EnableBusy,
-			&u.DestBusy, &u.MusicOnHold, &u.OutCallerID, &u.MobilePhoneNumber, &u.UserField,
-			&u.BSFilter, &u.PreprocessSubroutine, &u.Timezone, &u.Language, &u.RingIntern,
-			&u.RingExtern, &u.RingGroup, &u.RingForward, &u.RightCallCode, &u.AgentID,
-			&u.PictureID, &u.ScheduleID, &u.Commented, &u.Description); err != nil {
+		// Explicit destinations: reflection per row was most of a list.
+		if err := rows.Scan(u.scanDest(nil)...); err != nil {
 			return nil, err
 		}
 	}
@@ -272,22 +297,17 @@ const UserViewSQL = `SELECT ` + userCols + `,
 // View returns the user with its lines (and whether each is registered), voicemail, dial
 // actions, call rights, keys, memberships and entity, read in one statement.
 func (s *UserStore) View(ctx context.Context, id int) (*UserComposite, error) {
-	var row struct {
-		User
-		Lines       []byte `db:"lines_json"`
-		Voicemail   []byte `db:"voicemail_json"`
-		DialActions []byte `db:"dialactions_json"`
-		RightCalls  []byte `db:"rightcalls_json"`
-		FuncKeys    []byte `db:"funckeys_json"`
-		Members     []byte `db:"members_json"`
-		Entity      []byte `db:"entity_json"`
-		Contexts    []byte `db:"contexts_json"`
-	}
+	c := &UserComposite{}
+	// The parts arrive as JSON; sql.RawBytes would alias the driver's buffer, so they are
+	// decoded before the row is closed.
+	var lines, voicemail, dialActions, rightCalls, funcKeys, members, entity, contexts []byte
+	dest := c.User.scanDest(make([]any, 0, 53))
+	dest = append(dest, &lines, &voicemail, &dialActions, &rightCalls, &funcKeys, &members, &entity, &contexts)
 	var err error
 	if s.viewStmt != nil {
-		err = s.viewStmt.GetContext(ctx, &row, id)
+		err = s.viewStmt.QueryRowContext(ctx, id).Scan(dest...)
 	} else {
-		err = s.db.GetContext(ctx, &row, UserViewSQL, id)
+		err = s.db.QueryRowContext(ctx, UserViewSQL, id).Scan(dest...)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -295,18 +315,17 @@ func (s *UserStore) View(ctx context.Context, id int) (*UserComposite, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &UserComposite{User: row.User}
 	parts := []struct {
 		raw []byte
 		dst any
 	}{
-		{row.Lines, &c.Lines}, {row.DialActions, &c.DialActions}, {row.RightCalls, &c.RightCalls},
-		{row.FuncKeys, &c.FuncKeys}, {row.Members, &c.Members}, {row.Contexts, &c.EntityCtxs},
-		{row.Voicemail, &c.Voicemail}, {row.Entity, &c.Entity},
+		{lines, &c.Lines}, {dialActions, &c.DialActions}, {rightCalls, &c.RightCalls},
+		{funcKeys, &c.FuncKeys}, {members, &c.Members}, {contexts, &c.EntityCtxs},
+		{voicemail, &c.Voicemail}, {entity, &c.Entity},
 	}
 	for _, p := range parts {
-		if len(p.raw) == 0 {
-			continue // NULL: no voicemail, no entity
+		if len(p.raw) == 0 || string(p.raw) == "[]" {
+			continue // NULL (no voicemail, no entity) or an empty part
 		}
 		if err := json.Unmarshal(p.raw, p.dst); err != nil {
 			return nil, fmt.Errorf("user view: %w", err)

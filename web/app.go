@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -72,20 +73,21 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 			c.Status(fiber.StatusInternalServerError)
 		}
 	}
-	attrs := []any{
-		"id", c.Locals("requestid"),
-		"peer", s.peer(c).String(),
-		"method", c.Method(),
-		"path", c.Path(),
-		"status", c.Response().StatusCode(),
-		"duration", time.Since(start).Round(time.Microsecond).String(),
-	}
-	for _, k := range []string{localAccount, localSection, localAct} {
+	var buf [9]slog.Attr
+	attrs := append(buf[:0],
+		slog.Any("id", c.Locals("requestid")),
+		slog.String("peer", s.peer(c).String()),
+		slog.String("method", c.Method()),
+		slog.String("path", c.Path()),
+		slog.Int("status", c.Response().StatusCode()),
+		slog.Duration("duration", time.Since(start).Round(time.Microsecond)),
+	)
+	for _, k := range [...]string{localAccount, localSection, localAct} {
 		if v, ok := c.Locals(k).(string); ok && v != "" {
-			attrs = append(attrs, k[len("pbxws."):], v)
+			attrs = append(attrs, slog.String(k[len("pbxws."):], v))
 		}
 	}
-	s.log.Info("request", attrs...)
+	s.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,12 @@ type Config struct {
 	PprofAddr string
 	// DBMaxConns caps the connection pool.
 	DBMaxConns int
+	// MaxActive is how many web-service requests are served at once; the others wait in
+	// arrival order, for at most MaxWait (then 503). 0 means two per processor, at least 4
+	// and at most half of DBMaxConns, so that each admitted request finds a free connection
+	// (two inside a transaction) and background work finds one too.
+	MaxActive int
+	MaxWait   time.Duration
 
 	// SIPAddr is the SIP user agent's UDP (and TCP) address ("" disables SIP and click-to-call).
 	SIPAddr string
@@ -68,6 +75,17 @@ type Config struct {
 	NonceLifetime time.Duration
 }
 
+// activeLimit is MaxActive with its default applied: two requests per processor (one
+// working while the other waits for the database), at least 4, and at most half the pool.
+// More at once only lengthens the queue inside PostgreSQL and the scheduler, where it is
+// not first come, first served.
+func (c *Config) activeLimit() int {
+	if c.MaxActive > 0 {
+		return c.MaxActive
+	}
+	return max(1, min(c.DBMaxConns/2, max(4, 2*runtime.GOMAXPROCS(0))))
+}
+
 // DefaultConfig returns the configuration `make run` uses when nothing is set.
 func DefaultConfig() Config {
 	return Config{
@@ -76,6 +94,7 @@ func DefaultConfig() Config {
 		VarDir:          "./var",
 		BodyLimit:       1 << 20,
 		DBMaxConns:      16,
+		MaxWait:         10 * time.Second,
 		SIPAddr:         "127.0.0.1:5060",
 		SIPTCP:          true,
 		SIPLegacyParams: true,
@@ -112,6 +131,8 @@ func (c *Config) Load(args []string, getenv func(string) string) error {
 		{name: "shutdown-timeout", usage: "graceful shutdown bound", dur: &c.ShutdownTimeout},
 		{name: "pprof", usage: "profiling listen address, e.g. 127.0.0.1:6060 (empty disables)", str: &c.PprofAddr},
 		{name: "db-max-conns", usage: "database connection pool size", num: &c.DBMaxConns},
+		{name: "max-active", usage: "web-service requests served at once, the others wait in arrival order (0: 2 per processor, 4 to db-max-conns/2)", num: &c.MaxActive},
+		{name: "max-wait", usage: "how long a request waits for its turn before a 503", dur: &c.MaxWait},
 		{name: "sip", usage: "SIP listen address, UDP and TCP (empty disables SIP and click-to-call)", str: &c.SIPAddr},
 		{name: "sip-advertise", usage: "SIP host[:port] advertised in Via/Contact/SDP (default: the bound address)", str: &c.SIPAdvertise},
 		{name: "sip-domain", usage: "SIP domain (default: the advertised host)", str: &c.SIPDomain},
@@ -193,7 +214,7 @@ func (c Config) Masked() map[string]any {
 	return map[string]any{
 		"http": c.HTTPAddr, "https": c.HTTPSAddr, "tls_cert": c.TLSCert, "var_dir": c.VarDir,
 		"database": db, "trusted_proxies": c.TrustedProxies, "body_limit": c.BodyLimit,
-		"realm": c.Realm, "pprof": c.PprofAddr, "db_max_conns": c.DBMaxConns,
+		"realm": c.Realm, "pprof": c.PprofAddr, "db_max_conns": c.DBMaxConns, "max_active": c.activeLimit(), "max_wait": c.MaxWait.String(),
 		"sip": c.SIPAddr, "sip_advertise": c.SIPAdvertise, "sip_domain": c.SIPDomain,
 		"sip_outbound_proxy": c.SIPOutboundProxy, "sip_tcp": c.SIPTCP, "sip_legacy_params": c.SIPLegacyParams,
 		"sip_registrar": c.SIPRegistrar, "cc_http": c.CCHTTPAddr, "cc_https": c.CCHTTPSAddr,

@@ -43,7 +43,14 @@ func both(res *handlers.Resource) jsonEndpoint {
 
 // mount registers one json.php root: every path below it goes through the gate.
 func (s *Server) mount(app *fiber.App, r jsonRoot) {
-	h := func(c *fiber.Ctx) error { return s.serveJSONPHP(c, r) }
+	h := func(c *fiber.Ctx) error {
+		if err := s.admit.enter(); err != nil {
+			c.Set(fiber.HeaderRetryAfter, "1")
+			return writeError(c, http.StatusServiceUnavailable, "pbxws is busy: too many requests are waiting, retry later", nil)
+		}
+		defer s.admit.leave()
+		return s.serveJSONPHP(c, r)
+	}
 	app.All(r.root, h)
 	app.All(r.root+"/*", h)
 }
@@ -157,6 +164,8 @@ func (s *Server) render(c *fiber.Ctx, res handlers.Result, req *handlers.Request
 		body, ctype = b, fiber.MIMEApplicationJSON
 	case res.Text != nil:
 		body = res.Text
+	case res.Rendered != nil:
+		body, ctype = res.Rendered, fiber.MIMEApplicationJSON
 	}
 	if status == http.StatusOK && len(body) > 0 && ctype == fiber.MIMEApplicationJSON {
 		// The ETag is a CRC-32C (hardware-computed) and the length: stable across instances,
@@ -182,6 +191,11 @@ func (s *Server) render(c *fiber.Ctx, res handlers.Result, req *handlers.Request
 	}
 	if ctype != "" {
 		c.Set(fiber.HeaderContentType, ctype)
+	}
+	if res.Rendered != nil {
+		// Shared and never modified: fasthttp may send it as it is.
+		c.Response().SetBodyRaw(body)
+		return nil
 	}
 	// fasthttp copies the body into its own recycled buffer; ours goes back to the pool.
 	return c.Send(body)

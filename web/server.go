@@ -30,6 +30,7 @@ type Server struct {
 	cluster *pbxsql.Cluster
 	app     *fiber.App
 	gate    *acl.Gate
+	admit   *admission
 	stores  *models.Stores
 	sip     *sip.Agent
 	cc      *handlers.CallController
@@ -43,10 +44,12 @@ type Server struct {
 // Start opens (or creates) the database, migrates it, and starts every listener of cfg.
 // Addresses ending in ":0" get a free port; HTTPAddr/HTTPSAddr tell which.
 func Start(ctx context.Context, cfg Config) (s *Server, err error) {
-	s = &Server{cfg: cfg, log: slog.Default()}
+	s = &Server{cfg: cfg, log: slog.Default(), admit: newAdmission(cfg.activeLimit(), cfg.MaxWait)}
+	// Error returns set s to nil before deferred calls run: undo through this copy.
+	started := s
 	defer func() {
 		if err != nil {
-			_ = s.Close(context.Background())
+			_ = started.Close(context.Background())
 			s = nil
 		}
 	}()
@@ -76,6 +79,7 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 	if err := s.stores.Prepare(ctx); err != nil {
 		return nil, err
 	}
+	s.pruneChanges()
 	if s.gate, err = acl.NewGate(ctx, s.db, dsn, s.log); err != nil {
 		return nil, fmt.Errorf("web-service accounts: %w", err)
 	}
@@ -162,6 +166,29 @@ func addrOf(ln net.Listener) string {
 		return ""
 	}
 	return ln.Addr().String()
+}
+
+// pruneChanges trims the change log every minute until Close.
+func (s *Server) pruneChanges() {
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				if err := s.stores.Changes.Prune(ctx); err != nil {
+					s.log.Warn("pruning the change log", "err", err)
+				}
+				cancel()
+			}
+		}
+	}()
+	s.closers = append(s.closers, func(context.Context) error { close(stop); <-done; return nil })
 }
 
 // Close stops the listeners gracefully, then the services and the database.

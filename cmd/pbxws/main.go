@@ -38,7 +38,10 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	logs := newLogBuffer(stderr, flushEvery)
+	defer logs.Close()
+	stderr = logs.Direct()
+	slog.SetDefault(slog.New(flushingHandler{slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}), logs}))
 	cmd := "serve"
 	if len(args) > 0 && (args[0] == "serve" || args[0] == "migrate" || args[0] == "account" || args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
 		cmd, args = args[0], args[1:]

@@ -176,6 +176,8 @@ func Start(t testing.TB, mutate ...func(*web.Config)) *Env {
 	cfg.DatabaseURL = dsn
 	cfg.HTTPAddr = "127.0.0.1:0"
 	cfg.HTTPSAddr = "127.0.0.1:0"
+	// A free SIP port: test packages run in parallel, and 5060 may be taken.
+	cfg.SIPAddr = "127.0.0.1:0"
 	cfg.VarDir = t.TempDir()
 	cfg.ShutdownTimeout = 5 * time.Second
 	for _, m := range mutate {
