@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"crypto/md5"
 	"database/sql"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -276,19 +278,22 @@ func (s *UserStore) get(ctx context.Context, q sqlx.QueryerContext, id int) (*Us
 }
 
 // UserViewSQL fetches a user with everything View returns in one round trip: the row, and
-// each part as a JSON array or object.
+// each part as JSON. Every subquery costs PostgreSQL a plan node to run per view, so the
+// parts a user often lacks (dial actions, call rights, keys, memberships) share one, tagged
+// by kind, and the lines read their owner's name from the outer row.
 const UserViewSQL = `SELECT ` + userCols + `,
 	(SELECT COALESCE(json_agg(x ORDER BY x.rules_group, x.rules_order, x.id), '[]') FROM (
 		SELECT ` + lineCols + `, EXISTS (SELECT 1 FROM registrations r WHERE r.username = l.name
-			AND r.expires > localtimestamp) AS registered` + lineFrom + `WHERE l.user_id = $1) x) AS lines_json,
+			AND r.expires > localtimestamp) AS registered FROM lines l WHERE l.user_id = u.id) x) AS lines_json,
 	(SELECT row_to_json(v) FROM (SELECT ` + voicemailCols + ` FROM voicemails WHERE id = u.voicemail_id) v) AS voicemail_json,
-	(SELECT COALESCE(json_agg(d ORDER BY d.event), '[]') FROM (SELECT event, actiontype, action, actionarg1,
-		actionarg2, linked FROM dialactions WHERE category = 'user' AND categoryval = u.id::text) d) AS dialactions_json,
-	(SELECT COALESCE(json_agg(rightcall_id ORDER BY rightcall_id), '[]') FROM user_rightcalls WHERE user_id = u.id) AS rightcalls_json,
-	(SELECT COALESCE(json_agg(k ORDER BY k.fknum), '[]') FROM (SELECT fknum, type, typeval, label, supervision,
-		progfunckey FROM user_funckeys WHERE user_id = u.id) k) AS funckeys_json,
-	(SELECT COALESCE(json_agg(m ORDER BY m.category, m.queue_id), '[]') FROM (SELECT category, queue_id, name,
-		penalty, position FROM queue_members WHERE usertype = 'user' AND userid = u.id) m) AS members_json,
+	(SELECT json_agg(p) FROM (
+		SELECT 'd' AS k, to_json(d) AS v FROM (SELECT event, actiontype, action, actionarg1, actionarg2, linked
+			FROM dialactions WHERE category = 'user' AND categoryval = u.id::text) d
+		UNION ALL SELECT 'r', to_json(rightcall_id) FROM user_rightcalls WHERE user_id = u.id
+		UNION ALL SELECT 'k', to_json(k) FROM (SELECT fknum, type, typeval, label, supervision, progfunckey
+			FROM user_funckeys WHERE user_id = u.id) k
+		UNION ALL SELECT 'm', to_json(m) FROM (SELECT category, queue_id, name, penalty, position
+			FROM queue_members WHERE usertype = 'user' AND userid = u.id) m) p) AS parts_json,
 	(SELECT row_to_json(e) FROM (SELECT ` + entityCols + ` FROM entities WHERE id = u.entity_id) e) AS entity_json,
 	(SELECT COALESCE(json_agg(c.name ORDER BY c.name), '[]') FROM contexts c WHERE c.entity_id = u.entity_id
 		AND c.contexttype = 'internal') AS contexts_json
@@ -300,9 +305,9 @@ func (s *UserStore) View(ctx context.Context, id int) (*UserComposite, error) {
 	c := &UserComposite{}
 	// The parts arrive as JSON; sql.RawBytes would alias the driver's buffer, so they are
 	// decoded before the row is closed.
-	var lines, voicemail, dialActions, rightCalls, funcKeys, members, entity, contexts []byte
-	dest := c.User.scanDest(make([]any, 0, 53))
-	dest = append(dest, &lines, &voicemail, &dialActions, &rightCalls, &funcKeys, &members, &entity, &contexts)
+	var lines, voicemail, parts, entity, contexts []byte
+	dest := c.User.scanDest(make([]any, 0, 50))
+	dest = append(dest, &lines, &voicemail, &parts, &entity, &contexts)
 	var err error
 	if s.viewStmt != nil {
 		err = s.viewStmt.QueryRowContext(ctx, id).Scan(dest...)
@@ -315,15 +320,12 @@ func (s *UserStore) View(ctx context.Context, id int) (*UserComposite, error) {
 	if err != nil {
 		return nil, err
 	}
-	parts := []struct {
+	for _, p := range []struct {
 		raw []byte
 		dst any
 	}{
-		{lines, &c.Lines}, {dialActions, &c.DialActions}, {rightCalls, &c.RightCalls},
-		{funcKeys, &c.FuncKeys}, {members, &c.Members}, {contexts, &c.EntityCtxs},
-		{voicemail, &c.Voicemail}, {entity, &c.Entity},
-	}
-	for _, p := range parts {
+		{lines, &c.Lines}, {contexts, &c.EntityCtxs}, {voicemail, &c.Voicemail}, {entity, &c.Entity},
+	} {
 		if len(p.raw) == 0 || string(p.raw) == "[]" {
 			continue // NULL (no voicemail, no entity) or an empty part
 		}
@@ -331,7 +333,54 @@ func (s *UserStore) View(ctx context.Context, id int) (*UserComposite, error) {
 			return nil, fmt.Errorf("user view: %w", err)
 		}
 	}
+	if len(parts) > 0 {
+		if err := c.decodeParts(parts); err != nil {
+			return nil, fmt.Errorf("user view: %w", err)
+		}
+	}
 	return c, nil
+}
+
+// decodeParts reads the tagged parts of UserViewSQL, in the order each part is kept in.
+func (c *UserComposite) decodeParts(raw []byte) error {
+	var tagged []struct {
+		K string          `json:"k"`
+		V json.RawMessage `json:"v"`
+	}
+	if err := json.Unmarshal(raw, &tagged); err != nil {
+		return err
+	}
+	for _, t := range tagged {
+		var err error
+		switch t.K {
+		case "d":
+			c.DialActions = append(c.DialActions, DialAction{})
+			err = json.Unmarshal(t.V, &c.DialActions[len(c.DialActions)-1])
+		case "r":
+			c.RightCalls = append(c.RightCalls, 0)
+			err = json.Unmarshal(t.V, &c.RightCalls[len(c.RightCalls)-1])
+		case "k":
+			c.FuncKeys = append(c.FuncKeys, FuncKey{})
+			err = json.Unmarshal(t.V, &c.FuncKeys[len(c.FuncKeys)-1])
+		case "m":
+			c.Members = append(c.Members, Membership{})
+			err = json.Unmarshal(t.V, &c.Members[len(c.Members)-1])
+		default:
+			err = fmt.Errorf("unknown part %q", t.K)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	// The order each part had when PostgreSQL sorted it (events and categories are
+	// lowercase ASCII words, which every collation orders as bytes).
+	slices.SortFunc(c.DialActions, func(a, b DialAction) int { return strings.Compare(a.Event, b.Event) })
+	slices.Sort(c.RightCalls)
+	slices.SortFunc(c.FuncKeys, func(a, b FuncKey) int { return cmp.Compare(a.FKNum, b.FKNum) })
+	slices.SortFunc(c.Members, func(a, b Membership) int {
+		return cmp.Or(strings.Compare(a.Category, b.Category), cmp.Compare(a.QueueID, b.QueueID))
+	})
+	return nil
 }
 
 const voicemailCols = `id, context, mailbox, fullname, password, email, pager, tz, language, attach,

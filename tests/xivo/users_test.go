@@ -3,6 +3,7 @@ package xivo_test
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -433,4 +434,65 @@ func dbSnapshot(t *testing.T, env *testenv.Env) string {
 func urlQuery(s string) string {
 	r := strings.NewReplacer("%", "%25", " ", "+", "&", "%26", "=", "%3D", "+", "%2B")
 	return r.Replace(s)
+}
+
+// The parts a view gathers in one statement come back complete and each in its order
+// (call rights by id, keys by number, memberships by category then queue), whatever
+// order they were stored in.
+func TestUsersViewPartsInTheirOrder(t *testing.T) {
+	env := testenv.Start(t)
+	c := newClient(t, env)
+	phoneSetup(t, c)
+	id := addUser(t, c, `{"userfeatures": {"firstname": "Ann", "lastname": "Parts"}}`)
+	other := addUser(t, c, `{"userfeatures": {"firstname": "Bob", "lastname": "Other"}}`)
+	mustExec(t, env, `INSERT INTO rightcalls (id, name) VALUES (9, 'r9'), (3, 'r3'), (7, 'r7')`)
+	mustExec(t, env, `INSERT INTO user_rightcalls (user_id, rightcall_id) VALUES ($1, 9), ($1, 3), ($1, 7), ($2, 9)`, id, other)
+	mustExec(t, env, `INSERT INTO user_funckeys (user_id, fknum, type, typeval, label) VALUES ($1, 3, 'user', '3', 'c'), ($1, 1, 'user', '1', 'a'), ($2, 2, 'user', '2', 'x')`, id, other)
+	mustExec(t, env, `INSERT INTO queue_members (category, queue_id, name, userid, penalty) VALUES
+		('queue', 5, 'q5', $1, 2), ('group', 4, 'g4', $1, 0), ('group', 2, 'g2', $1, 1), ('group', 1, 'g1', $2, 0)`, id, other)
+	mustExec(t, env, `DELETE FROM dialactions WHERE category = 'user' AND categoryval = $1::text`, id)
+	mustExec(t, env, `INSERT INTO dialactions (category, categoryval, event, actiontype, action, actionarg1) VALUES
+		('user', $1::text, 'noanswer', 'voicemail', '1', 'a1'), ('user', $1::text, 'busy', 'none', 'none', NULL)`, id)
+
+	view := c.object(usersPath, "act=view&id="+strconv.Itoa(id))
+	field := func(part, key string) []any {
+		t.Helper()
+		rows, ok := view[part].([]any)
+		if !ok {
+			t.Fatalf("view %s: %v", part, view[part])
+		}
+		var out []any
+		for _, r := range rows {
+			out = append(out, r.(map[string]any)[key])
+		}
+		return out
+	}
+	check := func(what string, got, want []any) {
+		t.Helper()
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s = %v, want %v", what, got, want)
+		}
+	}
+	check("rightcall ids", field("rightcall", "rightcallid"), []any{3.0, 7.0, 9.0})
+	check("key numbers", field("phonefunckey", "fknum"), []any{1.0, 3.0})
+	check("key labels", field("phonefunckey", "label"), []any{"a", "c"})
+	check("group ids", field("groupmember", "groupfeaturesid"), []any{2.0, 4.0})
+	check("group penalties", field("groupmember", "penalty"), []any{"1", "0"})
+	check("queue ids", field("queuemember", "queuefeaturesid"), []any{5.0})
+	das, ok := view["dialaction"].(map[string]any)
+	if !ok || len(das) != 2 {
+		t.Fatalf("dialaction: %v", view["dialaction"])
+	}
+	na := das["noanswer"].(map[string]any)
+	if na["actiontype"] != "voicemail" || na["actionarg1"] != "a1" || das["busy"].(map[string]any)["actionarg1"] != nil {
+		t.Fatalf("dial actions: %v", das)
+	}
+	// The other user's parts stay with the other user.
+	view = c.object(usersPath, "act=view&id="+strconv.Itoa(other))
+	check("other's rightcall ids", field("rightcall", "rightcallid"), []any{9.0})
+	check("other's key numbers", field("phonefunckey", "fknum"), []any{2.0})
+	check("other's group ids", field("groupmember", "groupfeaturesid"), []any{1.0})
+	if view["queuemember"] != false {
+		t.Fatalf("other's queuemember: %v", view["queuemember"])
+	}
 }
