@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"net/netip"
 	"slices"
@@ -47,6 +48,7 @@ type Gate struct {
 	log      *slog.Logger
 	compare  func(hash, password []byte) error
 	keyMAC   []byte
+	macs     sync.Pool // of hmac hashes keyed with keyMAC: one per request was an allocation burst
 
 	mu       sync.RWMutex
 	epoch    uint64 // bumped by every invalidation; a fill started in an older epoch is dropped
@@ -256,7 +258,11 @@ func (g *Gate) checkGeneration() {
 }
 
 func (g *Gate) credentialKey(login, password string) [32]byte {
-	m := hmac.New(sha256.New, g.keyMAC)
+	m, _ := g.macs.Get().(hash.Hash)
+	if m == nil {
+		m = hmac.New(sha256.New, g.keyMAC)
+	}
+	defer func() { m.Reset(); g.macs.Put(m) }()
 	m.Write([]byte(login))
 	m.Write([]byte{0})
 	m.Write([]byte(password))

@@ -72,4 +72,12 @@ func TestActiveLimitDefaults(t *testing.T) {
 	if n := c.activeLimit(); n != 3 {
 		t.Fatalf("configured active limit = %d, want 3", n)
 	}
+	c.DBMaxConns = 16
+	if n := c.writeLimit(); n != 8 {
+		t.Fatalf("write limit with a pool of 16 = %d, want 8", n)
+	}
+	c.MaxActive = 12
+	if n := c.writeLimit(); n != 12 {
+		t.Fatalf("write limit under a larger read limit = %d, want 12", n)
+	}
 }

@@ -37,10 +37,10 @@ type Config struct {
 	PprofAddr string
 	// DBMaxConns caps the connection pool.
 	DBMaxConns int
-	// MaxActive is how many web-service requests are served at once; the others wait in
+	// MaxActive is how many web-service reads are served at once; the others wait in
 	// arrival order, for at most MaxWait (then 503). 0 means two per processor, at least 4
-	// and at most half of DBMaxConns, so that each admitted request finds a free connection
-	// (two inside a transaction) and background work finds one too.
+	// and at most half of DBMaxConns. Writes have their own line of half of DBMaxConns (at
+	// least MaxActive), so that each admitted request finds a free connection.
 	MaxActive int
 	MaxWait   time.Duration
 
@@ -84,6 +84,12 @@ func (c *Config) activeLimit() int {
 		return c.MaxActive
 	}
 	return max(1, min(c.DBMaxConns/2, max(4, 2*runtime.GOMAXPROCS(0))))
+}
+
+// writeLimit is how many writes are served at once: they spend most of their time waiting
+// for commits, so half the pool (at least MaxActive's limit) share it.
+func (c *Config) writeLimit() int {
+	return max(c.activeLimit(), c.DBMaxConns/2)
 }
 
 // DefaultConfig returns the configuration `make run` uses when nothing is set.
@@ -131,7 +137,7 @@ func (c *Config) Load(args []string, getenv func(string) string) error {
 		{name: "shutdown-timeout", usage: "graceful shutdown bound", dur: &c.ShutdownTimeout},
 		{name: "pprof", usage: "profiling listen address, e.g. 127.0.0.1:6060 (empty disables)", str: &c.PprofAddr},
 		{name: "db-max-conns", usage: "database connection pool size", num: &c.DBMaxConns},
-		{name: "max-active", usage: "web-service requests served at once, the others wait in arrival order (0: 2 per processor, 4 to db-max-conns/2)", num: &c.MaxActive},
+		{name: "max-active", usage: "web-service reads served at once, the others wait in arrival order (0: 2 per processor, 4 to db-max-conns/2); writes: db-max-conns/2", num: &c.MaxActive},
 		{name: "max-wait", usage: "how long a request waits for its turn before a 503", dur: &c.MaxWait},
 		{name: "sip", usage: "SIP listen address, UDP and TCP (empty disables SIP and click-to-call)", str: &c.SIPAddr},
 		{name: "sip-advertise", usage: "SIP host[:port] advertised in Via/Contact/SDP (default: the bound address)", str: &c.SIPAdvertise},
@@ -214,7 +220,7 @@ func (c Config) Masked() map[string]any {
 	return map[string]any{
 		"http": c.HTTPAddr, "https": c.HTTPSAddr, "tls_cert": c.TLSCert, "var_dir": c.VarDir,
 		"database": db, "trusted_proxies": c.TrustedProxies, "body_limit": c.BodyLimit,
-		"realm": c.Realm, "pprof": c.PprofAddr, "db_max_conns": c.DBMaxConns, "max_active": c.activeLimit(), "max_wait": c.MaxWait.String(),
+		"realm": c.Realm, "pprof": c.PprofAddr, "db_max_conns": c.DBMaxConns, "max_active": c.activeLimit(), "max_active_writes": c.writeLimit(), "max_wait": c.MaxWait.String(),
 		"sip": c.SIPAddr, "sip_advertise": c.SIPAdvertise, "sip_domain": c.SIPDomain,
 		"sip_outbound_proxy": c.SIPOutboundProxy, "sip_tcp": c.SIPTCP, "sip_legacy_params": c.SIPLegacyParams,
 		"sip_registrar": c.SIPRegistrar, "cc_http": c.CCHTTPAddr, "cc_https": c.CCHTTPSAddr,

@@ -43,14 +43,7 @@ func both(res *handlers.Resource) jsonEndpoint {
 
 // mount registers one json.php root: every path below it goes through the gate.
 func (s *Server) mount(app *fiber.App, r jsonRoot) {
-	h := func(c *fiber.Ctx) error {
-		if err := s.admit.enter(); err != nil {
-			c.Set(fiber.HeaderRetryAfter, "1")
-			return writeError(c, http.StatusServiceUnavailable, "pbxws is busy: too many requests are waiting, retry later", nil)
-		}
-		defer s.admit.leave()
-		return s.serveJSONPHP(c, r)
-	}
+	h := func(c *fiber.Ctx) error { return s.serveJSONPHP(c, r) }
 	app.All(r.root, h)
 	app.All(r.root+"/*", h)
 }
@@ -139,7 +132,20 @@ func (s *Server) serveJSONPHP(c *fiber.Ctx, r jsonRoot) error {
 		req.Act = ""
 	}
 	c.Locals(localAct, req.Act)
-	res, err := ep.res.Dispatch(c.UserContext(), req)
+	// Reads queue for the processors, writes for the database (they mostly wait on commits).
+	gate := s.admitReads
+	switch req.Act {
+	case "add", "edit", "delete", "deleteall":
+		gate = s.admitWrites
+	}
+	if err := gate.enter(); err != nil {
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return writeError(c, http.StatusServiceUnavailable, "pbxws is busy: too many requests are waiting, retry later", nil)
+	}
+	res, err := func() (handlers.Result, error) {
+		defer gate.leave() // also when the act panics
+		return ep.res.Dispatch(c.UserContext(), req)
+	}()
 	if err != nil {
 		return s.jsonPHPError(c, err)
 	}

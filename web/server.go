@@ -30,7 +30,8 @@ type Server struct {
 	cluster *pbxsql.Cluster
 	app     *fiber.App
 	gate    *acl.Gate
-	admit   *admission
+	// Requests queue in arrival order: reads for the processors, writes for the database.
+	admitReads, admitWrites *admission
 	stores  *models.Stores
 	sip     *sip.Agent
 	cc      *handlers.CallController
@@ -44,7 +45,9 @@ type Server struct {
 // Start opens (or creates) the database, migrates it, and starts every listener of cfg.
 // Addresses ending in ":0" get a free port; HTTPAddr/HTTPSAddr tell which.
 func Start(ctx context.Context, cfg Config) (s *Server, err error) {
-	s = &Server{cfg: cfg, log: slog.Default(), admit: newAdmission(cfg.activeLimit(), cfg.MaxWait)}
+	s = &Server{cfg: cfg, log: slog.Default(),
+		admitReads:  newAdmission(cfg.activeLimit(), cfg.MaxWait),
+		admitWrites: newAdmission(cfg.writeLimit(), cfg.MaxWait)}
 	// Error returns set s to nil before deferred calls run: undo through this copy.
 	started := s
 	defer func() {

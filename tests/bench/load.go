@@ -66,7 +66,7 @@ func scenarios() []scenario {
 	}
 	return []scenario{
 		{
-			name: "users view by id (Basic, 32 conns)", short: "view", workers: 32, maxReqs: 30000, maxTime: 10 * time.Second, warmup: 500,
+			name: "users view by id (Basic, 32 conns)", short: "view", workers: 32, maxReqs: 30000, maxTime: 10 * time.Second, warmup: 3000,
 			request: func(n int) (string, string, string) {
 				return "GET", "/service/ipbx/json.php/restricted/pbx_settings/users/?act=view&id=" + strconv.Itoa(1+rand.IntN(seedUsers)), ""
 			},
@@ -148,10 +148,27 @@ func (sc scenario) run(ctx context.Context, base string) (result, error) {
 		d := time.Since(start)
 		return d, validate(resp.StatusCode(), resp.Body())
 	}
-	for i := 0; i < sc.warmup; i++ {
-		if _, err := one(i); err != nil {
-			return result{}, fmt.Errorf("warm-up: %w", err)
-		}
+	// The warm-up uses every connection, so that each server connection and database
+	// session has served before the measurement.
+	var (
+		warmed  atomic.Int64
+		warmErr atomic.Pointer[error]
+		warmWG  sync.WaitGroup
+	)
+	for w := 0; w < sc.workers; w++ {
+		warmWG.Add(1)
+		go func() {
+			defer warmWG.Done()
+			for i := int(warmed.Add(1)); i <= sc.warmup && warmErr.Load() == nil; i = int(warmed.Add(1)) {
+				if _, err := one(i); err != nil {
+					warmErr.CompareAndSwap(nil, &err)
+				}
+			}
+		}()
+	}
+	warmWG.Wait()
+	if err := warmErr.Load(); err != nil {
+		return result{}, fmt.Errorf("warm-up: %w", *err)
 	}
 	var (
 		next     atomic.Int64

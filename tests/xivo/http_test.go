@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"pbxws/tests/testenv"
 	"pbxws/web"
@@ -161,11 +162,18 @@ func TestHTTPSWithTheGeneratedCertificate(t *testing.T) {
 }
 
 func TestInternalErrorIsA500WithAJSONBody(t *testing.T) {
-	env := testenv.Start(t)
+	// One read at a time: a failed request that kept its turn would make the next wait
+	// out max-wait and get a 503.
+	env := testenv.Start(t, func(c *web.Config) { c.MaxActive, c.MaxWait = 1, 2*time.Second })
 	c := newClient(t, env)
 	// Break the store underneath the running server.
 	if _, err := env.DB.Exec(`DROP TABLE devices CASCADE`); err != nil {
 		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if st, _, raw := c.do("GET", devicesPath, "act=list", nil); st != http.StatusInternalServerError {
+			t.Fatalf("failing read %d: %d %s", i, st, raw)
+		}
 	}
 	st, hdr, raw := c.do("GET", devicesPath, "act=list", nil)
 	if st != http.StatusInternalServerError || hdr.Get("Content-Type") != "application/json" ||
