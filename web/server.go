@@ -32,9 +32,9 @@ type Server struct {
 	gate    *acl.Gate
 	// Requests queue in arrival order: reads for the processors, writes for the database.
 	admitReads, admitWrites *admission
-	stores  *models.Stores
-	sip     *sip.Agent
-	cc      *handlers.CallController
+	stores                  *models.Stores
+	sip                     *sip.Agent
+	cc                      *handlers.CallController
 
 	httpLn, httpsLn     net.Listener
 	ccHTTPLn, ccHTTPSLn net.Listener
