@@ -97,20 +97,10 @@ func falseOr[T any](items []T) any {
 }
 
 func voicemailToWire(vm *models.Voicemail) jsonObject {
-	o := newObject(12)
-	o.set("uniqueid", vm.ID)
-	o.set("context", vm.Context)
-	o.set("mailbox", vm.Mailbox)
-	o.set("fullname", vm.Fullname)
-	o.set("password", vm.Password)
-	o.set("email", vm.Email)
-	o.set("pager", vm.Pager)
-	o.set("tz", vm.TZ)
-	o.set("language", vm.Language)
-	o.set("attach", vm.Attach)
-	o.set("deletevoicemail", vm.DeleteVoicemail)
-	o.set("commented", vm.Commented)
-	return o
+	return jsonObject{{"uniqueid", vm.ID}, {"context", vm.Context}, {"mailbox", vm.Mailbox},
+		{"fullname", vm.Fullname}, {"password", vm.Password}, {"email", vm.Email}, {"pager", vm.Pager},
+		{"tz", vm.TZ}, {"language", vm.Language}, {"attach", vm.Attach},
+		{"deletevoicemail", vm.DeleteVoicemail}, {"commented", vm.Commented}}
 }
 
 // userFeatures renders a user row as userWire would encode, without reflection.

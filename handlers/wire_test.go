@@ -87,3 +87,14 @@ func TestObjectRefusesEncodingJSON(t *testing.T) {
 		t.Fatal("a jsonObject inside a map encoded silently")
 	}
 }
+
+// FuzzObjectWriter pins that any key and string value are written as encoding/json and the
+// PHP escaping pass write them.
+func FuzzObjectWriter(f *testing.F) {
+	for _, s := range []string{"", "a/b", "Jérôme 😀", "\b\f\x00\x1f\x7f", "\xff\xfe", "\u2028\u2029", `"\`} {
+		f.Add("k", s)
+	}
+	f.Fuzz(func(t *testing.T, key, val string) {
+		sameAsReflection(t, "fuzzed", jsonObject{{key, val}, {"list", []string{val, key}}, {"n", &val}})
+	})
+}

@@ -195,6 +195,9 @@ type PHPJSONAppender interface {
 	AppendPHPJSON(dst []byte) []byte
 }
 
+// shortEscapes are the characters written as a backslash and one letter (or themselves).
+var shortEscapes = [256]byte{'"': '"', '\\': '\\', '/': '/', '\n': 'n', '\r': 'r', '\t': 't', '\b': 'b', '\f': 'f'}
+
 // appendPHPString appends s as a JSON string the way json_encode writes it: "/" as "\/",
 // \b \f \n \r \t as such, other control characters and non-ASCII as \uXXXX (UTF-16
 // surrogate pairs above U+FFFF), invalid UTF-8 as \ufffd. It is byte for byte what
@@ -208,29 +211,8 @@ func appendPHPString(dst []byte, s string) []byte {
 			i++
 			continue
 		}
-		switch c {
-		case '"', '\\', '/':
-			dst = append(dst, '\\', c)
-			i++
-			continue
-		case '\n':
-			dst = append(dst, '\\', 'n')
-			i++
-			continue
-		case '\r':
-			dst = append(dst, '\\', 'r')
-			i++
-			continue
-		case '\t':
-			dst = append(dst, '\\', 't')
-			i++
-			continue
-		case '\b':
-			dst = append(dst, '\\', 'b')
-			i++
-			continue
-		case '\f':
-			dst = append(dst, '\\', 'f')
+		if e := shortEscapes[c]; e != 0 {
+			dst = append(dst, '\\', e)
 			i++
 			continue
 		}

@@ -64,20 +64,16 @@ func TestActiveLimitDefaults(t *testing.T) {
 	if n := c.activeLimit(); n < 4 || n > c.DBMaxConns/2 {
 		t.Fatalf("default active limit %d, want 4..%d", n, c.DBMaxConns/2)
 	}
-	c.DBMaxConns = 2
-	if n := c.activeLimit(); n != 1 {
-		t.Fatalf("active limit with a pool of 2 = %d, want 1", n)
-	}
-	c.MaxActive = 3
-	if n := c.activeLimit(); n != 3 {
-		t.Fatalf("configured active limit = %d, want 3", n)
-	}
-	c.DBMaxConns = 16
-	if n := c.writeLimit(); n != 8 {
-		t.Fatalf("write limit with a pool of 16 = %d, want 8", n)
-	}
-	c.MaxActive = 12
-	if n := c.writeLimit(); n != 12 {
-		t.Fatalf("write limit under a larger read limit = %d, want 12", n)
+	for _, tc := range []struct {
+		pool, maxActive, reads, writes int
+	}{
+		{pool: 2, reads: 1, writes: 1},
+		{pool: 16, maxActive: 3, reads: 3, writes: 8},
+		{pool: 16, maxActive: 12, reads: 12, writes: 12},
+	} {
+		c.DBMaxConns, c.MaxActive = tc.pool, tc.maxActive
+		if r, w := c.activeLimit(), c.writeLimit(); r != tc.reads || w != tc.writes {
+			t.Errorf("pool %d, max-active %d: reads %d, writes %d; want %d, %d", tc.pool, tc.maxActive, r, w, tc.reads, tc.writes)
+		}
 	}
 }
