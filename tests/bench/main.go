@@ -20,7 +20,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -59,17 +58,12 @@ func run() error {
 		}
 		return nil
 	}
-	tmp, err := os.MkdirTemp("", "pbxws-bench-")
+	ws, cleanup, err := newWorkspace(ctx, "bench")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-
-	dsn, db, cleanupDB, err := benchDatabase(ctx, "bench_")
-	if err != nil {
-		return err
-	}
-	defer cleanupDB()
+	defer cleanup()
+	dsn, db := ws.dsn, ws.db
 	if err := pbxsql.Migrate(ctx, db); err != nil {
 		return err
 	}
@@ -79,11 +73,7 @@ func run() error {
 	}
 	fmt.Fprintf(out, "seeded %d users with one SIP line each in %s\n", seedUsers, time.Since(t0).Round(time.Millisecond))
 
-	bin := filepath.Join(tmp, "pbxws")
-	if b, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/pbxws").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v: %s", err, b)
-	}
-	acct := exec.CommandContext(ctx, bin, "account", "add", "--name", "bench", "--login", login,
+	acct := exec.CommandContext(ctx, ws.bin, "account", "add", "--name", "bench", "--login", login,
 		"--password-stdin", "--section", "service/ipbx", "--section", "xivo/configuration")
 	acct.Env = append(os.Environ(), "PBXWS_DATABASE_URL="+dsn)
 	acct.Stdin = strings.NewReader(password + "\n")
@@ -91,41 +81,18 @@ func run() error {
 		return fmt.Errorf("pbxws account add: %v: %s", err, b)
 	}
 
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
 	pprofPort, err := freePort()
 	if err != nil {
 		return err
 	}
 	pprofURL := "http://127.0.0.1:" + strconv.Itoa(pprofPort) + "/debug/pprof/profile"
 	// The -pprof listener costs nothing until a profile is asked for (PBXWS_BENCH_PROFILE).
-	srv := exec.Command(bin, "serve", "-http", "127.0.0.1:"+strconv.Itoa(port), "-https", "", "-sip", "",
-		"-database-url", dsn, "-var-dir", tmp, "-pprof", "127.0.0.1:"+strconv.Itoa(pprofPort))
-	logf, err := os.Create(filepath.Join(tmp, "pbxws.log"))
+	srv, err := ws.start(ctx, "-sip", "", "-pprof", "127.0.0.1:"+strconv.Itoa(pprofPort))
 	if err != nil {
 		return err
 	}
-	defer logf.Close()
-	srv.Stdout, srv.Stderr = logf, logf
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- srv.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = srv.Process.Kill()
-		}
-	}()
-	pbx := "http://127.0.0.1:" + strconv.Itoa(port)
-	if err := waitReady(ctx, pbx+"/xivo/configuration/json.php/restricted/check/"); err != nil {
-		return fmt.Errorf("pbxws did not start: %w; its log ends with:\n%s", err, tail(logf.Name(), 2048))
-	}
+	defer srv.stop()
+	pbx := srv.base
 
 	// The baseline's pool is as large as pbxws's.
 	base, stopBase, err := startBaseline(ctx, dsn, web.DefaultConfig().DBMaxConns)
@@ -169,7 +136,7 @@ func run() error {
 		}
 		rows = append(rows, row{sc.name, sc.short, p, r})
 	}
-	rss, err := peakRSS(srv.Process.Pid)
+	rss, err := peakRSS(srv.cmd.Process.Pid)
 	if err != nil {
 		return fmt.Errorf("pbxws peak RSS: %w", err)
 	}
@@ -319,22 +286,6 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func waitReady(ctx context.Context, url string) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
-		req.SetBasicAuth(login, password)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("no 200 from %s within 60 s", url)
 }
 
 // peakRSS reads VmHWM (kB) of a process.

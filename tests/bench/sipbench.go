@@ -8,13 +8,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"pbxws/tests/testenv"
@@ -35,16 +33,12 @@ const (
 
 func sipBench(ctx context.Context, out io.Writer) error {
 	fmt.Fprintln(out, "click-to-call (REFER mode) against a sipp phone, one step per rate:")
-	tmp, err := os.MkdirTemp("", "pbxws-sipbench-")
+	ws, cleanup, err := newWorkspace(ctx, "sipbench")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	dsn, db, cleanupDB, err := benchDatabase(ctx, "sipbench_")
-	if err != nil {
-		return err
-	}
-	defer cleanupDB()
+	defer cleanup()
+	tmp, db := ws.dir, ws.db
 
 	// The phone: answers, accepts the REFER, reports 200, takes the BYE. Bounded by -m.
 	phonePort, _ := freeUDP()
@@ -63,38 +57,14 @@ func sipBench(ctx context.Context, out io.Writer) error {
 	}
 	defer func() { _ = sipp.Process.Kill(); _ = sipp.Wait() }()
 
-	bin := filepath.Join(tmp, "pbxws")
-	if b, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/pbxws").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v: %s", err, b)
-	}
-	port, _ := freePort()
 	sipPort, _ := freeUDP()
-	srv := exec.Command(bin, "serve", "-http", "127.0.0.1:"+strconv.Itoa(port), "-https", "",
-		"-database-url", dsn, "-var-dir", tmp, "-sip", "127.0.0.1:"+strconv.Itoa(sipPort), "-sip-tcp=false",
+	srv, err := ws.start(ctx, "-sip", "127.0.0.1:"+strconv.Itoa(sipPort), "-sip-tcp=false",
 		"-sip-domain", "example.test", "-sip-outbound-proxy", "127.0.0.1:"+strconv.Itoa(phonePort))
-	logf, err := os.Create(filepath.Join(tmp, "pbxws.log"))
 	if err != nil {
 		return err
 	}
-	defer logf.Close()
-	srv.Stdout, srv.Stderr = logf, logf
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- srv.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = srv.Process.Kill()
-		}
-	}()
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	if err := waitUp(ctx, base+"/callcontroller/x/y"); err != nil {
-		return fmt.Errorf("pbxws did not start: %w; log:\n%s", err, tail(logf.Name(), 2048))
-	}
+	defer srv.stop()
+	base := srv.base
 	for _, body := range []string{
 		`{"context":{"name":"default","displayname":"Default","entity":"default","contexttype":"internal"},"contextinclude":[],"contextnumbers":{"user":[{"numberbeg":200,"numberend":299}]}}`,
 	} {
@@ -185,7 +155,7 @@ func sipBench(ctx context.Context, out io.Writer) error {
 		}
 		best = rate
 	}
-	rss, _ := peakRSS(srv.Process.Pid)
+	rss, _ := peakRSS(srv.cmd.Process.Pid)
 	fmt.Fprintf(out, "  highest sustained rate with zero failed calls and every record complete: %d call setups/s (target >= 200)\n", best)
 	fmt.Fprintf(out, "  pbxws peak RSS during the SIP bench: %.1f MB\n", float64(rss)/1024)
 	return nil
@@ -198,19 +168,6 @@ func freeUDP() (int, error) {
 	}
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).Port, nil
-}
-
-func waitUp(ctx context.Context, url string) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("no answer from %s within 60 s", url)
 }
 
 func post(ctx context.Context, url, body string) error {
