@@ -2,12 +2,8 @@ package acl
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
 	"log/slog"
 	"net/netip"
 	"slices"
@@ -47,8 +43,7 @@ type Gate struct {
 	resolver *Resolver
 	log      *slog.Logger
 	compare  func(hash, password []byte) error
-	keyMAC   []byte
-	macs     sync.Pool // of hmac hashes keyed with keyMAC: one per request was an allocation burst
+	keys     *credentialKeys
 
 	mu       sync.RWMutex
 	epoch    uint64 // bumped by every invalidation; a fill started in an older epoch is dropped
@@ -112,12 +107,9 @@ func NewGate(ctx context.Context, db *sqlx.DB, dsn string, logger *slog.Logger) 
 		resolver: NewResolver(nil),
 		log:      logger,
 		compare:  bcrypt.CompareHashAndPassword,
-		keyMAC:   make([]byte, 32),
+		keys:     newCredentialKeys(),
 		creds:    map[[32]byte]*cachedAccount{},
 		stop:     make(chan struct{}),
-	}
-	if _, err := rand.Read(g.keyMAC); err != nil {
-		return nil, err
 	}
 	gen, err := g.store.Generation(ctx)
 	if err != nil {
@@ -257,20 +249,6 @@ func (g *Gate) checkGeneration() {
 	}
 }
 
-func (g *Gate) credentialKey(login, password string) [32]byte {
-	m, _ := g.macs.Get().(hash.Hash)
-	if m == nil {
-		m = hmac.New(sha256.New, g.keyMAC)
-	}
-	defer func() { m.Reset(); g.macs.Put(m) }()
-	m.Write([]byte(login))
-	m.Write([]byte{0})
-	m.Write([]byte(password))
-	var k [32]byte
-	m.Sum(k[:0])
-	return k
-}
-
 // Identify returns the account a request speaks for, or nil (the caller answers 401) with the
 // reason for the log. A Basic Authorization names an enabled account by login, checked by
 // bcrypt, whose hosts (if it has any) must contain the peer; a Basic header without a login
@@ -289,7 +267,7 @@ func (g *Gate) Identify(ctx context.Context, peer netip.Addr, authorization stri
 }
 
 func (g *Gate) identifyBasic(ctx context.Context, peer netip.Addr, login, password string) (*models.WSAccount, string, error) {
-	key := g.credentialKey(login, password)
+	key := g.keys.of(login, password)
 	g.mu.RLock()
 	c := g.creds[key]
 	epoch := g.epoch

@@ -43,7 +43,18 @@ type UserAuth struct {
 
 	mu  sync.Mutex
 	ncs map[string]ncEntry // highest nonce count seen per nonce
+
+	// Basic credentials bcrypt accepted, by credential name, with the hash they matched: a
+	// client sending the same Basic header on every call costs one bcrypt, not one per
+	// request, and a changed password (another hash) is checked again.
+	keys     *credentialKeys
+	compare  func(hash, password []byte) error // bcrypt's, counted by tests
+	vmu      sync.Mutex
+	verified map[[32]byte]string
 }
+
+// maxVerified bounds the verified-credential cache; when full it starts over.
+const maxVerified = 4096
 
 type ncEntry struct {
 	nc      uint64
@@ -84,7 +95,8 @@ func NewUserAuth(dir UserDirectory, cfg UserAuthConfig) *UserAuth {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("not a pin"), bcrypt.DefaultCost)
-	return &UserAuth{dir: dir, cfg: cfg, key: key, dummy: dummy, ncs: map[string]ncEntry{}}
+	return &UserAuth{dir: dir, cfg: cfg, key: key, dummy: dummy, ncs: map[string]ncEntry{},
+		keys: newCredentialKeys(), compare: bcrypt.CompareHashAndPassword, verified: map[[32]byte]string{}}
 }
 
 // Challenges are the WWW-Authenticate values of a 401: Digest always, Basic when allowed.
@@ -146,9 +158,22 @@ func (a *UserAuth) basic(ctx context.Context, login, password string) (*models.S
 		}
 		return nil, errPinMismatch
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PinHash), []byte(password)) != nil {
+	k := a.keys.of(login, password)
+	a.vmu.Lock()
+	known := a.verified[k] == u.PinHash
+	a.vmu.Unlock()
+	if known {
+		return u, nil
+	}
+	if a.compare([]byte(u.PinHash), []byte(password)) != nil {
 		return nil, errPinMismatch
 	}
+	a.vmu.Lock()
+	if len(a.verified) >= maxVerified {
+		clear(a.verified)
+	}
+	a.verified[k] = u.PinHash
+	a.vmu.Unlock()
 	return u, nil
 }
 

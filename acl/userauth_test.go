@@ -77,6 +77,46 @@ func TestUserAuthBasic(t *testing.T) {
 	}
 }
 
+// A client sending the same Basic header on every call costs one bcrypt; a new password
+// (another stored hash) is checked again, and the old one no longer passes.
+func TestUserAuthBasicVerifiesEachPasswordOnce(t *testing.T) {
+	a := newTestAuth(t, time.Minute)
+	compares := 0
+	a.compare = func(h, p []byte) error { compares++; return bcrypt.CompareHashAndPassword(h, p) }
+	ctx := context.Background()
+	basic := func(login, pin string) error {
+		_, _, err := a.Authenticate(ctx, AuthRequest{Method: "GET", URI: "/x", Authorization: "Basic " + b64(login+":"+pin), TLS: true})
+		return err
+	}
+	for i := 0; i < 5; i++ {
+		if err := basic("alice", "pin201"); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if compares != 1 {
+		t.Fatalf("5 calls with the same credentials ran bcrypt %d times, want 1", compares)
+	}
+	for i := 0; i < 2; i++ {
+		if err := basic("alice", "wrong"); err == nil {
+			t.Fatal("a wrong pin passed")
+		}
+	}
+	if compares != 3 {
+		t.Fatalf("wrong pins ran bcrypt %d times in all, want every time (3)", compares)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte("new-pin"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.dir.(fakeDir).u.PinHash = string(h)
+	if err := basic("alice", "pin201"); err == nil {
+		t.Fatal("the old pin still passed after the password changed")
+	}
+	if err := basic("alice", "new-pin"); err != nil {
+		t.Fatalf("new pin: %v", err)
+	}
+}
+
 func TestUserAuthDigest(t *testing.T) {
 	a := newTestAuth(t, time.Minute)
 	ctx := context.Background()

@@ -35,9 +35,7 @@ func (a *Agent) proxyInvite(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 403, "Forbidden")
 		return
 	}
-	if ok, stale := a.checkDigest(ctx, req, "Proxy-Authorization", line); !ok {
-		chal := digest.Challenge{Realm: a.cfg.Realm, Nonce: a.regNonces.issue(time.Now()), Algorithm: "MD5", QOP: []string{"auth"}, Stale: stale}
-		respond(tx, req, 407, "Proxy Authentication Required", sip.NewHeader("Proxy-Authenticate", chal.String()))
+	if !a.requireDigest(ctx, req, tx, line, true) {
 		return
 	}
 	if !a.isLocal(req.Recipient.HostPort()) && !a.isLocal(req.Recipient.Host) {
@@ -142,6 +140,22 @@ func (a *Agent) cancelForwarded(fwd *sip.Request) {
 	if _, err := a.cli.Do(ctx, c, keep); err != nil {
 		a.log.Debug("CANCEL of a forwarded INVITE", "err", err)
 	}
+}
+
+// requireDigest passes a request carrying valid Digest credentials of line; otherwise it
+// answers the challenge: 407 with Proxy-Authenticate when pbxws acts as a proxy, 401 with
+// WWW-Authenticate as a registrar.
+func (a *Agent) requireDigest(ctx context.Context, req *sip.Request, tx sip.ServerTransaction, line *models.SIPLine, proxy bool) bool {
+	creds, code, reason, challenge := "Authorization", 401, "Unauthorized", "WWW-Authenticate"
+	if proxy {
+		creds, code, reason, challenge = "Proxy-Authorization", 407, "Proxy Authentication Required", "Proxy-Authenticate"
+	}
+	ok, stale := a.checkDigest(ctx, req, creds, line)
+	if !ok {
+		chal := digest.Challenge{Realm: a.cfg.Realm, Nonce: a.regNonces.issue(time.Now()), Algorithm: "MD5", QOP: []string{"auth"}, Stale: stale}
+		respond(tx, req, code, reason, sip.NewHeader(challenge, chal.String()))
+	}
+	return ok
 }
 
 // checkDigest verifies Digest credentials in header (Authorization or Proxy-Authorization)

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
-	"github.com/icholy/digest"
 
 	"pbxws/models"
 )
@@ -85,9 +84,7 @@ func (a *Agent) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		respond(tx, req, 500, "Server Internal Error")
 		return
 	}
-	if ok, stale := a.checkDigest(ctx, req, "Authorization", line); !ok {
-		chal := digest.Challenge{Realm: a.cfg.Realm, Nonce: a.regNonces.issue(time.Now()), Algorithm: "MD5", QOP: []string{"auth"}, Stale: stale}
-		respond(tx, req, 401, "Unauthorized", sip.NewHeader("WWW-Authenticate", chal.String()))
+	if !a.requireDigest(ctx, req, tx, line, false) {
 		return
 	}
 	code, reason, hdrs := a.saveBindings(ctx, req, user, to.Address.Host)
