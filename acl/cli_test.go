@@ -49,7 +49,7 @@ func TestAccountCLIAddsAnAccountTheGateThenIdentifies(t *testing.T) {
 		a.Description != "first" || !strings.HasPrefix(a.PasswordHash, "$2") {
 		t.Fatalf("stored %+v", a)
 	}
-	g, err := acl.NewGate(context.Background(), st.DB, "", quiet)
+	g, err := acl.NewGate(context.Background(), st.DB, acl.GateConfig{Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,13 @@ type Gate struct {
 	log      *slog.Logger
 	compare  func(hash, password []byte) error
 	keys     *credentialKeys
+	throttle *Throttle
+	checks   *passwordChecks
+
+	// Generation reads that prove the caches current for a request (current).
+	gmu        sync.Mutex
+	genRunning *genRound
+	genNext    *genRound
 
 	mu       sync.RWMutex
 	epoch    uint64 // bumped by every invalidation; a fill started in an older epoch is dropped
@@ -96,9 +103,22 @@ var dummyHash = sync.OnceValue(func() []byte {
 	return h
 })
 
-// NewGate builds the gate over the accounts in db. dsn names the same database for the
-// change listener; empty, the gate only polls the generation counter.
-func NewGate(ctx context.Context, db *sqlx.DB, dsn string, logger *slog.Logger) (*Gate, error) {
+// GateConfig configures a Gate. dsn names the database of the accounts for the change
+// listener; empty, the gate only polls the generation counter.
+type GateConfig struct {
+	DSN    string
+	Logger *slog.Logger
+	// Throttle slows repeated failures (nil: not throttled).
+	Throttle *Throttle
+	// MaxChecks bcrypt comparisons run at once (0: half the processors), each waiting at most
+	// MaxWait for its turn (0: 10 s).
+	MaxChecks int
+	MaxWait   time.Duration
+}
+
+// NewGate builds the gate over the accounts in db.
+func NewGate(ctx context.Context, db *sqlx.DB, cfg GateConfig) (*Gate, error) {
+	logger, dsn := cfg.Logger, cfg.DSN
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -108,6 +128,8 @@ func NewGate(ctx context.Context, db *sqlx.DB, dsn string, logger *slog.Logger) 
 		log:      logger,
 		compare:  bcrypt.CompareHashAndPassword,
 		keys:     newCredentialKeys(),
+		throttle: cfg.Throttle,
+		checks:   newPasswordChecks(cfg.MaxChecks, cfg.MaxWait),
 		creds:    map[[32]byte]*cachedAccount{},
 		stop:     make(chan struct{}),
 	}
@@ -249,13 +271,73 @@ func (g *Gate) checkGeneration() {
 	}
 }
 
+// genRound is one read of the generation counter that callers wait for.
+type genRound struct {
+	done chan struct{}
+	err  error
+}
+
+// current returns once a read of the generation counter that started after current was
+// called has finished, the caches emptied if the counter moved. So every account change that
+// committed before a request arrived is in force for it, on every instance, even when the
+// change's notice has not reached this one yet. Concurrent callers share reads: one runs at a
+// time, and those who arrive while it runs wait for the next, which starts when it ends.
+func (g *Gate) current(ctx context.Context) error {
+	g.gmu.Lock()
+	var r *genRound
+	if g.genRunning == nil {
+		r = &genRound{done: make(chan struct{})}
+		g.genRunning = r
+		g.gmu.Unlock()
+		g.readGeneration(r)
+	} else {
+		if g.genNext == nil {
+			g.genNext = &genRound{done: make(chan struct{})}
+		}
+		r = g.genNext
+		g.gmu.Unlock()
+	}
+	select {
+	case <-r.done:
+		return r.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// readGeneration runs round r, then hands the next one (if anyone waits for it) to a goroutine.
+func (g *Gate) readGeneration(r *genRound) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	gen, err := g.store.Generation(ctx)
+	cancel()
+	if err != nil {
+		g.invalidate()
+	} else if g.generation.Swap(gen) != gen {
+		g.invalidate()
+	}
+	r.err = err
+	close(r.done)
+	g.gmu.Lock()
+	next := g.genNext
+	g.genNext, g.genRunning = nil, next
+	g.gmu.Unlock()
+	if next != nil {
+		go g.readGeneration(next)
+	}
+}
+
 // Identify returns the account a request speaks for, or nil (the caller answers 401) with the
 // reason for the log. A Basic Authorization names an enabled account by login, checked by
 // bcrypt, whose hosts (if it has any) must contain the peer; a Basic header without a login
 // and a password identifies nobody. Without Basic credentials, the first enabled host-only
 // account whose hosts contain the peer. The returned account is a copy without its password
 // hash. err is only a database failure.
+//
+// Besides database failures, err is a *Throttled (too many failures: wait) or ErrChecksBusy.
 func (g *Gate) Identify(ctx context.Context, peer netip.Addr, authorization string) (*models.WSAccount, string, error) {
+	if err := g.current(ctx); err != nil {
+		return nil, "", err
+	}
 	login, password, isBasic, ok := ParseBasic(authorization)
 	switch {
 	case ok:
@@ -266,41 +348,72 @@ func (g *Gate) Identify(ctx context.Context, peer netip.Addr, authorization stri
 	return g.identifyHost(ctx, peer)
 }
 
+// checked is the outcome of one password check: the account, or why not.
+type checked struct {
+	account *cachedAccount
+	reason  string
+}
+
 func (g *Gate) identifyBasic(ctx context.Context, peer netip.Addr, login, password string) (*models.WSAccount, string, error) {
 	key := g.keys.of(login, password)
 	g.mu.RLock()
 	c := g.creds[key]
-	epoch := g.epoch
 	g.mu.RUnlock()
 	if c == nil {
-		acc, err := g.store.GetByLogin(ctx, login)
-		if err != nil && !errors.Is(err, models.ErrNotFound) {
+		// Credentials not verified yet cost a bcrypt: they wait out the throttle first, and
+		// concurrent requests with the same ones share one check.
+		if t := g.throttle.Wait(peer, login); t != nil {
+			return nil, "", t
+		}
+		v, err := g.checks.do(ctx, key, func() (any, error) { return g.checkPassword(ctx, key, login, password) })
+		if err != nil {
 			return nil, "", err
 		}
-		if acc == nil || acc.Disabled {
-			_ = g.compare(dummyHash(), []byte(password)) // as long as a wrong password
-			if acc == nil {
-				return nil, fmt.Sprintf("unknown login %.80q", login), nil
-			}
-			return nil, "account " + acc.Name + " is disabled", nil
+		out := v.(checked)
+		if out.account == nil {
+			g.throttle.Failed("json.php", peer, login, out.reason)
+			return nil, out.reason, nil
 		}
-		if g.compare([]byte(acc.PasswordHash), []byte(password)) != nil {
-			return nil, "wrong password for account " + acc.Name, nil
-		}
-		c = newCachedAccount(acc)
-		g.mu.Lock()
-		if g.epoch == epoch { // no change was announced while we read
-			if len(g.creds) >= maxCached {
-				clear(g.creds)
-			}
-			g.creds[key] = c
-		}
-		g.mu.Unlock()
+		c = out.account
 	}
 	if !c.allows(ctx, peer, g.resolver) {
-		return nil, "right credentials for account " + c.account.Name + " from a host it does not list: " + peer.String(), nil
+		reason := "right credentials for account " + c.account.Name + " from a host it does not list: " + peer.String()
+		g.throttle.Failed("json.php", peer, login, reason)
+		return nil, reason, nil
 	}
+	g.throttle.Succeeded(peer, login)
 	return c.snapshot(), "", nil
+}
+
+// checkPassword looks the login up and runs bcrypt; an account it accepts is cached.
+func (g *Gate) checkPassword(ctx context.Context, key [32]byte, login, password string) (checked, error) {
+	g.mu.RLock()
+	epoch := g.epoch
+	g.mu.RUnlock()
+	acc, err := g.store.GetByLogin(ctx, login)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return checked{}, err
+	}
+	if acc == nil || acc.Disabled {
+		_ = g.compare(dummyHash(), []byte(password)) // as long as a wrong password
+		if acc == nil {
+			return checked{reason: fmt.Sprintf("unknown login %.80q", login)}, nil
+		}
+		return checked{reason: "account " + acc.Name + " is disabled"}, nil
+	}
+	if g.compare([]byte(acc.PasswordHash), []byte(password)) != nil {
+		return checked{reason: "wrong password for account " + acc.Name}, nil
+	}
+	c := newCachedAccount(acc)
+	g.mu.Lock()
+	if g.epoch == epoch { // no change was announced while we read
+		if len(g.creds) >= maxCached {
+			clear(g.creds)
+		}
+		g.creds[key] = c
+	}
+	g.mu.Unlock()
+	return checked{account: c}, nil
 }
 
 func (g *Gate) identifyHost(ctx context.Context, peer netip.Addr) (*models.WSAccount, string, error) {

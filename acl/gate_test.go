@@ -63,7 +63,7 @@ func countingGate(t *testing.T, listen bool) (*acl.Gate, *models.WSAccountStore,
 	if !listen {
 		dsn = ""
 	}
-	g, err := acl.NewGate(context.Background(), db, dsn, quiet)
+	g, err := acl.NewGate(context.Background(), db, acl.GateConfig{DSN: dsn, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,16 +2,8 @@ package acl
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/md5"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
-	"strconv"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -31,18 +23,23 @@ type UserAuthConfig struct {
 	Realm         string
 	NonceLifetime time.Duration // default 5 minutes
 	AllowEmptyPin bool          // a user without a portal password may log in with an empty one
+	// Throttle slows repeated failures (nil: not throttled). Service names the log lines.
+	Throttle *Throttle
+	Service  string
+	// MaxChecks bcrypt comparisons run at once (0: half the processors), each waiting at most
+	// MaxWait for its turn (0: 10 s).
+	MaxChecks int
+	MaxWait   time.Duration
 }
 
 // UserAuth authenticates users (not web-service accounts) with HTTP Basic or Digest against
 // their portal password: the click-to-call service and the sipX REST façade use it.
 type UserAuth struct {
-	dir   UserDirectory
-	cfg   UserAuthConfig
-	key   []byte
-	dummy []byte
-
-	mu  sync.Mutex
-	ncs map[string]ncEntry // highest nonce count seen per nonce
+	dir    UserDirectory
+	cfg    UserAuthConfig
+	digest *Digest
+	dummy  []byte
+	checks *passwordChecks
 
 	// Basic credentials bcrypt accepted, by credential name, with the hash they matched: a
 	// client sending the same Basic header on every call costs one bcrypt, not one per
@@ -56,20 +53,13 @@ type UserAuth struct {
 // maxVerified bounds the verified-credential cache; when full it starts over.
 const maxVerified = 4096
 
-type ncEntry struct {
-	nc      uint64
-	expires time.Time
-}
-
-// maxNonceCounts bounds the replay table; expired entries go first, then everything.
-const maxNonceCounts = 100_000
-
 // AuthRequest is one HTTP request as the authenticator sees it.
 type AuthRequest struct {
 	Method        string
-	URI           string // request-URI as sent: path and raw query
+	URI           string // the request-target exactly as received: path and raw query
 	Authorization string
-	TLS           bool // Basic is accepted only when true
+	TLS           bool       // Basic is accepted only when true
+	Peer          netip.Addr // the client, for throttling failures
 }
 
 // AuthError is a refusal: the status (401 or 403), the text/plain body, and whether the nonce
@@ -89,118 +79,119 @@ var errPinMismatch = &AuthError{Status: 401, Text: "pin mismatch"}
 
 // NewUserAuth returns a UserAuth over dir.
 func NewUserAuth(dir UserDirectory, cfg UserAuthConfig) *UserAuth {
-	if cfg.NonceLifetime <= 0 {
-		cfg.NonceLifetime = 5 * time.Minute
+	if cfg.Service == "" {
+		cfg.Service = "user"
 	}
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("not a pin"), bcrypt.DefaultCost)
-	return &UserAuth{dir: dir, cfg: cfg, key: key, dummy: dummy, ncs: map[string]ncEntry{},
-		keys: newCredentialKeys(), compare: bcrypt.CompareHashAndPassword, verified: map[[32]byte]string{}}
+	return &UserAuth{dir: dir, cfg: cfg, digest: NewDigest(cfg.Realm, cfg.NonceLifetime), dummy: dummy,
+		checks: newPasswordChecks(cfg.MaxChecks, cfg.MaxWait),
+		keys:   newCredentialKeys(), compare: bcrypt.CompareHashAndPassword, verified: map[[32]byte]string{}}
 }
 
 // Challenges are the WWW-Authenticate values of a 401: Digest always, Basic when allowed.
 func (a *UserAuth) Challenges(basic, stale bool) []string {
-	d := `Digest realm="` + a.cfg.Realm + `", qop="auth", nonce="` + a.nonce(time.Now()) + `", algorithm=MD5`
-	if stale {
-		d += ", stale=true"
-	}
-	out := []string{d}
+	out := []string{a.digest.Challenge(stale)}
 	if basic {
 		out = append(out, `Basic realm="`+a.cfg.Realm+`"`)
 	}
 	return out
 }
 
-// Authenticate verifies the credentials and returns the user and the login it sent.
+// Authenticate verifies the credentials and returns the user and the login it sent. Besides
+// *AuthError refusals it returns *Throttled (too many failures: wait), ErrChecksBusy, or a
+// database error.
 func (a *UserAuth) Authenticate(ctx context.Context, r AuthRequest) (*models.SIPUser, string, error) {
 	h := r.Authorization
 	if h == "" || len(h) > 4096 || strings.ContainsAny(h, "\r\n") {
 		return nil, "", ErrNoCredentials
 	}
-	scheme, rest, _ := strings.Cut(strings.TrimLeft(h, " \t"), " ")
-	switch {
-	case strings.EqualFold(scheme, "basic"):
+	if login, password, isBasic, ok := ParseBasic(h); isBasic {
 		if !r.TLS {
 			return nil, "", &AuthError{Status: 401, Text: "Basic authentication requires TLS"}
 		}
-		login, password, _, ok := ParseBasic(h)
 		if !ok {
 			return nil, "", ErrNoCredentials
 		}
-		u, err := a.basic(ctx, login, password)
+		u, err := a.basic(ctx, r.Peer, login, password)
 		return u, login, err
-	case strings.EqualFold(scheme, "digest"):
-		p, err := ParseDigest(rest)
-		if err != nil {
-			return nil, "", &AuthError{Status: 401, Text: "malformed Digest credentials"}
-		}
-		u, err := a.digest(ctx, r, p)
-		return u, p["username"], err
 	}
-	return nil, "", ErrNoCredentials
+	creds, isDigest, aerr := ParseDigestCredentials(h)
+	if !isDigest {
+		return nil, "", ErrNoCredentials
+	}
+	if aerr != nil {
+		return nil, "", aerr
+	}
+	u, err := a.checkDigest(ctx, r, creds)
+	return u, creds.Username(), err
 }
 
-func (a *UserAuth) basic(ctx context.Context, login, password string) (*models.SIPUser, error) {
-	u, err := a.dir.LookupUser(ctx, login)
-	if errors.Is(err, models.ErrNotFound) {
-		// Spend the same time as for a real user, so timing does not tell who exists.
-		_ = bcrypt.CompareHashAndPassword(a.dummy, []byte(password))
-		return nil, &AuthError{Status: 401, Text: "User Not found " + login}
+// failed reports a refusal to the throttle and returns it.
+func (a *UserAuth) failed(peer netip.Addr, login string, err error) error {
+	var ae *AuthError
+	if errors.As(err, &ae) && !ae.Stale {
+		a.cfg.Throttle.Failed(a.cfg.Service, peer, login, ae.Text)
 	}
-	if err != nil {
+	return err
+}
+
+func (a *UserAuth) basic(ctx context.Context, peer netip.Addr, login, password string) (*models.SIPUser, error) {
+	u, err := a.dir.LookupUser(ctx, login)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return nil, err
 	}
-	if u.PinHash == "" {
-		_ = bcrypt.CompareHashAndPassword(a.dummy, []byte(password))
-		if a.cfg.AllowEmptyPin && password == "" {
+	k := a.keys.of(login, password)
+	if u != nil && u.PinHash != "" {
+		a.vmu.Lock()
+		known := a.verified[k] == u.PinHash
+		a.vmu.Unlock()
+		if known {
 			return u, nil
 		}
-		return nil, errPinMismatch
 	}
-	k := a.keys.of(login, password)
-	a.vmu.Lock()
-	known := a.verified[k] == u.PinHash
-	a.vmu.Unlock()
-	if known {
+	if t := a.cfg.Throttle.Wait(peer, login); t != nil {
+		return nil, t
+	}
+	v, err := a.checks.do(ctx, k, func() (any, error) {
+		switch {
+		case u == nil:
+			// Spend the same time as for a real user, so timing does not tell who exists.
+			_ = a.compare(a.dummy, []byte(password))
+			return nil, &AuthError{Status: 401, Text: "User Not found " + login}
+		case u.PinHash == "":
+			_ = a.compare(a.dummy, []byte(password))
+			if a.cfg.AllowEmptyPin && password == "" {
+				return u, nil
+			}
+			return nil, errPinMismatch
+		case a.compare([]byte(u.PinHash), []byte(password)) != nil:
+			return nil, errPinMismatch
+		}
+		a.vmu.Lock()
+		if len(a.verified) >= maxVerified {
+			clear(a.verified)
+		}
+		a.verified[k] = u.PinHash
+		a.vmu.Unlock()
 		return u, nil
+	})
+	if err != nil {
+		return nil, a.failed(peer, login, err)
 	}
-	if a.compare([]byte(u.PinHash), []byte(password)) != nil {
-		return nil, errPinMismatch
-	}
-	a.vmu.Lock()
-	if len(a.verified) >= maxVerified {
-		clear(a.verified)
-	}
-	a.verified[k] = u.PinHash
-	a.vmu.Unlock()
-	return u, nil
+	a.cfg.Throttle.Succeeded(peer, login)
+	return v.(*models.SIPUser), nil
 }
 
-// digest verifies RFC 2617/7616 MD5 credentials (qop=auth, or none for RFC 2069 clients).
-// The stored secret is HA1 over the canonical user name, so a client logging in with an alias
-// must compute its response over the canonical name.
-func (a *UserAuth) digest(ctx context.Context, r AuthRequest, p map[string]string) (*models.SIPUser, error) {
-	username, realm, nonce, uri, resp := p["username"], p["realm"], p["nonce"], p["uri"], p["response"]
-	if username == "" || nonce == "" || uri == "" || resp == "" {
-		return nil, &AuthError{Status: 401, Text: "incomplete Digest credentials"}
-	}
-	if alg := p["algorithm"]; alg != "" && !strings.EqualFold(alg, "MD5") {
-		return nil, &AuthError{Status: 401, Text: "unsupported Digest algorithm " + alg}
-	}
-	if realm != a.cfg.Realm {
-		return nil, &AuthError{Status: 401, Text: "wrong realm"}
-	}
-	if uri != r.URI {
-		return nil, &AuthError{Status: 401, Text: "digest uri does not match the request"}
-	}
-	expires, genuine := a.checkNonce(nonce)
-	if !genuine {
-		return nil, &AuthError{Status: 401, Text: "unknown nonce"}
+// checkDigest verifies Digest credentials. The stored secret is HA1 over the canonical user
+// name, so a client logging in with an alias must compute its response over the canonical name.
+func (a *UserAuth) checkDigest(ctx context.Context, r AuthRequest, c DigestCredentials) (*models.SIPUser, error) {
+	username := c.Username()
+	if t := a.cfg.Throttle.Wait(r.Peer, username); t != nil {
+		return nil, t
 	}
 	u, err := a.dir.LookupUser(ctx, username)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, &AuthError{Status: 401, Text: "User Not found " + username}
+		return nil, a.failed(r.Peer, username, &AuthError{Status: 401, Text: "User Not found " + username})
 	}
 	if err != nil {
 		return nil, err
@@ -208,89 +199,15 @@ func (a *UserAuth) digest(ctx context.Context, r AuthRequest, p map[string]strin
 	ha1 := u.PinHA1
 	if ha1 == "" {
 		if !a.cfg.AllowEmptyPin {
-			return nil, errPinMismatch
+			return nil, a.failed(r.Peer, username, errPinMismatch)
 		}
-		ha1 = md5hex(u.UserName + ":" + a.cfg.Realm + ":")
+		ha1 = models.HA1(u.UserName, a.cfg.Realm, "")
 	}
-	ha2 := md5hex(r.Method + ":" + uri)
-	qop, nc, cnonce := p["qop"], p["nc"], p["cnonce"]
-	var want string
-	var count uint64
-	switch qop {
-	case "":
-		want = md5hex(ha1 + ":" + nonce + ":" + ha2)
-	case "auth":
-		n, err := strconv.ParseUint(nc, 16, 32)
-		if err != nil || len(nc) != 8 || cnonce == "" {
-			return nil, &AuthError{Status: 401, Text: "bad nonce count or cnonce"}
-		}
-		count = n
-		want = md5hex(ha1 + ":" + nonce + ":" + nc + ":" + cnonce + ":" + qop + ":" + ha2)
-	default:
-		return nil, &AuthError{Status: 401, Text: "unsupported qop " + qop}
+	if aerr := a.digest.Check(r.Method, r.URI, c, ha1); aerr != nil {
+		return nil, a.failed(r.Peer, username, aerr)
 	}
-	if subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(resp))) != 1 {
-		return nil, errPinMismatch
-	}
-	if time.Now().After(expires) {
-		return nil, &AuthError{Status: 401, Text: "nonce expired", Stale: true}
-	}
-	if qop != "" && !a.freshCount(nonce, count, expires) {
-		return nil, &AuthError{Status: 401, Text: "nonce count replayed"}
-	}
+	a.cfg.Throttle.Succeeded(r.Peer, username)
 	return u, nil
-}
-
-func md5hex(s string) string {
-	h := md5.Sum([]byte(s))
-	return hex.EncodeToString(h[:])
-}
-
-// nonce is base64url(expiry ms ‖ HMAC-SHA256(key, expiry)[:16]): checked without state.
-func (a *UserAuth) nonce(now time.Time) string {
-	var b [24]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(now.Add(a.cfg.NonceLifetime).UnixMilli()))
-	m := hmac.New(sha256.New, a.key)
-	m.Write(b[:8])
-	copy(b[8:], m.Sum(nil))
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-func (a *UserAuth) checkNonce(n string) (expires time.Time, genuine bool) {
-	b, err := base64.RawURLEncoding.DecodeString(n)
-	if err != nil || len(b) != 24 {
-		return time.Time{}, false
-	}
-	m := hmac.New(sha256.New, a.key)
-	m.Write(b[:8])
-	if !hmac.Equal(m.Sum(nil)[:16], b[8:]) {
-		return time.Time{}, false
-	}
-	return time.UnixMilli(int64(binary.BigEndian.Uint64(b[:8]))), true
-}
-
-// freshCount records nc for nonce; false when it is not above the highest seen (a replay).
-func (a *UserAuth) freshCount(nonce string, nc uint64, expires time.Time) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if e, ok := a.ncs[nonce]; ok && nc <= e.nc {
-		return false
-	}
-	if len(a.ncs) >= maxNonceCounts {
-		now := time.Now()
-		for k, e := range a.ncs {
-			if now.After(e.expires) {
-				delete(a.ncs, k)
-			}
-		}
-		if len(a.ncs) >= maxNonceCounts {
-			// Everything is live: forgetting is safer than refusing everyone; a forgotten
-			// nonce only loses replay protection until it expires.
-			clear(a.ncs)
-		}
-	}
-	a.ncs[nonce] = ncEntry{nc: nc, expires: expires}
-	return true
 }
 
 // ParseDigest reads the parameters of Digest credentials (after the scheme): name=token or

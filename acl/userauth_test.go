@@ -3,7 +3,9 @@ package acl
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -198,3 +200,80 @@ func FuzzDigestHeader(f *testing.F) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// An RFC 2069 response (no qop, so no count) uses its nonce up: sent again it is refused, as
+// stale so that an honest client simply takes a new nonce.
+func TestDigestWithoutQopIsSingleUse(t *testing.T) {
+	a := newTestAuth(t, time.Minute)
+	n := nonceOf(t, a)
+	ha1 := md5hex("alice:pbxws:pin201")
+	resp := md5hex(ha1 + ":" + n + ":" + md5hex("POST:/callcontroller/1/2"))
+	h := fmt.Sprintf(`Digest username="alice", realm="pbxws", nonce="%s", uri="/callcontroller/1/2", response="%s"`, n, resp)
+	r := AuthRequest{Method: "POST", URI: "/callcontroller/1/2", Authorization: h}
+	if _, _, err := a.Authenticate(context.Background(), r); err != nil {
+		t.Fatalf("first use: %v", err)
+	}
+	for i := 0; i < 3; i++ {
+		_, _, err := a.Authenticate(context.Background(), r)
+		if ae, ok := err.(*AuthError); !ok || ae.Status != 401 || !ae.Stale {
+			t.Fatalf("replay %d: %v, want 401 stale", i, err)
+		}
+	}
+	// Nor can the used nonce be taken up again with a count.
+	if _, _, err := a.Authenticate(context.Background(), AuthRequest{Method: "POST", URI: "/callcontroller/1/2",
+		Authorization: clientDigest("alice", "pin201", n, "POST", "/callcontroller/1/2", 1)}); err == nil {
+		t.Fatal("a used-up nonce was accepted with qop")
+	}
+}
+
+// The digest-uri is compared with the request-target exactly as the client sent it.
+func TestDigestURIIsTheRawTarget(t *testing.T) {
+	a := newTestAuth(t, time.Minute)
+	n := nonceOf(t, a)
+	uri := "/callcontroller/1/2?subject=Hello%20there"
+	r := AuthRequest{Method: "POST", URI: uri, Authorization: clientDigest("alice", "pin201", n, "POST", uri, 1)}
+	if _, _, err := a.Authenticate(context.Background(), r); err != nil {
+		t.Fatalf("raw target: %v", err)
+	}
+	r.URI = "/callcontroller/1/2?subject=Hello+there"
+	r.Authorization = clientDigest("alice", "pin201", n, "POST", uri, 2)
+	if _, _, err := a.Authenticate(context.Background(), r); err == nil {
+		t.Fatal("a response signed over another target passed")
+	}
+}
+
+// Failures are throttled; a throttled attempt costs no bcrypt, and verified credentials are
+// never throttled.
+func TestUserAuthThrottlesFailures(t *testing.T) {
+	th, _ := newTestThrottle(ThrottleConfig{Free: 2, Backoff: time.Hour, BanAfter: 100})
+	a := newTestAuth(t, time.Minute)
+	a.cfg.Throttle = th
+	compares := 0
+	a.compare = func(h, p []byte) error { compares++; return bcrypt.CompareHashAndPassword(h, p) }
+	ctx := context.Background()
+	attacker, friend := netip.MustParseAddr("192.0.2.66"), netip.MustParseAddr("192.0.2.1")
+	basic := func(peer netip.Addr, pin string) error {
+		_, _, err := a.Authenticate(ctx, AuthRequest{Method: "GET", URI: "/x", Authorization: "Basic " + b64("alice:"+pin), TLS: true, Peer: peer})
+		return err
+	}
+	if err := basic(friend, "pin201"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := basic(attacker, "guess"); err != errPinMismatch {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	before := compares
+	var th2 *Throttled
+	if err := basic(attacker, "guess3"); !errors.As(err, &th2) || th2.RetryAfter <= 0 {
+		t.Fatalf("third guess: %v, want throttled", err)
+	}
+	if compares != before {
+		t.Fatal("a throttled attempt ran bcrypt")
+	}
+	// The friend's verified credentials still pass at once.
+	if err := basic(friend, "pin201"); err != nil {
+		t.Fatalf("cached credentials during the attack: %v", err)
+	}
+}

@@ -27,6 +27,9 @@ type CallController struct {
 	Auth  *acl.UserAuth
 	// Peer is the client address as the server established it (TCP peer or trusted proxy).
 	Peer func(*fiber.Ctx) netip.Addr
+	// Secure reports whether the client reached pbxws over TLS (the listener's state, or a
+	// trusted proxy's X-Forwarded-Proto), never from headers anyone can send.
+	Secure func(*fiber.Ctx) bool
 	// Trusted are the hosts whose requests need no authentication (spec §3); the outbound
 	// proxy's addresses are added by the server.
 	Trusted []netip.Prefix
@@ -166,17 +169,27 @@ func (cc *CallController) authorize(ctx context.Context, c *fiber.Ctx, agentName
 // authenticate checks the Basic (TLS only) or Digest credentials; on failure it writes the 401
 // with the challenges and returns ok=false.
 func (cc *CallController) authenticate(ctx context.Context, c *fiber.Ctx, basicAlways ...bool) (*models.SIPUser, bool) {
-	tls := c.Protocol() == "https"
-	allowBasic := tls || (len(basicAlways) > 0 && basicAlways[0])
+	allowBasic := cc.Secure(c) || (len(basicAlways) > 0 && basicAlways[0])
 	user, _, err := cc.Auth.Authenticate(ctx, acl.AuthRequest{
-		Method: c.Method(), URI: string(c.Request().RequestURI()),
-		Authorization: c.Get(fiber.HeaderAuthorization), TLS: allowBasic,
+		// The Digest uri is compared with the request-target as the client sent it.
+		Method: c.Method(), URI: string(c.Request().Header.RequestURI()),
+		Authorization: c.Get(fiber.HeaderAuthorization), TLS: allowBasic, Peer: cc.Peer(c),
 	})
 	if err == nil {
 		return user, true
 	}
 	var ae *acl.AuthError
-	if !errors.As(err, &ae) {
+	var th *acl.Throttled
+	switch {
+	case errors.As(err, &th):
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(th.Seconds()))
+		_ = plain(c, fiber.StatusTooManyRequests, th.Error())
+		return nil, false
+	case errors.Is(err, acl.ErrChecksBusy):
+		c.Set(fiber.HeaderRetryAfter, "1")
+		_ = plain(c, fiber.StatusServiceUnavailable, "too many logins are being checked: retry later")
+		return nil, false
+	case !errors.As(err, &ae):
 		_ = plain(c, 500, "authentication failed")
 		return nil, false
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -39,12 +40,11 @@ func newBareApp(s *Server) *fiber.App {
 		IdleTimeout:  120 * time.Second,
 		ErrorHandler: s.errorHandler,
 	}
-	if len(s.cfg.TrustedProxies) > 0 {
-		cfg.ProxyHeader = fiber.HeaderXForwardedFor
-		cfg.EnableTrustedProxyCheck = true
-		cfg.TrustedProxies = s.cfg.TrustedProxies
-		cfg.EnableIPValidation = true
-	}
+	// Fiber's own proxy handling takes the leftmost X-Forwarded-For address (the one the
+	// client writes) and believes X-Forwarded-Proto from anyone when no proxy is configured:
+	// peer and scheme below do it instead. A check that trusts nobody keeps Fiber's helpers
+	// (c.IP, c.Protocol) on the TCP connection's facts.
+	cfg.EnableTrustedProxyCheck = true
 	app := fiber.New(cfg)
 	app.Use(requestid.New(requestid.Config{Generator: utils.UUIDv4}))
 	app.Use(s.accessLog)
@@ -52,16 +52,47 @@ func newBareApp(s *Server) *fiber.App {
 	return app
 }
 
-// peer is the client address: the TCP peer, or X-Forwarded-For when the TCP peer is a
-// configured trusted proxy.
+// localPeer caches the client address of a request.
+const localPeer = "pbxws.peer"
+
+// peer is the client address: the TCP peer or, when the TCP peer is a configured trusted
+// proxy, the rightmost X-Forwarded-For address that is not one (acl.Proxies.ClientAddr). An
+// unreadable chain gives the invalid address: an unknown peer, never loopback, never listed.
 func (s *Server) peer(c *fiber.Ctx) netip.Addr {
-	if len(s.cfg.TrustedProxies) > 0 {
-		if a, err := netip.ParseAddr(c.IP()); err == nil {
-			return a.Unmap()
+	if a, ok := c.Locals(localPeer).(netip.Addr); ok {
+		return a
+	}
+	tcp, _ := netip.AddrFromSlice(c.Context().RemoteIP())
+	tcp = tcp.Unmap()
+	a := tcp
+	if s.proxies.Trusts(tcp) {
+		var hops []string
+		c.Request().Header.VisitAll(func(k, v []byte) {
+			if string(k) == fiber.HeaderXForwardedFor {
+				hops = append(hops, string(v))
+			}
+		})
+		var ok bool
+		if a, ok = s.proxies.ClientAddr(tcp, hops); !ok {
+			a = netip.Addr{}
 		}
 	}
-	a, _ := netip.AddrFromSlice(c.Context().RemoteIP())
-	return a.Unmap()
+	c.Locals(localPeer, a)
+	return a
+}
+
+// secure reports whether the client reached us over TLS: the listener's own TLS state or,
+// from a trusted proxy only, its X-Forwarded-Proto.
+func (s *Server) secure(c *fiber.Ctx) bool {
+	if c.Context().IsTLS() {
+		return true
+	}
+	tcp, _ := netip.AddrFromSlice(c.Context().RemoteIP())
+	if !s.proxies.Trusts(tcp) {
+		return false
+	}
+	proto, _, _ := strings.Cut(c.Get(fiber.HeaderXForwardedProto), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
 }
 
 // accessLog writes one line per request: request id, peer, account, section, act, status, time.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -56,8 +55,10 @@ func (s *Server) startSIP(ctx context.Context) error {
 	}
 	s.cc = &handlers.CallController{
 		Agent: agent, Dir: dir,
-		Auth:             acl.NewUserAuth(dir, acl.UserAuthConfig{Realm: cfg.Realm, AllowEmptyPin: cfg.CCAllowEmptyPin, NonceLifetime: cfg.NonceLifetime}),
+		Auth: acl.NewUserAuth(dir, acl.UserAuthConfig{Realm: cfg.Realm, AllowEmptyPin: cfg.CCAllowEmptyPin,
+			NonceLifetime: cfg.NonceLifetime, Throttle: s.throttle, Service: "callcontroller", MaxWait: cfg.MaxWait}),
 		Peer:             s.peer,
+		Secure:           s.secure,
 		Trusted:          trusted,
 		RemoteAccess:     cfg.CCRemoteAccess,
 		MyCallForwarding: cfg.MyCallForwarding,
@@ -66,26 +67,7 @@ func (s *Server) startSIP(ctx context.Context) error {
 }
 
 // parseHosts reads addresses and CIDRs.
-func parseHosts(list []string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, h := range list {
-		if strings.Contains(h, "/") {
-			p, err := netip.ParsePrefix(h)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(h)
-		if err != nil {
-			return nil, err
-		}
-		a = a.Unmap()
-		out = append(out, netip.PrefixFrom(a, a.BitLen()))
-	}
-	return out, nil
-}
+func parseHosts(list []string) ([]netip.Prefix, error) { return acl.ParseProxies(list) }
 
 // callControllerRoutes mounts click-to-call on app.
 func (s *Server) callControllerRoutes(app *fiber.App) {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"pbxws/acl"
 )
 
 // Config is the whole of pbxws's configuration, filled from flags and PBXWS_* environment
@@ -73,6 +75,21 @@ type Config struct {
 	MyCallForwarding bool
 	// NonceLifetime bounds the HTTP Digest nonces users authenticate with.
 	NonceLifetime time.Duration
+
+	// Failed authentications (json.php accounts, users, SIP lines) are throttled per source
+	// address and per login: AuthFreeFailures free, then AuthBackoff doubling to
+	// AuthMaxBackoff; AuthBanAfter failures ban a source for AuthBanFor.
+	AuthFreeFailures int
+	AuthBackoff      time.Duration
+	AuthMaxBackoff   time.Duration
+	AuthBanAfter     int
+	AuthBanFor       time.Duration
+}
+
+// throttleConfig is the failed-authentication policy of c.
+func (c *Config) throttleConfig() acl.ThrottleConfig {
+	return acl.ThrottleConfig{Free: c.AuthFreeFailures, Backoff: c.AuthBackoff, MaxBackoff: c.AuthMaxBackoff,
+		BanAfter: c.AuthBanAfter, BanFor: c.AuthBanFor}
 }
 
 // activeLimit is MaxActive with its default applied: two requests per processor (one
@@ -94,22 +111,28 @@ func (c *Config) writeLimit() int {
 
 // DefaultConfig returns the configuration `make run` uses when nothing is set.
 func DefaultConfig() Config {
+	t := acl.DefaultThrottleConfig()
 	return Config{
-		HTTPAddr:        "127.0.0.1:8080",
-		HTTPSAddr:       "127.0.0.1:8443",
-		VarDir:          "./var",
-		BodyLimit:       1 << 20,
-		DBMaxConns:      16,
-		MaxWait:         10 * time.Second,
-		SIPAddr:         "127.0.0.1:5060",
-		SIPTCP:          true,
-		SIPLegacyParams: true,
-		SIPRegistrar:    true,
-		CCTrustedHosts:  []string{"127.0.0.1", "::1"},
-		CCRemoteAccess:  true,
-		NonceLifetime:   5 * time.Minute,
-		Realm:           "pbxws",
-		ShutdownTimeout: 10 * time.Second,
+		AuthFreeFailures: t.Free,
+		AuthBackoff:      t.Backoff,
+		AuthMaxBackoff:   t.MaxBackoff,
+		AuthBanAfter:     t.BanAfter,
+		AuthBanFor:       t.BanFor,
+		HTTPAddr:         "127.0.0.1:8080",
+		HTTPSAddr:        "127.0.0.1:8443",
+		VarDir:           "./var",
+		BodyLimit:        1 << 20,
+		DBMaxConns:       16,
+		MaxWait:          10 * time.Second,
+		SIPAddr:          "127.0.0.1:5060",
+		SIPTCP:           true,
+		SIPLegacyParams:  true,
+		SIPRegistrar:     true,
+		CCTrustedHosts:   []string{"127.0.0.1", "::1"},
+		CCRemoteAccess:   true,
+		NonceLifetime:    5 * time.Minute,
+		Realm:            "pbxws",
+		ShutdownTimeout:  10 * time.Second,
 	}
 }
 
@@ -153,6 +176,11 @@ func (c *Config) Load(args []string, getenv func(string) string) error {
 		{name: "cc-allow-empty-pin", usage: "let users without a portal password authenticate", flag: &c.CCAllowEmptyPin},
 		{name: "nonce-lifetime", usage: "life of the HTTP Digest nonces of user authentication", dur: &c.NonceLifetime},
 		{name: "my-call-forwarding", usage: "let the user's call forwarding apply to /sipxconfig/rest/my/call", flag: &c.MyCallForwarding},
+		{name: "auth-free-failures", usage: "failed authentications a source or login may have before it must wait", num: &c.AuthFreeFailures},
+		{name: "auth-backoff", usage: "first wait after the free failures; doubles with each further failure", dur: &c.AuthBackoff},
+		{name: "auth-max-backoff", usage: "longest wait between failed authentications", dur: &c.AuthMaxBackoff},
+		{name: "auth-ban-after", usage: "failed authentications that ban a source address", num: &c.AuthBanAfter},
+		{name: "auth-ban-for", usage: "how long a banned source address is refused", dur: &c.AuthBanFor},
 	}
 	for _, o := range opts {
 		env := "PBXWS_" + strings.ToUpper(strings.ReplaceAll(o.name, "-", "_"))
@@ -226,6 +254,8 @@ func (c Config) Masked() map[string]any {
 		"sip_registrar": c.SIPRegistrar, "cc_http": c.CCHTTPAddr, "cc_https": c.CCHTTPSAddr,
 		"cc_trusted_hosts": c.CCTrustedHosts, "cc_remote_access": c.CCRemoteAccess,
 		"cc_allow_empty_pin": c.CCAllowEmptyPin, "my_call_forwarding": c.MyCallForwarding, "nonce_lifetime": c.NonceLifetime.String(),
+		"auth_free_failures": c.AuthFreeFailures, "auth_backoff": c.AuthBackoff.String(), "auth_max_backoff": c.AuthMaxBackoff.String(),
+		"auth_ban_after": c.AuthBanAfter, "auth_ban_for": c.AuthBanFor.String(),
 	}
 }
 

@@ -229,7 +229,14 @@ func (s *Server) jsonPHPError(c *fiber.Ctx, err error) error {
 	var ce *models.ConflictError
 	var ie *models.InUseError
 	var ua *handlers.ErrUnknownAct
+	var th *acl.Throttled
 	switch {
+	case errors.As(err, &th):
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(th.Seconds()))
+		return writeError(c, http.StatusTooManyRequests, th.Error(), nil)
+	case errors.Is(err, acl.ErrChecksBusy):
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return writeError(c, http.StatusServiceUnavailable, "pbxws is busy checking passwords: retry later", nil)
 	case errors.As(err, &ve):
 		return writeError(c, http.StatusBadRequest, "invalid input", ve.Fields)
 	case errors.As(err, &ce):

@@ -30,6 +30,9 @@ type Server struct {
 	cluster *pbxsql.Cluster
 	app     *fiber.App
 	gate    *acl.Gate
+	proxies acl.Proxies
+	// throttle slows failed authentications on every service that authenticates.
+	throttle *acl.Throttle
 	// Requests queue in arrival order: reads for the processors, writes for the database.
 	admitReads, admitWrites *admission
 	stores                  *models.Stores
@@ -56,6 +59,9 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 			s = nil
 		}
 	}()
+	if s.proxies, err = acl.ParseProxies(cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted-proxies: %w", err)
+	}
 	dsn := cfg.DatabaseURL
 	if dsn == "" {
 		cl, err := pbxsql.StartCluster(ctx, filepath.Join(cfg.VarDir, "pg"), s.log)
@@ -83,7 +89,8 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		return nil, err
 	}
 	s.pruneChanges()
-	if s.gate, err = acl.NewGate(ctx, s.db, dsn, s.log); err != nil {
+	s.throttle = acl.NewThrottle(cfg.throttleConfig(), s.log)
+	if s.gate, err = acl.NewGate(ctx, s.db, acl.GateConfig{DSN: dsn, Logger: s.log, Throttle: s.throttle, MaxWait: cfg.MaxWait}); err != nil {
 		return nil, fmt.Errorf("web-service accounts: %w", err)
 	}
 	if n, err := s.gate.Count(ctx); err == nil && n == 0 {
