@@ -182,7 +182,7 @@ func (t *Throttle) Failed(service string, source netip.Addr, login, reason strin
 	sc, lc := s.count, l.count
 	t.mu.Unlock()
 	t.log.LogAttrs(context.Background(), slog.LevelWarn, "authentication failed",
-		slog.String("service", service), slog.String("login", fmt.Sprintf("%.80q", login)),
+		slog.String("service", service), slog.String("login", loginKey(login)),
 		slog.String("peer", source.String()), slog.String("reason", reason),
 		slog.Int("source_failures", sc), slog.Int("login_failures", lc))
 	if newlyBanned {

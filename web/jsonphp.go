@@ -121,11 +121,15 @@ func (s *Server) serveJSONPHP(c *fiber.Ctx, r jsonRoot) error {
 		}
 		query[k] = vs
 	}
+	body, err := s.requestBody(c)
+	if err != nil {
+		return s.jsonPHPError(c, err)
+	}
 	req := &handlers.Request{
 		Act:     query.Get("act"),
 		ID:      query.Get("id"),
 		Query:   query,
-		Body:    c.Body(),
+		Body:    body,
 		Private: mode == "private",
 	}
 	if ep.ignoreAct {
@@ -234,6 +238,8 @@ func (s *Server) jsonPHPError(c *fiber.Ctx, err error) error {
 	case errors.As(err, &th):
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(th.Seconds()))
 		return writeError(c, http.StatusTooManyRequests, th.Error(), nil)
+	case errors.Is(err, errUnsupportedEncoding):
+		return writeError(c, http.StatusUnsupportedMediaType, err.Error(), map[string]string{"Content-Encoding": "must be gzip, deflate or identity"})
 	case errors.Is(err, acl.ErrChecksBusy):
 		c.Set(fiber.HeaderRetryAfter, "1")
 		return writeError(c, http.StatusServiceUnavailable, "pbxws is busy checking passwords: retry later", nil)
