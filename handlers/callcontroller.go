@@ -37,6 +37,18 @@ type CallController struct {
 	RemoteAccess bool
 	// MyCallForwarding lets the user's forwarding rules apply to /my/call's first INVITE.
 	MyCallForwarding bool
+	// Health turns database outages into 503s (logged once per outage).
+	Health *models.Health
+}
+
+// unavailable answers 503 with Retry-After when err means the database is down.
+func (cc *CallController) unavailable(c *fiber.Ctx, err error) bool {
+	if !cc.Health.Report(err) {
+		return false
+	}
+	c.Set(fiber.HeaderRetryAfter, "2")
+	_ = plain(c, fiber.StatusServiceUnavailable, "the database is unavailable: retry later")
+	return true
 }
 
 const (
@@ -131,6 +143,9 @@ func (cc *CallController) Handle(c *fiber.Ctx) error {
 	default:
 		return ccError(c, 400, 400, "Unknown action "+action)
 	}
+	if cc.unavailable(c, err) {
+		return nil
+	}
 	return ccResult(c, err)
 }
 
@@ -188,6 +203,8 @@ func (cc *CallController) authenticate(ctx context.Context, c *fiber.Ctx, basicA
 	case errors.Is(err, acl.ErrChecksBusy):
 		c.Set(fiber.HeaderRetryAfter, "1")
 		_ = plain(c, fiber.StatusServiceUnavailable, "too many logins are being checked: retry later")
+		return nil, false
+	case cc.unavailable(c, err):
 		return nil, false
 	case !errors.As(err, &ae):
 		_ = plain(c, 500, "authentication failed")
@@ -247,6 +264,9 @@ func (cc *CallController) MyCall(c *fiber.Ctx) error {
 	var ce *sip.CallError
 	if errors.As(err, &ce) {
 		return sipxError(c, 500, ce.Text, "NoSipCredentials")
+	}
+	if cc.unavailable(c, err) {
+		return nil
 	}
 	if err != nil {
 		return sipxError(c, 500, "the call could not be started", "InternalError")
@@ -321,6 +341,9 @@ func ccError(c *fiber.Ctx, status, code int, text string) error {
 // INVITE mode; without a record, the empty document the GET's sipMethod asks for.
 func (cc *CallController) status(c *fiber.Ctx, ctx context.Context, key string, inviteMode bool) error {
 	rec, err := cc.Agent.Status(ctx, key)
+	if cc.unavailable(c, err) {
+		return nil
+	}
 	if err != nil {
 		return plain(c, 500, "the call record could not be read")
 	}

@@ -120,17 +120,7 @@ func Migrate(ctx context.Context, db *sqlx.DB) error {
 // Open connects to PostgreSQL with lib/pq and sets the pool. A DSN without sslmode gets
 // sslmode=disable (a Unix socket or loopback); set it explicitly for remote servers.
 func Open(ctx context.Context, dsn string) (*sqlx.DB, error) {
-	if !strings.Contains(dsn, "sslmode=") {
-		if strings.Contains(dsn, "://") {
-			if strings.Contains(dsn, "?") {
-				dsn += "&sslmode=disable"
-			} else {
-				dsn += "?sslmode=disable"
-			}
-		} else {
-			dsn += " sslmode=disable"
-		}
-	}
+	dsn = withDefaults(dsn)
 	db, err := sqlx.Open("postgres", dsn)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -135,6 +136,10 @@ func (s *Server) recoverer(c *fiber.Ctx) (err error) {
 
 var errInternal = errors.New("internal error")
 
+// retryAfterOutage is the Retry-After, in seconds, of the 503 answered while the database is
+// unavailable.
+const retryAfterOutage = 2
+
 // errorHandler renders errors that escape a route: Fiber's own (404, body too large) and
 // internal ones. json.php maps its errors itself (jsonphp.go).
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
@@ -148,6 +153,10 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 			return nil
 		}
 		return writeError(c, fe.Code, fe.Message, nil)
+	}
+	if s.health.Report(err) {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfterOutage))
+		return writeError(c, fiber.StatusServiceUnavailable, "the database is unavailable: retry later", nil)
 	}
 	s.log.Error("internal error", "id", c.Locals("requestid"), "path", c.Path(), "err", err)
 	return writeError(c, fiber.StatusInternalServerError, "internal error (request "+fmt.Sprint(c.Locals("requestid"))+")", nil)

@@ -59,6 +59,7 @@ func (s *Server) startSIP(ctx context.Context) error {
 			NonceLifetime: cfg.NonceLifetime, Throttle: s.throttle, Service: "callcontroller", MaxWait: cfg.MaxWait}),
 		Peer:             s.peer,
 		Secure:           s.secure,
+		Health:           s.health,
 		Trusted:          trusted,
 		RemoteAccess:     cfg.CCRemoteAccess,
 		MyCallForwarding: cfg.MyCallForwarding,

@@ -36,6 +36,8 @@ type Server struct {
 	// Requests queue in arrival order: reads for the processors, writes for the database.
 	admitReads, admitWrites *admission
 	stores                  *models.Stores
+	// health turns database outages into 503s, logged once when they start and end.
+	health *models.Health
 	sip                     *sip.Agent
 	cc                      *handlers.CallController
 
@@ -74,13 +76,18 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		}
 		dsn = cl.DSN("pbxws")
 	}
-	if s.db, err = pbxsql.Open(ctx, dsn); err != nil {
+	if s.db, err = pbxsql.OpenWait(ctx, dsn, cfg.DBWait, s.log); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	if cfg.DBMaxConns > 0 {
-		s.db.SetMaxOpenConns(cfg.DBMaxConns)
-		s.db.SetMaxIdleConns(cfg.DBMaxConns)
+		n := s.poolSize(ctx)
+		s.db.SetMaxOpenConns(n)
+		s.db.SetMaxIdleConns(n)
+		s.admitReads = newAdmission(s.cfg.activeLimit(), s.cfg.MaxWait)
+		s.admitWrites = newAdmission(s.cfg.writeLimit(), s.cfg.MaxWait)
 	}
+	s.health = models.NewHealth(s.db.DB, s.log)
+	s.closers = append(s.closers, func(context.Context) error { s.health.Close(); return nil })
 	if err := pbxsql.Migrate(ctx, s.db); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
@@ -144,7 +151,7 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 	}
 
 	s.log.Info("pbxws started", "http", s.HTTPAddr(), "https", s.HTTPSAddr(), "sip", s.SIPAddr(),
-		"cc_http", s.CCHTTPAddr(), "cc_https", s.CCHTTPSAddr(), "config", cfg.Masked())
+		"cc_http", s.CCHTTPAddr(), "cc_https", s.CCHTTPSAddr(), "config", s.cfg.Masked())
 	return s, nil
 }
 
@@ -154,6 +161,22 @@ func (s *Server) serveApp(app *fiber.App, ln net.Listener) {
 	if err := app.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
 		s.log.Error("listener stopped", "addr", ln.Addr().String(), "err", err)
 	}
+}
+
+// poolSize is -db-max-conns, or less when the server has fewer connections free: a pool
+// larger than that fails requests at random once the server refuses connections. One
+// connection is left for the account-change listener.
+func (s *Server) poolSize(ctx context.Context) int {
+	want := s.cfg.DBMaxConns
+	free, err := pbxsql.FreeConnections(ctx, s.db)
+	if err != nil || free-1 >= want {
+		return want
+	}
+	size := max(2, free-1)
+	s.log.Warn("the database has fewer free connections than -db-max-conns: the pool is sized down",
+		"db_max_conns", want, "free_connections", free, "pool", size)
+	s.cfg.DBMaxConns = size
+	return size
 }
 
 // HTTPAddr is the bound plain-HTTP address ("" when disabled).
