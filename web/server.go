@@ -38,8 +38,8 @@ type Server struct {
 	stores                  *models.Stores
 	// health turns database outages into 503s, logged once when they start and end.
 	health *models.Health
-	sip                     *sip.Agent
-	cc                      *handlers.CallController
+	sip    *sip.Agent
+	cc     *handlers.CallController
 
 	httpLn, httpsLn     net.Listener
 	ccHTTPLn, ccHTTPSLn net.Listener
@@ -86,8 +86,9 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		s.admitReads = newAdmission(s.cfg.activeLimit(), s.cfg.MaxWait)
 		s.admitWrites = newAdmission(s.cfg.writeLimit(), s.cfg.MaxWait)
 	}
-	s.health = models.NewHealth(s.db.DB, s.log)
-	s.closers = append(s.closers, func(context.Context) error { s.health.Close(); return nil })
+	health := models.NewHealth(s.db.DB, s.log)
+	s.health = health // closed through the local: a failed Start's return sets s to nil
+	s.closers = append(s.closers, func(context.Context) error { health.Close(); return nil })
 	if err := pbxsql.Migrate(ctx, s.db); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
