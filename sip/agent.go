@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -95,18 +97,12 @@ func Start(ctx context.Context, cfg Config, db *sqlx.DB, dir *models.Directory) 
 	}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 
-	udp, err := net.ListenPacket("udp", cfg.Listen)
+	udp, tcp, err := listenUDPAndTCP(cfg.Listen, cfg.TCP)
 	if err != nil {
-		return nil, fmt.Errorf("sip: udp listener: %w", err)
+		return nil, err
 	}
-	a.udp = udp
+	a.udp, a.tcp = udp, tcp
 	bound := udp.LocalAddr().(*net.UDPAddr)
-	if cfg.TCP {
-		if a.tcp, err = net.Listen("tcp", net.JoinHostPort(bound.IP.String(), strconv.Itoa(bound.Port))); err != nil {
-			udp.Close()
-			return nil, fmt.Errorf("sip: tcp listener: %w", err)
-		}
-	}
 	a.advHost, a.advPort = bound.IP.String(), bound.Port
 	if cfg.Advertise != "" {
 		h, p, err := net.SplitHostPort(cfg.Advertise)
@@ -158,6 +154,31 @@ func Start(ctx context.Context, cfg Config, db *sqlx.DB, dir *models.Directory) 
 		net.JoinHostPort(a.advHost, strconv.Itoa(a.advPort)), "domain", cfg.Domain,
 		"outbound_proxy", cfg.OutboundProxy, "registrar", cfg.Registrar)
 	return a, nil
+}
+
+// listenUDPAndTCP binds UDP (and TCP on the same port). With port 0 the system picks the
+// UDP port, which another process may hold in TCP: then it tries another port rather than
+// fail on a collision the configuration did not ask for.
+func listenUDPAndTCP(addr string, withTCP bool) (net.PacketConn, net.Listener, error) {
+	_, port, _ := net.SplitHostPort(addr)
+	for attempt := 0; ; attempt++ {
+		udp, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("sip: udp listener: %w", err)
+		}
+		if !withTCP {
+			return udp, nil, nil
+		}
+		bound := udp.LocalAddr().(*net.UDPAddr)
+		tcp, err := net.Listen("tcp", net.JoinHostPort(bound.IP.String(), strconv.Itoa(bound.Port)))
+		if err == nil {
+			return udp, tcp, nil
+		}
+		udp.Close()
+		if port != "0" || attempt >= 20 || !errors.Is(err, syscall.EADDRINUSE) {
+			return nil, nil, fmt.Errorf("sip: tcp listener: %w", err)
+		}
+	}
 }
 
 // Addr is the bound UDP address.
