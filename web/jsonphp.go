@@ -107,19 +107,9 @@ func (s *Server) serveJSONPHP(c *fiber.Ctx, r jsonRoot) error {
 		}
 	}
 
-	query, err := url.ParseQuery(string(c.Request().URI().QueryString()))
+	query, err := parseQuery(string(c.Request().URI().QueryString()))
 	if err != nil {
-		return writeError(c, http.StatusBadRequest, "malformed query string", map[string]string{"query": err.Error()})
-	}
-	for k, vs := range query {
-		for i := range vs {
-			vs[i] = strings.TrimSpace(vs[i])
-			// Parameters reach SQL (as parameters) and logs: no NUL, CR, LF or other controls.
-			if !models.Printable(vs[i]) || !models.Printable(k) {
-				return writeError(c, http.StatusBadRequest, "malformed query string", map[string]string{k: "must not contain control characters"})
-			}
-		}
-		query[k] = vs
+		return s.jsonPHPError(c, err)
 	}
 	body, err := s.requestBody(c)
 	if err != nil {
@@ -154,6 +144,28 @@ func (s *Server) serveJSONPHP(c *fiber.Ctx, r jsonRoot) error {
 		return s.jsonPHPError(c, err)
 	}
 	return s.render(c, res, req, !ep.noSum)
+}
+
+// parseQuery decodes a json.php query string with form semantics (+ is a space, as xivo-ws
+// sends it), trims values, and refuses control characters in names and values: parameters
+// reach SQL (as parameters) and logs.
+func parseQuery(raw string) (url.Values, error) {
+	query, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, models.Invalid("query", "is malformed: "+err.Error())
+	}
+	for k, vs := range query {
+		if !models.Printable(k) {
+			return nil, models.Invalid("query", "must not contain control characters in parameter names")
+		}
+		for i := range vs {
+			vs[i] = strings.TrimSpace(vs[i])
+			if !models.Printable(vs[i]) {
+				return nil, models.Invalid(k, "must not contain control characters")
+			}
+		}
+	}
+	return query, nil
 }
 
 // render sends a Result: JSON bodies with ETag, `sum` and If-None-Match → 304.

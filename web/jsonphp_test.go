@@ -1,7 +1,9 @@
 package web
 
 import (
-	"net/url"
+	"errors"
+
+	"pbxws/models"
 	"strings"
 	"testing"
 )
@@ -52,25 +54,37 @@ func FuzzSplitJSONPath(f *testing.F) {
 	})
 }
 
-// FuzzQueryDecoding pins that the query decoding the gate uses never panics and keeps
-// form semantics (+ is a space) that xivo-ws relies on.
+// FuzzQueryDecoding pins that the gate's query decoding never panics, keeps form semantics
+// (+ is a space) that xivo-ws relies on, and lets no control character through.
 func FuzzQueryDecoding(f *testing.F) {
 	f.Add("act=search&search=a+b%2Fc%7Ed%2Ae%40f%2Bg%26h%3Di%C3%A9")
 	f.Add("act=view&id=")
 	f.Add("act=searchid&idbeg=12&%zz")
+	f.Add("act=list&x=%0d%0a")
 	f.Fuzz(func(t *testing.T, q string) {
-		v, err := url.ParseQuery(q)
+		v, err := parseQuery(q)
 		if err != nil {
+			var ve *models.ValidationError
+			if !errors.As(err, &ve) || len(ve.Fields) == 0 {
+				t.Fatalf("%q: error %v is not a validation error naming a field", q, err)
+			}
 			return
 		}
-		for k := range v {
-			_ = v.Get(k)
+		for k, vs := range v {
+			if !models.Printable(k) {
+				t.Fatalf("%q: name %q has control characters", q, k)
+			}
+			for _, x := range vs {
+				if !models.Printable(x) || x != strings.TrimSpace(x) {
+					t.Fatalf("%q: value %q not trimmed or has control characters", q, x)
+				}
+			}
 		}
 	})
 }
 
 func TestQueryDecodingMatchesXivoWS(t *testing.T) {
-	v, err := url.ParseQuery("act=search&search=a+b%2Fc%7Ed%2Ae%40f%2Bg%26h%3Di%C3%A9")
+	v, err := parseQuery("act=search&search=a+b%2Fc%7Ed%2Ae%40f%2Bg%26h%3Di%C3%A9")
 	if err != nil || v.Get("search") != "a b/c~d*e@f+g&h=ié" {
 		t.Fatalf("got %q, %v", v.Get("search"), err)
 	}
