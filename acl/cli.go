@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -77,8 +78,15 @@ type errUsage struct{ msg string }
 
 func (e errUsage) Error() string { return e.msg }
 
+// mutates are the account commands that change accounts.
+var mutates = map[string]bool{"add": true, "edit": true, "grant": true, "revoke": true, "disable": true, "enable": true, "delete": true}
+
+// waitAppliedFor bounds how long a command waits for running gates to apply its change.
+const waitAppliedFor = 5 * time.Second
+
 // RunAccountCLI runs `pbxws account …` over store and returns the exit status: 0 done,
-// 1 failed, 2 usage error. It never prints password hashes.
+// 1 failed, 2 usage error. It never prints password hashes. A command that changes accounts
+// returns once every running pbxws has applied the change (or says which did not).
 func RunAccountCLI(ctx context.Context, store *models.WSAccountStore, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, accountUsage)
@@ -108,6 +116,14 @@ func RunAccountCLI(ctx context.Context, store *models.WSAccountStore, args []str
 	err := run()
 	var usage errUsage
 	switch {
+	case err == nil && mutates[c.cmd]:
+		// Return only once every running pbxws has applied the change.
+		lagging, werr := WaitApplied(ctx, store, waitAppliedFor)
+		if werr == nil && len(lagging) > 0 {
+			fmt.Fprintf(stderr, "pbxws account %s: done, but %d running pbxws (%s) did not confirm it within %s; they stop trusting their caches within %s\n",
+				c.cmd, len(lagging), strings.Join(lagging, ", "), waitAppliedFor, GateAliveWindow)
+		}
+		return 0
 	case err == nil:
 		return 0
 	case errors.As(err, &usage):

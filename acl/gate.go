@@ -2,11 +2,16 @@ package acl
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +34,15 @@ const (
 	pollEvery = time.Second
 	// pingEvery detects a listener connection that died silently.
 	pingEvery = 30 * time.Second
+	// heartbeatEvery the gate confirms in ws_gate_instances that it is alive and which
+	// account changes it has applied; its caches are trusted for lease after each
+	// confirmation that succeeded.
+	heartbeatEvery = time.Second
+	lease          = 3 * time.Second
+	// GateAliveWindow is how recent a gate's heartbeat must be for an account command to wait
+	// for its confirmation: longer than the lease, so no gate still trusting its caches is
+	// skipped.
+	GateAliveWindow = lease + 2*time.Second
 )
 
 // Gate identifies json.php restricted callers.
@@ -38,6 +52,13 @@ const (
 // the enabled host-only accounts are cached too. Every account change empties both caches on
 // every instance: the gate LISTENs for the trigger's notice, and while that connection is
 // down it reads the trigger's generation counter once a second instead.
+//
+// So that a change is in force for every request that starts after the command that made it
+// returned, each gate confirms in ws_gate_instances (at once after a notice, and every second)
+// the generation it has applied, and account commands wait for every live gate's
+// confirmation (WaitApplied). A gate whose confirmations stopped succeeding for longer than
+// the lease no longer trusts its caches: it then reads the counter for every request
+// (current) until it can confirm again.
 type Gate struct {
 	store    *models.WSAccountStore
 	resolver *Resolver
@@ -58,12 +79,19 @@ type Gate struct {
 	hostOnly []*cachedAccount
 	hostsOK  bool
 
-	listener   *pq.Listener
-	listening  atomic.Bool
-	generation atomic.Int64 // the counter as last read
-	stop       chan struct{}
-	wg         sync.WaitGroup
-	closeOnce  sync.Once
+	listener  *pq.Listener
+	listening atomic.Bool
+	// generation is the counter the caches are known to reflect: it only moves forward, and
+	// only after the caches were emptied for it.
+	generation atomic.Int64
+	// id names this gate in ws_gate_instances; leaseEnd (monotonic, since born) is until when
+	// its caches may be trusted without reading the counter.
+	id, host  string
+	born      time.Time
+	leaseEnd  atomic.Int64
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
 }
 
 // cachedAccount is an account snapshot (without its password hash) and its parsed hosts.
@@ -138,6 +166,15 @@ func NewGate(ctx context.Context, db *sqlx.DB, cfg GateConfig) (*Gate, error) {
 		return nil, fmt.Errorf("reading the account generation: %w", err)
 	}
 	g.generation.Store(gen)
+	g.born = time.Now()
+	g.id = newGateID()
+	if h, err := os.Hostname(); err == nil {
+		g.host = fmt.Sprintf("%.40s pid %d", h, os.Getpid())
+	}
+	_ = g.store.ForgetStoppedGates(ctx)
+	if err := g.confirm(ctx); err != nil {
+		return nil, fmt.Errorf("registering the gate: %w", err)
+	}
 	dummyHash()
 	var notices <-chan *pq.Notification
 	if dsn != "" {
@@ -147,9 +184,83 @@ func NewGate(ctx context.Context, db *sqlx.DB, cfg GateConfig) (*Gate, error) {
 		go g.listen()
 		go g.ping()
 	}
-	g.wg.Add(1)
+	g.wg.Add(2)
 	go g.watch(notices)
+	go g.heartbeat()
 	return g, nil
+}
+
+func newGateID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// confirm records that the gate is alive and has applied generation; on success its caches
+// are trusted for the lease, counted from before the write was sent.
+func (g *Gate) confirm(ctx context.Context) error {
+	sent := time.Since(g.born)
+	if err := g.store.GateAlive(ctx, g.id, g.host, g.generation.Load()); err != nil {
+		return err
+	}
+	end := int64(sent + lease)
+	for {
+		old := g.leaseEnd.Load()
+		if old >= end || g.leaseEnd.CompareAndSwap(old, end) {
+			return nil
+		}
+	}
+}
+
+// leased reports whether the caches may be trusted without reading the counter.
+func (g *Gate) leased() bool { return int64(time.Since(g.born)) < g.leaseEnd.Load() }
+
+// heartbeat confirms every heartbeatEvery.
+func (g *Gate) heartbeat() {
+	defer g.wg.Done()
+	tick := time.NewTicker(heartbeatEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-g.stop:
+			return
+		case <-tick.C:
+			ctx, cancel := context.WithTimeout(context.Background(), heartbeatEvery)
+			_ = g.confirm(ctx)
+			cancel()
+		}
+	}
+}
+
+// applied records that the caches were emptied for every change up to gen.
+func (g *Gate) applied(gen int64) {
+	for {
+		old := g.generation.Load()
+		if gen <= old || g.generation.CompareAndSwap(old, gen) {
+			return
+		}
+	}
+}
+
+// WaitApplied waits until every live gate on the database of store has applied the account
+// changes committed so far (for at most timeout), and returns the gates that had not.
+func WaitApplied(ctx context.Context, store *models.WSAccountStore, timeout time.Duration) ([]string, error) {
+	gen, err := store.Generation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		lagging, err := store.LaggingGates(ctx, gen, GateAliveWindow)
+		if err != nil || len(lagging) == 0 || time.Now().After(deadline) {
+			return lagging, err
+		}
+		select {
+		case <-time.After(10 * time.Millisecond):
+		case <-ctx.Done():
+			return lagging, ctx.Err()
+		}
+	}
 }
 
 // listen subscribes once the listener first connects (Listen waits for that); resubscribing
@@ -189,17 +300,33 @@ func (g *Gate) watch(notices <-chan *pq.Notification) {
 		select {
 		case <-g.stop:
 			return
-		case _, ok := <-notices:
+		case n, ok := <-notices:
 			if !ok {
 				notices = nil
 				g.listening.Store(false)
 				continue
 			}
-			// A nil notice means the listener reconnected: also a reason to forget.
-			g.invalidate()
-		case <-tick.C:
-			if !g.listening.Load() {
+			// A nil notice means the listener reconnected: also a reason to forget, and
+			// the counter tells what was missed.
+			if n == nil {
 				g.checkGeneration()
+				continue
+			}
+			g.invalidate()
+			// The payload is "<op> <generation>"; generations are given out in commit order.
+			if _, gs, ok := strings.Cut(n.Extra, " "); ok {
+				if gen, err := strconv.ParseInt(gs, 10, 64); err == nil {
+					g.applied(gen)
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), heartbeatEvery)
+			_ = g.confirm(ctx)
+			cancel()
+		case <-tick.C:
+			if !g.listening.Load() && g.checkGeneration() {
+				ctx, cancel := context.WithTimeout(context.Background(), heartbeatEvery)
+				_ = g.confirm(ctx) // at once: an account command may be waiting for it
+				cancel()
 			}
 		}
 	}
@@ -233,8 +360,8 @@ func (g *Gate) closed() bool {
 	}
 }
 
-// Close stops listening and polling. The gate still answers, from the database, without
-// caching across changes it can no longer see.
+// Close stops listening and polling, and unregisters the gate. The gate still answers, from
+// the database, reading the counter for every request once its lease has run out.
 func (g *Gate) Close() {
 	g.closeOnce.Do(func() {
 		close(g.stop)
@@ -242,6 +369,10 @@ func (g *Gate) Close() {
 			_ = g.listener.Close()
 		}
 		g.wg.Wait()
+		g.leaseEnd.Store(0)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_ = g.store.UnregisterGate(ctx, g.id)
+		cancel()
 	})
 }
 
@@ -256,19 +387,23 @@ func (g *Gate) invalidate() {
 	g.mu.Unlock()
 }
 
-// checkGeneration empties the caches when the counter moved since it was last read.
-func (g *Gate) checkGeneration() {
+// checkGeneration empties the caches when the counter moved since it was last read, and
+// reports whether it did.
+func (g *Gate) checkGeneration() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	gen, err := g.store.Generation(ctx)
 	if err != nil {
 		// Unknown state: forget, so nothing stale outlives a database we cannot read.
 		g.invalidate()
-		return
+		return false
 	}
-	if g.generation.Swap(gen) != gen {
+	if gen != g.generation.Load() {
 		g.invalidate()
+		g.applied(gen)
+		return true
 	}
+	return false
 }
 
 // genRound is one read of the generation counter that callers wait for.
@@ -278,10 +413,11 @@ type genRound struct {
 }
 
 // current returns once a read of the generation counter that started after current was
-// called has finished, the caches emptied if the counter moved. So every account change that
-// committed before a request arrived is in force for it, on every instance, even when the
-// change's notice has not reached this one yet. Concurrent callers share reads: one runs at a
-// time, and those who arrive while it runs wait for the next, which starts when it ends.
+// called has finished, the caches emptied if the counter moved: every account change that
+// committed before the request arrived is then in force for it, whatever this gate has
+// confirmed. It serves requests while the lease has run out. Concurrent callers share reads:
+// one runs at a time, and those who arrive while it runs wait for the next, which starts when
+// it ends.
 func (g *Gate) current(ctx context.Context) error {
 	g.gmu.Lock()
 	var r *genRound
@@ -312,8 +448,9 @@ func (g *Gate) readGeneration(r *genRound) {
 	cancel()
 	if err != nil {
 		g.invalidate()
-	} else if g.generation.Swap(gen) != gen {
+	} else if gen != g.generation.Load() {
 		g.invalidate()
+		g.applied(gen)
 	}
 	r.err = err
 	close(r.done)
@@ -335,8 +472,10 @@ func (g *Gate) readGeneration(r *genRound) {
 //
 // Besides database failures, err is a *Throttled (too many failures: wait) or ErrChecksBusy.
 func (g *Gate) Identify(ctx context.Context, peer netip.Addr, authorization string) (*models.WSAccount, string, error) {
-	if err := g.current(ctx); err != nil {
-		return nil, "", err
+	if !g.leased() {
+		if err := g.current(ctx); err != nil {
+			return nil, "", err
+		}
 	}
 	login, password, isBasic, ok := ParseBasic(authorization)
 	switch {

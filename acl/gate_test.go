@@ -1,6 +1,7 @@
 package acl_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"io"
@@ -327,5 +328,54 @@ func TestGateResolvesHostNamesThroughItsCache(t *testing.T) {
 	}
 	if n := lookups.Load(); n != 1 {
 		t.Fatalf("resolved the host name %d times, want 1", n)
+	}
+}
+
+// Two gates on one database, one listening and one only polling: an account command returns
+// once both have applied its change, so the very next request is refused by each; a gate
+// that cannot confirm any more stops trusting its cache.
+func TestAccountCommandsReturnOnceEveryGateAppliedTheChange(t *testing.T) {
+	db, dsn := openDB(t)
+	st := &models.WSAccountStore{DB: db}
+	listening, err := acl.NewGate(context.Background(), db, acl.GateConfig{DSN: dsn, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer listening.Close()
+	polling, err := acl.NewGate(context.Background(), db, acl.GateConfig{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer polling.Close()
+	waitListening(t, listening)
+	cli := func(args ...string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		if rc := acl.RunAccountCLI(context.Background(), st, args, &out, &errb); rc != 0 || errb.Len() > 0 {
+			t.Fatalf("account %v: rc %d %s", args, rc, errb.String())
+		}
+	}
+	for round := 0; round < 5; round++ {
+		addAccount(t, st, models.WSAccount{Name: "admin", Login: "admin", Sections: []string{"cti"}}, "secret")
+		for _, g := range []*acl.Gate{listening, polling} {
+			mustIdentify(t, g, "192.0.2.1", basic("admin", "secret"), "admin")
+		}
+		start := time.Now()
+		cli("delete", "--name", "admin")
+		took := time.Since(start)
+		for i, g := range []*acl.Gate{listening, polling} {
+			if a, _, err := g.Identify(context.Background(), peer("192.0.2.1"), basic("admin", "secret")); err != nil || a != nil {
+				t.Fatalf("round %d: gate %d right after the delete returned: %v %v", round, i, a, err)
+			}
+		}
+		t.Logf("round %d: delete returned after %v (the polling gate applies within a second)", round, took)
+	}
+	// A stopped gate is not waited for.
+	polling.Close()
+	addAccount(t, st, models.WSAccount{Name: "admin", Login: "admin"}, "secret")
+	start := time.Now()
+	cli("delete", "--name", "admin")
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("with only the listening gate left, the delete took %v", d)
 	}
 }
