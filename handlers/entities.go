@@ -114,18 +114,13 @@ func Entities(st *models.Stores) *Resource {
 			if err != nil {
 				return Result{}, err
 			}
-			e, err := s.Get(ctx, id)
-			if err != nil {
-				return Result{}, err
-			}
 			body, err := DecodeBody(r.Body)
 			if err != nil {
 				return Result{}, err
 			}
-			if err := applyEntity(e, body); err != nil {
-				return Result{}, err
-			}
-			return Done(), s.Update(ctx, e)
+			return Done(), s.Edit(ctx, id, func(e *models.Entity) (*models.Entity, error) {
+				return e, applyEntity(e, body)
+			})
 		},
 		"delete":    deleteByIntID(s.Delete),
 		"deleteall": deleteAll(s.Count, s.DeleteUnused),

@@ -564,23 +564,21 @@ func Users(st *models.Stores) *Resource {
 			if err != nil {
 				return Result{}, err
 			}
-			stored, err := s.View(ctx, id)
-			if err != nil {
-				return Result{}, err
-			}
 			body, err := DecodeBody(r.Body)
 			if err != nil {
 				return Result{}, err
 			}
-			// Start from the stored user; parts the body does not carry stay nil = untouched.
-			c := &models.UserComposite{User: stored.User, Voicemail: stored.Voicemail}
-			if err := decodeUser(ctx, st, body, c, stored.Lines); err != nil {
-				return Result{}, err
-			}
-			if c.Voicemail == stored.Voicemail {
-				c.Voicemail = nil // not mentioned: keep the box as it is
-			}
-			return Done(), s.Update(ctx, c)
+			return Done(), s.Edit(ctx, id, func(stored *models.UserComposite) (*models.UserComposite, error) {
+				// Start from the stored user; parts the body does not carry stay nil = untouched.
+				c := &models.UserComposite{User: stored.User, Voicemail: stored.Voicemail}
+				if err := decodeUser(ctx, st, body, c, stored.Lines); err != nil {
+					return nil, err
+				}
+				if c.Voicemail == stored.Voicemail {
+					c.Voicemail = nil // not mentioned: keep the box as it is
+				}
+				return c, nil
+			})
 		},
 		"delete":    deleteByIntID(s.Delete),
 		"deleteall": deleteAll(s.Count, s.DeleteAll),

@@ -95,17 +95,37 @@ func (s *EntityStore) Update(ctx context.Context, e *Entity) error {
 	if err := Check(e).OrNil(); err != nil {
 		return err
 	}
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE entities SET name=$2, displayname=$3, phonenumber=$4,
-			faxnumber=$5, email=$6, url=$7, address1=$8, address2=$9, city=$10, state=$11,
-			zipcode=$12, country=$13, description=$14, disable=$15 WHERE id=$1`,
-			e.ID, e.Name, e.DisplayName, e.PhoneNumber, e.FaxNumber, e.Email, e.URL, e.Address1,
-			e.Address2, e.City, e.State, e.Zipcode, e.Country, e.Description, e.Disable)
-		if err != nil {
-			return mapPQ(err, entityConstraints)
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return updateEntity(ctx, tx, e) })
+}
+
+// Edit merges an edit onto the stored entity in one transaction that locks its row first.
+func (s *EntityStore) Edit(ctx context.Context, id int, merge func(stored *Entity) (*Entity, error)) error {
+	return EditLocked(ctx, s.db, func(tx *sqlx.Tx) (*Entity, error) {
+		var e Entity
+		err := tx.GetContext(ctx, &e, `SELECT `+entityCols+` FROM entities WHERE id = $1 FOR UPDATE`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
 		}
-		return oneRow(res)
+		return &e, err
+	}, merge, func(tx *sqlx.Tx, _, e *Entity) error {
+		e.ID = id
+		if err := Check(e).OrNil(); err != nil {
+			return err
+		}
+		return updateEntity(ctx, tx, e)
 	})
+}
+
+func updateEntity(ctx context.Context, tx *sqlx.Tx, e *Entity) error {
+	res, err := tx.ExecContext(ctx, `UPDATE entities SET name=$2, displayname=$3, phonenumber=$4,
+		faxnumber=$5, email=$6, url=$7, address1=$8, address2=$9, city=$10, state=$11,
+		zipcode=$12, country=$13, description=$14, disable=$15 WHERE id=$1`,
+		e.ID, e.Name, e.DisplayName, e.PhoneNumber, e.FaxNumber, e.Email, e.URL, e.Address1,
+		e.Address2, e.City, e.State, e.Zipcode, e.Country, e.Description, e.Disable)
+	if err != nil {
+		return mapPQ(err, entityConstraints)
+	}
+	return oneRow(res)
 }
 
 // Delete removes an entity; one still used by a context or user is refused (InUseError).

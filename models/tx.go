@@ -18,3 +18,22 @@ func WithTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error 
 	}
 	return tx.Commit()
 }
+
+// EditLocked is the shape of every edit: in one transaction, lock and read the stored object
+// (lock, with SELECT … FOR UPDATE), let merge apply the request onto it, and write the result.
+// Two simultaneous edits of one object thus run one after the other, the second merging over
+// what the first wrote, and neither loses the other's fields.
+func EditLocked[T any](ctx context.Context, db *sqlx.DB, lock func(tx *sqlx.Tx) (T, error),
+	merge func(stored T) (T, error), write func(tx *sqlx.Tx, stored, merged T) error) error {
+	return WithTx(ctx, db, func(tx *sqlx.Tx) error {
+		stored, err := lock(tx)
+		if err != nil {
+			return err
+		}
+		merged, err := merge(stored)
+		if err != nil {
+			return err
+		}
+		return write(tx, stored, merged)
+	})
+}

@@ -302,6 +302,31 @@ const UserViewSQL = `SELECT ` + userCols + `,
 // View returns the user with its lines (and whether each is registered), voicemail, dial
 // actions, call rights, keys, memberships and entity, read in one statement.
 func (s *UserStore) View(ctx context.Context, id int) (*UserComposite, error) {
+	return s.view(ctx, nil, id)
+}
+
+// Edit merges an edit onto the stored user in one transaction that locks the user's row
+// first: merge receives the composite as stored (after any edit that committed before) and
+// returns what to write. Parts merge leaves nil keep what is stored.
+func (s *UserStore) Edit(ctx context.Context, id int, merge func(stored *UserComposite) (*UserComposite, error)) error {
+	return EditLocked(ctx, s.db, func(tx *sqlx.Tx) (*UserComposite, error) {
+		var locked int
+		err := tx.GetContext(ctx, &locked, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s.view(ctx, tx, id)
+	}, merge, func(tx *sqlx.Tx, stored, merged *UserComposite) error {
+		merged.User.ID = id
+		return s.write(ctx, tx, merged, &stored.User)
+	})
+}
+
+// view reads the composite, within tx when it is not nil.
+func (s *UserStore) view(ctx context.Context, tx *sqlx.Tx, id int) (*UserComposite, error) {
 	c := &UserComposite{}
 	// The parts arrive as JSON; sql.RawBytes would alias the driver's buffer, so they are
 	// decoded before the row is closed.
@@ -309,9 +334,14 @@ func (s *UserStore) View(ctx context.Context, id int) (*UserComposite, error) {
 	dest := c.User.scanDest(make([]any, 0, 50))
 	dest = append(dest, &lines, &voicemail, &parts, &entity, &contexts)
 	var err error
-	if s.viewStmt != nil {
+	switch {
+	case tx != nil && s.viewStmt != nil:
+		err = tx.StmtxContext(ctx, s.viewStmt).QueryRowContext(ctx, id).Scan(dest...)
+	case tx != nil:
+		err = tx.QueryRowContext(ctx, UserViewSQL, id).Scan(dest...)
+	case s.viewStmt != nil:
 		err = s.viewStmt.QueryRowContext(ctx, id).Scan(dest...)
-	} else {
+	default:
 		err = s.db.QueryRowContext(ctx, UserViewSQL, id).Scan(dest...)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
