@@ -148,14 +148,9 @@ func Devices(st *models.Stores) *Resource {
 			if err != nil {
 				return Result{}, err
 			}
-			d, err := s.Get(ctx, id)
-			if err != nil {
-				return Result{}, err
-			}
-			if err := decodeDevice(r.Body, d); err != nil {
-				return Result{}, err
-			}
-			return Done(), s.Update(ctx, d)
+			return Done(), s.Edit(ctx, id, func(d *models.Device) (*models.Device, error) {
+				return d, decodeDevice(r.Body, d)
+			})
 		},
 		"delete": deleteByID(s.Delete),
 	}}

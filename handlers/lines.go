@@ -190,14 +190,9 @@ func Lines(st *models.Stores) *Resource {
 			if err != nil {
 				return Result{}, err
 			}
-			l, err := s.Get(ctx, id)
-			if err != nil {
-				return Result{}, err
-			}
-			if err := decodeLineBody(r.Body, l); err != nil {
-				return Result{}, err
-			}
-			return Done(), s.Update(ctx, l)
+			return Done(), s.Edit(ctx, id, func(l *models.Line) (*models.Line, error) {
+				return l, decodeLineBody(r.Body, l)
+			})
 		},
 		"delete":    deleteByIntID(s.Delete),
 		"deleteall": deleteAll(s.Count, s.DeleteAll),

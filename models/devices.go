@@ -172,16 +172,36 @@ func (s *DeviceStore) Update(ctx context.Context, d *Device) error {
 	if err := s.check(d); err != nil {
 		return err
 	}
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		res, err := tx.NamedExecContext(ctx, `UPDATE devices SET mac=:mac, ip=:ip, vendor=:vendor,
-			model=:model, version=:version, plugin=:plugin, sn=:sn, proto=:proto,
-			template_id=:template_id, status=:status, configured=:configured, commented=:commented,
-			description=:description WHERE id=:id`, d)
-		if err != nil {
-			return mapPQ(err, deviceConstraints)
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return updateDevice(ctx, tx, d) })
+}
+
+// Edit merges an edit onto the stored device in one transaction that locks its row first.
+func (s *DeviceStore) Edit(ctx context.Context, id string, merge func(stored *Device) (*Device, error)) error {
+	return EditLocked(ctx, s.db, func(tx *sqlx.Tx) (*Device, error) {
+		var d Device
+		err := tx.GetContext(ctx, &d, `SELECT `+deviceCols+` FROM devices WHERE id = $1 FOR UPDATE`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
 		}
-		return oneRow(res)
+		return &d, err
+	}, merge, func(tx *sqlx.Tx, _, d *Device) error {
+		d.ID = id
+		if err := s.check(d); err != nil {
+			return err
+		}
+		return updateDevice(ctx, tx, d)
 	})
+}
+
+func updateDevice(ctx context.Context, tx *sqlx.Tx, d *Device) error {
+	res, err := tx.NamedExecContext(ctx, `UPDATE devices SET mac=:mac, ip=:ip, vendor=:vendor,
+		model=:model, version=:version, plugin=:plugin, sn=:sn, proto=:proto,
+		template_id=:template_id, status=:status, configured=:configured, commented=:commented,
+		description=:description WHERE id=:id`, d)
+	if err != nil {
+		return mapPQ(err, deviceConstraints)
+	}
+	return oneRow(res)
 }
 
 // Delete removes a device; its lines stay, detached.

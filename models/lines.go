@@ -202,6 +202,21 @@ func (s *LineStore) Update(ctx context.Context, l *Line) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.update(ctx, tx, l, "") })
 }
 
+// Edit merges an edit onto the stored line in one transaction that locks its row first.
+func (s *LineStore) Edit(ctx context.Context, id int, merge func(stored *Line) (*Line, error)) error {
+	return EditLocked(ctx, s.db, func(tx *sqlx.Tx) (*Line, error) {
+		var l Line
+		err := tx.GetContext(ctx, &l, `SELECT `+lineCols+lineFrom+` WHERE l.id = $1 FOR UPDATE OF l`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrNotFound
+		}
+		return &l, err
+	}, merge, func(tx *sqlx.Tx, _, l *Line) error {
+		l.ID = id
+		return s.update(ctx, tx, l, "")
+	})
+}
+
 // Delete removes a line.
 func (s *LineStore) Delete(ctx context.Context, id int) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
