@@ -180,7 +180,8 @@ func (f fields) optInt(key string, dst **int) bool {
 // object returns the nested object under key (nil when absent or null).
 func (f fields) object(key string) (map[string]any, bool) {
 	v, ok := f.m[key]
-	if !ok || v == nil {
+	// XiVO's views show an absent part as false: a view posted back leaves it as it is.
+	if !ok || v == nil || v == false {
 		return nil, false
 	}
 	m, ok := v.(map[string]any)
@@ -198,7 +199,7 @@ func (f fields) object(key string) (map[string]any, bool) {
 // list returns the array under key (nil when absent or null).
 func (f fields) list(key string) ([]any, bool) {
 	v, ok := f.m[key]
-	if !ok || v == nil {
+	if !ok || v == nil || v == false {
 		return nil, false
 	}
 	a, ok := v.([]any)

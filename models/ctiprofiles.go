@@ -24,10 +24,12 @@ func (s *CTIProfileStore) List(ctx context.Context) ([]CTIProfile, error) {
 	return out, err
 }
 
-// GetByName returns the profile with that name or ErrNotFound.
+// GetByName returns the profile with that name, compared case-insensitively as XiVO's web
+// interface did (an exact match first), or ErrNotFound.
 func (s *CTIProfileStore) GetByName(ctx context.Context, name string) (*CTIProfile, error) {
 	var p CTIProfile
-	err := s.db.GetContext(ctx, &p, `SELECT id, name FROM cti_profiles WHERE name = $1`, name)
+	err := s.db.GetContext(ctx, &p, `SELECT id, name FROM cti_profiles
+		WHERE lower(name) = lower($1) ORDER BY name = $1 DESC, id LIMIT 1`, name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
