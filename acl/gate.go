@@ -182,11 +182,11 @@ func NewGate(ctx context.Context, db *sqlx.DB, cfg GateConfig) (*Gate, error) {
 		notices = g.listener.Notify
 		g.wg.Add(2)
 		go g.listen()
-		go g.ping()
+		go g.every(pingEvery, g.ping)
 	}
 	g.wg.Add(2)
 	go g.watch(notices)
-	go g.heartbeat()
+	go g.every(heartbeatEvery, g.confirmNow)
 	return g, nil
 }
 
@@ -215,19 +215,24 @@ func (g *Gate) confirm(ctx context.Context) error {
 // leased reports whether the caches may be trusted without reading the counter.
 func (g *Gate) leased() bool { return int64(time.Since(g.born)) < g.leaseEnd.Load() }
 
-// heartbeat confirms every heartbeatEvery.
-func (g *Gate) heartbeat() {
+// confirmNow confirms, bounded by a heartbeat's time; a failure only shortens the lease.
+func (g *Gate) confirmNow() {
+	ctx, cancel := context.WithTimeout(context.Background(), heartbeatEvery)
+	defer cancel()
+	_ = g.confirm(ctx)
+}
+
+// every runs fn every d until the gate is closed.
+func (g *Gate) every(d time.Duration, fn func()) {
 	defer g.wg.Done()
-	tick := time.NewTicker(heartbeatEvery)
+	tick := time.NewTicker(d)
 	defer tick.Stop()
 	for {
 		select {
 		case <-g.stop:
 			return
 		case <-tick.C:
-			ctx, cancel := context.WithTimeout(context.Background(), heartbeatEvery)
-			_ = g.confirm(ctx)
-			cancel()
+			fn()
 		}
 	}
 }
@@ -319,14 +324,10 @@ func (g *Gate) watch(notices <-chan *pq.Notification) {
 					g.applied(gen)
 				}
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), heartbeatEvery)
-			_ = g.confirm(ctx)
-			cancel()
+			g.confirmNow()
 		case <-tick.C:
 			if !g.listening.Load() && g.checkGeneration() {
-				ctx, cancel := context.WithTimeout(context.Background(), heartbeatEvery)
-				_ = g.confirm(ctx) // at once: an account command may be waiting for it
-				cancel()
+				g.confirmNow() // at once: an account command may be waiting for it
 			}
 		}
 	}
@@ -334,19 +335,9 @@ func (g *Gate) watch(notices <-chan *pq.Notification) {
 
 // ping finds a listener connection that died without the server closing it.
 func (g *Gate) ping() {
-	defer g.wg.Done()
-	tick := time.NewTicker(pingEvery)
-	defer tick.Stop()
-	for {
-		select {
-		case <-g.stop:
-			return
-		case <-tick.C:
-			if g.listening.Load() {
-				if err := g.listener.Ping(); err != nil && g.listening.Swap(false) {
-					g.log.Warn("web-service account change listener unresponsive; polling the generation counter", "err", err)
-				}
-			}
+	if g.listening.Load() {
+		if err := g.listener.Ping(); err != nil && g.listening.Swap(false) {
+			g.log.Warn("web-service account change listener unresponsive; polling the generation counter", "err", err)
 		}
 	}
 }

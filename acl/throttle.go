@@ -69,29 +69,24 @@ const maxLoginKey = 128
 // NewThrottle returns a Throttle with cfg (defaults for its zero fields) logging to log.
 func NewThrottle(cfg ThrottleConfig, log *slog.Logger) *Throttle {
 	d := DefaultThrottleConfig()
-	if cfg.Free <= 0 {
-		cfg.Free = d.Free
-	}
-	if cfg.Backoff <= 0 {
-		cfg.Backoff = d.Backoff
-	}
-	if cfg.MaxBackoff <= 0 {
-		cfg.MaxBackoff = d.MaxBackoff
-	}
-	if cfg.BanAfter <= 0 {
-		cfg.BanAfter = d.BanAfter
-	}
-	if cfg.BanFor <= 0 {
-		cfg.BanFor = d.BanFor
-	}
-	if cfg.Forget <= 0 {
-		cfg.Forget = d.Forget
-	}
+	orDefault(&cfg.Free, d.Free)
+	orDefault(&cfg.BanAfter, d.BanAfter)
+	orDefault(&cfg.Backoff, d.Backoff)
+	orDefault(&cfg.MaxBackoff, d.MaxBackoff)
+	orDefault(&cfg.BanFor, d.BanFor)
+	orDefault(&cfg.Forget, d.Forget)
 	if log == nil {
 		log = slog.Default()
 	}
 	return &Throttle{cfg: cfg, log: log, now: time.Now,
 		sources: map[netip.Addr]*failures{}, logins: map[string]*failures{}}
+}
+
+// orDefault sets *v to d when it is not positive.
+func orDefault[T int | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
 }
 
 // Config is the policy in force.

@@ -117,24 +117,12 @@ func captureLogs(t *testing.T) *logCapture {
 	return lc
 }
 
+// startInProcess runs pbxws (HTTP only) in the test's process against dsn.
 func startInProcess(t *testing.T, dsn string, mutate ...func(*web.Config)) *web.Server {
 	t.Helper()
-	cfg := web.DefaultConfig()
-	cfg.DatabaseURL = dsn
-	cfg.HTTPAddr, cfg.HTTPSAddr, cfg.SIPAddr = "127.0.0.1:0", "", ""
-	cfg.VarDir = t.TempDir()
-	cfg.ShutdownTimeout = 5 * time.Second
-	for _, m := range mutate {
-		m(&cfg)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	srv, err := web.Start(ctx, cfg)
-	if err != nil {
-		t.Fatalf("starting pbxws: %v", err)
-	}
-	t.Cleanup(func() { _ = srv.Close(context.Background()) })
-	return srv
+	return testenv.StartOn(t, dsn, append([]func(*web.Config){func(c *web.Config) {
+		c.HTTPSAddr, c.SIPAddr = "", ""
+	}}, mutate...)...).Server
 }
 
 var hc = &http.Client{Timeout: 15 * time.Second}

@@ -171,7 +171,12 @@ func NewDatabase(t testing.TB) string {
 // Start runs pbxws on loopback against a fresh database; mutate adjusts the configuration.
 func Start(t testing.TB, mutate ...func(*web.Config)) *Env {
 	t.Helper()
-	dsn := NewDatabase(t)
+	return StartOn(t, NewDatabase(t), mutate...)
+}
+
+// StartOn runs pbxws on loopback against the database dsn names.
+func StartOn(t testing.TB, dsn string, mutate ...func(*web.Config)) *Env {
+	t.Helper()
 	cfg := web.DefaultConfig()
 	cfg.DatabaseURL = dsn
 	cfg.HTTPAddr = "127.0.0.1:0"
