@@ -17,6 +17,7 @@ type Stores struct {
 	Devices     *DeviceStore
 	CTIProfiles *CTIProfileStore
 	Changes     *ChangeLog
+	CEL         *CELStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -32,6 +33,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Devices:     &DeviceStore{db: db},
 		CTIProfiles: &CTIProfileStore{db: db},
 		Changes:     &ChangeLog{db: db},
+		CEL:         &CELStore{db: db},
 	}
 }
 

@@ -30,6 +30,7 @@ func jsonPHP(s *Server, app *fiber.App) {
 		"pbx_settings/lines":        both(handlers.Lines(st)),
 		"pbx_settings/devices":      both(handlers.Devices(st)),
 		"system_management/context": both(handlers.Contexts(st)),
+		"call_management/cel":       both(handlers.CEL(st)),
 	}})
 	s.mount(app, jsonRoot{root: "/xivo/configuration/json.php", section: "xivo/configuration", endpoints: map[string]jsonEndpoint{
 		"check":         check,

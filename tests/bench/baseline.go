@@ -23,10 +23,10 @@ import (
 // view, list and add, with the same Basic check (bcrypt once, then a cache keyed by a hash),
 // encoded with encoding/json. It is what the same work costs with nothing around it.
 type baseline struct {
-	db         *sql.DB
-	view1, all *sql.Stmt
-	mu         sync.Mutex
-	creds      map[[32]byte]bool
+	db              *sql.DB
+	view1, all, cel *sql.Stmt
+	mu              sync.Mutex
+	creds           map[[32]byte]bool
 }
 
 func startBaseline(ctx context.Context, dsn string, poolSize int) (string, func(), error) {
@@ -42,6 +42,13 @@ func startBaseline(ctx context.Context, dsn string, poolSize int) (string, func(
 		return "", nil, err
 	}
 	if b.all, err = db.PrepareContext(ctx, models.UserListSQL); err != nil {
+		return "", nil, err
+	}
+	if b.cel, err = db.PrepareContext(ctx, `SELECT CAST(id AS text) AS id, eventtype, CAST(eventtime AS text) AS eventtime,
+		userdeftype, cid_name, cid_num, cid_ani, cid_rdnis, cid_dnid, exten, context, channame, appname, appdata,
+		CAST(amaflags AS text) AS amaflags, accountcode, peeraccount, uniqueid, linkedid, userfield, peer
+		FROM cel WHERE eventtime >= CAST($1 AS timestamp) AND eventtime < CAST($1 AS timestamp) + interval '1 day'
+		ORDER BY cel.eventtime, cel.id LIMIT $2`); err != nil {
 		return "", nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -94,6 +101,9 @@ func (b *baseline) serve(w http.ResponseWriter, r *http.Request) {
 		var id int
 		id, err = b.add(r)
 		v = strconv.Itoa(id)
+	case "search": // CEL, one day
+		q := r.URL.Query()
+		v, err = rowsOf(b.cel.QueryContext(r.Context(), q.Get("dbeg"), q.Get("limit")))
 	default:
 		w.WriteHeader(http.StatusBadRequest)
 		return

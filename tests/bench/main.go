@@ -72,6 +72,13 @@ func run() error {
 		return fmt.Errorf("seeding: %w", err)
 	}
 	fmt.Fprintf(out, "seeded %d users with one SIP line each in %s\n", seedUsers, time.Since(t0).Round(time.Millisecond))
+	if selected("cel") {
+		t0 = time.Now()
+		if err := seedCEL(ctx, db); err != nil {
+			return fmt.Errorf("seeding CEL: %w", err)
+		}
+		fmt.Fprintf(out, "seeded %d CEL events over %d days in %s\n", celEvents, celDays, time.Since(t0).Round(time.Millisecond))
+	}
 
 	acct := exec.CommandContext(ctx, ws.bin, "account", "add", "--name", "bench", "--login", login,
 		"--password-stdin", "--section", "service/ipbx", "--section", "xivo/configuration")
@@ -169,6 +176,9 @@ func run() error {
 	if list, ok := byName["list4"]; ok {
 		check(list.pbx.p50 <= 60*time.Millisecond, fmt.Sprintf("list of 10,000 p50 <= 60 ms at 4 conns (%s)", ms(list.pbx.p50)))
 	}
+	if cel, ok := byName["cel"]; ok {
+		check(cel.pbx.p50 <= 30*time.Millisecond, fmt.Sprintf("CEL search of one day over 5,000,000 events, limit 1000: p50 <= 30 ms (%s)", ms(cel.pbx.p50)))
+	}
 	if add, ok := byName["add"]; ok {
 		check(add.pbx.rps >= 500, fmt.Sprintf("add >= 500/s (%.0f/s)", add.pbx.rps))
 	}
@@ -195,7 +205,7 @@ func run() error {
 }
 
 // selected says whether PBXWS_BENCH_ONLY (a comma-separated list of scenario short names:
-// view, list1, list4, add, sip) names a scenario; unset, every scenario runs.
+// cel, view, list1, list4, add, sip) names a scenario; unset, every scenario runs.
 func selected(short string) bool {
 	only := os.Getenv("PBXWS_BENCH_ONLY")
 	if only == "" {
@@ -277,6 +287,31 @@ func seed(ctx context.Context, db *sqlx.DB) error {
 		fmt.Fprintln(os.Stderr, "bench: CHECKPOINT refused, measuring anyway:", err)
 	}
 	return nil
+}
+
+// The CEL scenario's log: celEvents events spread evenly over celDays days from celFirstDay.
+const (
+	celEvents = 5_000_000
+	celDays   = 100
+)
+
+var celFirstDay = time.Date(2026, 1, 1, 0, 0, 0, 0, time.Local)
+
+// seedCEL writes the events as Asterisk's cel_pgsql would, in one set-based statement.
+func seedCEL(ctx context.Context, db *sqlx.DB) error {
+	step := float64(celDays*86400) / celEvents
+	_, err := db.ExecContext(ctx, `INSERT INTO cel (eventtype, eventtime, cid_name, cid_num, exten, context,
+			channame, appname, appdata, amaflags, uniqueid, linkedid)
+		SELECT (ARRAY['CHAN_START','ANSWER','BRIDGE_ENTER','HANGUP','CHAN_END'])[1 + g % 5],
+			CAST($1 AS timestamp) + g * make_interval(secs => $2), 'User ' || (g % 10000), (10000 + g % 10000)::text,
+			(10000 + (g * 7) % 10000)::text, 'default', 'SIP/line' || (g % 10000) || '-' || to_hex(g), 'Dial',
+			'SIP/line' || ((g * 7) % 10000), 3, '1767225600.' || (g / 5), '1767225600.' || (g / 5)
+		FROM generate_series(0, $3 - 1) g`, celFirstDay.Format("2006-01-02 15:04:05"), step, celEvents)
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `VACUUM ANALYZE cel`)
+	return err
 }
 
 func freePort() (int, error) {
