@@ -42,7 +42,9 @@ func TestCELListMatchesEncodeJSON(t *testing.T) {
 }
 
 func TestCELPeriod(t *testing.T) {
-	day := func(y int, m time.Month, d, h, mi, s int) time.Time { return time.Date(y, m, d, h, mi, s, 0, time.Local) }
+	day := func(y int, m time.Month, d, h, mi, s int) time.Time {
+		return time.Date(y, m, d, h, mi, s, 0, time.Local)
+	}
 	for _, c := range []struct {
 		in       string
 		from, to time.Time
