@@ -15,6 +15,19 @@ func Check() *Resource {
 	}}
 }
 
+// PBXControl serves control_system/reload and control_system/restart: there is no Asterisk
+// to send "core reload" to, so the request is recorded and announced on
+// models.PBXControlChannel for the deployment's PBX host to act on; 200 with an empty body,
+// as XiVO answered a command Asterisk took.
+func PBXControl(st *models.Stores, action string) *Resource {
+	return &Resource{DefaultAct: action, Acts: map[string]Act{
+		action: func(ctx context.Context, r *Request) (Result, error) {
+			_, err := st.PBXControl.Request(ctx, action, r.Account)
+			return Done(), err
+		},
+	}}
+}
+
 // ctiProfileWire is a CTI profile as cti/profiles lists it.
 type ctiProfileWire struct {
 	ID   int    `json:"id"`

@@ -18,6 +18,8 @@ type Request struct {
 	Body  []byte
 	// Private is true for json.php private mode (a local process, no account).
 	Private bool
+	// Account names who asks: the web-service account, or "(private)".
+	Account string
 }
 
 // Param is a trimmed query parameter ("" when absent).

@@ -18,6 +18,7 @@ type Stores struct {
 	CTIProfiles *CTIProfileStore
 	Changes     *ChangeLog
 	CEL         *CELStore
+	PBXControl  *PBXControlStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -34,6 +35,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		CTIProfiles: &CTIProfileStore{db: db},
 		Changes:     &ChangeLog{db: db},
 		CEL:         &CELStore{db: db},
+		PBXControl:  &PBXControlStore{db: db},
 	}
 }
 

@@ -122,6 +122,7 @@ func (s *Server) serveJSONPHP(c *fiber.Ctx, r jsonRoot) error {
 		Body:    body,
 		Private: mode == "private",
 	}
+	req.Account, _ = c.Locals(localAccount).(string)
 	if ep.ignoreAct {
 		req.Act = ""
 	}

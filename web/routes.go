@@ -31,6 +31,9 @@ func jsonPHP(s *Server, app *fiber.App) {
 		"pbx_settings/devices":      both(handlers.Devices(st)),
 		"system_management/context": both(handlers.Contexts(st)),
 		"call_management/cel":       both(handlers.CEL(st)),
+		// No act: each URL is its one command.
+		"control_system/reload":  {res: handlers.PBXControl(st, "reload"), restricted: true, private: true, ignoreAct: true},
+		"control_system/restart": {res: handlers.PBXControl(st, "restart"), restricted: true, private: true, ignoreAct: true},
 	}})
 	s.mount(app, jsonRoot{root: "/xivo/configuration/json.php", section: "xivo/configuration", endpoints: map[string]jsonEndpoint{
 		"check":         check,
