@@ -360,3 +360,17 @@ func numLess(a, b string) bool {
 	y, _ := new(big.Int).SetString(b, 10)
 	return x.Cmp(y) < 0
 }
+
+// UsedNumbers returns the numbers objects already use in the context (today: lines; every
+// object family with a number in a context adds its own table here), as stored.
+func (s *ContextStore) UsedNumbers(ctx context.Context, context string) (map[string]bool, error) {
+	var nums []string
+	if err := s.db.SelectContext(ctx, &nums, `SELECT number FROM lines WHERE context = $1 AND number <> ''`, context); err != nil {
+		return nil, err
+	}
+	used := make(map[string]bool, len(nums))
+	for _, n := range nums {
+		used[n] = true
+	}
+	return used, nil
+}

@@ -26,11 +26,12 @@ func jsonPHP(s *Server, app *fiber.App) {
 	check := jsonEndpoint{res: handlers.Check(), restricted: true, noSum: true, ignoreAct: true}
 
 	s.mount(app, jsonRoot{root: "/service/ipbx/json.php", section: "service/ipbx", endpoints: map[string]jsonEndpoint{
-		"pbx_settings/users":        both(handlers.Users(st)),
-		"pbx_settings/lines":        both(handlers.Lines(st)),
-		"pbx_settings/devices":      both(handlers.Devices(st)),
-		"system_management/context": both(handlers.Contexts(st)),
-		"call_management/cel":       both(handlers.CEL(st)),
+		"pbx_settings/users":           both(handlers.Users(st)),
+		"pbx_settings/lines":           both(handlers.Lines(st)),
+		"pbx_settings/devices":         both(handlers.Devices(st)),
+		"system_management/context":    both(handlers.Contexts(st)),
+		"call_management/cel":          both(handlers.CEL(st)),
+		"system_management/extensions": {res: handlers.Extensions(st), restricted: true},
 		// No act: each URL is its one command.
 		"control_system/reload":  {res: handlers.PBXControl(st, "reload"), restricted: true, private: true, ignoreAct: true},
 		"control_system/restart": {res: handlers.PBXControl(st, "restart"), restricted: true, private: true, ignoreAct: true},
