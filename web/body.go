@@ -32,6 +32,9 @@ func (s *Server) requestBody(c *fiber.Ctx) ([]byte, error) {
 // decodeBody decodes raw as coding, refusing more than limit decoded bytes.
 func decodeBody(raw []byte, coding string, limit int) ([]byte, error) {
 	var r io.Reader
+	if len(raw) == 0 {
+		coding = "" // nothing to decode, whatever the header says
+	}
 	switch coding {
 	case "", "identity":
 		if len(raw) > limit {

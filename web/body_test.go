@@ -58,6 +58,9 @@ func TestDecodeBody(t *testing.T) {
 			t.Errorf("%q one byte over: %v", coding, err)
 		}
 	}
+	if got, err := decodeBody(nil, "gzip", 1000); err != nil || len(got) != 0 {
+		t.Errorf("an empty body with Content-Encoding gzip: %q %v", got, err)
+	}
 	if _, err := decodeBody(body, "br", 1000); !errors.Is(err, errUnsupportedEncoding) {
 		t.Errorf("br: %v", err)
 	}
