@@ -68,6 +68,10 @@ type AuthError struct {
 	Status int
 	Text   string
 	Stale  bool
+	// guess marks a refusal that tried a secret (a wrong one, or one for a user who does not
+	// exist): those are what the throttle counts. A malformed header, a wrong realm or uri,
+	// an unknown or replayed nonce test no secret.
+	guess bool
 }
 
 func (e *AuthError) Error() string { return e.Text }
@@ -75,7 +79,11 @@ func (e *AuthError) Error() string { return e.Text }
 // ErrNoCredentials: no Authorization header (or a scheme we do not take).
 var ErrNoCredentials = &AuthError{Status: 401, Text: "Authentication required"}
 
-var errPinMismatch = &AuthError{Status: 401, Text: "pin mismatch"}
+var errPinMismatch = &AuthError{Status: 401, Text: "pin mismatch", guess: true}
+
+func errUnknownUser(name string) *AuthError {
+	return &AuthError{Status: 401, Text: "User Not found " + name, guess: true}
+}
 
 // NewUserAuth returns a UserAuth over dir.
 func NewUserAuth(dir UserDirectory, cfg UserAuthConfig) *UserAuth {
@@ -126,10 +134,10 @@ func (a *UserAuth) Authenticate(ctx context.Context, r AuthRequest) (*models.SIP
 	return u, creds.Username(), err
 }
 
-// failed reports a refusal to the throttle and returns it.
+// failed reports a refusal that tried a secret to the throttle, and returns it.
 func (a *UserAuth) failed(peer netip.Addr, login string, err error) error {
 	var ae *AuthError
-	if errors.As(err, &ae) && !ae.Stale {
+	if errors.As(err, &ae) && ae.guess {
 		a.cfg.Throttle.Failed(a.cfg.Service, peer, login, ae.Text)
 	}
 	return err
@@ -157,7 +165,7 @@ func (a *UserAuth) basic(ctx context.Context, peer netip.Addr, login, password s
 		case u == nil:
 			// Spend the same time as for a real user, so timing does not tell who exists.
 			_ = a.compare(a.dummy, []byte(password))
-			return nil, &AuthError{Status: 401, Text: "User Not found " + login}
+			return nil, errUnknownUser(login)
 		case u.PinHash == "":
 			_ = a.compare(a.dummy, []byte(password))
 			if a.cfg.AllowEmptyPin && password == "" {
@@ -191,7 +199,7 @@ func (a *UserAuth) checkDigest(ctx context.Context, r AuthRequest, c DigestCrede
 	}
 	u, err := a.dir.LookupUser(ctx, username)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, a.failed(r.Peer, username, &AuthError{Status: 401, Text: "User Not found " + username})
+		return nil, a.failed(r.Peer, username, errUnknownUser(username))
 	}
 	if err != nil {
 		return nil, err

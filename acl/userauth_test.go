@@ -277,3 +277,31 @@ func TestUserAuthThrottlesFailures(t *testing.T) {
 		t.Fatalf("cached credentials during the attack: %v", err)
 	}
 }
+
+// Only refusals that tried a secret count against the throttle: an unknown nonce (after a
+// restart, say), a wrong uri or a stale nonce cost an honest client nothing.
+func TestUserAuthThrottlesOnlyGuesses(t *testing.T) {
+	th, _ := newTestThrottle(ThrottleConfig{Free: 1, Backoff: time.Hour, BanAfter: 100})
+	a := newTestAuth(t, time.Minute)
+	a.cfg.Throttle = th
+	peer := netip.MustParseAddr("192.0.2.7")
+	n := nonceOf(t, a)
+	for _, h := range []string{
+		clientDigest("alice", "pin201", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "GET", "/x", 1), // unknown nonce
+		clientDigest("alice", "pin201", n, "GET", "/y", 1),                                  // signed for another uri
+		`Digest username="alice"`, // incomplete
+	} {
+		if _, _, err := a.Authenticate(context.Background(), AuthRequest{Method: "GET", URI: "/x", Authorization: h, Peer: peer}); err == nil {
+			t.Fatalf("%q passed", h)
+		}
+	}
+	if w := th.Wait(peer, "alice"); w != nil {
+		t.Fatalf("throttled after refusals that tried no secret: %v", w)
+	}
+	if _, _, err := a.Authenticate(context.Background(), AuthRequest{Method: "GET", URI: "/x", Authorization: clientDigest("alice", "nope", n, "GET", "/x", 2), Peer: peer}); err != errPinMismatch {
+		t.Fatalf("wrong pin: %v", err)
+	}
+	if w := th.Wait(peer, "alice"); w == nil {
+		t.Fatal("a wrong pin was not counted")
+	}
+}
