@@ -71,12 +71,14 @@ func (o *Options) Scan(src any) error {
 	return nil
 }
 
-// Value writes the jsonb column.
+// Value writes the jsonb column, as text: with binary_parameters (one round trip a query),
+// bytes would be sent in binary format, which jsonb reads with a version byte first.
 func (o Options) Value() (driver.Value, error) {
 	if o == nil {
-		return []byte("{}"), nil
+		return "{}", nil
 	}
-	return json.Marshal(map[string]string(o))
+	b, err := json.Marshal(map[string]string(o))
+	return string(b), err
 }
 
 // sipDefaults are the SIP peer settings a line has unless told otherwise.
