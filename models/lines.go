@@ -256,25 +256,30 @@ func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, p
 	if err := ve.OrNil(); err != nil {
 		return err
 	}
-	var exists bool
-	if err := sqlx.GetContext(ctx, q, &exists, `SELECT EXISTS (SELECT 1 FROM contexts WHERE name = $1)`, l.Context); err != nil {
+	// One round trip: does the context exist, its user ranges, is the number taken.
+	var exists, taken bool
+	var ranges []byte
+	if err := q.QueryRowxContext(ctx, `SELECT EXISTS (SELECT 1 FROM contexts WHERE name = $1),
+		COALESCE((SELECT json_agg(json_build_array(numberbeg, numberend)) FROM context_ranges
+			WHERE context = $1 AND type = 'user'), '[]'),
+		$2 <> '' AND EXISTS (SELECT 1 FROM lines WHERE context = $1 AND number = $2 AND id <> $3)`,
+		l.Context, l.Number, l.ID).Scan(&exists, &ranges, &taken); err != nil {
 		return err
 	}
 	if !exists {
 		return Invalid(prefix+"context", "must name an existing context")
 	}
 	if l.Number != "" {
-		ok, err := s.contexts.NumberInRange(ctx, q, l.Context, "user", l.Number)
-		if err != nil {
+		var rs [][2]string
+		if err := json.Unmarshal(ranges, &rs); err != nil {
 			return err
 		}
-		if !ok {
+		in := false
+		for _, r := range rs {
+			in = in || inRange(l.Number, r[0], r[1])
+		}
+		if !in {
 			return Invalid(prefix+"number", "must fall inside a user number range of context "+l.Context)
-		}
-		var taken bool
-		if err := sqlx.GetContext(ctx, q, &taken, `SELECT EXISTS (SELECT 1 FROM lines
-			WHERE context = $1 AND number = $2 AND id <> $3)`, l.Context, l.Number, l.ID); err != nil {
-			return err
 		}
 		if taken {
 			return &ConflictError{Field: prefix + "number", Msg: fmt.Sprintf("number %s is already used in context %s", l.Number, l.Context)}
@@ -312,33 +317,30 @@ func (s *LineStore) insert(ctx context.Context, tx *sqlx.Tx, l *Line, prefix str
 		return err
 	}
 	for attempt := 0; ; attempt++ {
-		_, err := tx.ExecContext(ctx, `SAVEPOINT line_insert`)
-		if err != nil {
-			return err
-		}
-		err = tx.QueryRowxContext(ctx, `INSERT INTO lines (user_id, protocol, name, context, number,
+		// A generated name that happens to exist already is drawn again: ON CONFLICT on the
+		// name alone answers no row instead of aborting the transaction (any other conflict
+		// still fails it, as it must).
+		err := tx.QueryRowxContext(ctx, `INSERT INTO lines (user_id, protocol, name, context, number,
 			secret, interface, device_id, num, line_num, rules_type, rules_time, rules_order,
 			rules_group, provisioningid, configregistrar, callerid, internal, commented, encryption,
 			description, options) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,
-			$17,$18,$19,$20,$21,$22) RETURNING id`,
+			$17,$18,$19,$20,$21,$22) ON CONFLICT (name) DO NOTHING RETURNING id`,
 			l.UserID, l.Protocol, l.Name, l.Context, l.Number, l.Secret, l.Interface, l.DeviceID,
 			l.Num, l.LineNum, l.RulesType, l.RulesTime, l.RulesOrder, l.RulesGroup, l.ProvisioningID,
 			l.ConfigRegistrar, l.CallerID, l.Internal, l.Commented, l.Encryption, l.Description,
 			l.Options).Scan(&l.ID)
-		if err == nil {
-			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT line_insert`)
-			return err
+		if errors.Is(err, sql.ErrNoRows) {
+			if generated && attempt < 5 {
+				l.Name = randomString(8, lowerAlnum)
+				continue
+			}
+			return &ConflictError{Field: prefix + "name", Msg: "line name " + l.Name + " is already used"}
 		}
-		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT line_insert`); rerr != nil {
-			return rerr
+		if err == nil {
+			return nil
 		}
 		mapped := mapPQ(err, lineConstraints)
 		var ce *ConflictError
-		// A generated name that happens to exist already is drawn again.
-		if generated && attempt < 5 && errors.As(mapped, &ce) && ce.Field == "name" {
-			l.Name = randomString(8, lowerAlnum)
-			continue
-		}
 		if errors.As(mapped, &ce) {
 			ce.Field = prefix + ce.Field
 		}

@@ -554,7 +554,7 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 		return mapPQ(err, userConstraints)
 	}
 	if c.Lines != nil {
-		if err := s.writeLines(ctx, tx, u, c.Lines); err != nil {
+		if err := s.writeLines(ctx, tx, u, c.Lines, old == nil); err != nil {
 			return err
 		}
 	} else if old != nil {
@@ -632,7 +632,7 @@ func (s *UserStore) writeVoicemail(ctx context.Context, tx *sqlx.Tx, u *User, vm
 // writeLines makes lines exactly the user's lines: listed lines are created (ID 0) or
 // attached/updated (their own fields as given), lines no longer listed are detached (kept as
 // free lines, so nothing is lost by omission).
-func (s *UserStore) writeLines(ctx context.Context, tx *sqlx.Tx, u *User, lines []Line) error {
+func (s *UserStore) writeLines(ctx context.Context, tx *sqlx.Tx, u *User, lines []Line, creating bool) error {
 	keep := make([]int, 0, len(lines))
 	for i := range lines {
 		l := &lines[i]
@@ -665,10 +665,13 @@ func (s *UserStore) writeLines(ctx context.Context, tx *sqlx.Tx, u *User, lines 
 		}
 		keep = append(keep, l.ID)
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE lines SET user_id = NULL, rules_order = 0
-		WHERE user_id = $1 AND NOT (id = ANY($2))`, u.ID, intArray(keep))
-	if err != nil {
-		return err
+	var err error
+	if !creating { // a new user has no other lines to let go of
+		_, err = tx.ExecContext(ctx, `UPDATE lines SET user_id = NULL, rules_order = 0
+			WHERE user_id = $1 AND NOT (id = ANY($2))`, u.ID, intArray(keep))
+		if err != nil {
+			return err
+		}
 	}
 	// The first line's peer carries the voicemail box.
 	if u.VoicemailID != nil && len(lines) > 0 {
