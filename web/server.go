@@ -71,6 +71,8 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 			return nil, err
 		}
 		s.cluster = cl
+		// The owner restarts its cluster when the server dies (requests get 503 meanwhile).
+		cl.Watch(time.Second)
 		if err := cl.EnsureDatabase(ctx, "pbxws"); err != nil {
 			return nil, err
 		}
