@@ -64,6 +64,9 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 	if s.proxies, err = acl.ParseProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted-proxies: %w", err)
 	}
+	if err := checkPorts(cfg); err != nil {
+		return nil, err
+	}
 	dsn := cfg.DatabaseURL
 	if dsn == "" {
 		cl, err := pbxsql.StartCluster(ctx, filepath.Join(cfg.VarDir, "pg"), s.log)
@@ -104,7 +107,7 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		return nil, fmt.Errorf("web-service accounts: %w", err)
 	}
 	if n, err := s.gate.Count(ctx); err == nil && n == 0 {
-		s.log.Warn("no web-service account yet: create one with: pbxws account add --name admin --login admin --password-stdin --section service/ipbx --section xivo/configuration")
+		s.log.Warn("no web-service account yet: create one with: " + acl.FirstAccountCommand(cfg.program(), cfg.dataFlags()))
 	}
 
 	if cfg.SIPAddr != "" {
