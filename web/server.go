@@ -45,6 +45,7 @@ type Server struct {
 	ccHTTPLn, ccHTTPSLn net.Listener
 	tlsCertFile         string
 	closers             []func(context.Context) error
+	statusCache         healthCheck
 }
 
 // Start opens (or creates) the database, migrates it, and starts every listener of cfg.
