@@ -124,3 +124,13 @@ func TestConfigFileMistakesAreNamed(t *testing.T) {
 		t.Errorf("log-format xml: %v", err)
 	}
 }
+
+func TestExampleConfigurationFileLoads(t *testing.T) {
+	cfg := DefaultConfig()
+	if err := cfg.Load([]string{"-config", "../deploy/pbxws.toml"}, os.Getenv); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.VarDir != "/var/lib/pbxws" || cfg.LogFormat != "json" {
+		t.Fatalf("var-dir %q log-format %q", cfg.VarDir, cfg.LogFormat)
+	}
+}
