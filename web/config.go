@@ -44,6 +44,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// PprofAddr, when set, serves net/http/pprof there (keep it on loopback).
 	PprofAddr string
+	// MetricsAddr, when set, serves Prometheus /metrics there (keep it on loopback or a
+	// monitoring network).
+	MetricsAddr string
 	// DBMaxConns caps the connection pool (sized down at start to what the server has free).
 	DBMaxConns int
 	// DBWait is how long a start waits for a database that does not answer yet.
@@ -190,6 +193,7 @@ func (c *Config) options() []option {
 		{name: "realm", usage: "authentication realm (HTTP Digest and SIP)", str: &c.Realm},
 		{name: "shutdown-timeout", usage: "graceful shutdown bound", dur: &c.ShutdownTimeout},
 		{name: "pprof", usage: "profiling listen address, e.g. 127.0.0.1:6060 (empty disables)", str: &c.PprofAddr},
+		{name: "metrics", usage: "Prometheus /metrics listen address, e.g. 127.0.0.1:9464 (empty disables)", str: &c.MetricsAddr},
 		{name: "db-max-conns", usage: "database connection pool size (sized down to what the server has free)", num: &c.DBMaxConns},
 		{name: "db-wait", usage: "how long a start waits for a database that does not answer yet", dur: &c.DBWait},
 		{name: "max-active", usage: "web-service reads served at once, the others wait in arrival order (0: 2 per processor, 4 to db-max-conns/2); writes: db-max-conns/2", num: &c.MaxActive},
@@ -412,7 +416,7 @@ func (c Config) Masked() map[string]any {
 	return map[string]any{
 		"http": c.HTTPAddr, "https": c.HTTPSAddr, "tls_cert": c.TLSCert, "var_dir": c.VarDir,
 		"database": db, "trusted_proxies": c.TrustedProxies, "body_limit": c.BodyLimit,
-		"realm": c.Realm, "pprof": c.PprofAddr, "db_max_conns": c.DBMaxConns, "db_wait": c.DBWait.String(), "max_active": c.activeLimit(), "max_active_writes": c.writeLimit(), "max_wait": c.MaxWait.String(),
+		"realm": c.Realm, "pprof": c.PprofAddr, "metrics": c.MetricsAddr, "db_max_conns": c.DBMaxConns, "db_wait": c.DBWait.String(), "max_active": c.activeLimit(), "max_active_writes": c.writeLimit(), "max_wait": c.MaxWait.String(),
 		"sip": c.SIPAddr, "sip_advertise": c.SIPAdvertise, "sip_domain": c.SIPDomain,
 		"sip_outbound_proxy": c.SIPOutboundProxy, "sip_tcp": c.SIPTCP, "sip_legacy_params": c.SIPLegacyParams,
 		"sip_registrar": c.SIPRegistrar, "cc_http": c.CCHTTPAddr, "cc_https": c.CCHTTPSAddr,

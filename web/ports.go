@@ -19,6 +19,7 @@ func (c Config) listenSettings() []listenSetting {
 		{"http", c.HTTPAddr, []string{"tcp"}},
 		{"https", c.HTTPSAddr, []string{"tcp"}},
 		{"pprof", c.PprofAddr, []string{"tcp"}},
+		{"metrics", c.MetricsAddr, []string{"tcp"}},
 	}
 	if c.SIPAddr != "" {
 		sip := listenSetting{"sip", c.SIPAddr, []string{"udp"}}

@@ -46,6 +46,7 @@ type Server struct {
 	tlsCertFile         string
 	closers             []func(context.Context) error
 	statusCache         healthCheck
+	metricsLn           net.Listener
 }
 
 // Start opens (or creates) the database, migrates it, and starts every listener of cfg.
@@ -53,7 +54,7 @@ type Server struct {
 func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 	s = &Server{cfg: cfg, log: slog.Default(),
 		admitReads:  newAdmission(cfg.activeLimit(), cfg.MaxWait),
-		admitWrites: newAdmission(cfg.writeLimit(), cfg.MaxWait)}
+		admitWrites: newAdmission(cfg.writeLimit(), cfg.MaxWait).named("write")}
 	// Error returns set s to nil before deferred calls run: undo through this copy.
 	started := s
 	defer func() {
@@ -90,7 +91,7 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		s.db.SetMaxOpenConns(n)
 		s.db.SetMaxIdleConns(n)
 		s.admitReads = newAdmission(s.cfg.activeLimit(), s.cfg.MaxWait)
-		s.admitWrites = newAdmission(s.cfg.writeLimit(), s.cfg.MaxWait)
+		s.admitWrites = newAdmission(s.cfg.writeLimit(), s.cfg.MaxWait).named("write")
 	}
 	health := models.NewHealth(s.db.DB, s.log)
 	s.health = health // closed through the local: a failed Start's return sets s to nil
@@ -157,7 +158,13 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		s.closers = append(s.closers, ps.Shutdown)
 	}
 
-	s.log.Info("pbxws started", "http", s.HTTPAddr(), "https", s.HTTPSAddr(), "sip", s.SIPAddr(),
+	if cfg.MetricsAddr != "" {
+		if err := s.startMetrics(); err != nil {
+			return nil, err
+		}
+	}
+
+	s.log.Info("pbxws started", "http", s.HTTPAddr(), "https", s.HTTPSAddr(), "sip", s.SIPAddr(), "metrics", s.MetricsAddr(),
 		"cc_http", s.CCHTTPAddr(), "cc_https", s.CCHTTPSAddr(), "config", s.cfg.Masked())
 	return s, nil
 }
