@@ -97,18 +97,30 @@ func TestDeadClusterIsRestartedByItsOwner(t *testing.T) {
 	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 60*time.Second, "a new postmaster", func() bool {
+	// Until the owner has restarted it, requests are refused with 503 (never a 500); then
+	// they are served again, without restarting pbxws.
+	users := p.HTTPURL + "/service/ipbx/json.php/private/pbx_settings/users/?act=list"
+	refused := 0
+	eventually(t, 60*time.Second, "a new postmaster and the users list served again", func() bool {
+		st, body := get(t, users, "", "")
+		switch st {
+		case 503:
+			refused++
+		case 204:
+		default:
+			t.Fatalf("while the cluster restarts: %d %s", st, body)
+		}
 		pid := postmasterPID(data)
-		return pid != 0 && pid != old
+		return st == 204 && pid != 0 && pid != old
 	})
+	t.Logf("%d requests refused with 503 during the restart", refused)
 	eventually(t, 30*time.Second, "/readyz answering 200 again", func() bool {
 		st, _ := get(t, p.HTTPURL+"/readyz", "", "")
 		return st == 200
 	})
-	eventually(t, 30*time.Second, "the account authenticating again", func() bool {
-		st, body := get(t, p.HTTPURL+"/xivo/configuration/json.php/restricted/check/", "admin", "s3cret-1")
-		return st == 200 && body == "OK"
-	})
+	if st, body := get(t, p.HTTPURL+"/xivo/configuration/json.php/restricted/check/", "admin", "s3cret-1"); st != 200 || body != "OK" {
+		t.Fatalf("the account after the restart: %d %q", st, body)
+	}
 	if !strings.Contains(p.out.String(), "the private PostgreSQL server is gone; restarting it") {
 		t.Fatalf("the restart was not logged:\n%s", p.out.String())
 	}
