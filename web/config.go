@@ -72,6 +72,9 @@ type Config struct {
 	SIPLegacyParams bool
 	// SIPRegistrar answers REGISTER for the SIP lines pbxws knows.
 	SIPRegistrar bool
+	// SIPRecordLease is how long another instance waits, after this one stops renewing a
+	// call record with live dialogs (it died), before showing those dialogs terminated.
+	SIPRecordLease time.Duration
 	// CCHTTPAddr and CCHTTPSAddr are the dedicated callcontroller listeners (sipXecs used
 	// 6667 and 6666); "" disables them. /callcontroller is always on the main listeners too.
 	CCHTTPAddr  string
@@ -150,6 +153,7 @@ func DefaultConfig() Config {
 		SIPTCP:           true,
 		SIPLegacyParams:  true,
 		SIPRegistrar:     true,
+		SIPRecordLease:   2 * time.Minute,
 		CCTrustedHosts:   []string{"127.0.0.1", "::1"},
 		CCRemoteAccess:   true,
 		NonceLifetime:    5 * time.Minute,
@@ -205,6 +209,7 @@ func (c *Config) options() []option {
 		{name: "sip-tcp", usage: "also serve SIP over TCP", flag: &c.SIPTCP},
 		{name: "sip-legacy-params", usage: "add the sipXecs sipx-* parameters to originated Request-URIs", flag: &c.SIPLegacyParams},
 		{name: "sip-registrar", usage: "answer REGISTER for the SIP lines pbxws knows", flag: &c.SIPRegistrar},
+		{name: "sip-record-lease", usage: "how long a call record's live dialogs outlive an instance that died, as the other instances show them", dur: &c.SIPRecordLease},
 		{name: "cc-http", usage: "dedicated plain-HTTP callcontroller listener, e.g. 127.0.0.1:6667 (empty disables)", str: &c.CCHTTPAddr},
 		{name: "cc-https", usage: "dedicated HTTPS callcontroller listener, e.g. 127.0.0.1:6666 (empty disables)", str: &c.CCHTTPSAddr},
 		{name: "cc-trusted-hosts", usage: "comma-separated addresses/CIDRs whose click-to-call requests need no authentication", list: &c.CCTrustedHosts},
@@ -419,7 +424,7 @@ func (c Config) Masked() map[string]any {
 		"realm": c.Realm, "pprof": c.PprofAddr, "metrics": c.MetricsAddr, "db_max_conns": c.DBMaxConns, "db_wait": c.DBWait.String(), "max_active": c.activeLimit(), "max_active_writes": c.writeLimit(), "max_wait": c.MaxWait.String(),
 		"sip": c.SIPAddr, "sip_advertise": c.SIPAdvertise, "sip_domain": c.SIPDomain,
 		"sip_outbound_proxy": c.SIPOutboundProxy, "sip_tcp": c.SIPTCP, "sip_legacy_params": c.SIPLegacyParams,
-		"sip_registrar": c.SIPRegistrar, "cc_http": c.CCHTTPAddr, "cc_https": c.CCHTTPSAddr,
+		"sip_registrar": c.SIPRegistrar, "sip_record_lease": c.SIPRecordLease.String(), "cc_http": c.CCHTTPAddr, "cc_https": c.CCHTTPSAddr,
 		"cc_trusted_hosts": c.CCTrustedHosts, "cc_remote_access": c.CCRemoteAccess,
 		"cc_allow_empty_pin": c.CCAllowEmptyPin, "my_call_forwarding": c.MyCallForwarding, "nonce_lifetime": c.NonceLifetime.String(),
 		"auth_free_failures": c.AuthFreeFailures, "auth_backoff": c.AuthBackoff.String(), "auth_max_backoff": c.AuthMaxBackoff.String(),

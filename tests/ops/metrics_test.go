@@ -104,7 +104,7 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	// A REGISTER without credentials is challenged.
 	register(t, env.Server.SIPAddr(), "201")
 	// A call to a phone (sipp) registered for line 201, answered.
-	phone := startPhone(t, "uas-refer.xml")
+	phone := startPhone(t, "tests/sipc/testdata/uas-refer.xml")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := env.DB.ExecContext(ctx, `INSERT INTO registrations (ruid, username, domain, contact, expires, last_modified)
@@ -124,17 +124,17 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	var after map[string]float64
 	delta := func(k string) float64 { return after[k] - before[k] }
 	want := map[string]float64{
-		`pbxws_http_requests_total{act="",facade="json.php",section="xivo/configuration/check",status="200"}`:                  3,
+		`pbxws_http_requests_total{act="",facade="json.php",section="xivo/configuration/check",status="200"}`:                 3,
 		`pbxws_http_request_duration_seconds_count{act="",facade="json.php",section="xivo/configuration/check",status="200"}`: 3,
-		`pbxws_http_requests_total{act="",facade="json.php",section="xivo/configuration/check",status="401"}`:                  1,
+		`pbxws_http_requests_total{act="",facade="json.php",section="xivo/configuration/check",status="401"}`:                 1,
 		`pbxws_http_requests_total{act="list",facade="json.php",section="service/ipbx/pbx_settings/users",status="200"}`:      1,
-		`pbxws_http_requests_total{act="",facade="callcontroller",section="",status="200"}`:                                    1,
-		`pbxws_credential_cache_total{cache="accounts",result="hit"}`:                                                          2,
-		`pbxws_credential_cache_total{cache="accounts",result="miss"}`:                                                         2,
-		`pbxws_auth_failures_total{service="json.php"}`:                                                                        1,
-		`pbxws_sip_call_setups_total{method="REFER"}`:                                                                          1,
-		`pbxws_sip_calls_total{method="REFER",outcome="answered"}`:                                                             1,
-		`pbxws_sip_registrations_total{result="challenged"}`:                                                                   1,
+		`pbxws_http_requests_total{act="",facade="callcontroller",section="",status="200"}`:                                   1,
+		`pbxws_credential_cache_total{cache="accounts",result="hit"}`:                                                         2,
+		`pbxws_credential_cache_total{cache="accounts",result="miss"}`:                                                        2,
+		`pbxws_auth_failures_total{service="json.php"}`:                                                                       1,
+		`pbxws_sip_call_setups_total{method="REFER"}`:                                                                         1,
+		`pbxws_sip_calls_total{method="REFER",outcome="answered"}`:                                                            1,
+		`pbxws_sip_registrations_total{result="challenged"}`:                                                                  1,
 	}
 	eventually(t, 10*time.Second, "the metrics to count every request and the call", func() bool {
 		after = scrape(t, murl)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -116,7 +117,7 @@ func TestThreeInstancesOnOneDatabase(t *testing.T) {
 
 	// A call placed through instance 0 is followed through instance 1. The calling phone
 	// (sipp) is registered for line 201; any instance finds it in the shared registrations.
-	phone := startPhone(t, "uas-refer.xml")
+	phone := startPhone(t, "tests/sipc/testdata/uas-refer.xml")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	sqlDB, err := pbxsql.Open(ctx, dsn)
@@ -162,7 +163,98 @@ func TestThreeInstancesOnOneDatabase(t *testing.T) {
 	}
 }
 
-// phone is a sipp UAS playing a phone from tests/sipc/testdata.
+// Issue 14.14: SIP dialogs stay with their owner; when it dies, the other instances show
+// its call's dialogs terminated once its lease (-sip-record-lease) has run out, rather than
+// confirmed for minutes.
+func TestDeadOwnersDialogsAreShownTerminated(t *testing.T) {
+	dsn := testenv.NewDatabase(t)
+	dir := t.TempDir()
+	var inst []*proc
+	for i := 0; i < 2; i++ {
+		inst = append(inst, startServe(t, dir, nil, append(append([]string{}, ephemeral...),
+			"-var-dir", filepath.Join(dir, "var"+strconv.Itoa(i)), "-database-url", dsn,
+			"-sip-domain", "example.test", "-sip-tcp=false", "-sip-record-lease", "2s")...))
+	}
+	for _, n := range []string{"201", "202"} {
+		body := map[string]any{
+			"userfeatures": map[string]any{"firstname": "User", "lastname": n},
+			"linefeatures": []any{map[string]any{"protocol": "sip", "context": "default", "number": n, "name": n, "secret": "secret" + n}},
+		}
+		if n == "201" {
+			b, _ := json.Marshal(map[string]any{
+				"context":        map[string]any{"name": "default", "displayname": "Default", "entity": "default", "contexttype": "internal"},
+				"contextinclude": []string{},
+				"contextnumbers": map[string]any{"user": []any{map[string]any{"numberbeg": 200, "numberend": 299}}},
+			})
+			mustPost(t, inst[0].HTTPURL+"/service/ipbx/json.php/private/system_management/context/?act=add", b)
+		}
+		b, _ := json.Marshal(body)
+		mustPost(t, inst[0].HTTPURL+"/service/ipbx/json.php/private/pbx_settings/users/?act=add", b)
+	}
+	caller := startPhone(t, "tests/ops/testdata/uas-3pcc-caller-stays.xml")
+	callee := startPhone(t, "tests/sipc/testdata/uas-3pcc-callee.xml")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sqlDB, err := pbxsql.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqlDB.Close()
+	for user, ph := range map[string]*phone{"201": caller, "202": callee} {
+		if _, err := sqlDB.ExecContext(ctx, `INSERT INTO registrations (ruid, username, domain, contact, expires, last_modified)
+			VALUES ($1, $2, 'example.test', $3, localtimestamp + interval '1 hour', localtimestamp)`,
+			"owner-"+user, user, "sip:"+user+"@"+ph.addr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustPost(t, inst[0].HTTPURL+"/callcontroller/201/202?sipMethod=INVITE&resultCacheTime=120", nil)
+	states := func(p *proc) []string {
+		st, body := get(t, p.HTTPURL+"/callcontroller/201/202?sipMethod=INVITE", "", "")
+		if st != 200 {
+			return nil
+		}
+		return regexp.MustCompile(`<dialog-state>([^<]*)</dialog-state>`).FindAllString(body, -1)
+	}
+	all := func(s []string, want string) bool {
+		for _, x := range s {
+			if !strings.Contains(x, want) {
+				return false
+			}
+		}
+		return len(s) == 2
+	}
+	eventually(t, 20*time.Second, "instance 1 showing both dialogs confirmed", func() bool { return all(states(inst[1]), "Confirmed Dialog") })
+	// After a renewal by the live owner, its dialogs are still shown confirmed.
+	eventually(t, 5*time.Second, "a renewal of the record", func() bool {
+		var renewed bool
+		_ = sqlDB.GetContext(ctx, &renewed, `SELECT live_until > created_at + interval '2 s' FROM call_records WHERE call_key LIKE '%201%'`)
+		return renewed
+	})
+	if s := states(inst[1]); !all(s, "Confirmed Dialog") {
+		t.Fatalf("a live owner's dialogs: %v", s)
+	}
+	if err := syscall.Kill(-inst[0].cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	inst[0].waitExit(10 * time.Second)
+	eventually(t, 10*time.Second, "instance 1 showing the dead owner's dialogs terminated", func() bool {
+		return all(states(inst[1]), "Terminated Dialog")
+	})
+}
+
+func mustPost(t *testing.T, url string, body []byte) {
+	t.Helper()
+	res, err := http.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("POST %s: %d", url, res.StatusCode)
+	}
+}
+
+// phone is a sipp UAS playing a phone from a scenario file (a path under the repository).
 type phone struct {
 	addr string
 	dir  string
@@ -174,7 +266,7 @@ func startPhone(t *testing.T, scenario string) *phone {
 	ph := &phone{dir: t.TempDir(), done: make(chan error, 1)}
 	port, media := testenv.FreePort(t, "udp"), testenv.FreePort(t, "udp")
 	ph.addr = "127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command("sipp", "-sf", filepath.Join(testenv.RepoRoot(), "tests", "sipc", "testdata", scenario),
+	cmd := exec.Command("sipp", "-sf", filepath.Join(testenv.RepoRoot(), scenario),
 		"-i", "127.0.0.1", "-p", strconv.Itoa(port), "-mi", "127.0.0.1", "-mp", strconv.Itoa(media),
 		"-m", "1", "-timeout", "60s", "-nostdin", "-trace_msg", "-message_file", filepath.Join(ph.dir, "msg"))
 	cmd.Dir = ph.dir
@@ -200,4 +292,3 @@ func (ph *phone) mustPass(t *testing.T, within time.Duration) {
 		t.Fatal("sipp did not finish its scenario")
 	}
 }
-
