@@ -61,6 +61,9 @@ type ClusterOptions struct {
 	// NoStart only locates the cluster: nothing is started and nothing owned (for looking
 	// at it, or stopping it).
 	NoStart bool
+	// Detached starts the cluster when needed but leaves it running for others: the caller
+	// neither owns nor watches it (make test's shared cluster, stopped by `testpg stop`).
+	Detached bool
 }
 
 // StartCluster starts (creating it first when dir holds none) a private cluster in dir, or
@@ -137,6 +140,16 @@ func OpenCluster(ctx context.Context, dir string, opt ClusterOptions) (*Cluster,
 		}
 	}
 	if opt.NoStart {
+		return c, nil
+	}
+	if opt.Detached {
+		if c.running(ctx) {
+			return c, nil
+		}
+		if err := c.start(ctx); err != nil {
+			return nil, err
+		}
+		logger.Info("started the private PostgreSQL cluster (left running)", "dir", c.Dir, "socket", c.SocketDir)
 		return c, nil
 	}
 	owned := c.takeOwnership()

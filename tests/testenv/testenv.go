@@ -68,7 +68,7 @@ func setup() {
 		adminDSN = func(db string) string { return WithDBName(url, db) }
 	} else {
 		// Left running for the next packages; `make test` stops it at the end.
-		cl, err := pbxsql.StartCluster(ctx, ClusterDir(), nil)
+		cl, err := pbxsql.OpenCluster(ctx, ClusterDir(), pbxsql.ClusterOptions{Detached: true})
 		if err != nil {
 			setupErr = err
 			return
