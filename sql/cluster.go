@@ -110,6 +110,12 @@ func OpenCluster(ctx context.Context, dir string, opt ClusterOptions) (*Cluster,
 		h := sha256.Sum256([]byte(c.Dir))
 		c.SocketDir = "/tmp/pbxws-pg-" + hex.EncodeToString(h[:6])
 	}
+	if opt.NoCreate {
+		// Looking for a cluster that is not there leaves nothing behind.
+		if _, err := os.Stat(filepath.Join(c.Dir, "PG_VERSION")); err != nil {
+			return nil, c.missing()
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o755); err != nil {
 		return nil, err
 	}
@@ -129,11 +135,7 @@ func OpenCluster(ctx context.Context, dir string, opt ClusterOptions) (*Cluster,
 
 	if _, err := os.Stat(filepath.Join(c.Dir, "PG_VERSION")); err != nil {
 		if opt.NoCreate {
-			where := c.Dir
-			if c.Dir != c.Asked {
-				where = c.Asked + " (kept in " + c.Dir + ")"
-			}
-			return nil, fmt.Errorf("%w in %s: run this command from the folder where `pbxws serve` runs, or give the same -var-dir or -database-url", ErrNoCluster, where)
+			return nil, c.missing()
 		}
 		if err := c.initdb(ctx); err != nil {
 			return nil, err
@@ -173,6 +175,29 @@ func OpenCluster(ctx context.Context, dir string, opt ClusterOptions) (*Cluster,
 	}
 	logger.Info("started the private PostgreSQL cluster", "dir", c.Dir, "socket", c.SocketDir)
 	return c, nil
+}
+
+// missing is the error of a command that found no cluster where it looked.
+func (c *Cluster) missing() error {
+	where := c.Dir
+	if c.Dir != c.Asked {
+		where = c.Asked + " (kept in " + c.Dir + ")"
+	}
+	return fmt.Errorf("%w in %s: run this command from the folder where `pbxws serve` runs, or give the same -var-dir or -database-url", ErrNoCluster, where)
+}
+
+// RemoveData stops the cluster if it runs and deletes its data directory, its lock and
+// owner files, and the folder a relocated cluster was given (tests that made a cluster of
+// their own clean up with it).
+func (c *Cluster) RemoveData(ctx context.Context) error {
+	if err := c.StopRunning(ctx); err != nil {
+		return err
+	}
+	errs := []error{os.RemoveAll(c.Dir), os.RemoveAll(c.Dir + ".lock"), os.RemoveAll(c.Dir + ".owner")}
+	if c.Dir != c.Asked {
+		_ = os.Remove(filepath.Dir(c.Dir)) // only when empty
+	}
+	return errors.Join(errs...)
 }
 
 // start runs pg_ctl start on the data directory.
