@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"time"
@@ -25,6 +27,18 @@ func (s *Server) startMetrics() error {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "pbxws_sip_dialogs_alive", Help: "SIP dialogs this instance has in progress.",
 		}, func() float64 { return float64(agent.DialogsAlive()) }))
+		db := s.db
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "pbxws_sip_registrations_active", Help: "Unexpired phone registrations (all instances: they share the table).",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			var n int
+			if err := db.GetContext(ctx, &n, `SELECT count(*) FROM registrations WHERE expires > localtimestamp`); err != nil {
+				return math.NaN()
+			}
+			return float64(n)
+		}))
 	}
 	ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
 	if err != nil {

@@ -146,10 +146,13 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 		return true
 	})
 	for _, k := range []string{`pbxws_admission_waiting{line="read"}`, `pbxws_admission_waiting{line="write"}`,
-		`go_sql_max_open_connections{db_name="pbxws"}`, `pbxws_sip_dialogs_alive`, `go_goroutines`} {
+		`go_sql_max_open_connections{db_name="pbxws"}`, `pbxws_sip_dialogs_alive`, `pbxws_sip_registrations_active`, `go_goroutines`} {
 		if _, ok := after[k]; !ok {
 			t.Errorf("no %s in /metrics", k)
 		}
+	}
+	if v := after[`pbxws_sip_registrations_active`]; v != 1 {
+		t.Errorf("active registrations %v, want the phone's 1", v)
 	}
 	if v := after[`go_sql_max_open_connections{db_name="pbxws"}`]; v < 1 {
 		t.Errorf("database pool size %v", v)
