@@ -3,11 +3,15 @@ SHELL := /bin/bash
 GO ?= go
 FUZZTIME ?= 2m
 TESTPG := $(GO) run ./tests/testenv/cmd/testpg
+# `pbxws version` prints these.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 .PHONY: bench-sip run build test bench fuzz lint clean distclean deps
 
 build:
-	$(GO) build -o bin/pbxws ./cmd/pbxws
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/pbxws ./cmd/pbxws
 
 run: build
 	./bin/pbxws serve

@@ -19,7 +19,18 @@ import (
 )
 
 // FirstAccountHint is what to tell an operator when no web-service account exists yet.
-const FirstAccountHint = "no web-service account yet: create one with: pbxws account add --name admin --login admin --password-stdin --section service/ipbx --section xivo/configuration"
+var FirstAccountHint = "no web-service account yet: create one with: " + FirstAccountCommand("pbxws", "")
+
+// FirstAccountCommand is the command line that creates the first account with every
+// section the README's walkthrough uses; program is how pbxws was run, settings the flags
+// that say where the data is ("" when the defaults).
+func FirstAccountCommand(program, settings string) string {
+	if settings != "" {
+		settings = " " + settings
+	}
+	return "echo 'CHOOSE-A-PASSWORD' | " + program + " account add" + settings +
+		" --name admin --login admin --password-stdin --section service/ipbx --section xivo/configuration --section cti"
+}
 
 // passwordInput is where --password-stdin reads from (replaced by tests).
 var passwordInput io.Reader = os.Stdin
@@ -60,8 +71,33 @@ edit --host and edit --section replace the lists; grant and revoke add and remov
 Exit status: 0 done, 1 failed, 2 usage error.
 `
 
+// AccountEnv is how `pbxws account` reaches its store: Flags adds the settings (where the
+// data is) to each command's flag set; Open, called once the command line is parsed and
+// only by commands that need the store, opens it and returns how to close it.
+type AccountEnv struct {
+	Flags func(fs *flag.FlagSet)
+	Open  func(fs *flag.FlagSet) (*models.WSAccountStore, func(), error)
+}
+
+// accountFlags are the flags each command takes (besides the name, which all but list and
+// sections take).
+var accountFlags = map[string][]string{
+	"add":      {"login", "password", "password-stdin", "host", "section", "description"},
+	"list":     {},
+	"show":     {},
+	"edit":     {"login", "password", "password-stdin", "no-login", "host", "no-hosts", "section", "description"},
+	"grant":    {"section"},
+	"revoke":   {"section"},
+	"disable":  {},
+	"enable":   {},
+	"delete":   {},
+	"sections": {},
+}
+
 // accountCmd is one run of the account command line.
 type accountCmd struct {
+	env            AccountEnv
+	fs             *flag.FlagSet
 	ctx            context.Context
 	store          *models.WSAccountStore
 	stdout, stderr io.Writer
@@ -88,6 +124,14 @@ const waitAppliedFor = 5 * time.Second
 // 1 failed, 2 usage error. It never prints password hashes. A command that changes accounts
 // returns once every running pbxws has applied the change (or says which did not).
 func RunAccountCLI(ctx context.Context, store *models.WSAccountStore, args []string, stdout, stderr io.Writer) int {
+	return RunAccountCommand(ctx, AccountEnv{Open: func(*flag.FlagSet) (*models.WSAccountStore, func(), error) {
+		return store, func() {}, nil
+	}}, args, stdout, stderr)
+}
+
+// RunAccountCommand is RunAccountCLI with the store opened through env once the command
+// line is parsed.
+func RunAccountCommand(ctx context.Context, env AccountEnv, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, accountUsage)
 		return 2
@@ -96,7 +140,7 @@ func RunAccountCLI(ctx context.Context, store *models.WSAccountStore, args []str
 		fmt.Fprint(stdout, accountUsage)
 		return 0
 	}
-	c := &accountCmd{ctx: ctx, store: store, stdout: stdout, stderr: stderr, cmd: args[0], set: map[string]bool{}}
+	c := &accountCmd{env: env, ctx: ctx, stdout: stdout, stderr: stderr, cmd: args[0], set: map[string]bool{}}
 	run, known := map[string]func() error{
 		"add": c.add, "list": c.list, "show": c.show, "edit": c.edit, "grant": c.grant,
 		"revoke": c.revoke, "disable": c.enable, "enable": c.enable, "delete": c.delete,
@@ -108,17 +152,29 @@ func RunAccountCLI(ctx context.Context, store *models.WSAccountStore, args []str
 	}
 	if err := c.parse(args[1:]); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stderr, "pbxws account %s: %v\n", c.cmd, err)
+			fmt.Fprintf(stderr, "pbxws account %s: %v\n(pbxws account %s -h lists its flags)\n", c.cmd, err, c.cmd)
 			return 2
 		}
+		fmt.Fprintf(stdout, "usage: pbxws account %s%s [flags]\n\nflags:\n", c.cmd, map[bool]string{true: " [--name] NAME"}[c.takesName()])
+		c.fs.SetOutput(stdout)
+		c.fs.PrintDefaults()
 		return 0
+	}
+	if c.cmd != "sections" {
+		store, closeStore, err := env.Open(c.fs)
+		if err != nil {
+			fmt.Fprintf(stderr, "pbxws account %s: %v\n", c.cmd, err)
+			return 1
+		}
+		defer closeStore()
+		c.store = store
 	}
 	err := run()
 	var usage errUsage
 	switch {
 	case err == nil && mutates[c.cmd]:
 		// Return only once every running pbxws has applied the change.
-		lagging, werr := WaitApplied(ctx, store, waitAppliedFor)
+		lagging, werr := WaitApplied(ctx, c.store, waitAppliedFor)
 		if werr == nil && len(lagging) > 0 {
 			fmt.Fprintf(stderr, "pbxws account %s: done, but %d running pbxws (%s) did not confirm it within %s; they stop trusting their caches within %s\n",
 				c.cmd, len(lagging), strings.Join(lagging, ", "), waitAppliedFor, GateAliveWindow)
@@ -137,16 +193,36 @@ func RunAccountCLI(ctx context.Context, store *models.WSAccountStore, args []str
 
 func (c *accountCmd) parse(args []string) error {
 	fs := flag.NewFlagSet("pbxws account "+c.cmd, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	fs.StringVar(&c.name, "name", "", "account name: 1-64 characters of a-z, 0-9, _ . -")
-	fs.StringVar(&c.login, "login", "", "Basic-auth login")
-	fs.StringVar(&c.password, "password", "", "Basic-auth password (visible to other local users: prefer --password-stdin)")
-	fs.BoolVar(&c.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
-	fs.BoolVar(&c.noLogin, "no-login", false, "edit: drop the credentials (the account then works by host only)")
-	fs.BoolVar(&c.noHosts, "no-hosts", false, "edit: drop every host restriction")
-	fs.Var(&c.hosts, "host", "allowed source host: address, CIDR, a.b.c.d/netmask or host name (repeatable, comma list)")
-	fs.Var(&c.sections, "section", "granted section path such as service/ipbx (repeatable, comma list)")
-	fs.StringVar(&c.description, "description", "", "free text, at most 1000 characters")
+	fs.SetOutput(io.Discard)
+	c.fs = fs
+	own := accountFlags[c.cmd]
+	def := func(name string, f func()) {
+		if slices.Contains(own, name) || name == "name" && c.takesName() {
+			f()
+		}
+	}
+	def("name", func() { fs.StringVar(&c.name, "name", "", "account name: 1-64 characters of a-z, 0-9, _ . -") })
+	def("login", func() { fs.StringVar(&c.login, "login", "", "Basic-auth login") })
+	def("password", func() {
+		fs.StringVar(&c.password, "password", "", "Basic-auth password (visible to other local users: prefer --password-stdin)")
+	})
+	def("password-stdin", func() {
+		fs.BoolVar(&c.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
+	})
+	def("no-login", func() {
+		fs.BoolVar(&c.noLogin, "no-login", false, "drop the credentials (the account then works by host only)")
+	})
+	def("no-hosts", func() { fs.BoolVar(&c.noHosts, "no-hosts", false, "drop every host restriction") })
+	def("host", func() {
+		fs.Var(&c.hosts, "host", "allowed source host: address, CIDR, a.b.c.d/netmask or host name (repeatable, comma list)")
+	})
+	def("section", func() {
+		fs.Var(&c.sections, "section", "granted section path such as service/ipbx (repeatable, comma list)")
+	})
+	def("description", func() { fs.StringVar(&c.description, "description", "", "free text, at most 1000 characters") })
+	if c.env.Flags != nil && c.cmd != "sections" {
+		c.env.Flags(fs)
+	}
 	// Flags may follow the name: `show admin --login x` as well as `show --name admin`.
 	var positional []string
 	for {
@@ -159,8 +235,14 @@ func (c *accountCmd) parse(args []string) error {
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "name" || slices.Contains(own, f.Name) {
+			c.set[f.Name] = true
+		}
+	})
 	switch {
+	case len(positional) > 0 && !c.takesName():
+		return fmt.Errorf("%s takes no name", c.cmd)
 	case len(positional) > 1:
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(positional[1:], " "))
 	case len(positional) == 1 && c.set["name"] && positional[0] != c.name:
@@ -212,6 +294,8 @@ func (c *accountCmd) explain(err error) string {
 	}
 	return err.Error()
 }
+
+func (c *accountCmd) takesName() bool { return c.cmd != "list" && c.cmd != "sections" }
 
 func (c *accountCmd) needName() error {
 	if c.name == "" {

@@ -20,6 +20,7 @@ import (
 	"github.com/lib/pq"
 	"golang.org/x/crypto/bcrypt"
 
+	"pbxws/metrics"
 	"pbxws/models"
 )
 
@@ -489,6 +490,11 @@ func (g *Gate) identifyBasic(ctx context.Context, peer netip.Addr, login, passwo
 	g.mu.RLock()
 	c := g.creds[key]
 	g.mu.RUnlock()
+	if c != nil {
+		metrics.CredentialCache.WithLabelValues("accounts", "hit").Inc()
+	} else {
+		metrics.CredentialCache.WithLabelValues("accounts", "miss").Inc()
+	}
 	if c == nil {
 		// Credentials not verified yet cost a bcrypt: they wait out the throttle first, and
 		// concurrent requests with the same ones share one check.

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"pbxws/metrics"
 )
 
 // ThrottleConfig is the policy for failed authentications. Zero fields take the defaults of
@@ -158,6 +160,7 @@ func (t *Throttle) backoff(f *failures, now time.Time) time.Duration {
 // Failed records a failed authentication and logs it at WARN: the service, the login tried,
 // the peer and the reason (never the password).
 func (t *Throttle) Failed(service string, source netip.Addr, login, reason string) {
+	metrics.AuthFailures.WithLabelValues(service).Inc()
 	if t == nil {
 		return
 	}

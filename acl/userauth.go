@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"pbxws/metrics"
 	"pbxws/models"
 )
 
@@ -154,9 +155,11 @@ func (a *UserAuth) basic(ctx context.Context, peer netip.Addr, login, password s
 		known := a.verified[k] == u.PinHash
 		a.vmu.Unlock()
 		if known {
+			metrics.CredentialCache.WithLabelValues("users", "hit").Inc()
 			return u, nil
 		}
 	}
+	metrics.CredentialCache.WithLabelValues("users", "miss").Inc()
 	if t := a.cfg.Throttle.Wait(peer, login); t != nil {
 		return nil, t
 	}

@@ -42,7 +42,11 @@ type Config struct {
 	Registrar bool
 	// Instance names this pbxws in the call records it owns.
 	Instance string
-	Logger   *slog.Logger
+	// RecordLease is how long a call record with live dialogs stays live without its owner
+	// renewing it (every quarter of it); when an owner dies, the other instances show its
+	// dialogs terminated once the lease has run out. 0 means 2 minutes.
+	RecordLease time.Duration
+	Logger      *slog.Logger
 }
 
 // Agent is the running SIP user agent.
@@ -141,7 +145,10 @@ func Start(ctx context.Context, cfg Config, db *sqlx.DB, dir *models.Directory) 
 	}}
 	a.routes()
 
-	a.store = newRecordStore(db, cfg.Instance, a.log)
+	if cfg.RecordLease <= 0 {
+		cfg.RecordLease, a.cfg.RecordLease = defaultLease, defaultLease
+	}
+	a.store = newRecordStore(db, cfg.Instance, cfg.RecordLease, a.log)
 	a.wg.Add(1)
 	go func() { defer a.wg.Done(); _ = a.srv.ServeUDP(udp) }()
 	if a.tcp != nil {
@@ -240,7 +247,7 @@ func (a *Agent) Close(ctx context.Context) error {
 func (a *Agent) housekeeping() {
 	defer a.wg.Done()
 	sweep := time.NewTicker(5 * time.Second)
-	renew := time.NewTicker(leaseEvery)
+	renew := time.NewTicker(a.cfg.RecordLease / 4)
 	defer sweep.Stop()
 	defer renew.Stop()
 	n := 0

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"pbxws/metrics"
 	"pbxws/models"
 )
 
@@ -72,10 +74,12 @@ func (a *Agent) Call(ctx context.Context, r CallRequest) error {
 		// resolves nowhere gives a status line).
 		rec.addLine(unavailable())
 		rec.finishIfEmpty()
+		metrics.Calls.WithLabelValues(r.Method, "unavailable").Inc()
 		return nil
 	}
 	if err != nil {
 		rec.finishIfEmpty()
+		metrics.Calls.WithLabelValues(r.Method, "not_placed").Inc()
 		return err
 	}
 	sent := make(chan error, 1)
@@ -87,10 +91,22 @@ func (a *Agent) Call(ctx context.Context, r CallRequest) error {
 	}
 	select {
 	case err := <-sent:
+		if err != nil {
+			metrics.Calls.WithLabelValues(r.Method, "not_placed").Inc()
+		} else {
+			metrics.CallSetups.WithLabelValues(r.Method).Inc()
+		}
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// DialogsAlive is how many SIP dialogs this instance has in progress.
+func (a *Agent) DialogsAlive() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.legs)
 }
 
 // Transfer replaces the calling party of a live INVITE-mode call by target (spec §5.3).
@@ -168,6 +184,7 @@ type record struct {
 
 	mu       sync.Mutex
 	seq      int
+	outcome  bool   // the calling party's final answer was counted in the metrics
 	legs     []*leg // live legs
 	views    []*leg // every leg the record had, for the INVITE-mode document
 	replaced bool
@@ -189,8 +206,25 @@ func (r *record) addLine(l StatusLine) {
 	}
 	r.seq++
 	seq := r.seq
+	// The first final answer to an INVITE is the calling party's: the call's outcome.
+	code := statusCode(l.StatusLine)
+	count := !r.outcome && l.Method == "INVITE" && code >= 200
+	r.outcome = r.outcome || count
 	r.mu.Unlock()
+	if count {
+		metrics.Calls.WithLabelValues(r.method, metrics.CallOutcome(code)).Inc()
+	}
 	r.a.store.addLine(r.id, seq, l)
+}
+
+// statusCode reads the code of "SIP/2.0 200 OK" (0 when there is none).
+func statusCode(line string) int {
+	f := strings.Fields(line)
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[1])
+	return n
 }
 
 func (r *record) attach(l *leg) {

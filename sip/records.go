@@ -38,12 +38,10 @@ type StoredRecord struct {
 	Dialogs []DialogView
 }
 
-// leaseFor is how long a record with live dialogs stays visible without its owner renewing it;
-// leaseEvery is how often the owner renews. An instance that dies leaves its records to expire.
-const (
-	leaseFor   = 2 * time.Minute
-	leaseEvery = 30 * time.Second
-)
+// defaultLease is how long a record with live dialogs stays live without its owner renewing
+// it (Config.RecordLease); the owner renews every quarter of it. The dialogs of an instance
+// that died are shown terminated once its leases have run out.
+const defaultLease = 2 * time.Minute
 
 // recordStore keeps call records in PostgreSQL. Creating a record is synchronous (the POST
 // answers after it); status lines, dialog snapshots and "no dialog left" marks go through one
@@ -52,6 +50,7 @@ const (
 type recordStore struct {
 	db       *sqlx.DB
 	instance string
+	lease    time.Duration
 	log      *slog.Logger
 	ops      chan storeOp
 	done     chan struct{}
@@ -68,8 +67,8 @@ type storeOp struct {
 	barrier  chan struct{}
 }
 
-func newRecordStore(db *sqlx.DB, instance string, log *slog.Logger) *recordStore {
-	s := &recordStore{db: db, instance: instance, log: log, ops: make(chan storeOp, 8192), done: make(chan struct{})}
+func newRecordStore(db *sqlx.DB, instance string, lease time.Duration, log *slog.Logger) *recordStore {
+	s := &recordStore{db: db, instance: instance, lease: lease, log: log, ops: make(chan storeOp, 8192), done: make(chan struct{})}
 	go s.writer()
 	return s
 }
@@ -94,7 +93,7 @@ func (s *recordStore) create(ctx context.Context, key, method string, cache time
 		}
 		return tx.QueryRowContext(ctx, `INSERT INTO call_records (call_key, method, instance, cache_until, live_until)
 			VALUES ($1, $2, $3, now() + make_interval(secs => $4), now() + make_interval(secs => $5)) RETURNING id`,
-			key, method, s.instance, cache.Seconds(), leaseFor.Seconds()).Scan(&id)
+			key, method, s.instance, cache.Seconds(), s.lease.Seconds()).Scan(&id)
 	})
 	return id, err
 }
@@ -160,12 +159,13 @@ func (s *recordStore) get(ctx context.Context, key string) (*StoredRecord, error
 	s.flush(ctx)
 	var r StoredRecord
 	var dialogs, lines []byte
-	err := s.db.QueryRowContext(ctx, `SELECT r.method, r.dialogs,
+	var ownerGone bool
+	err := s.db.QueryRowContext(ctx, `SELECT r.method, r.dialogs, COALESCE(r.live_until <= now(), false),
 		COALESCE((SELECT json_agg(json_build_array(l.at_ms, l.call_id, l.method, l.status_line) ORDER BY l.seq)
 		          FROM call_status_lines l WHERE l.record_id = r.id), '[]')
 		FROM call_records r
 		WHERE r.call_key = $1 AND GREATEST(r.cache_until, COALESCE(r.live_until, r.cache_until)) > now()`, key).
-		Scan(&r.Method, &dialogs, &lines)
+		Scan(&r.Method, &dialogs, &ownerGone, &lines)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -174,6 +174,13 @@ func (s *recordStore) get(ctx context.Context, key string) (*StoredRecord, error
 	}
 	if err := json.Unmarshal(dialogs, &r.Dialogs); err != nil {
 		return nil, err
+	}
+	if ownerGone {
+		// The owner stopped renewing a record with live dialogs: it is gone, and its
+		// dialogs with it.
+		for i := range r.Dialogs {
+			r.Dialogs[i].State = stateNames[stateTerminated]
+		}
 	}
 	var raw [][4]json.RawMessage
 	if err := json.Unmarshal(lines, &raw); err != nil {
@@ -285,7 +292,7 @@ func (s *recordStore) write(batch []storeOp) {
 	}
 	if len(renew) > 0 {
 		if _, err := s.db.ExecContext(ctx, `UPDATE call_records SET live_until = now() + make_interval(secs => $2)
-			WHERE id = ANY($1) AND live_until IS NOT NULL`, pq.Array(renew), leaseFor.Seconds()); err != nil {
+			WHERE id = ANY($1) AND live_until IS NOT NULL`, pq.Array(renew), s.lease.Seconds()); err != nil {
 			s.log.Error("renewing call records", "err", err)
 		}
 	}

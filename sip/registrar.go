@@ -14,6 +14,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
+	"pbxws/metrics"
 	"pbxws/models"
 )
 
@@ -63,6 +64,7 @@ func (n *nonceKeeper) check(nonce string, now time.Time) (genuine, stale bool) {
 // are stored in `registrations` with their expiry.
 func (a *Agent) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	if !a.cfg.Registrar {
+		metrics.Registrations.WithLabelValues("refused").Inc()
 		respond(tx, req, 403, "Forbidden")
 		return
 	}
@@ -85,9 +87,15 @@ func (a *Agent) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if !a.requireDigest(ctx, req, tx, line, false) {
+		metrics.Registrations.WithLabelValues("challenged").Inc()
 		return
 	}
 	code, reason, hdrs := a.saveBindings(ctx, req, user, to.Address.Host)
+	result := "refused"
+	if code >= 200 && code < 300 {
+		result = "ok"
+	}
+	metrics.Registrations.WithLabelValues(result).Inc()
 	respond(tx, req, code, reason, hdrs...)
 }
 

@@ -21,25 +21,64 @@ import (
 // clusterPort names the socket file; the socket directory is private, so any number works.
 const clusterPort = 5432
 
+// relocatedRoot holds the data of private clusters whose folder the "postgres" system user
+// cannot reach (a checkout under /root or another 0700 folder, when running as root).
+const relocatedRoot = "/var/lib/pbxws"
+
 // Cluster is a private PostgreSQL server: a data directory, reachable only through a Unix
 // socket in a directory of its own, with a superuser "pbxws" trusted on that socket.
 type Cluster struct {
 	Dir       string
 	SocketDir string
-	bin       string
-	runAs     *syscall.Credential
-	started   bool
-	log       *slog.Logger
+	// Asked is the folder the caller named; Dir differs from it when the cluster had to be
+	// placed where the "postgres" user can reach it.
+	Asked string
+	bin   string
+	runAs *syscall.Credential
+	log   *slog.Logger
+
+	// owner is held (an flock) for as long as this process owns the cluster: it stops the
+	// cluster on exit and restarts it when it dies. A cluster whose owner died (kill -9, a
+	// closed terminal) is adopted by the next start.
+	owner *os.File
+	watch chan struct{} // closed to stop the watcher
+	done  chan struct{} // closed when the watcher has stopped
 }
 
 // ErrNoPostgres says the server binaries are missing, and how to get them.
 var ErrNoPostgres = errors.New(`PostgreSQL server binaries (initdb, pg_ctl) not found: install the Debian package "postgresql" (apt-get install postgresql)`)
 
+// ErrNoCluster says there is no private cluster where one was looked for and the caller
+// asked not to create one.
+var ErrNoCluster = errors.New("no private PostgreSQL cluster")
+
+// ClusterOptions tune OpenCluster.
+type ClusterOptions struct {
+	Logger *slog.Logger
+	// NoCreate refuses to initdb a new cluster (commands other than serve must not create
+	// an empty cluster beside the real one by running in another folder).
+	NoCreate bool
+	// NoStart only locates the cluster: nothing is started and nothing owned (for looking
+	// at it, or stopping it).
+	NoStart bool
+	// Detached starts the cluster when needed but leaves it running for others: the caller
+	// neither owns nor watches it (make test's shared cluster, stopped by `testpg stop`).
+	Detached bool
+}
+
 // StartCluster starts (creating it first when dir holds none) a private cluster in dir, or
-// reuses the one already running there. Concurrent callers on the same dir serialise on a
+// uses the one already running there. Concurrent callers on the same dir serialise on a
 // lock file. When running as root, the cluster runs as the "postgres" system user, since
 // PostgreSQL refuses to run as root.
 func StartCluster(ctx context.Context, dir string, logger *slog.Logger) (*Cluster, error) {
+	return OpenCluster(ctx, dir, ClusterOptions{Logger: logger})
+}
+
+// OpenCluster is StartCluster with options. The caller owns the cluster (Stop stops it)
+// when it started it, or when it found it running with no live owner; a cluster that
+// another live process owns is used and left running.
+func OpenCluster(ctx context.Context, dir string, opt ClusterOptions) (*Cluster, error) {
+	logger := opt.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -51,12 +90,7 @@ func StartCluster(ctx context.Context, dir string, logger *slog.Logger) (*Cluste
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{Dir: abs, bin: bin, log: logger, SocketDir: abs}
-	// Unix socket paths are limited to ~107 bytes: long data paths get a short socket dir.
-	if len(abs)+len("/.s.PGSQL.5432") > 100 {
-		h := sha256.Sum256([]byte(abs))
-		c.SocketDir = "/tmp/pbxws-pg-" + hex.EncodeToString(h[:6])
-	}
+	c := &Cluster{Dir: abs, Asked: abs, bin: bin, log: logger}
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
@@ -65,35 +99,235 @@ func StartCluster(ctx context.Context, dir string, logger *slog.Logger) (*Cluste
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
 		c.runAs = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		if !traversable(filepath.Dir(abs), c.runAs.Uid, c.runAs.Gid) {
+			h := sha256.Sum256([]byte(abs))
+			c.Dir = filepath.Join(relocatedRoot, hex.EncodeToString(h[:6]), filepath.Base(abs))
+		}
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+	c.SocketDir = c.Dir
+	// Unix socket paths are limited to ~107 bytes: long data paths get a short socket dir.
+	if len(c.Dir)+len("/.s.PGSQL.5432") > 100 {
+		h := sha256.Sum256([]byte(c.Dir))
+		c.SocketDir = "/tmp/pbxws-pg-" + hex.EncodeToString(h[:6])
+	}
+	if opt.NoCreate {
+		// Looking for a cluster that is not there leaves nothing behind.
+		if _, err := os.Stat(filepath.Join(c.Dir, "PG_VERSION")); err != nil {
+			return nil, c.missing()
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(c.Dir), 0o755); err != nil {
 		return nil, err
 	}
-	unlock, err := lockFile(abs + ".lock")
+	unlock, err := lockFile(c.Dir + ".lock")
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	if c.Dir != c.Asked {
+		level := slog.LevelInfo
+		if opt.NoCreate {
+			level = slog.LevelDebug // commands other than serve say it in their own output
+		}
+		logger.Log(ctx, level, "the private PostgreSQL cluster lives in "+c.Dir+": the postgres user cannot reach "+c.Asked,
+			"dir", c.Dir, "asked", c.Asked)
+	}
 
-	if _, err := os.Stat(filepath.Join(abs, "PG_VERSION")); err != nil {
+	if _, err := os.Stat(filepath.Join(c.Dir, "PG_VERSION")); err != nil {
+		if opt.NoCreate {
+			return nil, c.missing()
+		}
 		if err := c.initdb(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if c.running(ctx) {
-		logger.Debug("reusing the running private PostgreSQL cluster", "dir", abs)
+	if opt.NoStart {
 		return c, nil
 	}
-	if err := c.prepareDir(c.SocketDir); err != nil {
+	if opt.Detached {
+		if c.running(ctx) {
+			return c, nil
+		}
+		if err := c.start(ctx); err != nil {
+			return nil, err
+		}
+		logger.Info("started the private PostgreSQL cluster (left running)", "dir", c.Dir, "socket", c.SocketDir)
+		return c, nil
+	}
+	owned := c.takeOwnership()
+	c.recordOwner()
+	if c.running(ctx) {
+		if owned {
+			logger.Info("adopted the running private PostgreSQL cluster (its last owner is gone); it stops with this process", "dir", c.Dir)
+		} else {
+			logger.Debug("using the private PostgreSQL cluster of another running pbxws", "dir", c.Dir)
+		}
+		return c, nil
+	}
+	if err := c.start(ctx); err != nil {
+		c.release()
 		return nil, err
 	}
-	opts := fmt.Sprintf("-c listen_addresses='' -c unix_socket_directories='%s' -p %d", c.SocketDir, clusterPort)
-	if err := c.run(ctx, "pg_ctl", "start", "-D", abs, "-w", "-t", "60", "-s", "-l", filepath.Join(abs, "server.log"), "-o", opts); err != nil {
-		return nil, fmt.Errorf("starting PostgreSQL in %s (see %s): %w", abs, filepath.Join(abs, "server.log"), err)
+	if !owned {
+		// Its owner is alive but the cluster was down: the owner's watcher restarts it as
+		// well, and whichever of us started it, it stays with the owner.
+		logger.Debug("started the private PostgreSQL cluster for its running owner", "dir", c.Dir)
 	}
-	c.started = true
-	logger.Info("started the private PostgreSQL cluster", "dir", abs, "socket", c.SocketDir)
+	logger.Info("started the private PostgreSQL cluster", "dir", c.Dir, "socket", c.SocketDir)
 	return c, nil
+}
+
+// missing is the error of a command that found no cluster where it looked.
+func (c *Cluster) missing() error {
+	where := c.Dir
+	if c.Dir != c.Asked {
+		where = c.Asked + " (kept in " + c.Dir + ")"
+	}
+	return fmt.Errorf("%w in %s: run this command from the folder where `pbxws serve` runs, or give the same -var-dir or -database-url", ErrNoCluster, where)
+}
+
+// RemoveData stops the cluster if it runs and deletes its data directory, its lock and
+// owner files, and the folder a relocated cluster was given (tests that made a cluster of
+// their own clean up with it).
+func (c *Cluster) RemoveData(ctx context.Context) error {
+	if err := c.StopRunning(ctx); err != nil {
+		return err
+	}
+	errs := []error{os.RemoveAll(c.Dir), os.RemoveAll(c.Dir + ".lock"), os.RemoveAll(c.Dir + ".owner")}
+	if c.Dir != c.Asked {
+		_ = os.Remove(filepath.Dir(c.Dir)) // only when empty
+	}
+	return errors.Join(errs...)
+}
+
+// start runs pg_ctl start on the data directory.
+func (c *Cluster) start(ctx context.Context) error {
+	if err := c.prepareDir(c.SocketDir); err != nil {
+		return err
+	}
+	opts := fmt.Sprintf("-c listen_addresses='' -c unix_socket_directories='%s' -p %d", c.SocketDir, clusterPort)
+	logFile := filepath.Join(c.Dir, "server.log")
+	if err := c.run(ctx, "pg_ctl", "start", "-D", c.Dir, "-w", "-t", "60", "-s", "-l", logFile, "-o", opts); err != nil {
+		return fmt.Errorf("starting PostgreSQL in %s (see %s): %w", c.Dir, logFile, err)
+	}
+	return nil
+}
+
+// takeOwnership takes the owner lock when no live process holds it.
+func (c *Cluster) takeOwnership() bool {
+	f, err := os.OpenFile(c.Dir+".owner", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return false
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return false
+	}
+	c.owner = f
+	return true
+}
+
+// recordOwner writes this process's id into the owner file, for `pbxws db status`.
+func (c *Cluster) recordOwner() {
+	if c.owner != nil {
+		_ = c.owner.Truncate(0)
+		_, _ = c.owner.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+}
+
+func (c *Cluster) release() {
+	if c.owner != nil {
+		_ = syscall.Flock(int(c.owner.Fd()), syscall.LOCK_UN)
+		c.owner.Close()
+		c.owner = nil
+	}
+}
+
+// Owned says whether this process owns the cluster (stops it on exit, restarts it when it dies).
+func (c *Cluster) Owned() bool { return c != nil && c.owner != nil }
+
+// Watch restarts the cluster whenever its server process dies, until Stop; it logs once
+// when the server is found gone and once when it is back. Only the owner watches.
+func (c *Cluster) Watch(every time.Duration) {
+	if c == nil || c.owner == nil || c.watch != nil {
+		return
+	}
+	c.watch, c.done = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(c.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		down := false
+		for {
+			select {
+			case <-c.watch:
+				return
+			case <-t.C:
+			}
+			if c.alive() {
+				continue
+			}
+			if !down {
+				c.log.Warn("the private PostgreSQL server is gone; restarting it", "dir", c.Dir)
+				down = true
+			}
+			// Backends of a killed postmaster hold its shared memory until they notice: the
+			// start fails until they are gone, and the next tick tries again.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			err := c.start(ctx)
+			cancel()
+			if err != nil {
+				c.log.Debug("restarting the private PostgreSQL server", "err", err)
+				continue
+			}
+			c.log.Info("the private PostgreSQL server is back", "dir", c.Dir)
+			down = false
+		}
+	}()
+}
+
+// alive says whether the postmaster named in postmaster.pid exists.
+func (c *Cluster) alive() bool {
+	b, err := os.ReadFile(filepath.Join(c.Dir, "postmaster.pid"))
+	if err != nil {
+		return false
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	pid, err := strconv.Atoi(string(bytes.TrimSpace(line)))
+	if err != nil || pid <= 0 {
+		return false
+	}
+	return syscall.Kill(pid, 0) == nil
+}
+
+// traversable says whether a user (uid, primary gid) can reach into dir: every existing
+// folder from / down to dir lets it search. Folders that do not exist yet will be created
+// world-searchable.
+func traversable(dir string, uid, gid uint32) bool {
+	for d := dir; ; d = filepath.Dir(d) {
+		if st, err := os.Stat(d); err == nil {
+			sys, ok := st.Sys().(*syscall.Stat_t)
+			if !ok {
+				return true
+			}
+			mode := uint32(st.Mode().Perm())
+			var can bool
+			switch {
+			case sys.Uid == uid:
+				can = mode&0o100 != 0
+			case sys.Gid == gid:
+				can = mode&0o010 != 0
+			default:
+				can = mode&0o001 != 0
+			}
+			if !can {
+				return false
+			}
+		}
+		if filepath.Dir(d) == d {
+			return true
+		}
+	}
 }
 
 // DSN is the connection string of a database of the cluster.
@@ -122,23 +356,41 @@ func (c *Cluster) EnsureDatabase(ctx context.Context, name string) error {
 	return nil
 }
 
-// Stop stops the cluster if this process started it; a reused cluster is left running.
+// Stop stops the watcher and the cluster when this process owns it; a cluster another
+// live pbxws owns is left running.
 func (c *Cluster) Stop(ctx context.Context) error {
-	if c == nil || !c.started {
+	if c == nil || c.owner == nil {
 		return nil
 	}
-	c.started = false
-	return c.run(ctx, "pg_ctl", "stop", "-D", c.Dir, "-m", "fast", "-w", "-s")
-}
-
-// StopRunning stops whatever cluster runs in the data directory (for `make` targets).
-func (c *Cluster) StopRunning(ctx context.Context) error {
+	if c.watch != nil {
+		close(c.watch)
+		<-c.done
+		c.watch = nil
+	}
+	defer c.release()
 	if !c.running(ctx) {
 		return nil
 	}
-	c.started = true
-	return c.Stop(ctx)
+	return c.run(ctx, "pg_ctl", "stop", "-D", c.Dir, "-m", "fast", "-w", "-s")
 }
+
+// StopRunning stops whatever cluster runs in the data directory (for `make` targets and
+// `pbxws db stop`), whoever owns it.
+func (c *Cluster) StopRunning(ctx context.Context) error {
+	if c.watch != nil {
+		close(c.watch)
+		<-c.done
+		c.watch = nil
+	}
+	defer c.release()
+	if !c.running(ctx) {
+		return nil
+	}
+	return c.run(ctx, "pg_ctl", "stop", "-D", c.Dir, "-m", "fast", "-w", "-s")
+}
+
+// Running says whether the cluster's server is up.
+func (c *Cluster) Running(ctx context.Context) bool { return c.running(ctx) }
 
 func (c *Cluster) running(ctx context.Context) bool {
 	return c.run(ctx, "pg_ctl", "status", "-D", c.Dir) == nil

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing: PostgreSQL (server binaries) and the real
-# SIP peers (sipp from sip-tester, baresip-core, kamailio). Debian packages, no recommends.
+# SIP peers (sipp from sip-tester, baresip-core, kamailio), and systemd-analyze. Debian packages,
+# no recommends.
 set -euo pipefail
 
 need=()
@@ -9,6 +10,8 @@ have_pg || need+=(postgresql)
 command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 command -v baresip >/dev/null 2>&1 || need+=(baresip-core)
 command -v kamailio >/dev/null 2>&1 || need+=(kamailio)
+# systemd-analyze verifies deploy/pbxws.service.
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

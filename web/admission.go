@@ -3,6 +3,8 @@ package web
 import (
 	"errors"
 	"time"
+
+	"pbxws/metrics"
 )
 
 // admission lets at most n requests work at once; the others wait in arrival order, each
@@ -19,13 +21,17 @@ import (
 type admission struct {
 	slots   chan struct{}
 	maxWait time.Duration
+	line    string // read or write, for the metrics
 }
 
 var errBusy = errors.New("too many requests are waiting")
 
 func newAdmission(n int, maxWait time.Duration) *admission {
-	return &admission{slots: make(chan struct{}, max(n, 1)), maxWait: maxWait}
+	return &admission{slots: make(chan struct{}, max(n, 1)), maxWait: maxWait, line: "read"}
 }
+
+// named sets the line's name in the metrics.
+func (a *admission) named(line string) *admission { a.line = line; return a }
 
 // enter takes a slot, waiting in line; errBusy after maxWait. Call leave when done.
 func (a *admission) enter() error {
@@ -34,12 +40,18 @@ func (a *admission) enter() error {
 		return nil
 	default:
 	}
+	start := time.Now()
+	waiting := metrics.AdmissionWaiting.WithLabelValues(a.line)
+	waiting.Inc()
+	defer waiting.Dec()
 	t := time.NewTimer(a.maxWait)
 	defer t.Stop()
 	select {
 	case a.slots <- struct{}{}:
+		metrics.AdmissionWait.WithLabelValues(a.line, "admitted").Observe(time.Since(start).Seconds())
 		return nil
 	case <-t.C:
+		metrics.AdmissionWait.WithLabelValues(a.line, "refused").Observe(time.Since(start).Seconds())
 		return errBusy
 	}
 }

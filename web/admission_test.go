@@ -2,6 +2,8 @@ package web
 
 import (
 	"errors"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,7 +30,7 @@ func TestAdmissionServesWaitersInArrivalOrder(t *testing.T) {
 			mu.Unlock()
 			a.leave()
 		}()
-		time.Sleep(20 * time.Millisecond) // waiter i is queued before i+1 arrives
+		waitQueued(t, i+1) // waiter i is queued before i+1 arrives
 	}
 	a.leave()
 	wg.Wait()
@@ -36,6 +38,30 @@ func TestAdmissionServesWaitersInArrivalOrder(t *testing.T) {
 		if got != i {
 			t.Fatalf("served in order %v, want arrival order", order)
 		}
+	}
+}
+
+// waitQueued polls until n goroutines are blocked in admission.enter: queued, in
+// the order they blocked.
+func waitQueued(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	buf := make([]byte, 1<<20)
+	for {
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		queued := 0
+		for _, g := range strings.Split(stacks, "\n\n") {
+			if (strings.Contains(g, "[select") || strings.Contains(g, "[chan send")) && strings.Contains(g, "(*admission).enter") {
+				queued++
+			}
+		}
+		if queued >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d waiters queued, want %d", queued, n)
+		}
+		runtime.Gosched()
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/gofiber/fiber/v2/utils"
+
+	"pbxws/metrics"
 )
 
 // Locals keys set by the gate and read by the access log.
@@ -120,7 +122,36 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		}
 	}
 	s.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
+	section, _ := c.Locals(localSection).(string)
+	act, _ := c.Locals(localAct).(string)
+	labels := []string{facade(c.Path()), section, actLabel(act), strconv.Itoa(c.Response().StatusCode())}
+	metrics.Requests.WithLabelValues(labels...).Inc()
+	metrics.RequestDuration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
 	return nil
+}
+
+// actLabel bounds the act label: the act comes from the query string.
+func actLabel(act string) string {
+	switch act {
+	case "", "list", "search", "view", "add", "edit", "delete", "deleteall", "check":
+		return act
+	}
+	return "other"
+}
+
+// facade names the API a path belongs to, for the metrics (a bounded set of labels).
+func facade(path string) string {
+	switch {
+	case strings.Contains(path, "/json.php"):
+		return "json.php"
+	case strings.HasPrefix(path, "/callcontroller"):
+		return "callcontroller"
+	case strings.HasPrefix(path, "/sipxconfig"):
+		return "sipx"
+	case path == "/status" || path == "/healthz" || path == "/readyz":
+		return "health"
+	}
+	return "other"
 }
 
 // recoverer turns a panic into a 500 with a JSON body, and logs the stack.

@@ -24,7 +24,7 @@ func (s *Server) startSIP(ctx context.Context) error {
 	agent, err := sip.Start(ctx, sip.Config{
 		Listen: cfg.SIPAddr, Advertise: cfg.SIPAdvertise, Domain: domain, Realm: cfg.Realm,
 		OutboundProxy: cfg.SIPOutboundProxy, TCP: cfg.SIPTCP, LegacyParams: cfg.SIPLegacyParams,
-		Registrar: cfg.SIPRegistrar, Logger: s.log,
+		Registrar: cfg.SIPRegistrar, RecordLease: cfg.SIPRecordLease, Logger: s.log,
 	}, s.db, dir)
 	if err != nil {
 		return err

@@ -10,6 +10,9 @@ import (
 func routes(s *Server) {
 	app := s.app
 
+	// Health, without credentials: /status (each part ok or fail), /readyz, /healthz.
+	s.healthRoutes(app)
+
 	// XiVO json.php web services.
 	jsonPHP(s, app)
 

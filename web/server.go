@@ -45,6 +45,8 @@ type Server struct {
 	ccHTTPLn, ccHTTPSLn net.Listener
 	tlsCertFile         string
 	closers             []func(context.Context) error
+	statusCache         healthCheck
+	metricsLn           net.Listener
 }
 
 // Start opens (or creates) the database, migrates it, and starts every listener of cfg.
@@ -52,7 +54,7 @@ type Server struct {
 func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 	s = &Server{cfg: cfg, log: slog.Default(),
 		admitReads:  newAdmission(cfg.activeLimit(), cfg.MaxWait),
-		admitWrites: newAdmission(cfg.writeLimit(), cfg.MaxWait)}
+		admitWrites: newAdmission(cfg.writeLimit(), cfg.MaxWait).named("write")}
 	// Error returns set s to nil before deferred calls run: undo through this copy.
 	started := s
 	defer func() {
@@ -64,6 +66,9 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 	if s.proxies, err = acl.ParseProxies(cfg.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted-proxies: %w", err)
 	}
+	if err := checkPorts(cfg); err != nil {
+		return nil, err
+	}
 	dsn := cfg.DatabaseURL
 	if dsn == "" {
 		cl, err := pbxsql.StartCluster(ctx, filepath.Join(cfg.VarDir, "pg"), s.log)
@@ -71,6 +76,8 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 			return nil, err
 		}
 		s.cluster = cl
+		// The owner restarts its cluster when the server dies (requests get 503 meanwhile).
+		cl.Watch(time.Second)
 		if err := cl.EnsureDatabase(ctx, "pbxws"); err != nil {
 			return nil, err
 		}
@@ -84,7 +91,7 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		s.db.SetMaxOpenConns(n)
 		s.db.SetMaxIdleConns(n)
 		s.admitReads = newAdmission(s.cfg.activeLimit(), s.cfg.MaxWait)
-		s.admitWrites = newAdmission(s.cfg.writeLimit(), s.cfg.MaxWait)
+		s.admitWrites = newAdmission(s.cfg.writeLimit(), s.cfg.MaxWait).named("write")
 	}
 	health := models.NewHealth(s.db.DB, s.log)
 	s.health = health // closed through the local: a failed Start's return sets s to nil
@@ -102,7 +109,7 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		return nil, fmt.Errorf("web-service accounts: %w", err)
 	}
 	if n, err := s.gate.Count(ctx); err == nil && n == 0 {
-		s.log.Warn("no web-service account yet: create one with: pbxws account add --name admin --login admin --password-stdin --section service/ipbx --section xivo/configuration")
+		s.log.Warn("no web-service account yet: create one with: " + acl.FirstAccountCommand(cfg.program(), cfg.dataFlags()))
 	}
 
 	if cfg.SIPAddr != "" {
@@ -151,7 +158,13 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		s.closers = append(s.closers, ps.Shutdown)
 	}
 
-	s.log.Info("pbxws started", "http", s.HTTPAddr(), "https", s.HTTPSAddr(), "sip", s.SIPAddr(),
+	if cfg.MetricsAddr != "" {
+		if err := s.startMetrics(); err != nil {
+			return nil, err
+		}
+	}
+
+	s.log.Info("pbxws started", "http", s.HTTPAddr(), "https", s.HTTPSAddr(), "sip", s.SIPAddr(), "metrics", s.MetricsAddr(),
 		"cc_http", s.CCHTTPAddr(), "cc_https", s.CCHTTPSAddr(), "config", s.cfg.Masked())
 	return s, nil
 }

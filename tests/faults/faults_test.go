@@ -47,7 +47,9 @@ func newCluster(t *testing.T) *cluster {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		_ = c.cl.StopRunning(ctx)
+		// RemoveData also removes a cluster relocated under /var/lib/pbxws (a checkout the
+		// postgres user cannot reach).
+		_ = c.cl.RemoveData(ctx)
 		_ = os.RemoveAll(dir)
 		_ = os.Remove(dir + ".lock")
 	})

@@ -3,13 +3,13 @@ package sipc_test
 import (
 	"bufio"
 	"bytes"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,6 +37,8 @@ func startProc(t *testing.T, name string, dir string, args ...string) *proc {
 	}
 	p.cmd.Stdout, p.cmd.Stderr = w, w
 	p.cmd.Stdin = nil
+	// Its own process group, killed whole at the end (kamailio forks workers).
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", name, err)
 	}
@@ -53,12 +55,8 @@ func startProc(t *testing.T, name string, dir string, args ...string) *proc {
 	}()
 	go func() { _ = p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
 		if t.Failed() {
 			t.Logf("--- %s output:\n%s", name, p.output())
 		}
@@ -89,41 +87,8 @@ func (p *proc) waitFor(s string, timeout time.Duration) {
 	p.t.Fatalf("%s did not print %q within %v:\n%s", p.name, s, timeout, p.output())
 }
 
-// freePortPair returns a UDP port whose successor is free too (baresip binds sip_listen+1).
-func freePortPair(t *testing.T) int {
-	t.Helper()
-	for i := 0; i < 50; i++ {
-		p := testenv.FreePort(t, "udp")
-		if p >= 65535 {
-			continue
-		}
-		ok := true
-		for _, n := range []string{"udp", "tcp"} {
-			for _, q := range []int{p, p + 1} {
-				if n == "udp" {
-					c, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(q))
-					if err != nil {
-						ok = false
-						continue
-					}
-					c.Close()
-				} else {
-					l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(q))
-					if err != nil {
-						ok = false
-						continue
-					}
-					l.Close()
-				}
-			}
-		}
-		if ok {
-			return p
-		}
-	}
-	t.Fatal("no free port pair")
-	return 0
-}
+// freePortPair returns a UDP port whose successor is reserved too (baresip binds sip_listen+1).
+func freePortPair(t *testing.T) int { return testenv.FreePorts(t, 2) }
 
 // startBaresip runs a baresip phone for p that registers through registrar (host:port) and
 // answers calls by itself.
@@ -131,7 +96,7 @@ func startBaresip(t *testing.T, p party, registrar string) *proc {
 	t.Helper()
 	dir := t.TempDir()
 	sipPort := freePortPair(t)
-	rtp := testenv.FreePort(t, "udp")
+	rtp := testenv.FreePorts(t, 10)
 	cfg := strings.Join([]string{
 		"poll_method epoll",
 		"sip_listen 127.0.0.1:" + strconv.Itoa(sipPort),
@@ -237,6 +202,6 @@ func startKamailio(t *testing.T, parties ...party) (*proc, string) {
 	}
 	k := startProc(t, "kamailio", dir, "kamailio", "-f", path, "-DD", "-E", "-Y", dir, "-w", dir)
 	k.waitFor("INFO: <core>", 10*time.Second)
-	time.Sleep(300 * time.Millisecond)
+	testenv.WaitBound(t, port, 10*time.Second)
 	return k, "127.0.0.1:" + strconv.Itoa(port)
 }

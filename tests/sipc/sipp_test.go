@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,6 +48,7 @@ func startSipp(t *testing.T, scenario string, calls int, extra ...string) *sipp 
 		t.Fatal(err)
 	}
 	s.cmd.Stdout, s.cmd.Stderr = out, out
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("starting sipp: %v", err)
 	}
@@ -56,15 +58,11 @@ func startSipp(t *testing.T, scenario string, calls int, extra ...string) *sipp 
 		close(s.done)
 	}()
 	t.Cleanup(func() {
-		select {
-		case <-s.done:
-		default:
-			_ = s.cmd.Process.Kill()
-			<-s.done
-		}
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.done
 	})
-	// sipp binds its socket at once; give it a moment to be ready.
-	time.Sleep(150 * time.Millisecond)
+	// Ready once its SIP socket is bound.
+	testenv.WaitBound(t, s.port, 10*time.Second)
 	return s
 }
 

@@ -13,8 +13,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -66,7 +68,7 @@ func setup() {
 		adminDSN = func(db string) string { return WithDBName(url, db) }
 	} else {
 		// Left running for the next packages; `make test` stops it at the end.
-		cl, err := pbxsql.StartCluster(ctx, ClusterDir(), nil)
+		cl, err := pbxsql.OpenCluster(ctx, ClusterDir(), pbxsql.ClusterOptions{Detached: true})
 		if err != nil {
 			setupErr = err
 			return
@@ -219,24 +221,103 @@ func StartOn(t testing.TB, dsn string, mutate ...func(*web.Config)) *Env {
 	return env
 }
 
-// FreePort returns a loopback port free at the time of the call ("tcp" or "udp").
+// Ports for peers that must be told a number (sipp, baresip, kamailio) come from a range
+// below the kernel's ephemeral ports (net.ipv4.ip_local_port_range starts at 32768), so no
+// socket of anyone's picks them; test processes running in parallel reserve each port with
+// an flock on a file named after it, held until the test ends.
+const (
+	reservedFrom = 20000
+	reservedTo   = 32000
+)
+
+var (
+	portMu   sync.Mutex
+	nextPort = reservedFrom + int(time.Now().UnixNano()%int64(reservedTo-reservedFrom))
+)
+
+// FreePort returns a loopback port reserved for the test: free in UDP and TCP when taken,
+// not handed out by the kernel, and reserved against the other test processes until the
+// test ends. network ("tcp" or "udp") is kept for the callers; both are checked.
 func FreePort(t testing.TB, network string) int {
 	t.Helper()
-	switch network {
-	case "udp":
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
+	_ = network
+	lockDir := filepath.Join(os.TempDir(), "pbxws-test-ports")
+	if err := os.MkdirAll(lockDir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	portMu.Lock()
+	defer portMu.Unlock()
+	for tries := 0; tries < reservedTo-reservedFrom; tries++ {
+		port := nextPort
+		if nextPort++; nextPort >= reservedTo {
+			nextPort = reservedFrom
 		}
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
-	default:
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		f, err := os.OpenFile(filepath.Join(lockDir, strconv.Itoa(port)), os.O_CREATE|os.O_RDWR, 0o666)
 		if err != nil {
-			t.Fatal(err)
+			continue
 		}
-		defer l.Close()
-		return l.Addr().(*net.TCPAddr).Port
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+			f.Close()
+			continue
+		}
+		if !bindable(port) {
+			f.Close()
+			continue
+		}
+		t.Cleanup(func() { f.Close() })
+		return port
+	}
+	t.Fatal("no free loopback port in the reserved range")
+	return 0
+}
+
+// FreePorts reserves n consecutive ports (a peer that binds a port and the ones after it,
+// as baresip's SIP port + 1 or its RTP range) and returns the first.
+func FreePorts(t testing.TB, n int) int {
+	t.Helper()
+	for attempt := 0; attempt < 100; attempt++ {
+		first, ok := FreePort(t, "udp"), true
+		for i := 1; i < n && ok; i++ {
+			ok = FreePort(t, "udp") == first+i
+		}
+		if ok {
+			return first
+		}
+	}
+	t.Fatalf("no %d consecutive free loopback ports", n)
+	return 0
+}
+
+func bindable(port int) bool {
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	u, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return false
+	}
+	u.Close()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
+
+// WaitBound polls until something listens on the loopback UDP port (a peer process that
+// was just started): binding it then fails with "address in use".
+func WaitBound(t testing.TB, port int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		c, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			return
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing bound UDP port %d within %s", port, within)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -5,7 +5,8 @@
 //	pbxws-ws [flags] check
 //	pbxws-ws services
 //
-// Flags have environment twins: PBXWS_WS_HOST, PBXWS_WS_USER, PBXWS_WS_PASSWORD.
+// It talks to the local pbxws (http://127.0.0.1:8080) unless told otherwise. Every flag has
+// an environment twin PBXWS_WS_<FLAG> (PBXWS_WS_HOST, PBXWS_WS_USER, PBXWS_WS_PASSWORD, …).
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"sort"
@@ -22,43 +24,64 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/peterbourgon/ff/v3"
+
 	wsclient "pbxws/ws-client"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
+// defaultBaseURL is the local pbxws's plain-HTTP listener (make run).
+const defaultBaseURL = "http://127.0.0.1:8080"
+
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("pbxws-ws", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	env := func(k, d string) string {
-		if v := os.Getenv(k); v != "" {
-			return v
-		}
-		return d
-	}
-	host := fs.String("host", env("PBXWS_WS_HOST", "localhost"), "server host[:port] (http only for localhost/127.0.0.1, as xivo-ws)")
-	user := fs.String("user", env("PBXWS_WS_USER", ""), "web-service login")
-	password := fs.String("password", env("PBXWS_WS_PASSWORD", ""), "web-service password")
-	base := fs.String("base-url", "", "full scheme://host:port, overriding --host's scheme rule")
-	forceHTTP := fs.Bool("http", false, "plain HTTP whatever the host")
-	ca := fs.String("ca", "", "PEM file of certificates to trust")
-	insecure := fs.Bool("insecure", false, "do not verify the server certificate")
-	file := fs.String("file", "", "add/edit body: a JSON file, or - for stdin (default: $EDITOR)")
-	verbose := fs.Bool("v", false, "show the HTTP exchange on stderr")
-	asJSON := fs.Bool("json", false, "print answers as JSON instead of tables")
-	timeout := fs.Duration("timeout", 60*time.Second, "per-request timeout")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: pbxws-ws [flags] <service> list|search <pattern>|view [id]|add|edit [id]|delete <id>|deleteall")
-		fmt.Fprintln(stderr, "       pbxws-ws [flags] check | pbxws-ws services")
+	fs.SetOutput(io.Discard)
+	// Every flag has an environment twin, PBXWS_WS_<FLAG>; defaults never come from the
+	// environment, so -h never prints a password.
+	envName := func(f string) string { return "PBXWS_WS_" + strings.ToUpper(strings.ReplaceAll(f, "-", "_")) }
+	usage := func(name, text string) string { return text + " [" + envName(name) + "]" }
+	host := fs.String("host", "", usage("host", "server host[:port], as xivo-ws takes it: https, except plain http for localhost and 127.0.0.1 (with or without a port)"))
+	user := fs.String("user", "", usage("user", "web-service login"))
+	password := fs.String("password", "", usage("password", "web-service password (prefer the environment variable: flags are visible to other local users)"))
+	base := fs.String("base-url", "", usage("base-url", "full scheme://host:port, overriding --host (default "+defaultBaseURL+", the local pbxws, when neither is given)"))
+	forceHTTP := fs.Bool("http", false, usage("http", "plain HTTP whatever the host"))
+	ca := fs.String("ca", "", usage("ca", "PEM file of certificates to trust (pbxws's own: var/tls/cert.pem)"))
+	insecure := fs.Bool("insecure", false, usage("insecure", "do not verify the server certificate"))
+	file := fs.String("file", "", usage("file", "add/edit body: a JSON file, or - for stdin (default: $EDITOR)"))
+	verbose := fs.Bool("v", false, usage("v", "show the HTTP exchange on stderr"))
+	asJSON := fs.Bool("json", false, usage("json", "print answers as JSON instead of tables"))
+	timeout := fs.Duration("timeout", 60*time.Second, usage("timeout", "per-request timeout"))
+	printUsage := func(w io.Writer) {
+		fmt.Fprintln(w, "usage: pbxws-ws [flags] <service> list|search <pattern>|view [id]|add|edit [id]|delete <id>|deleteall")
+		fmt.Fprintln(w, "       pbxws-ws [flags] check | pbxws-ws services | pbxws-ws <service> -h")
+		fmt.Fprintln(w, "\nflags (each also read from the environment variable in brackets):")
+		fs.SetOutput(w)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() { printUsage(stdout) }
+	if err := ff.Parse(fs, args, ff.WithEnvVarPrefix("PBXWS_WS")); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "pbxws-ws: %v\n(pbxws-ws -h lists the flags)\n", err)
 		return 2
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		fs.Usage()
+		printUsage(stderr)
 		return 2
+	}
+	if *host == "" && *base == "" {
+		*base = defaultBaseURL
+	}
+	if h, _, err := net.SplitHostPort(*host); err == nil && (h == "localhost" || h == "127.0.0.1") {
+		// The local pbxws's plain port: xivo-ws's rule only knew the bare names.
+		*forceHTTP = true
+	}
+	if *host == "" {
+		*host = strings.TrimPrefix(strings.TrimPrefix(*base, "http://"), "https://")
 	}
 	opts := []wsclient.Option{wsclient.WithTimeout(*timeout)}
 	if *base != "" {
@@ -114,6 +137,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if svc == nil {
 		fmt.Fprintf(stderr, "pbxws-ws: unknown service %q (pbxws-ws services lists them)\n", rest[0])
 		return 2
+	}
+	if len(rest) > 1 && (rest[1] == "-h" || rest[1] == "-help" || rest[1] == "--help" || rest[1] == "help") {
+		fmt.Fprintf(stdout, "usage: pbxws-ws [flags] %s ACTION\n\n%s is %s\nactions: %s\n", svc.Name, svc.Name, svc.Path, strings.Join(svc.Actions, ", "))
+		return 0
 	}
 	if len(rest) < 2 {
 		fmt.Fprintln(stderr, "pbxws-ws: give an action: list, search, view, add, edit, delete, deleteall")

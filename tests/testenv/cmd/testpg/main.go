@@ -21,7 +21,8 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cl, err := pbxsql.StartCluster(ctx, testenv.ClusterDir(), nil)
+	// The cluster outlives each testpg run: `testpg stop` stops it.
+	cl, err := pbxsql.OpenCluster(ctx, testenv.ClusterDir(), pbxsql.ClusterOptions{Detached: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testpg:", err)
 		os.Exit(1)
