@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/jmoiron/sqlx"
 
+	"pbxws/acl"
 	"pbxws/models"
 )
 
@@ -40,7 +42,21 @@ type Config struct {
 	LegacyParams bool
 	// Registrar answers REGISTER for the SIP lines pbxws knows.
 	Registrar bool
-	// Instance names this pbxws in the call records it owns.
+	// MinExpires and MaxExpires bound the registration interval a phone may ask for (seconds):
+	// shorter is refused with 423, longer is granted MaxExpires. Defaults 60 and 3600.
+	MinExpires, MaxExpires int
+	// SessionExpires is the RFC 4028 session interval of INVITE-mode legs (default 30 min,
+	// negative: no session timers).
+	SessionExpires time.Duration
+	// Digest verifies the registrar's and the proxy's Digest credentials (nil: a private one
+	// over Realm); Throttle counts their failures (nil: none).
+	Digest   *acl.Digest
+	Throttle *acl.Throttle
+	// UserAgent is the User-Agent of our requests and the Server of our responses
+	// (default "pbxws").
+	UserAgent string
+	// Instance names this pbxws in the call records it owns (default: the host name and the
+	// SIP address, so that a restarted pbxws recognises the records it left behind).
 	Instance string
 	// RecordLease is how long a call record with live dialogs stays live without its owner
 	// renewing it (every quarter of it); when an owner dies, the other instances show its
@@ -59,14 +75,20 @@ type Agent struct {
 
 	ua  *sipgo.UserAgent
 	srv *sipgo.Server
-	cli *sipgo.Client
-	dua *sipgo.DialogUA
+	cli *sipgo.Client   // UDP, sending from the listening socket
+	dua *sipgo.DialogUA // UDP
+	// Per transport ("UDP", "TCP", "TLS"): the client and dialog UA whose Via and Contact
+	// name that transport. Reliable transports send over the phone's connection or a new
+	// one; never from the listening address (sipgo would reuse any connection accepted there).
+	clients map[string]*sipgo.Client
+	duas    map[string]*sipgo.DialogUA
 
 	udp              net.PacketConn
 	tcp              net.Listener
 	advHost          string
 	advPort          int
-	regNonces        *nonceKeeper
+	digest           *acl.Digest
+	throttle         *acl.Throttle
 	ctx              context.Context
 	cancel           context.CancelFunc
 	wg               sync.WaitGroup
@@ -91,13 +113,13 @@ func Start(ctx context.Context, cfg Config, db *sqlx.DB, dir *models.Directory) 
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.Instance == "" {
-		cfg.Instance = randomHex(8)
-	}
 	a := &Agent{
 		cfg: cfg, log: cfg.Logger.With("component", "sip"), dir: dir, db: db,
 		records: map[string]*record{}, legs: map[string]*leg{}, gone: map[string]goneLeg{},
-		regNonces: newNonceKeeper(), challengeRetries: 2,
+		digest: cfg.Digest, throttle: cfg.Throttle, challengeRetries: 2,
+	}
+	if a.digest == nil {
+		a.digest = acl.NewDigest(cfg.Realm, nonceLife)
 	}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 
@@ -124,31 +146,85 @@ func Start(ctx context.Context, cfg Config, db *sqlx.DB, dir *models.Directory) 
 		cfg.Domain = a.advHost
 		a.cfg.Domain = a.advHost
 	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "pbxws"
+		a.cfg.UserAgent = cfg.UserAgent
+	}
+	if cfg.SessionExpires == 0 {
+		a.cfg.SessionExpires = defaultSessionExpires
+	}
+	if cfg.MinExpires <= 0 {
+		a.cfg.MinExpires = regMin
+	}
+	if cfg.MaxExpires <= 0 {
+		a.cfg.MaxExpires = regMax
+	}
+	if a.cfg.MaxExpires < a.cfg.MinExpires {
+		a.closeSockets()
+		return nil, fmt.Errorf("sip: max expires %d below min expires %d", a.cfg.MaxExpires, a.cfg.MinExpires)
+	}
+	if err := CheckHeaderText(cfg.UserAgent); err != nil || strings.TrimSpace(cfg.UserAgent) == "" {
+		a.closeSockets()
+		return nil, fmt.Errorf("sip: user agent %q: not a printable header value", cfg.UserAgent)
+	}
+	// sipgo logs every unparsable datagram at ERROR with the whole packet: such lines are
+	// truncated and rate-limited.
+	sipgoLog := slog.New(newGuardedHandler(a.log.Handler()))
 	quiet := sip.WithTransactionLayerUnhandledResponseHandler(func(*sip.Response) {})
 	if a.ua, err = sipgo.NewUA(sipgo.WithUserAgent("pbxws"), sipgo.WithUserAgentHostname(cfg.Domain),
-		sipgo.WithUserAgentTransactionLayerOptions(quiet)); err != nil {
+		sipgo.WithUserAgentTransactionLayerOptions(quiet, sip.WithTransactionLayerLogger(sipgoLog)),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(sipgoLog))); err != nil {
 		a.closeSockets()
 		return nil, err
 	}
-	if a.srv, err = sipgo.NewServer(a.ua, sipgo.WithServerLogger(a.log)); err != nil {
+	if a.srv, err = sipgo.NewServer(a.ua, sipgo.WithServerLogger(sipgoLog)); err != nil {
 		a.closeSockets()
 		return nil, err
 	}
-	if a.cli, err = sipgo.NewClient(a.ua, sipgo.WithClientLogger(a.log),
-		sipgo.WithClientConnectionAddr(bound.String()),
-		sipgo.WithClientHostname(a.advHost), sipgo.WithClientPort(a.advPort)); err != nil {
+	a.clients, a.duas = map[string]*sipgo.Client{}, map[string]*sipgo.DialogUA{}
+	addTransport := func(tp string, port int, opts ...sipgo.ClientOption) error {
+		c, err := sipgo.NewClient(a.ua, append([]sipgo.ClientOption{sipgo.WithClientLogger(sipgoLog),
+			sipgo.WithClientHostname(a.advHost), sipgo.WithClientPort(port)}, opts...)...)
+		if err != nil {
+			return err
+		}
+		contact := sip.Uri{Scheme: "sip", User: "callcontroller", Host: a.advHost, Port: port}
+		if tp != "UDP" {
+			contact.UriParams = sip.HeaderParams{}
+			contact.UriParams.Add("transport", strings.ToLower(tp))
+		}
+		a.clients[tp] = c
+		a.duas[tp] = &sipgo.DialogUA{Client: c, ContactHDR: sip.ContactHeader{Address: contact}}
+		return nil
+	}
+	if err := addTransport("UDP", a.advPort, sipgo.WithClientConnectionAddr(bound.String())); err != nil {
 		a.closeSockets()
 		return nil, err
 	}
-	a.dua = &sipgo.DialogUA{Client: a.cli, ContactHDR: sip.ContactHeader{
-		Address: sip.Uri{Scheme: "sip", User: "callcontroller", Host: a.advHost, Port: a.advPort},
-	}}
+	if a.tcp != nil {
+		if err := addTransport("TCP", a.advPort); err != nil {
+			a.closeSockets()
+			return nil, err
+		}
+	}
+	a.cli, a.dua = a.clients["UDP"], a.duas["UDP"]
 	a.routes()
 
 	if cfg.RecordLease <= 0 {
 		cfg.RecordLease, a.cfg.RecordLease = defaultLease, defaultLease
 	}
-	a.store = newRecordStore(db, cfg.Instance, cfg.RecordLease, a.log)
+	if a.cfg.Instance == "" {
+		host, _ := os.Hostname()
+		a.cfg.Instance = host + "/" + bound.String()
+	}
+	a.store = newRecordStore(db, a.cfg.Instance, cfg.RecordLease, a.log)
+	rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
+	if n, err := a.store.closeAbandoned(rctx); err != nil {
+		a.log.Warn("closing the call records of a previous run", "err", err)
+	} else if n > 0 {
+		a.log.Info("closed the call records a previous run left open", "records", n)
+	}
+	rcancel()
 	a.wg.Add(1)
 	go func() { defer a.wg.Done(); _ = a.srv.ServeUDP(udp) }()
 	if a.tcp != nil {
@@ -287,8 +363,9 @@ func (a *Agent) forgetGone(now time.Time) {
 	}
 }
 
-// routes installs the request handlers. Out-of-dialog requests other than REGISTER and OPTIONS
-// are refused; in-dialog requests find their leg by Call-ID.
+// routes installs the request handlers. Out-of-dialog requests other than REGISTER, INVITE
+// (forwarded for registered phones) and OPTIONS are refused; in-dialog requests find their
+// leg by Call-ID.
 func (a *Agent) routes() {
 	a.srv.OnNotify(a.onNotify)
 	a.srv.OnBye(a.onBye)
@@ -299,16 +376,44 @@ func (a *Agent) routes() {
 	a.srv.OnInfo(a.onInDialog)
 	a.srv.OnUpdate(a.onInDialog)
 	a.srv.OnMessage(a.onInDialog)
-	a.srv.OnSubscribe(a.onInDialog)
+	a.srv.OnSubscribe(a.onSubscribe)
 	a.srv.OnRegister(a.onRegister)
+	a.srv.OnNoRoute(a.onNoRoute)
 }
 
-func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, hdrs ...sip.Header) {
+// reply sends res with our Server header. Every 5xx is logged with what it answered.
+func (a *Agent) reply(tx sip.ServerTransaction, req *sip.Request, res *sip.Response) {
+	if res.GetHeader("Server") == nil {
+		res.AppendHeader(sip.NewHeader("Server", a.cfg.UserAgent))
+	}
+	if res.StatusCode >= 500 {
+		a.log.Error("SIP request answered with a server error", "status", res.StatusCode, "reason", res.Reason,
+			"method", req.Method.String(), "call_id", clip(callID(req), 128), "source", req.Source())
+	}
+	if err := tx.Respond(res); err != nil {
+		a.log.Debug("sending a SIP response", "status", res.StatusCode, "err", err)
+	}
+}
+
+func (a *Agent) respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, hdrs ...sip.Header) {
 	res := sip.NewResponseFromRequest(req, code, reason, nil)
 	for _, h := range hdrs {
 		res.AppendHeader(h)
 	}
-	_ = tx.Respond(res)
+	a.reply(tx, req, res)
+}
+
+// allow is the Allow header value: the methods pbxws takes (RFC 3261 §20.5).
+func (a *Agent) allow() string {
+	if a.cfg.Registrar {
+		return allowMethods + ", REGISTER"
+	}
+	return allowMethods
+}
+
+// notAllowed answers 405 with the Allow header (RFC 3261 §8.2.1).
+func (a *Agent) notAllowed(tx sip.ServerTransaction, req *sip.Request) {
+	a.respond(tx, req, 405, "Method Not Allowed", sip.NewHeader("Allow", a.allow()))
 }
 
 func hasToTag(req *sip.Request) bool {
@@ -337,36 +442,45 @@ func (a *Agent) legFor(req *sip.Request) (*leg, *goneLeg) {
 	return nil, nil
 }
 
-// unknownDialog answers a request that matches no dialog: 481 inside a dialog, 403 outside.
-func unknownDialog(req *sip.Request, tx sip.ServerTransaction) {
-	if hasToTag(req) {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+// unknownDialog answers a request that matches no dialog: 481 inside a dialog and for BYE and
+// NOTIFY (RFC 3261 §15.1.2, RFC 6665 §4.1.3), 405 for the methods pbxws does not take outside
+// a dialog.
+func (a *Agent) unknownDialog(req *sip.Request, tx sip.ServerTransaction) {
+	if hasToTag(req) || req.Method == sip.BYE || req.Method == sip.NOTIFY {
+		a.respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
-	respond(tx, req, 403, "Forbidden")
+	a.notAllowed(tx, req)
+}
+
+func (a *Agent) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
+	if req.IsAck() {
+		return
+	}
+	a.notAllowed(tx, req)
 }
 
 func (a *Agent) onNotify(req *sip.Request, tx sip.ServerTransaction) {
 	l, g := a.legFor(req)
 	switch {
 	case l != nil:
-		respond(tx, req, 200, "OK")
+		a.respond(tx, req, 200, "OK")
 		l.notified(req)
 	case g != nil:
 		// A NOTIFY after our BYE (RFC 5589): accept it, and record it while the record lives.
-		respond(tx, req, 200, "OK")
+		a.respond(tx, req, 200, "OK")
 		if g.rec != nil {
 			g.rec.addLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: callID(req), Method: "NOTIFY", StatusLine: sipfragLine(req.Body())})
 		}
 	default:
-		unknownDialog(req, tx)
+		a.unknownDialog(req, tx)
 	}
 }
 
 func (a *Agent) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	l, _ := a.legFor(req)
 	if l == nil {
-		unknownDialog(req, tx)
+		a.unknownDialog(req, tx)
 		return
 	}
 	l.byeReceived(req, tx)
@@ -386,12 +500,42 @@ func (a *Agent) onAck(req *sip.Request, _ sip.ServerTransaction) {
 	}
 }
 
+// onOptions answers a capability query: 200 with Allow and Accept for pbxws itself and for the
+// users and lines it knows, 404 for any other user.
 func (a *Agent) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	if hasToTag(req) {
+		a.onInDialog(req, tx)
+		return
+	}
+	if user := req.Recipient.User; user != "" && user != "callcontroller" {
+		if !a.isLocal(req.Recipient.Host) || !a.knownParty(user) {
+			a.respond(tx, req, 404, "Not Found")
+			return
+		}
+	}
+	a.respond(tx, req, 200, "OK", sip.NewHeader("Allow", a.allow()), sip.NewHeader("Accept", "application/sdp"))
+}
+
+// knownParty reports whether user names a line or a user of this pbxws.
+func (a *Agent) knownParty(user string) bool {
+	ctx, cancel := context.WithTimeout(a.ctx, 5*time.Second)
+	defer cancel()
+	if _, err := a.dir.LookupLine(ctx, user); err == nil {
+		return true
+	}
+	_, err := a.dir.LookupUser(ctx, user)
+	return err == nil
+}
+
+// onSubscribe: pbxws offers no event package outside a dialog (405); inside one of its dialogs
+// only the REFER subscription exists (anything else is 489, RFC 6665 §4.2.1.1).
+func (a *Agent) onSubscribe(req *sip.Request, tx sip.ServerTransaction) {
 	if !hasToTag(req) {
-		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
-		res.AppendHeader(sip.NewHeader("Allow", allowMethods))
-		res.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
-		_ = tx.Respond(res)
+		a.notAllowed(tx, req)
+		return
+	}
+	if ev := req.GetHeader("Event"); ev == nil || !strings.EqualFold(strings.TrimSpace(strings.SplitN(ev.Value(), ";", 2)[0]), "refer") {
+		a.respond(tx, req, 489, "Bad Event", sip.NewHeader("Allow-Events", "refer"))
 		return
 	}
 	a.onInDialog(req, tx)
@@ -402,7 +546,7 @@ func (a *Agent) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 func (a *Agent) onInDialog(req *sip.Request, tx sip.ServerTransaction) {
 	l, _ := a.legFor(req)
 	if l == nil {
-		unknownDialog(req, tx)
+		a.unknownDialog(req, tx)
 		return
 	}
 	l.relay(req, tx)

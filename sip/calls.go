@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -68,7 +70,8 @@ func (a *Agent) Call(ctx context.Context, r CallRequest) error {
 		return fmt.Errorf("storing the call record: %w", err)
 	}
 	rec := a.newRecord(id, key, r)
-	first, err := a.newLeg(rec, "caller", r.Caller, true, r.Subject, !r.Forwarding, true, dummySDP(a.advHost))
+	first, err := a.newLegs(rec, "caller", r.Caller, inviteOpts{display: a.callerDisplay(r), subject: r.Subject,
+		noForward: !r.Forwarding, moh: true, sessionTimer: r.Method == "INVITE"}, dummySDP(a.advHost))
 	if errors.Is(err, errNotRegistered) {
 		// Nobody to ring: the record says so, as a registrar would have (spec §8: a party that
 		// resolves nowhere gives a status line).
@@ -143,7 +146,7 @@ func (a *Agent) Transfer(ctx context.Context, r CallRequest, target string) erro
 		a.log.Warn("removing a transferred call record", "key", key, "err", err)
 	}
 	offer := callee.lastRemoteSDP()
-	t, err := a.newLeg(nr, "target", target, false, "", true, false, offer)
+	t, err := a.newLegs(nr, "target", target, inviteOpts{noForward: true, sessionTimer: true}, offer)
 	if errors.Is(err, errNotRegistered) {
 		nr.addLine(unavailable())
 		go callee.hangup("")
@@ -168,6 +171,17 @@ func (a *Agent) Status(ctx context.Context, key string) (*StoredRecord, error) {
 	return a.store.get(ctx, key)
 }
 
+// callerDisplay is the From display name of the first INVITE. In REFER mode the phone rung
+// is usually the agent's own: showing it a call from itself tells nothing, so it is shown the
+// party it is about to be connected to (spec §10, second open question).
+func (a *Agent) callerDisplay(r CallRequest) string {
+	if r.Method == "REFER" && r.Caller == r.Agent.UserName+"@"+a.cfg.Domain {
+		user, _ := splitAddr(r.Callee)
+		return displayName(user)
+	}
+	return displayName(r.Agent.DisplayName)
+}
+
 // unavailable is the status line recorded when a local party has no registered contact.
 func unavailable() StatusLine {
 	return StatusLine{AtMillis: time.Now().UnixMilli(), CallID: randomHex(16), Method: "INVITE", StatusLine: "SIP/2.0 480 Temporarily Unavailable"}
@@ -183,8 +197,8 @@ type record struct {
 	req    CallRequest
 
 	mu       sync.Mutex
-	seq      int
-	outcome  bool   // the calling party's final answer was counted in the metrics
+	lines    []recordLine
+	outcome  bool // the calling party's final answer was counted in the metrics
 	legs     []*leg // live legs
 	views    []*leg // every leg the record had, for the INVITE-mode document
 	replaced bool
@@ -198,23 +212,52 @@ func (a *Agent) newRecord(id int64, key string, r CallRequest) *record {
 	return rec
 }
 
-func (r *record) addLine(l StatusLine) {
+// maxLines bounds the status lines of one record: a phone sending NOTIFYs in a loop does not
+// grow it further.
+const maxLines = 256
+
+func (r *record) addLine(l StatusLine) { r.insertLine(l, 0) }
+
+// insertLine records l in arrival order, except that the NOTIFYs of one dialog (cseq > 0) keep
+// the order their sender numbered them in: two NOTIFYs arriving together are handled
+// concurrently, and the later one may get here first. The lines it moves are written again
+// under their new positions.
+func (r *record) insertLine(l StatusLine, cseq uint32) {
 	r.mu.Lock()
-	if r.replaced {
-		r.mu.Unlock()
+	defer r.mu.Unlock()
+	if r.replaced || len(r.lines) >= maxLines {
 		return
 	}
-	r.seq++
-	seq := r.seq
-	// The first final answer to an INVITE is the calling party's: the call's outcome.
-	code := statusCode(l.StatusLine)
-	count := !r.outcome && l.Method == "INVITE" && code >= 200
-	r.outcome = r.outcome || count
-	r.mu.Unlock()
-	if count {
-		metrics.Calls.WithLabelValues(r.method, metrics.CallOutcome(code)).Inc()
+	pos := len(r.lines)
+	for cseq > 0 && pos > 0 {
+		p := r.lines[pos-1]
+		if p.notifyCSeq <= cseq || p.line.CallID != l.CallID {
+			break
+		}
+		pos--
 	}
-	r.a.store.addLine(r.id, seq, l)
+	r.lines = slices.Insert(r.lines, pos, recordLine{line: l, notifyCSeq: cseq})
+	for i := pos; i < len(r.lines); i++ {
+		r.a.store.addLine(r.id, i+1, r.lines[i].line)
+	}
+	r.countOutcome(l)
+}
+
+// countOutcome counts the call's outcome in the metrics: the first final answer to an INVITE
+// is the calling party's. r.mu is held.
+func (r *record) countOutcome(l StatusLine) {
+	code := statusCode(l.StatusLine)
+	if r.outcome || l.Method != "INVITE" || code < 200 {
+		return
+	}
+	r.outcome = true
+	metrics.Calls.WithLabelValues(r.method, metrics.CallOutcome(code)).Inc()
+}
+
+// recordLine is a status line as the record keeps it.
+type recordLine struct {
+	line       StatusLine
+	notifyCSeq uint32 // the CSeq of a NOTIFY, 0 for other lines
 }
 
 // statusCode reads the code of "SIP/2.0 200 OK" (0 when there is none).
@@ -247,6 +290,21 @@ func (r *record) detach(l *leg) {
 		}
 	}
 	r.mu.Unlock()
+}
+
+// forget removes a leg that lost a fork from the record's dialogs: the INVITE-mode document
+// shows the call, not the phones that did not answer it.
+func (r *record) forget(l *leg) {
+	r.mu.Lock()
+	for i, x := range r.views {
+		if x == l {
+			r.views = append(r.views[:i], r.views[i+1:]...)
+			break
+		}
+	}
+	r.mu.Unlock()
+	r.detach(l)
+	r.publishDialogs()
 }
 
 func (r *record) markReplaced() {
@@ -383,6 +441,9 @@ type leg struct {
 	cancel context.CancelFunc
 	events chan legEvent
 	sess   *sipgo.DialogClientSession
+	dua    *sipgo.DialogUA // the transport's Contact and client
+	tp     string          // transport of the dialog
+	dest   string          // host:port in-dialog requests go to when NAT handling applies
 
 	mu         sync.Mutex
 	rec        *record
@@ -390,10 +451,13 @@ type leg struct {
 	localTag   string
 	remoteTag  string
 	sentOrigin *sdpOrigin // the o= line this party last received from us
-	remoteSDP  []byte
-	pendingAck *relayedInvite
-	endOnce    sync.Once
-	byeOnce    sync.Once
+	sentSDP    []byte     // the SDP this party last received from us
+	// sessionTimer: an INVITE-mode leg, refreshed by keepAlive (RFC 4028).
+	sessionTimer bool
+	remoteSDP    []byte
+	pendingAck   *relayedInvite
+	endOnce      sync.Once
+	byeOnce      sync.Once
 }
 
 // relayedInvite remembers a re-INVITE relayed to the peer, whose 2xx ACK must follow the one
@@ -403,28 +467,62 @@ type relayedInvite struct {
 	cseq uint32
 }
 
-// newLeg builds and registers (but does not send) an INVITE for party on rec.
-func (a *Agent) newLeg(rec *record, role, party string, display bool, subject string, noForward, moh bool, body []byte) (*leg, error) {
-	req, err := a.buildInvite(rec.req.Agent, party, display, subject, noForward, moh, body)
+// newLegs builds and registers (but does not send) an INVITE for party on rec: one per binding
+// of a registered party, all rung at once (RFC 3261 §16.7: parallel forking).
+func (a *Agent) newLegs(rec *record, role, party string, o inviteOpts, body []byte) ([]*leg, error) {
+	to, bs, err := a.targets(party)
 	if err != nil {
 		return nil, err
 	}
-	l := &leg{a: a, role: role, callID: callID(req), creds: rec.req.Agent, events: make(chan legEvent, 16)}
-	l.ctx, l.cancel = context.WithCancel(a.ctx)
-	from, to := req.From(), req.To()
-	l.local, l.remote = from.Address.Addr(), to.Address.Addr()
-	l.localTag, _ = from.Params.Get("tag")
-	if body != nil {
-		l.sentOrigin = parseOrigin(body)
+	var legs []*leg
+	for _, b := range bs {
+		req, dua, berr := a.buildInvite(rec.req.Agent, to, b, o, body)
+		if berr != nil {
+			a.log.Debug("binding not usable", "party", party, "contact", b.uri.String(), "err", berr)
+			err = berr
+			continue
+		}
+		l := &leg{a: a, role: role, callID: callID(req), creds: rec.req.Agent, events: make(chan legEvent, 16),
+			dua: dua, tp: req.Transport(), dest: b.dest}
+		l.ctx, l.cancel = context.WithCancel(a.ctx)
+		from, to := req.From(), req.To()
+		l.local, l.remote = from.Address.Addr(), to.Address.Addr()
+		l.localTag, _ = from.Params.Get("tag")
+		if body != nil {
+			l.sentOrigin = parseOrigin(body)
+			l.sentSDP = body
+		}
+		l.sessionTimer = o.sessionTimer
+		l.sess = &sipgo.DialogClientSession{UA: dua}
+		l.sess.InviteRequest = req
+		l.sess.Init()
+		legs = append(legs, l)
 	}
-	l.sess = &sipgo.DialogClientSession{UA: a.dua}
-	l.sess.InviteRequest = req
-	l.sess.Init()
-	a.mu.Lock()
-	a.legs[l.callID] = l
-	a.mu.Unlock()
-	rec.attach(l)
-	return l, nil
+	if len(legs) == 0 {
+		if err == errNoTransport {
+			return nil, errNotRegistered
+		}
+		return nil, err
+	}
+	for _, l := range legs {
+		a.mu.Lock()
+		a.legs[l.callID] = l
+		a.mu.Unlock()
+		rec.attach(l)
+	}
+	return legs, nil
+}
+
+// newRequest is an in-dialog request to the leg's remote target, leaving over the dialog's
+// transport from the right local address.
+func (l *leg) newRequest(method sip.RequestMethod) *sip.Request {
+	req := sip.NewRequest(method, l.remoteTarget())
+	req.AppendHeader(sip.NewHeader("User-Agent", l.a.cfg.UserAgent))
+	if l.dest != "" {
+		req.SetDestination(l.dest)
+	}
+	l.a.bindLocal(req, l.tp)
+	return req
 }
 
 func (l *leg) record() *record {
@@ -464,22 +562,31 @@ func (l *leg) view() DialogView {
 
 // send hands the INVITE to the transport.
 func (l *leg) send() error {
-	if err := l.sess.Invite(l.ctx); err != nil {
-		return err
-	}
-	return nil
+	return l.sess.Invite(l.ctx, sipgo.ClientRequestBuild, l.a.bindOption(l.tp))
 }
 
 // ring waits for the answer to the INVITE, recording every response, answering up to two
-// challenges with the agent's SIP credentials, and cancelling after timeout.
+// challenges with the agent's SIP credentials, and cancelling after timeout. A party that never
+// answered at all gets a 408 line (RFC 3261 §8.1.3.1: the transaction timed out), at the
+// timeout rather than after Timer B: with no provisional response there is nothing to CANCEL.
 func (l *leg) ring(timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(l.ctx, timeout)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(l.ctx)
+	defer cancel(nil)
+	var answered atomic.Bool
+	timer := time.AfterFunc(timeout, func() {
+		if answered.Load() {
+			cancel(context.DeadlineExceeded)
+		} else {
+			cancel(sipgo.WaitAnswerForceCancelErr)
+		}
+	})
+	defer timer.Stop()
 	last := ""
 	err := l.sess.WaitAnswer(ctx, sipgo.AnswerOptions{
 		Username: l.creds.UserName,
 		Password: l.creds.SIPPassword(),
 		OnResponse: func(res *sip.Response) error {
+			answered.Store(true)
 			l.recordResponse(res)
 			last = res.StartLine()
 			if to := res.To(); to != nil && res.StatusCode > 100 && res.StatusCode < 300 {
@@ -500,6 +607,11 @@ func (l *leg) ring(timeout time.Duration) error {
 		l.recordResponse(res)
 	}
 	if err != nil {
+		if !answered.Load() && l.sess.InviteResponse == nil && l.ctx.Err() == nil {
+			if rec := l.record(); rec != nil {
+				rec.addLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: l.callID, Method: "INVITE", StatusLine: "SIP/2.0 408 Request Timeout"})
+			}
+		}
 		return err
 	}
 	res := l.sess.InviteResponse
@@ -508,6 +620,87 @@ func (l *leg) ring(timeout time.Duration) error {
 	l.mu.Unlock()
 	l.setState(stateConfirmed)
 	return nil
+}
+
+// sendAll sends the INVITE of every leg; legs that could not be sent end. It returns the legs
+// that are ringing, or the last error when none is.
+func sendAll(legs []*leg) ([]*leg, error) {
+	var out []*leg
+	var err error
+	for _, l := range legs {
+		if e := l.send(); e != nil {
+			l.a.log.Debug("sending an INVITE", "call_id", l.callID, "err", e)
+			err = e
+			l.end()
+			continue
+		}
+		out = append(out, l)
+	}
+	if len(out) == 0 {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ringAll rings the legs of one party at once: the first to answer wins, the others are
+// cancelled (a 2xx that crossed the CANCEL is ACKed and hung up). Every leg but the winner
+// ends here; with no winner, the last error comes back.
+func ringAll(legs []*leg, timeout time.Duration) (*leg, error) {
+	if len(legs) == 1 {
+		if err := legs[0].ring(timeout); err != nil {
+			legs[0].end()
+			return nil, err
+		}
+		return legs[0], nil
+	}
+	type result struct {
+		l   *leg
+		err error
+	}
+	results := make(chan result, len(legs))
+	for _, l := range legs {
+		go func() { results <- result{l, l.ring(timeout)} }()
+	}
+	var winner *leg
+	var err error
+	for range legs {
+		r := <-results
+		switch {
+		case r.err == nil && winner == nil:
+			winner = r.l
+			for _, o := range legs {
+				if o != winner {
+					o.cancel()
+					if rec := o.record(); rec != nil {
+						rec.forget(o)
+					}
+				}
+			}
+			// The losers finish in the background: the call goes on now.
+			rest := len(legs) - 1
+			go func() {
+				for range rest {
+					r := <-results
+					r.l.loseFork(r.err)
+				}
+			}()
+			return winner, nil
+		default:
+			err = r.err
+			r.l.end()
+		}
+	}
+	return nil, err
+}
+
+// loseFork ends a leg whose sibling answered first; a 2xx of its own is ACKed and hung up.
+func (l *leg) loseFork(err error) {
+	if err == nil {
+		if ackErr := l.sess.Ack(context.Background()); ackErr == nil {
+			l.hangup("")
+		}
+	}
+	l.end()
 }
 
 func (l *leg) recordResponse(res *sip.Response) {
@@ -557,7 +750,7 @@ func (l *leg) bye(reason string) {
 	if res == nil {
 		return
 	}
-	bye := sip.NewRequest(sip.BYE, l.remoteTarget())
+	bye := l.newRequest(sip.BYE)
 	if reason != "" {
 		bye.AppendHeader(sip.NewHeader("Reason", reason))
 	}
@@ -581,7 +774,11 @@ func (l *leg) remoteTarget() sip.Uri {
 func (l *leg) notified(req *sip.Request) {
 	frag := sipfragLine(req.Body())
 	if rec := l.record(); rec != nil {
-		rec.addLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: l.callID, Method: "NOTIFY", StatusLine: frag})
+		cseq := uint32(1)
+		if c := req.CSeq(); c != nil && c.SeqNo > 0 {
+			cseq = c.SeqNo
+		}
+		rec.insertLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: l.callID, Method: "NOTIFY", StatusLine: frag}, cseq)
 	}
 	ended := false
 	if h := req.GetHeader("Subscription-State"); h != nil {
@@ -632,17 +829,18 @@ func (l *leg) inDialog(ctx context.Context, build func() *sip.Request) (*sip.Res
 // referGuard bounds how long pbxws stays in the dialog after the REFER was answered.
 const referGuard = 32 * time.Second
 
-func (a *Agent) runRefer(rec *record, l *leg, r CallRequest, sent chan<- error) {
-	defer l.end()
-	if err := l.send(); err != nil {
-		sent <- err
+func (a *Agent) runRefer(rec *record, legs []*leg, r CallRequest, sent chan<- error) {
+	legs, err := sendAll(legs)
+	sent <- err
+	if err != nil {
 		return
 	}
-	sent <- nil
-	if err := l.ring(r.Timeout); err != nil {
+	l, err := ringAll(legs, r.Timeout)
+	if err != nil {
 		a.log.Debug("caller leg not answered", "key", rec.key, "err", err)
 		return
 	}
+	defer l.end()
 	if err := l.sess.Ack(l.ctx); err != nil || l.ctx.Err() != nil {
 		l.hangup("")
 		return
@@ -653,7 +851,7 @@ func (a *Agent) runRefer(rec *record, l *leg, r CallRequest, sent chan<- error) 
 	}
 	ctx, cancel := context.WithTimeout(l.ctx, sip.Timer_F)
 	res, err := l.inDialog(ctx, func() *sip.Request {
-		req := sip.NewRequest(sip.REFER, l.remoteTarget())
+		req := l.newRequest(sip.REFER)
 		req.AppendHeader(sip.NewHeader("Refer-To", referTo))
 		req.AppendHeader(sip.NewHeader("Referred-By", "<sip:"+uriUser(r.Caller)+">"))
 		return req
@@ -674,10 +872,13 @@ func (a *Agent) runRefer(rec *record, l *leg, r CallRequest, sent chan<- error) 
 				return
 			}
 			low := strings.ToLower(ev.fragment)
-			if strings.Contains(low, "180 ringing") || ev.ended {
+			// Ringing means the transfer is on its way; a final answer (RFC 3515 §2.4.5), even
+			// with the subscription still active, means it is over either way: the phone must
+			// not stay in a call with the controller's placeholder media.
+			if strings.Contains(low, "180 ringing") || ev.ended || sipfragCode(ev.fragment) >= 200 {
 				reason := ""
-				if strings.Contains(low, "busy here") {
-					reason = `SIP;cause=486;text="Busy Here"`
+				if code := sipfragCode(ev.fragment); code >= 300 {
+					reason = `SIP;cause=` + strconv.Itoa(code) + `;text="` + sipfragReason(ev.fragment) + `"`
 				}
 				l.hangup(reason)
 				return
@@ -692,18 +893,40 @@ func (a *Agent) runRefer(rec *record, l *leg, r CallRequest, sent chan<- error) 
 	}
 }
 
+// sipfragCode is the status code of a sipfrag status line ("SIP/2.0 486 Busy Here"), 0 when
+// it is not one.
+func sipfragCode(frag string) int {
+	f := strings.Fields(frag)
+	if len(f) < 2 || !strings.HasPrefix(strings.ToUpper(f[0]), "SIP/") || len(f[1]) != 3 {
+		return 0
+	}
+	n, err := strconv.Atoi(f[1])
+	if err != nil || n < 100 || n > 699 {
+		return 0
+	}
+	return n
+}
+
+// sipfragReason is the reason phrase of a sipfrag status line, fit for a quoted string.
+func sipfragReason(frag string) string {
+	f := strings.SplitN(strings.TrimSpace(frag), " ", 3)
+	if len(f) < 3 {
+		return ""
+	}
+	return clip(displayName(f[2]), 64)
+}
+
 // runInvite is RFC 3725 flow I: INVITE the caller with a placeholder offer, INVITE the callee
 // without SDP, offer the callee's SDP to the caller in a re-INVITE and carry the caller's
 // answer in the ACK to the callee.
-func (a *Agent) runInvite(rec *record, lc *leg, r CallRequest, sent chan<- error) {
-	if err := lc.send(); err != nil {
-		lc.end()
-		sent <- err
+func (a *Agent) runInvite(rec *record, lcs []*leg, r CallRequest, sent chan<- error) {
+	lcs, err := sendAll(lcs)
+	sent <- err
+	if err != nil {
 		return
 	}
-	sent <- nil
-	if err := lc.ring(r.Timeout); err != nil {
-		lc.end()
+	lc, err := ringAll(lcs, r.Timeout)
+	if err != nil {
 		return
 	}
 	if err := lc.sess.Ack(lc.ctx); err != nil || lc.ctx.Err() != nil {
@@ -711,7 +934,7 @@ func (a *Agent) runInvite(rec *record, lc *leg, r CallRequest, sent chan<- error
 		lc.end()
 		return
 	}
-	ld, err := a.newLeg(rec, "callee", r.Callee, false, "", true, true, nil)
+	lds, err := a.newLegs(rec, "callee", r.Callee, inviteOpts{noForward: true, moh: true, sessionTimer: true}, nil)
 	if errors.Is(err, errNotRegistered) {
 		rec.addLine(unavailable())
 	}
@@ -720,22 +943,26 @@ func (a *Agent) runInvite(rec *record, lc *leg, r CallRequest, sent chan<- error
 		lc.hangup("")
 		return
 	}
+	if lds, err = sendAll(lds); err != nil {
+		lc.hangup("")
+		return
+	}
+	if lc.state() != stateConfirmed {
+		for _, ld := range lds {
+			ld.hangup("")
+			ld.end()
+		}
+		return
+	}
+	ld, err := ringAll(lds, r.Timeout)
+	if err != nil {
+		lc.hangup("")
+		return
+	}
 	fail := func() {
 		lc.hangup("")
 		ld.hangup("")
 		ld.end()
-	}
-	if err := ld.send(); err != nil {
-		fail()
-		return
-	}
-	if lc.state() != stateConfirmed {
-		fail()
-		return
-	}
-	if err := ld.ring(r.Timeout); err != nil {
-		fail()
-		return
 	}
 	offer := ld.lastRemoteSDP()
 	answer, err := lc.reinvite(offer)
@@ -748,20 +975,22 @@ func (a *Agent) runInvite(rec *record, lc *leg, r CallRequest, sent chan<- error
 		fail()
 		return
 	}
+	go lc.keepAlive()
+	go ld.keepAlive()
 }
 
 // runTransfer calls the target with the callee's last SDP, then re-offers the target's SDP to
 // the callee.
-func (a *Agent) runTransfer(rec *record, t, callee *leg, r CallRequest, sent chan<- error) {
-	if err := t.send(); err != nil {
-		t.end()
+func (a *Agent) runTransfer(rec *record, ts []*leg, callee *leg, r CallRequest, sent chan<- error) {
+	ts, err := sendAll(ts)
+	if err != nil {
 		callee.hangup("")
 		sent <- err
 		return
 	}
 	sent <- nil
-	if err := t.ring(r.Timeout); err != nil {
-		t.end()
+	t, err := ringAll(ts, r.Timeout)
+	if err != nil {
 		callee.hangup("")
 		return
 	}
@@ -773,21 +1002,35 @@ func (a *Agent) runTransfer(rec *record, t, callee *leg, r CallRequest, sent cha
 	if _, err := callee.reinvite(t.lastRemoteSDP()); err != nil {
 		t.hangup("")
 		callee.hangup("")
+		return
 	}
+	go t.keepAlive()
 }
 
 // reinvite sends offer to the leg's party in a re-INVITE (with the o= line that party knows
 // from us, version + 1), ACKs the 2xx and returns the answer.
 func (l *leg) reinvite(offer []byte) ([]byte, error) {
-	body := l.reorigin(offer)
 	ctx, cancel := context.WithTimeout(l.ctx, 2*sip.Timer_B)
 	defer cancel()
-	req := sip.NewRequest(sip.INVITE, l.remoteTarget())
+	answer, code, err := l.reinviteStatus(ctx, offer)
+	if err == nil && code >= 300 {
+		err = fmt.Errorf("re-INVITE answered %d", code)
+	}
+	return answer, err
+}
+
+// reinviteStatus sends the re-INVITE and returns the answer and the final status code.
+func (l *leg) reinviteStatus(ctx context.Context, offer []byte) ([]byte, int, error) {
+	body := l.reorigin(offer)
+	req := l.newRequest(sip.INVITE)
+	if l.a.cfg.SessionExpires > 0 && l.sessionTimer {
+		l.a.sessionTimerHeaders(req)
+	}
 	req.SetBody(body)
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	tx, err := l.sess.TransactionRequest(ctx, req)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer tx.Terminate()
 	for {
@@ -797,32 +1040,33 @@ func (l *leg) reinvite(offer []byte) ([]byte, error) {
 			if res.IsProvisional() {
 				continue
 			}
-			ack := sip.NewRequest(sip.ACK, l.remoteTarget())
+			if !res.IsSuccess() {
+				// The transaction layer ACKs a non-2xx final response itself.
+				return nil, res.StatusCode, nil
+			}
+			ack := l.newRequest(sip.ACK)
 			ack.AppendHeader(sip.NewHeader("CSeq", fmt.Sprintf("%d ACK", req.CSeq().SeqNo)))
 			if err := l.sess.WriteRequest(ack); err != nil {
-				return nil, err
-			}
-			if !res.IsSuccess() {
-				return nil, fmt.Errorf("re-INVITE answered %d", res.StatusCode)
+				return nil, res.StatusCode, err
 			}
 			l.mu.Lock()
 			l.remoteSDP = res.Body()
 			l.mu.Unlock()
-			return res.Body(), nil
+			return res.Body(), res.StatusCode, nil
 		case <-tx.Done():
 			if err := tx.Err(); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
-			return nil, errors.New("re-INVITE transaction ended without an answer")
+			return nil, 0, errors.New("re-INVITE transaction ended without an answer")
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, 0, ctx.Err()
 		}
 	}
 }
 
 // ackWith ACKs the leg's 2xx carrying body (the answer to the party's offer) when non-nil.
 func (l *leg) ackWith(body []byte) error {
-	ack := sip.NewRequest(sip.ACK, l.remoteTarget())
+	ack := l.newRequest(sip.ACK)
 	if body != nil {
 		ack.SetBody(l.reorigin(body))
 		ack.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
@@ -840,8 +1084,10 @@ func (l *leg) reorigin(body []byte) []byte {
 	}
 	if l.sentOrigin == nil {
 		l.sentOrigin = parseOrigin(body)
+		l.sentSDP = body
 		return body
 	}
 	l.sentOrigin.version++
-	return replaceOrigin(body, l.sentOrigin)
+	l.sentSDP = replaceOrigin(body, l.sentOrigin)
+	return l.sentSDP
 }

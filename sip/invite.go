@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/icholy/digest"
 
@@ -22,48 +23,81 @@ var errNotRegistered = errors.New("no registered contact")
 // uriUser escapes what must not appear raw in the user part of a SIP URI ('#').
 func uriUser(addr string) string { return strings.ReplaceAll(addr, "#", "%23") }
 
-// buildInvite builds the out-of-dialog INVITE of spec §5.0 to party ("user@host").
-func (a *Agent) buildInvite(agent *models.SIPUser, party string, display bool, subject string, noForward, moh bool, body []byte) (*sip.Request, error) {
+// inviteOpts are the per-INVITE choices of spec §5.0/§5.5.
+type inviteOpts struct {
+	display   string // From display name ("" for none)
+	subject   string
+	noForward bool // sipx-userforward=false
+	moh       bool // sipxbridge-moh=false
+	// sessionTimer asks for RFC 4028 session timers (INVITE-mode legs).
+	sessionTimer bool
+}
+
+// binding is one place a party is reached: a registered contact (with the address the request
+// goes to when the phone asked for NAT handling), or the party's own URI.
+type binding struct {
+	uri  sip.Uri
+	dest string // host:port, "" for the URI's own host and port
+}
+
+// transport is the transport requests to b use.
+func (b binding) transport() string { return transportOf(b.uri) }
+
+// maxForks bounds how many bindings of one line are rung at once.
+const maxForks = 8
+
+// targets resolves party ("user@host") to its To URI and where INVITEs to it go: every live
+// binding of a local party (errNotRegistered when it has none), or the party itself.
+func (a *Agent) targets(party string) (sip.Uri, []binding, error) {
 	user, host := splitAddr(party)
 	to := sip.Uri{Scheme: "sip", User: uriUser(user), Host: host}
 	if h, p, err := net.SplitHostPort(host); err == nil {
 		to.Host = strings.Trim(h, "[]")
 		to.Port, _ = strconv.Atoi(p)
 	}
-	ruri := to
-	var dest string
-	if a.cfg.OutboundProxy == "" && a.isLocal(host) {
-		// A local party is reached at the contact its line registered.
-		ctx, cancel := context.WithTimeout(a.ctx, 5*time.Second)
-		contact, received, err := a.lookupContact(ctx, user)
-		cancel()
-		if err != nil {
-			return nil, err
-		}
-		if contact == nil {
-			return nil, errNotRegistered
-		}
-		ruri = *contact
-		dest = received
+	if a.cfg.OutboundProxy != "" || !a.isLocal(host) {
+		return to, []binding{{uri: to}}, nil
 	}
+	ctx, cancel := context.WithTimeout(a.ctx, 5*time.Second)
+	defer cancel()
+	bs, err := a.lookupBindings(ctx, user)
+	if err != nil {
+		return to, nil, err
+	}
+	if len(bs) == 0 {
+		return to, nil, errNotRegistered
+	}
+	return to, bs, nil
+}
+
+// buildInvite builds the out-of-dialog INVITE of spec §5.0 to one binding of a party.
+func (a *Agent) buildInvite(agent *models.SIPUser, to sip.Uri, b binding, o inviteOpts, body []byte) (*sip.Request, *sipgo.DialogUA, error) {
+	tp := b.transport()
+	if a.cfg.OutboundProxy != "" {
+		tp = "UDP"
+	}
+	dua, err := a.dialogUA(tp)
+	if err != nil {
+		return nil, nil, err
+	}
+	ruri := b.uri
 	ruri.UriParams = ruri.UriParams.Clone()
 	if ruri.UriParams == nil {
 		ruri.UriParams = sip.HeaderParams{}
 	}
-	if a.cfg.LegacyParams {
+	// The sipXecs parameters only mean something to a sipXecs proxy: a phone reached directly
+	// would see them in its Request-URI.
+	if a.cfg.LegacyParams && a.cfg.OutboundProxy != "" {
 		ruri.UriParams.Add("sipx-noroute", "Voicemail")
-		if noForward {
+		if o.noForward {
 			ruri.UriParams.Add("sipx-userforward", "false")
 		}
-		if moh {
+		if o.moh {
 			ruri.UriParams.Add("sipxbridge-moh", "false")
 		}
 	}
 	req := sip.NewRequest(sip.INVITE, ruri)
-	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: uriUser(agent.UserName), Host: a.cfg.Domain}}
-	if display {
-		from.DisplayName = displayName(agent)
-	}
+	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: uriUser(agent.UserName), Host: a.cfg.Domain}, DisplayName: o.display}
 	from.Params = sip.HeaderParams{}
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(from)
@@ -75,31 +109,36 @@ func (a *Agent) buildInvite(agent *models.SIPUser, party string, display bool, s
 	req.AppendHeader(&mf)
 	if a.cfg.OutboundProxy != "" {
 		req.AppendHeader(sip.NewHeader("Route", "<sip:"+a.cfg.OutboundProxy+";lr>"))
-	} else if dest != "" {
-		req.SetDestination(dest)
+	} else if b.dest != "" {
+		req.SetDestination(b.dest)
 	}
-	req.AppendHeader(sip.HeaderClone(&a.dua.ContactHDR))
-	req.AppendHeader(sip.NewHeader("Allow", allowMethods))
+	req.AppendHeader(sip.HeaderClone(&dua.ContactHDR))
+	req.AppendHeader(sip.NewHeader("Allow", a.allow()))
 	req.AppendHeader(sip.NewHeader("Accept", "application/sdp"))
-	if subject != "" {
+	req.AppendHeader(sip.NewHeader("User-Agent", a.cfg.UserAgent))
+	if o.sessionTimer && a.cfg.SessionExpires > 0 {
+		a.sessionTimerHeaders(req)
+	}
+	if subject := o.subject; subject != "" {
 		req.AppendHeader(sip.NewHeader("Subject", subject))
 	}
 	if body != nil {
 		req.SetBody(body)
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 	}
-	return req, nil
+	a.bindLocal(req, tp)
+	return req, dua, nil
 }
 
 // displayName is the agent's name as a quoted-string body: quotes, backslashes and controls
 // are dropped.
-func displayName(u *models.SIPUser) string {
+func displayName(name string) string {
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' {
 			return -1
 		}
 		return r
-	}, u.DisplayName)
+	}, name)
 }
 
 // isLocal reports whether host names this pbxws: its domain or its own address.
@@ -111,29 +150,41 @@ func (a *Agent) isLocal(host string) bool {
 	return strings.EqualFold(h, a.cfg.Domain) || h == a.advHost
 }
 
-// lookupContact finds the freshest registered contact of a local user part: the user's own
-// name and every alias of the user it names, or the bare user part when it names nobody.
-func (a *Agent) lookupContact(ctx context.Context, user string) (*sip.Uri, string, error) {
+// lookupBindings finds the live bindings of a local user part: the user's own name and every
+// alias of the user it names, or the bare user part when it names nobody. The freshest comes
+// first.
+func (a *Agent) lookupBindings(ctx context.Context, user string) ([]binding, error) {
 	names := []string{user}
 	if u, err := a.dir.LookupUser(ctx, user); err == nil {
 		names = append(names, u.UserName)
 		names = append(names, u.Aliases()...)
 	}
-	var contact, received string
-	err := a.db.QueryRowContext(ctx, `SELECT contact, COALESCE(received, '') FROM registrations
+	rows, err := a.db.QueryContext(ctx, `SELECT contact, COALESCE(received, '') FROM registrations
 		WHERE username = ANY($1) AND expires > localtimestamp
-		ORDER BY q DESC, last_modified DESC LIMIT 1`, stringArray(names)).Scan(&contact, &received)
+		ORDER BY q DESC, last_modified DESC LIMIT $2`, stringArray(names), maxForks)
 	if err != nil {
-		if isNoRows(err) {
-			return nil, "", nil
+		return nil, err
+	}
+	defer rows.Close()
+	var out []binding
+	seen := map[string]bool{}
+	for rows.Next() {
+		var contact, received string
+		if err := rows.Scan(&contact, &received); err != nil {
+			return nil, err
 		}
-		return nil, "", err
+		var u sip.Uri
+		if err := sip.ParseUri(contact, &u); err != nil {
+			a.log.Warn("ignoring an unparsable stored contact", "user", user, "contact", clip(contact, 128), "err", err)
+			continue
+		}
+		if seen[contact] {
+			continue
+		}
+		seen[contact] = true
+		out = append(out, binding{uri: u, dest: strings.TrimPrefix(received, "sip:")})
 	}
-	var u sip.Uri
-	if err := sip.ParseUri(contact, &u); err != nil {
-		return nil, "", fmt.Errorf("stored contact %q: %w", contact, err)
-	}
-	return &u, strings.TrimPrefix(received, "sip:"), nil
+	return out, rows.Err()
 }
 
 // dummySDP is the placeholder offer of spec §5.0: nothing listens on port 2222.

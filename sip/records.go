@@ -98,6 +98,50 @@ func (s *recordStore) create(ctx context.Context, key, method string, cache time
 	return id, err
 }
 
+// restartedLine is the last status line of a record whose dialogs a previous run of this
+// instance owned: they are gone with it.
+const restartedLine = "SIP/2.0 500 Controller restarted"
+
+// closeAbandoned ends the records this instance owned when it stopped without hanging up
+// (killed, crashed): each gets a last status line saying so, its dialogs show as terminated,
+// and it stays visible for its cache time only. It returns how many it closed.
+func (s *recordStore) closeAbandoned(ctx context.Context) (int, error) {
+	n := 0
+	err := s.withTx(ctx, func(tx *sqlx.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE call_records SET live_until = NULL,
+				dialogs = (SELECT COALESCE(jsonb_agg(d || '{"state": "Terminated Dialog"}'), '[]')
+				           FROM jsonb_array_elements(dialogs) d)
+			WHERE instance = $1 AND live_until IS NOT NULL RETURNING id`, s.instance)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		n = len(ids)
+		if n == 0 {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO call_status_lines (record_id, seq, at_ms, call_id, method, status_line)
+			SELECT u.id, COALESCE((SELECT max(seq) FROM call_status_lines l WHERE l.record_id = u.id), 0) + 1,
+				$2, '', 'INVITE', $3
+			FROM unnest($1::bigint[]) AS u(id)`,
+			pq.Array(ids), time.Now().UnixMilli(), restartedLine)
+		return err
+	})
+	return n, err
+}
+
 // remove deletes the record id and its lines at once (a transfer moves a call to a new key).
 func (s *recordStore) remove(ctx context.Context, id int64) error {
 	s.flush(ctx)
@@ -254,11 +298,20 @@ func (s *recordStore) write(batch []storeOp) {
 		renew        []int64
 		barriers     []chan struct{}
 	)
+	// A line rewritten at a new position (a NOTIFY that overtook an earlier one) may come twice
+	// in a batch: the last write wins, and one statement may not touch a row twice.
+	at := map[[2]int64]int{}
 	for _, op := range batch {
 		switch {
 		case op.barrier != nil:
 			barriers = append(barriers, op.barrier)
 		case op.line != nil:
+			k := [2]int64{op.recordID, int64(op.seq)}
+			if i, ok := at[k]; ok {
+				ats[i], callIDs[i], mth[i], texts[i] = op.line.AtMillis, op.line.CallID, op.line.Method, op.line.StatusLine
+				continue
+			}
+			at[k] = len(ids)
 			ids, seqs, ats = append(ids, op.recordID), append(seqs, int64(op.seq)), append(ats, op.line.AtMillis)
 			callIDs, mth, texts = append(callIDs, op.line.CallID), append(mth, op.line.Method), append(texts, op.line.StatusLine)
 		case op.dialogs != nil:
@@ -274,7 +327,8 @@ func (s *recordStore) write(batch []storeOp) {
 	if len(ids) > 0 {
 		if _, err := s.db.ExecContext(ctx, `INSERT INTO call_status_lines (record_id, seq, at_ms, call_id, method, status_line)
 			SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[])
-			ON CONFLICT DO NOTHING`,
+			ON CONFLICT (record_id, seq) DO UPDATE SET at_ms = EXCLUDED.at_ms, call_id = EXCLUDED.call_id,
+				method = EXCLUDED.method, status_line = EXCLUDED.status_line`,
 			pq.Array(ids), pq.Array(seqs), pq.Array(ats), pq.Array(callIDs), pq.Array(mth), pq.Array(texts)); err != nil {
 			s.log.Error("storing call status lines", "lines", len(ids), "err", err)
 		}

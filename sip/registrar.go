@@ -2,15 +2,11 @@ package sip
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emiago/sipgo/sip"
 
@@ -18,7 +14,8 @@ import (
 	"pbxws/models"
 )
 
-// Registration bounds, in seconds.
+// Registration bounds, in seconds (defaults of Config.MinExpires and MaxExpires), and the life
+// of the SIP Digest nonces.
 const (
 	regDefault = 3600
 	regMin     = 60
@@ -26,67 +23,41 @@ const (
 	nonceLife  = 5 * time.Minute
 )
 
-// nonceKeeper issues self-validating nonces: base64url(expiry ms ‖ HMAC-SHA256(key, expiry)[:12]).
-type nonceKeeper struct{ key []byte }
-
-func newNonceKeeper() *nonceKeeper {
-	k := make([]byte, 32)
-	_, _ = rand.Read(k)
-	return &nonceKeeper{key: k}
-}
-
-func (n *nonceKeeper) issue(now time.Time) string {
-	var b [20]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(now.Add(nonceLife).UnixMilli()))
-	m := hmac.New(sha256.New, n.key)
-	m.Write(b[:8])
-	copy(b[8:], m.Sum(nil))
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// check reports whether nonce is ours (genuine) and whether it has expired (stale).
-func (n *nonceKeeper) check(nonce string, now time.Time) (genuine, stale bool) {
-	b, err := base64.RawURLEncoding.DecodeString(nonce)
-	if err != nil || len(b) != 20 {
-		return false, false
-	}
-	m := hmac.New(sha256.New, n.key)
-	m.Write(b[:8])
-	if !hmac.Equal(m.Sum(nil)[:12], b[8:]) {
-		return false, false
-	}
-	exp := time.UnixMilli(int64(binary.BigEndian.Uint64(b[:8])))
-	return true, now.After(exp)
-}
-
 // onRegister is the registrar for the SIP lines pbxws knows: the To user names a line (by name
 // or number), the request is Digest-authenticated against the line's secret, and the contacts
-// are stored in `registrations` with their expiry.
+// are stored in `registrations` with their expiry. An unknown user is challenged like a known
+// one (and refused only once it answered), so that the registrar does not list the lines.
 func (a *Agent) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 	if !a.cfg.Registrar {
 		metrics.Registrations.WithLabelValues("refused").Inc()
-		respond(tx, req, 403, "Forbidden")
+		a.notAllowed(tx, req)
 		return
 	}
 	to := req.To()
 	if to == nil || !a.isLocal(to.Address.Host) {
-		respond(tx, req, 403, "Forbidden")
+		a.respond(tx, req, 403, "Forbidden")
 		return
 	}
 	user := to.Address.User
+	if err := checkToken(callID(req), 1024); err != nil {
+		a.respond(tx, req, 400, "Bad Call-ID")
+		return
+	}
 	ctx, cancel := context.WithTimeout(a.ctx, 5*time.Second)
 	defer cancel()
-	line, err := a.dir.LookupLine(ctx, user)
-	if errors.Is(err, models.ErrNotFound) {
-		respond(tx, req, 404, "Not Found")
-		return
+	var line *models.SIPLine
+	if user != "" && checkToken(user, 64) == nil {
+		l, err := a.dir.LookupLine(ctx, user)
+		switch {
+		case err == nil:
+			line = l
+		case !errors.Is(err, models.ErrNotFound):
+			a.log.Error("registrar lookup", "user", clip(user, 64), "err", err)
+			a.respond(tx, req, 500, "Server Internal Error")
+			return
+		}
 	}
-	if err != nil {
-		a.log.Error("registrar lookup", "user", user, "err", err)
-		respond(tx, req, 500, "Server Internal Error")
-		return
-	}
-	if !a.requireDigest(ctx, req, tx, line, false) {
+	if !a.requireDigest(ctx, req, tx, user, line, false) {
 		metrics.Registrations.WithLabelValues("challenged").Inc()
 		return
 	}
@@ -96,15 +67,96 @@ func (a *Agent) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		result = "ok"
 	}
 	metrics.Registrations.WithLabelValues(result).Inc()
-	respond(tx, req, code, reason, hdrs...)
+	a.respond(tx, req, code, reason, hdrs...)
+}
+
+// checkToken accepts a header value of printable ASCII without spaces (a Call-ID, a user part)
+// of at most n bytes.
+func checkToken(s string, n int) error {
+	if s == "" || len(s) > n {
+		return errors.New("empty or too long")
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= 0x20 || s[i] >= 0x7f {
+			return errors.New("not printable ASCII")
+		}
+	}
+	return nil
+}
+
+// cleanText makes free header text fit to store: valid UTF-8, no control characters, at most
+// n bytes cut at a character boundary.
+func cleanText(s string, n int) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == utf8.RuneError || r < 0x20 || r == 0x7f {
+			r = '?'
+		}
+		if b.Len()+utf8.RuneLen(r) > n {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// parseExpires reads a delta-seconds value (RFC 3261 §25.1: digits; values past 2^32-1 mean
+// 2^32-1).
+func parseExpires(v string) (int, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	n := uint64(0)
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return 0, false
+		}
+		if n < 1<<32 {
+			n = n*10 + uint64(v[i]-'0')
+		}
+	}
+	return int(min(n, 1<<32-1)), true
+}
+
+// wantsNAT reports whether the phone asked to be reached where its REGISTER came from: rport
+// in its Via (RFC 3581) or ;ob in the Contact (RFC 5626 §5.4).
+func wantsNAT(req *sip.Request, c *sip.ContactHeader) bool {
+	if v := req.Via(); v != nil && v.Params.Has("rport") {
+		return true
+	}
+	return c.Address.UriParams.Has("ob") || c.Params.Has("ob")
+}
+
+// checkContact accepts a contact fit to store and to send INVITEs to: a sip: or sips: URI with
+// a host, printable, at most 512 bytes.
+func checkContact(c *sip.ContactHeader) (string, error) {
+	u := c.Address
+	if !strings.EqualFold(u.Scheme, "sip") && !strings.EqualFold(u.Scheme, "sips") || u.Host == "" {
+		return "", errors.New("not a sip: URI with a host")
+	}
+	s := u.String()
+	if len(s) > 512 || !utf8.ValidString(s) {
+		return "", errors.New("too long or not UTF-8")
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return "", errors.New("control character")
+		}
+	}
+	var back sip.Uri
+	if err := sip.ParseUri(s, &back); err != nil {
+		return "", err
+	}
+	return s, nil
 }
 
 // saveBindings applies the Contact headers of an authenticated REGISTER and returns the answer.
 func (a *Agent) saveBindings(ctx context.Context, req *sip.Request, user, domain string) (int, string, []sip.Header) {
-	defExp := regDefault
+	defExp := min(regDefault, a.cfg.MaxExpires)
 	if h := req.GetHeader("Expires"); h != nil {
-		n, err := strconv.Atoi(strings.TrimSpace(h.Value()))
-		if err != nil || n < 0 {
+		n, ok := parseExpires(h.Value())
+		if !ok {
 			return 400, "Bad Expires", nil
 		}
 		defExp = n
@@ -115,16 +167,17 @@ func (a *Agent) saveBindings(ctx context.Context, req *sip.Request, user, domain
 	}
 	ua := ""
 	if h := req.GetHeader("User-Agent"); h != nil {
-		ua = h.Value()
+		ua = cleanText(h.Value(), 255)
 	}
-	received := ""
-	if src := req.Source(); src != "" {
-		received = "sip:" + src
-	}
+	socket := strings.ToLower(req.Transport()) + ":" + a.Addr()
 	contacts := req.GetHeaders("Contact")
+	fail := func(what string, err error) (int, string, []sip.Header) {
+		a.log.Error("registrar: "+what, "user", clip(user, 64), "err", err)
+		return 500, "Server Internal Error", nil
+	}
 	tx, err := a.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return 500, "Server Internal Error", nil
+		return fail("beginning a transaction", err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	for _, h := range contacts {
@@ -137,54 +190,55 @@ func (a *Agent) saveBindings(ctx context.Context, req *sip.Request, user, domain
 				return 400, "Bad Wildcard Contact", nil
 			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE username = $1 AND domain = $2`, user, domain); err != nil {
-				return 500, "Server Internal Error", nil
+				return fail("removing every binding", err)
 			}
 			continue
 		}
 		exp := defExp
 		if v, ok := c.Params.Get("expires"); ok {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
+			n, ok := parseExpires(v)
+			if !ok {
 				return 400, "Bad Contact Expires", nil
 			}
 			exp = n
 		}
-		uri := c.Address.String()
-		if len(uri) > 512 || strings.ContainsAny(uri, "\r\n") {
+		uri, err := checkContact(c)
+		if err != nil {
 			return 400, "Bad Contact", nil
+		}
+		var received any
+		if src := req.Source(); src != "" && wantsNAT(req, c) {
+			received = "sip:" + src
 		}
 		if exp == 0 {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE username = $1 AND domain = $2 AND contact = $3`, user, domain, uri); err != nil {
-				return 500, "Server Internal Error", nil
+				return fail("removing a binding", err)
 			}
 			continue
 		}
-		if exp < regMin {
-			return 423, "Interval Too Brief", []sip.Header{sip.NewHeader("Min-Expires", strconv.Itoa(regMin))}
+		if exp < a.cfg.MinExpires {
+			return 423, "Interval Too Brief", []sip.Header{sip.NewHeader("Min-Expires", strconv.Itoa(a.cfg.MinExpires))}
 		}
-		if exp > regMax {
-			exp = regMax
-		}
+		exp = min(exp, a.cfg.MaxExpires)
 		if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE username = $1 AND domain = $2 AND contact = $3`, user, domain, uri); err != nil {
-			return 500, "Server Internal Error", nil
+			return fail("removing a binding", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO registrations (ruid, username, domain, contact, received, expires,
 			callid, cseq, last_modified, user_agent, socket)
 			VALUES ($1, $2, $3, $4, $5, localtimestamp + make_interval(secs => $6), $7, $8, localtimestamp, $9, $10)`,
-			"pbxws-"+randomHex(12), user, domain, uri, received, exp, truncate(callID, 255), cseq,
-			truncate(ua, 255), "udp:"+a.Addr()); err != nil {
-			a.log.Error("registrar insert", "user", user, "err", err)
-			return 500, "Server Internal Error", nil
+			"pbxws-"+randomHex(12), user, domain, uri, received, exp, cleanText(callID, 255), cseq,
+			ua, socket); err != nil {
+			return fail("storing a binding", err)
 		}
 	}
 	// Expired bindings of this AOR go now; the answer lists the ones that remain.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE username = $1 AND domain = $2 AND expires <= localtimestamp`, user, domain); err != nil {
-		return 500, "Server Internal Error", nil
+		return fail("removing expired bindings", err)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT contact, GREATEST(0, EXTRACT(EPOCH FROM expires - localtimestamp))::int
 		FROM registrations WHERE username = $1 AND domain = $2 ORDER BY last_modified DESC`, user, domain)
 	if err != nil {
-		return 500, "Server Internal Error", nil
+		return fail("reading the bindings", err)
 	}
 	var hdrs []sip.Header
 	for rows.Next() {
@@ -192,21 +246,14 @@ func (a *Agent) saveBindings(ctx context.Context, req *sip.Request, user, domain
 		var left int
 		if err := rows.Scan(&contact, &left); err != nil {
 			rows.Close()
-			return 500, "Server Internal Error", nil
+			return fail("reading a binding", err)
 		}
 		hdrs = append(hdrs, sip.NewHeader("Contact", "<"+contact+">;expires="+strconv.Itoa(left)))
 	}
 	rows.Close()
 	if err := tx.Commit(); err != nil {
-		return 500, "Server Internal Error", nil
+		return fail("committing", err)
 	}
 	hdrs = append(hdrs, sip.NewHeader("Date", time.Now().UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")))
 	return 200, "OK", hdrs
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }

@@ -30,10 +30,10 @@ func (l *leg) relay(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	peer := rec.peerOf(l)
 	if peer == nil || peer.state() != stateConfirmed || l.state() != stateConfirmed {
-		respond(tx, req, 491, "Request Pending")
+		l.a.respond(tx, req, 491, "Request Pending")
 		return
 	}
-	out := sip.NewRequest(req.Method, peer.remoteTarget())
+	out := peer.newRequest(req.Method)
 	body := req.Body()
 	if len(body) > 0 {
 		if req.IsInvite() && isSDP(req) {
@@ -54,7 +54,7 @@ func (l *leg) relay(req *sip.Request, tx sip.ServerTransaction) {
 	defer cancel()
 	ptx, err := peer.sess.TransactionRequest(ctx, out)
 	if err != nil {
-		respond(tx, req, 500, "Server Internal Error")
+		l.a.respond(tx, req, 500, "Server Internal Error")
 		return
 	}
 	defer ptx.Terminate()
@@ -70,10 +70,10 @@ func (l *leg) relay(req *sip.Request, tx sip.ServerTransaction) {
 			l.relayResponse(req, tx, res, peer, out)
 			return
 		case <-ptx.Done():
-			respond(tx, req, 408, "Request Timeout")
+			l.a.respond(tx, req, 408, "Request Timeout")
 			return
 		case <-ctx.Done():
-			respond(tx, req, 408, "Request Timeout")
+			l.a.respond(tx, req, 408, "Request Timeout")
 			return
 		}
 	}
@@ -101,8 +101,8 @@ func (l *leg) relayResponse(req *sip.Request, tx sip.ServerTransaction, res *sip
 			answer.AppendHeader(sip.HeaderClone(h))
 		}
 	}
-	answer.AppendHeader(sip.HeaderClone(&l.a.dua.ContactHDR))
-	_ = tx.Respond(answer)
+	answer.AppendHeader(sip.HeaderClone(&l.dua.ContactHDR))
+	l.a.reply(tx, req, answer)
 }
 
 // ackReceived forwards the ACK of a relayed re-INVITE's 2xx to the other leg.
@@ -114,7 +114,7 @@ func (l *leg) ackReceived(req *sip.Request) {
 	if p == nil {
 		return
 	}
-	ack := sip.NewRequest(sip.ACK, p.peer.remoteTarget())
+	ack := p.peer.newRequest(sip.ACK)
 	if b := req.Body(); len(b) > 0 {
 		ack.SetBody(p.peer.reorigin(b))
 		if ct := req.GetHeader("Content-Type"); ct != nil {
@@ -127,22 +127,27 @@ func (l *leg) ackReceived(req *sip.Request) {
 }
 
 // answerLocally answers in-dialog requests of a REFER-mode dialog: a re-INVITE (a phone holding
-// the call before it transfers) gets our placeholder SDP back, OPTIONS and INFO a 200, the rest
-// 405.
+// the call before it transfers) gets our placeholder SDP back in the direction RFC 3264 §6.1
+// asks for, OPTIONS and INFO a 200, the rest 405.
 func (l *leg) answerLocally(req *sip.Request, tx sip.ServerTransaction) {
 	switch req.Method {
 	case sip.INVITE:
 		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
-		res.SetBody(l.reorigin(dummySDP(l.a.advHost)))
+		answer := dummySDP(l.a.advHost)
+		if len(req.Body()) > 0 && isSDP(req) {
+			answer = withDirection(answer, answerDirection(offerDirection(req.Body())))
+		}
+		res.SetBody(l.reorigin(answer))
 		res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-		res.AppendHeader(sip.HeaderClone(&l.a.dua.ContactHDR))
-		_ = tx.Respond(res)
+		res.AppendHeader(sip.HeaderClone(&l.dua.ContactHDR))
+		l.a.reply(tx, req, res)
 	case sip.OPTIONS, sip.INFO:
-		respond(tx, req, 200, "OK")
+		l.a.respond(tx, req, 200, "OK")
+	case sip.SUBSCRIBE:
+		// A refresh of the REFER subscription: it ends with the dialog anyway.
+		l.a.respond(tx, req, 200, "OK", sip.NewHeader("Expires", "60"))
 	default:
-		res := sip.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
-		res.AppendHeader(sip.NewHeader("Allow", allowMethods))
-		_ = tx.Respond(res)
+		l.a.notAllowed(tx, req)
 	}
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing: PostgreSQL (server binaries) and the real
-# SIP peers (sipp from sip-tester, baresip-core, kamailio), and systemd-analyze. Debian packages,
-# no recommends.
+# SIP peers (sipp from sip-tester, baresip-core, kamailio, linphonec from linphone-cli, sipsak,
+# sipvicious's svwar/svcrack), and systemd-analyze. Debian packages, no recommends.
 set -euo pipefail
 
 need=()
@@ -10,6 +10,9 @@ have_pg || need+=(postgresql)
 command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 command -v baresip >/dev/null 2>&1 || need+=(baresip-core)
 command -v kamailio >/dev/null 2>&1 || need+=(kamailio)
+command -v linphonec >/dev/null 2>&1 || need+=(linphone-cli)
+command -v sipsak >/dev/null 2>&1 || need+=(sipsak)
+{ command -v sipvicious_svwar >/dev/null 2>&1 || command -v svwar >/dev/null 2>&1; } || need+=(sipvicious)
 # systemd-analyze verifies deploy/pbxws.service.
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 

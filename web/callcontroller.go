@@ -24,7 +24,11 @@ func (s *Server) startSIP(ctx context.Context) error {
 	agent, err := sip.Start(ctx, sip.Config{
 		Listen: cfg.SIPAddr, Advertise: cfg.SIPAdvertise, Domain: domain, Realm: cfg.Realm,
 		OutboundProxy: cfg.SIPOutboundProxy, TCP: cfg.SIPTCP, LegacyParams: cfg.SIPLegacyParams,
-		Registrar: cfg.SIPRegistrar, RecordLease: cfg.SIPRecordLease, Logger: s.log,
+		Registrar: cfg.SIPRegistrar, RecordLease: cfg.SIPRecordLease, Logger: s.log, Instance: cfg.SIPInstance,
+		MinExpires: cfg.SIPMinExpires, MaxExpires: cfg.SIPMaxExpires, UserAgent: cfg.SIPUserAgent,
+		SessionExpires: sessionExpires(cfg.SIPSessionExpires),
+		// The SIP side shares the HTTP side's Digest rules and failure throttle.
+		Digest: acl.NewDigest(cfg.Realm, cfg.NonceLifetime), Throttle: s.throttle,
 	}, s.db, dir)
 	if err != nil {
 		return err
@@ -65,6 +69,14 @@ func (s *Server) startSIP(ctx context.Context) error {
 		MyCallForwarding: cfg.MyCallForwarding,
 	}
 	return nil
+}
+
+// sessionExpires maps the configuration's "0: none" to the agent's "negative: none".
+func sessionExpires(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 // parseHosts reads addresses and CIDRs.

@@ -75,6 +75,15 @@ type Config struct {
 	// SIPRecordLease is how long another instance waits, after this one stops renewing a
 	// call record with live dialogs (it died), before showing those dialogs terminated.
 	SIPRecordLease time.Duration
+	// SIPMinExpires and SIPMaxExpires bound the registration interval (seconds): shorter is
+	// refused (423), longer is granted SIPMaxExpires.
+	SIPMinExpires, SIPMaxExpires int
+	// SIPSessionExpires is the RFC 4028 session interval of INVITE-mode legs (≤ 0: none).
+	SIPSessionExpires time.Duration
+	// SIPUserAgent is the User-Agent/Server of SIP messages (default pbxws/<version>).
+	SIPUserAgent string
+	// SIPInstance names this pbxws in the call records it owns (default host/SIP address).
+	SIPInstance string
 	// CCHTTPAddr and CCHTTPSAddr are the dedicated callcontroller listeners (sipXecs used
 	// 6667 and 6666); "" disables them. /callcontroller is always on the main listeners too.
 	CCHTTPAddr  string
@@ -138,29 +147,33 @@ func (c *Config) writeLimit() int {
 func DefaultConfig() Config {
 	t := acl.DefaultThrottleConfig()
 	return Config{
-		AuthFreeFailures: t.Free,
-		AuthBackoff:      t.Backoff,
-		AuthMaxBackoff:   t.MaxBackoff,
-		AuthBanAfter:     t.BanAfter,
-		AuthBanFor:       t.BanFor,
-		HTTPAddr:         "127.0.0.1:8080",
-		HTTPSAddr:        "127.0.0.1:8443",
-		VarDir:           "./var",
-		BodyLimit:        1 << 20,
-		DBMaxConns:       16,
-		MaxWait:          10 * time.Second,
-		SIPAddr:          "127.0.0.1:5060",
-		SIPTCP:           true,
-		SIPLegacyParams:  true,
-		SIPRegistrar:     true,
-		SIPRecordLease:   2 * time.Minute,
-		CCTrustedHosts:   []string{"127.0.0.1", "::1"},
-		CCRemoteAccess:   true,
-		NonceLifetime:    5 * time.Minute,
-		Realm:            "pbxws",
-		ShutdownTimeout:  10 * time.Second,
-		LogFormat:        "text",
-		LogLevel:         "info",
+		AuthFreeFailures:  t.Free,
+		AuthBackoff:       t.Backoff,
+		AuthMaxBackoff:    t.MaxBackoff,
+		AuthBanAfter:      t.BanAfter,
+		AuthBanFor:        t.BanFor,
+		HTTPAddr:          "127.0.0.1:8080",
+		HTTPSAddr:         "127.0.0.1:8443",
+		VarDir:            "./var",
+		BodyLimit:         1 << 20,
+		DBMaxConns:        16,
+		MaxWait:           10 * time.Second,
+		SIPAddr:           "127.0.0.1:5060",
+		SIPTCP:            true,
+		SIPLegacyParams:   true,
+		SIPRegistrar:      true,
+		SIPRecordLease:    2 * time.Minute,
+		SIPMinExpires:     60,
+		SIPMaxExpires:     3600,
+		SIPSessionExpires: 30 * time.Minute,
+		SIPUserAgent:      "pbxws/" + Version,
+		CCTrustedHosts:    []string{"127.0.0.1", "::1"},
+		CCRemoteAccess:    true,
+		NonceLifetime:     5 * time.Minute,
+		Realm:             "pbxws",
+		ShutdownTimeout:   10 * time.Second,
+		LogFormat:         "text",
+		LogLevel:          "info",
 	}
 }
 
@@ -210,6 +223,11 @@ func (c *Config) options() []option {
 		{name: "sip-legacy-params", usage: "add the sipXecs sipx-* parameters to originated Request-URIs", flag: &c.SIPLegacyParams},
 		{name: "sip-registrar", usage: "answer REGISTER for the SIP lines pbxws knows", flag: &c.SIPRegistrar},
 		{name: "sip-record-lease", usage: "how long a call record's live dialogs outlive an instance that died, as the other instances show them", dur: &c.SIPRecordLease},
+		{name: "sip-min-expires", usage: "shortest registration interval granted, in seconds (shorter: 423)", num: &c.SIPMinExpires},
+		{name: "sip-max-expires", usage: "longest registration interval granted, in seconds", num: &c.SIPMaxExpires},
+		{name: "sip-session-expires", usage: "RFC 4028 session interval of INVITE-mode calls (0: no session timers)", dur: &c.SIPSessionExpires},
+		{name: "sip-user-agent", usage: "User-Agent and Server header of SIP messages", str: &c.SIPUserAgent},
+		{name: "sip-instance", usage: "name of this pbxws in the call records it owns (default: host/SIP address)", str: &c.SIPInstance},
 		{name: "cc-http", usage: "dedicated plain-HTTP callcontroller listener, e.g. 127.0.0.1:6667 (empty disables)", str: &c.CCHTTPAddr},
 		{name: "cc-https", usage: "dedicated HTTPS callcontroller listener, e.g. 127.0.0.1:6666 (empty disables)", str: &c.CCHTTPSAddr},
 		{name: "cc-trusted-hosts", usage: "comma-separated addresses/CIDRs whose click-to-call requests need no authentication", list: &c.CCTrustedHosts},
@@ -424,7 +442,8 @@ func (c Config) Masked() map[string]any {
 		"realm": c.Realm, "pprof": c.PprofAddr, "metrics": c.MetricsAddr, "db_max_conns": c.DBMaxConns, "db_wait": c.DBWait.String(), "max_active": c.activeLimit(), "max_active_writes": c.writeLimit(), "max_wait": c.MaxWait.String(),
 		"sip": c.SIPAddr, "sip_advertise": c.SIPAdvertise, "sip_domain": c.SIPDomain,
 		"sip_outbound_proxy": c.SIPOutboundProxy, "sip_tcp": c.SIPTCP, "sip_legacy_params": c.SIPLegacyParams,
-		"sip_registrar": c.SIPRegistrar, "sip_record_lease": c.SIPRecordLease.String(), "cc_http": c.CCHTTPAddr, "cc_https": c.CCHTTPSAddr,
+		"sip_registrar": c.SIPRegistrar, "sip_record_lease": c.SIPRecordLease.String(), "sip_min_expires": c.SIPMinExpires, "sip_max_expires": c.SIPMaxExpires,
+		"sip_session_expires": c.SIPSessionExpires.String(), "sip_user_agent": c.SIPUserAgent, "sip_instance": c.SIPInstance, "cc_http": c.CCHTTPAddr, "cc_https": c.CCHTTPSAddr,
 		"cc_trusted_hosts": c.CCTrustedHosts, "cc_remote_access": c.CCRemoteAccess,
 		"cc_allow_empty_pin": c.CCAllowEmptyPin, "my_call_forwarding": c.MyCallForwarding, "nonce_lifetime": c.NonceLifetime.String(),
 		"auth_free_failures": c.AuthFreeFailures, "auth_backoff": c.AuthBackoff.String(), "auth_max_backoff": c.AuthMaxBackoff.String(),

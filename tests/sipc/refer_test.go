@@ -28,6 +28,7 @@ func TestReferModeAgainstSippPhone(t *testing.T) {
 	}
 	mustContain(t, "phone log", phone.log(),
 		"ruri=sip:201@example.test;sipx-noroute=Voicemail;sipx-userforward=false;sipxbridge-moh=false from=",
-		`from= "User 201" <sip:201@example.test>;tag=`, "subject= hello",
+		// The phone is shown who it is about to be connected to, not a call from itself.
+		`from= "202" <sip:201@example.test>;tag=`, "subject= hello",
 		"refer-to= <sip:202@example.test> referred-by= <sip:201@example.test>")
 }
