@@ -19,7 +19,7 @@ func register(t *testing.T, env *testenv.Env, user, addr string) {
 	defer cancel()
 	if _, err := env.DB.ExecContext(ctx, `INSERT INTO registrations (ruid, username, domain, contact, expires, last_modified)
 		VALUES ($1, $2, 'example.test', $3, localtimestamp + interval '1 hour', localtimestamp)`,
-		"test-"+user, user, "sip:"+user+"@"+addr); err != nil {
+		"test-"+user+"@"+addr, user, "sip:"+user+"@"+addr); err != nil {
 		t.Fatal(err)
 	}
 }
