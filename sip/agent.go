@@ -88,6 +88,7 @@ type Agent struct {
 	advHost          string
 	advPort          int
 	digest           *acl.Digest
+	routeKey         []byte // signs our Record-Route entries (routing.go)
 	throttle         *acl.Throttle
 	ctx              context.Context
 	cancel           context.CancelFunc
@@ -118,6 +119,8 @@ func Start(ctx context.Context, cfg Config, db *sqlx.DB, dir *models.Directory) 
 		records: map[string]*record{}, legs: map[string]*leg{}, gone: map[string]goneLeg{},
 		digest: cfg.Digest, throttle: cfg.Throttle, challengeRetries: 2,
 	}
+	a.routeKey = make([]byte, 32)
+	_, _ = rand.Read(a.routeKey)
 	if a.digest == nil {
 		a.digest = acl.NewDigest(cfg.Realm, nonceLife)
 	}
@@ -167,6 +170,10 @@ func Start(ctx context.Context, cfg Config, db *sqlx.DB, dir *models.Directory) 
 		a.closeSockets()
 		return nil, fmt.Errorf("sip: user agent %q: not a printable header value", cfg.UserAgent)
 	}
+	// sipgo refuses UDP messages over 1300 bytes (RFC 3261 §18.1.1 asks for TCP then), but a
+	// phone registered over UDP may listen on nothing else, and a forwarded INVITE with a
+	// softphone's SDP and our Record-Route is often bigger: send it anyway, as proxies do.
+	sip.UDPMTUSize = 65535
 	// sipgo logs every unparsable datagram at ERROR with the whole packet: such lines are
 	// truncated and rate-limited.
 	sipgoLog := slog.New(newGuardedHandler(a.log.Handler()))
@@ -367,18 +374,18 @@ func (a *Agent) forgetGone(now time.Time) {
 // (forwarded for registered phones) and OPTIONS are refused; in-dialog requests find their
 // leg by Call-ID.
 func (a *Agent) routes() {
-	a.srv.OnNotify(a.onNotify)
-	a.srv.OnBye(a.onBye)
-	a.srv.OnInvite(a.onInvite)
-	a.srv.OnAck(a.onAck)
-	a.srv.OnOptions(a.onOptions)
-	a.srv.OnRefer(a.onInDialog)
-	a.srv.OnInfo(a.onInDialog)
-	a.srv.OnUpdate(a.onInDialog)
-	a.srv.OnMessage(a.onInDialog)
-	a.srv.OnSubscribe(a.onSubscribe)
+	a.srv.OnNotify(a.routed(a.onNotify))
+	a.srv.OnBye(a.routed(a.onBye))
+	a.srv.OnInvite(a.routed(a.onInvite))
+	a.srv.OnAck(a.routed(a.onAck))
+	a.srv.OnOptions(a.routed(a.onOptions))
+	a.srv.OnRefer(a.routed(a.onInDialog))
+	a.srv.OnInfo(a.routed(a.onInDialog))
+	a.srv.OnUpdate(a.routed(a.onInDialog))
+	a.srv.OnMessage(a.routed(a.onInDialog))
+	a.srv.OnSubscribe(a.routed(a.onSubscribe))
 	a.srv.OnRegister(a.onRegister)
-	a.srv.OnNoRoute(a.onNoRoute)
+	a.srv.OnNoRoute(a.routed(a.onNoRoute))
 }
 
 // reply sends res with our Server header. Every 5xx is logged with what it answered.

@@ -19,8 +19,8 @@ import (
 // cancelled), so that `make run` alone is a working click-to-call setup for softphones: the
 // phone REFERred by the controller calls the called party through pbxws. The caller must prove
 // its line's secret (407). Each branch leaves over its binding's transport, from our listener,
-// with a Via naming that transport. pbxws does not Record-Route: the dialog then runs between
-// the phones.
+// with a Via naming that transport; pbxws Record-Routes, so the dialog's later requests pass
+// through it too (routing.go).
 func (a *Agent) proxyInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if !a.cfg.Registrar {
 		a.respond(tx, req, 403, "Forbidden")
@@ -186,6 +186,7 @@ func (a *Agent) forward(ctx context.Context, req *sip.Request, b binding) (*bran
 		dest = net.JoinHostPort(b.uri.Host, strconv.Itoa(port))
 	}
 	fwd.SetDestination(dest)
+	a.addRecordRoute(fwd, req.Transport(), tp)
 	a.bindLocal(fwd, tp)
 	otx, err := cli.TransactionRequest(ctx, fwd, sipgo.ClientRequestAddVia, a.bindOption(tp))
 	if err != nil {
@@ -221,7 +222,7 @@ func forwardedResponse(req *sip.Request, res *sip.Response) *sip.Response {
 	}
 	for _, h := range res.Headers() {
 		switch strings.ToLower(h.Name()) {
-		case "via", "from", "to", "call-id", "cseq", "content-length", "record-route":
+		case "via", "from", "to", "call-id", "cseq", "content-length":
 		default:
 			out.AppendHeader(sip.HeaderClone(h))
 		}

@@ -53,3 +53,83 @@ func TestLinphoneForwardsAcrossTransports(t *testing.T) {
 	p201.waitAfter(m1, "to LinphoneCallEnd", 10*time.Second)
 	p202.waitAfter(m2, "to LinphoneCallEnd", 10*time.Second)
 }
+
+// REFER click-to-call with the calling phone registered over TCP (issue 13 item 1): pbxws's
+// Contact names TCP, so the phone's NOTIFYs reach pbxws, which hangs up its leg; the phone
+// then calls 202 (over UDP) through pbxws. Both directions of each dialog work over TCP.
+func TestLinphoneReferClickToCallOverTCP(t *testing.T) {
+	env := start(t, tcpOn)
+	sipAddr := env.Server.SIPAddr()
+	p201 := startLinphone(t, u201, sipAddr, "tcp", true)
+	p202 := startLinphone(t, u202, sipAddr, "udp", true)
+	m1, m2 := p201.mark(), p202.mark()
+	if a := do(t, httpc(env, ""), "POST", ccURL(env, "201", "202", "")); a.status != 200 {
+		t.Fatalf("POST: %d %q", a.status, a.body)
+	}
+	p202.waitAfter(m2, "to LinphoneCallConnected", 20*time.Second)
+	lines := waitStatus(t, env, "/callcontroller/201/202", 15*time.Second, func(l []string) bool {
+		return hasInOrder(codes(l), "INVITE 200", "NOTIFY 200")
+	})
+	if !hasInOrder(codes(lines), "INVITE 200", "NOTIFY 200") {
+		t.Fatalf("status lines %q", lines)
+	}
+	in := p201.output()[m1:]
+	mustContain(t, "the TCP phone's log", in, "Contact: <sip:callcontroller@"+sipAddr+";transport=tcp>", "REFER sip:")
+	// The controller's leg ends (its BYE reached the phone over TCP); the phones stay connected.
+	p201.waitAfter(m1, "BYE sip:", 15*time.Second)
+	// Hang-up from the called side ends the phones' call.
+	m1 = p201.mark()
+	p202.do("terminate")
+	p201.waitAfter(m1, "to LinphoneCallEnd", 10*time.Second)
+}
+
+// INVITE mode between a TCP phone and a UDP phone (issue 13 items 1 and 6): both legs
+// confirmed, hold and resume relayed through pbxws, action=transfer to a third phone, and the
+// transferred call hung up from the callee's side.
+func TestLinphoneInviteModeHoldResumeTransfer(t *testing.T) {
+	env := start(t, tcpOn)
+	sipAddr := env.Server.SIPAddr()
+	p201 := startLinphone(t, u201, sipAddr, "tcp", true)
+	p202 := startLinphone(t, u202, sipAddr, "udp", true)
+	p203 := startLinphone(t, u203, sipAddr, "tcp", true)
+	hc := httpc(env, "")
+	if a := do(t, hc, "POST", ccURL(env, "201", "202", "sipMethod=INVITE")); a.status != 200 {
+		t.Fatalf("POST: %d %q", a.status, a.body)
+	}
+	waitDialogs(t, env, "/callcontroller/201/202?sipMethod=INVITE", confirmed(2))
+	p201.waitFor("to LinphoneCallStreamsRunning", 10*time.Second)
+	p202.waitFor("to LinphoneCallStreamsRunning", 10*time.Second)
+
+	// 201 holds: its re-INVITE (sendonly) reaches 202 through pbxws, which answers recvonly.
+	m1, m2 := p201.mark(), p202.mark()
+	p201.do("pause")
+	p201.waitAfter(m1, "to LinphoneCallPaused", 10*time.Second)
+	p202.waitAfter(m2, "to LinphoneCallPausedByRemote", 10*time.Second)
+	mustContain(t, "the held phone's log", p202.output()[m2:], "a=sendonly")
+	m1, m2 = p201.mark(), p202.mark()
+	p201.do("resume")
+	p201.waitAfter(m1, "to LinphoneCallStreamsRunning", 10*time.Second)
+	p202.waitAfter(m2, "to LinphoneCallStreamsRunning", 10*time.Second)
+
+	// Transfer the call from 201 to 203.
+	m1, m3 := p201.mark(), p203.mark()
+	if a := do(t, hc, "POST", ccURL(env, "201", "202", "action=transfer&target=203")); a.status != 200 {
+		t.Fatalf("transfer: %d %q", a.status, a.body)
+	}
+	p203.waitAfter(m3, "to LinphoneCallStreamsRunning", 15*time.Second)
+	p201.waitAfter(m1, "to LinphoneCallEnd", 10*time.Second)
+	waitDialogs(t, env, "/callcontroller/203/202?sipMethod=INVITE&agent=201", confirmed(2))
+
+	// 202 hangs up: pbxws relays the BYE to 203.
+	m3 = p203.mark()
+	p202.do("terminate")
+	p203.waitAfter(m3, "to LinphoneCallEnd", 10*time.Second)
+	waitDialogs(t, env, "/callcontroller/203/202?sipMethod=INVITE&agent=201", func(d dialogs) bool {
+		for _, x := range d.Dialog {
+			if x.State != "Terminated Dialog" {
+				return false
+			}
+		}
+		return len(d.Dialog) == 2
+	})
+}
