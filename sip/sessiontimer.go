@@ -68,13 +68,13 @@ func (l *leg) refresh() (int, error) {
 	return code, err
 }
 
-// sessionDied ends a leg whose party is gone, and the rest of its call.
+// sessionDied ends a leg whose party is gone (no BYE: it would go unanswered too), and hangs up
+// the rest of its call.
 func (l *leg) sessionDied() {
 	if rec := l.record(); rec != nil {
 		if peer := rec.peerOf(l); peer != nil {
-			go peer.hangup("")
+			go peer.hangup(`SIP;cause=408;text="Session expired"`)
 		}
 	}
-	l.hangup(`SIP;cause=408;text="Session expired"`)
 	l.end()
 }

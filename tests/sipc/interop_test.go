@@ -99,3 +99,28 @@ func TestRestartClosesTheRecordsOfTheKilledRun(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// INVITE-mode legs carry RFC 4028 session timers and pbxws refreshes them; a party that no
+// longer knows the dialog (481 to the refresh) ends the call: the other party gets a BYE.
+func TestInviteModeSessionRefreshTearsDownADeadLeg(t *testing.T) {
+	c := startSipp(t, "uas-3pcc-caller-dies.xml", 1)
+	d := startSipp(t, "uas-3pcc-callee-refreshed.xml", 1)
+	env := start(t, func(cfg *web.Config) { cfg.SIPSessionExpires = 2 * time.Second })
+	register(t, env, "201", c.addr())
+	register(t, env, "202", d.addr())
+	if a := do(t, httpc(env, ""), "POST", ccURL(env, "201", "202", "sipMethod=INVITE")); a.status != 200 {
+		t.Fatalf("POST: %d %q", a.status, a.body)
+	}
+	c.mustPass(20 * time.Second)
+	d.mustPass(20 * time.Second)
+	mustContain(t, "caller log", c.log(), "C REFRESH Session-Expires: 2;refresher=uac")
+	mustContain(t, "callee messages", d.file("msg"), "Session-Expires: 2;refresher=uac", "Supported: timer", `Reason: SIP;cause=408`)
+	waitDialogs(t, env, "/callcontroller/201/202?sipMethod=INVITE", func(d dialogs) bool {
+		for _, x := range d.Dialog {
+			if x.State != "Terminated Dialog" {
+				return false
+			}
+		}
+		return len(d.Dialog) == 2
+	})
+}
