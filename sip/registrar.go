@@ -151,15 +151,80 @@ func checkContact(c *sip.ContactHeader) (string, error) {
 	return s, nil
 }
 
-// saveBindings applies the Contact headers of an authenticated REGISTER and returns the answer.
-func (a *Agent) saveBindings(ctx context.Context, req *sip.Request, user, domain string) (int, string, []sip.Header) {
-	defExp := min(regDefault, a.cfg.MaxExpires)
+// maxContacts bounds the Contacts of one REGISTER and the bindings kept per line (the oldest
+// go first).
+const maxContacts = 10
+
+// bindingUpdate is one Contact of a REGISTER, checked.
+type bindingUpdate struct {
+	all      bool   // the wildcard: remove every binding
+	contact  string // the contact URI as stored
+	expires  int    // seconds granted, 0 to remove
+	received string // "sip:host:port" when the phone asked for NAT handling, else ""
+}
+
+// bindingLimits are the registrar's Expires rules.
+type bindingLimits struct {
+	def, min, max int
+}
+
+// parseBindings checks every Contact and Expires of a REGISTER (RFC 3261 §10.3 steps 6-7)
+// before anything is stored: a bad one refuses the whole request. code is 0 when the updates
+// may be applied, else the answer (with its headers).
+func parseBindings(req *sip.Request, lim bindingLimits) (ups []bindingUpdate, code int, reason string, hdrs []sip.Header) {
+	defExp := min(lim.def, lim.max)
 	if h := req.GetHeader("Expires"); h != nil {
 		n, ok := parseExpires(h.Value())
 		if !ok {
-			return 400, "Bad Expires", nil
+			return nil, 400, "Bad Expires", nil
 		}
 		defExp = n
+	}
+	contacts := req.GetHeaders("Contact")
+	if len(contacts) > maxContacts {
+		return nil, 400, "Too Many Contacts", nil
+	}
+	for _, h := range contacts {
+		c, ok := h.(*sip.ContactHeader)
+		if !ok {
+			return nil, 400, "Bad Contact", nil
+		}
+		if c.Address.Wildcard {
+			if defExp != 0 || len(contacts) != 1 {
+				return nil, 400, "Bad Wildcard Contact", nil
+			}
+			ups = append(ups, bindingUpdate{all: true})
+			continue
+		}
+		exp := defExp
+		if v, ok := c.Params.Get("expires"); ok {
+			n, ok := parseExpires(v)
+			if !ok {
+				return nil, 400, "Bad Contact Expires", nil
+			}
+			exp = n
+		}
+		uri, err := checkContact(c)
+		if err != nil {
+			return nil, 400, "Bad Contact", nil
+		}
+		if exp > 0 && exp < lim.min {
+			return nil, 423, "Interval Too Brief", []sip.Header{sip.NewHeader("Min-Expires", strconv.Itoa(lim.min))}
+		}
+		u := bindingUpdate{contact: uri, expires: min(exp, lim.max)}
+		if src := req.Source(); src != "" && exp > 0 && wantsNAT(req, c) {
+			u.received = "sip:" + src
+		}
+		ups = append(ups, u)
+	}
+	return ups, 0, "", nil
+}
+
+// saveBindings applies the Contact headers of an authenticated REGISTER and returns the answer.
+func (a *Agent) saveBindings(ctx context.Context, req *sip.Request, user, domain string) (int, string, []sip.Header) {
+	ups, code, reason, hdrs := parseBindings(req, bindingLimits{def: regDefault, min: a.cfg.MinExpires, max: a.cfg.MaxExpires})
+	if code != 0 {
+		return code, reason, hdrs
 	}
 	callID, cseq := callID(req), 0
 	if c := req.CSeq(); c != nil {
@@ -170,7 +235,6 @@ func (a *Agent) saveBindings(ctx context.Context, req *sip.Request, user, domain
 		ua = cleanText(h.Value(), 255)
 	}
 	socket := strings.ToLower(req.Transport()) + ":" + a.Addr()
-	contacts := req.GetHeaders("Contact")
 	fail := func(what string, err error) (int, string, []sip.Header) {
 		a.log.Error("registrar: "+what, "user", clip(user, 64), "err", err)
 		return 500, "Server Internal Error", nil
@@ -180,56 +244,35 @@ func (a *Agent) saveBindings(ctx context.Context, req *sip.Request, user, domain
 		return fail("beginning a transaction", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	for _, h := range contacts {
-		c, ok := h.(*sip.ContactHeader)
-		if !ok {
-			return 400, "Bad Contact", nil
-		}
-		if c.Address.Wildcard {
-			if defExp != 0 || len(contacts) != 1 {
-				return 400, "Bad Wildcard Contact", nil
-			}
+	for _, u := range ups {
+		if u.all {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE username = $1 AND domain = $2`, user, domain); err != nil {
 				return fail("removing every binding", err)
 			}
 			continue
 		}
-		exp := defExp
-		if v, ok := c.Params.Get("expires"); ok {
-			n, ok := parseExpires(v)
-			if !ok {
-				return 400, "Bad Contact Expires", nil
-			}
-			exp = n
+		if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE username = $1 AND domain = $2 AND contact = $3`, user, domain, u.contact); err != nil {
+			return fail("removing a binding", err)
 		}
-		uri, err := checkContact(c)
-		if err != nil {
-			return 400, "Bad Contact", nil
-		}
-		var received any
-		if src := req.Source(); src != "" && wantsNAT(req, c) {
-			received = "sip:" + src
-		}
-		if exp == 0 {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE username = $1 AND domain = $2 AND contact = $3`, user, domain, uri); err != nil {
-				return fail("removing a binding", err)
-			}
+		if u.expires == 0 {
 			continue
 		}
-		if exp < a.cfg.MinExpires {
-			return 423, "Interval Too Brief", []sip.Header{sip.NewHeader("Min-Expires", strconv.Itoa(a.cfg.MinExpires))}
-		}
-		exp = min(exp, a.cfg.MaxExpires)
-		if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE username = $1 AND domain = $2 AND contact = $3`, user, domain, uri); err != nil {
-			return fail("removing a binding", err)
+		var received any
+		if u.received != "" {
+			received = u.received
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO registrations (ruid, username, domain, contact, received, expires,
 			callid, cseq, last_modified, user_agent, socket)
 			VALUES ($1, $2, $3, $4, $5, localtimestamp + make_interval(secs => $6), $7, $8, localtimestamp, $9, $10)`,
-			"pbxws-"+randomHex(12), user, domain, uri, received, exp, cleanText(callID, 255), cseq,
+			"pbxws-"+randomHex(12), user, domain, u.contact, received, u.expires, cleanText(callID, 255), cseq,
 			ua, socket); err != nil {
 			return fail("storing a binding", err)
 		}
+	}
+	// A line keeps its maxContacts freshest bindings.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE id IN (SELECT id FROM registrations
+		WHERE username = $1 AND domain = $2 ORDER BY last_modified DESC, id DESC OFFSET $3)`, user, domain, maxContacts); err != nil {
+		return fail("removing surplus bindings", err)
 	}
 	// Expired bindings of this AOR go now; the answer lists the ones that remain.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE username = $1 AND domain = $2 AND expires <= localtimestamp`, user, domain); err != nil {
@@ -240,7 +283,7 @@ func (a *Agent) saveBindings(ctx context.Context, req *sip.Request, user, domain
 	if err != nil {
 		return fail("reading the bindings", err)
 	}
-	var hdrs []sip.Header
+	hdrs = nil
 	for rows.Next() {
 		var contact string
 		var left int
