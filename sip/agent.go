@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -37,6 +38,10 @@ type Config struct {
 	OutboundProxy string
 	// TCP also listens on TCP at the same address.
 	TCP bool
+	// TLSListen, when set, is the SIP-over-TLS address (sips:, 5061 by default); TLS holds its
+	// certificate. Its port is advertised with the Advertise host.
+	TLSListen string
+	TLS       *tls.Config
 	// LegacyParams adds the sipXecs Request-URI parameters (sipx-noroute, sipx-userforward,
 	// sipxbridge-moh) to the INVITEs pbxws originates.
 	LegacyParams bool
@@ -85,8 +90,10 @@ type Agent struct {
 
 	udp              net.PacketConn
 	tcp              net.Listener
+	tls              net.Listener
 	advHost          string
 	advPort          int
+	tlsPort          int // advertised TLS port, 0 without TLS
 	digest           *acl.Digest
 	routeKey         []byte // signs our Record-Route entries (routing.go)
 	throttle         *acl.Throttle
@@ -132,6 +139,21 @@ func Start(ctx context.Context, cfg Config, db *sqlx.DB, dir *models.Directory) 
 	}
 	a.udp, a.tcp = udp, tcp
 	bound := udp.LocalAddr().(*net.UDPAddr)
+	if cfg.TLSListen != "" {
+		if cfg.TLS == nil || len(cfg.TLS.Certificates) == 0 {
+			a.closeSockets()
+			return nil, errors.New("sip: a TLS listener needs a certificate")
+		}
+		ln, err := net.Listen("tcp", cfg.TLSListen)
+		if err != nil {
+			a.closeSockets()
+			return nil, fmt.Errorf("sip: tls listener: %w", err)
+		}
+		a.tlsPort = ln.Addr().(*net.TCPAddr).Port
+		conf := cfg.TLS.Clone()
+		conf.MinVersion = max(conf.MinVersion, tls.VersionTLS12)
+		a.tls = tls.NewListener(ln, conf)
+	}
 	a.advHost, a.advPort = bound.IP.String(), bound.Port
 	if cfg.Advertise != "" {
 		h, p, err := net.SplitHostPort(cfg.Advertise)
@@ -214,6 +236,12 @@ func Start(ctx context.Context, cfg Config, db *sqlx.DB, dir *models.Directory) 
 			return nil, err
 		}
 	}
+	if a.tls != nil {
+		if err := addTransport("TLS", a.tlsPort); err != nil {
+			a.closeSockets()
+			return nil, err
+		}
+	}
 	a.cli, a.dua = a.clients["UDP"], a.duas["UDP"]
 	a.routes()
 
@@ -238,9 +266,13 @@ func Start(ctx context.Context, cfg Config, db *sqlx.DB, dir *models.Directory) 
 		a.wg.Add(1)
 		go func() { defer a.wg.Done(); _ = a.srv.ServeTCP(a.tcp) }()
 	}
+	if a.tls != nil {
+		a.wg.Add(1)
+		go func() { defer a.wg.Done(); _ = a.srv.ServeTLS(a.tls) }()
+	}
 	a.wg.Add(1)
 	go a.housekeeping()
-	a.log.Info("SIP user agent started", "udp", bound.String(), "tcp", a.tcp != nil, "advertise",
+	a.log.Info("SIP user agent started", "udp", bound.String(), "tcp", a.tcp != nil, "tls", a.TLSAddr(), "advertise",
 		net.JoinHostPort(a.advHost, strconv.Itoa(a.advPort)), "domain", cfg.Domain,
 		"outbound_proxy", cfg.OutboundProxy, "registrar", cfg.Registrar)
 	return a, nil
@@ -274,6 +306,14 @@ func listenUDPAndTCP(addr string, withTCP bool) (net.PacketConn, net.Listener, e
 // Addr is the bound UDP address.
 func (a *Agent) Addr() string { return a.udp.LocalAddr().String() }
 
+// TLSAddr is the bound SIP-over-TLS address ("" without TLS).
+func (a *Agent) TLSAddr() string {
+	if a.tls == nil {
+		return ""
+	}
+	return a.tls.Addr().String()
+}
+
 // Domain is the SIP domain.
 func (a *Agent) Domain() string { return a.cfg.Domain }
 
@@ -286,6 +326,9 @@ func (a *Agent) closeSockets() {
 	}
 	if a.tcp != nil {
 		a.tcp.Close()
+	}
+	if a.tls != nil {
+		a.tls.Close()
 	}
 }
 

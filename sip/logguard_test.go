@@ -46,4 +46,3 @@ func TestGuardedHandlerTruncatesAndRateLimits(t *testing.T) {
 		t.Fatalf("after the window:\n%s", got)
 	}
 }
-

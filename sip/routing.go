@@ -32,7 +32,11 @@ func (a *Agent) routeTag(callID string) string {
 
 // recordRoute is our Record-Route entry facing a side that uses transport tp.
 func (a *Agent) recordRoute(tp, callID string) *sip.RecordRouteHeader {
-	u := sip.Uri{Scheme: "sip", Host: a.advHost, Port: a.advPort, UriParams: sip.HeaderParams{}}
+	port := a.advPort
+	if strings.EqualFold(tp, "TLS") {
+		port = a.tlsPort
+	}
+	u := sip.Uri{Scheme: "sip", Host: a.advHost, Port: port, UriParams: sip.HeaderParams{}}
 	u.UriParams.Add("transport", strings.ToLower(tp))
 	u.UriParams.Add("lr", "")
 	u.UriParams.Add(routeTagParam, a.routeTag(callID))
@@ -51,8 +55,19 @@ func (a *Agent) addRecordRoute(fwd *sip.Request, callerTp, calleeTp string) {
 
 // ownRoute reports whether u is one of our Record-Route entries for this Call-ID.
 func (a *Agent) ownRoute(u sip.Uri, callID string) bool {
-	if !strings.EqualFold(u.Host, a.advHost) || (u.Port != a.advPort && !(u.Port == 0 && a.advPort == 5060)) {
+	if !strings.EqualFold(u.Host, a.advHost) {
 		return false
+	}
+	switch u.Port {
+	case a.advPort:
+	case 0:
+		if a.advPort != 5060 {
+			return false
+		}
+	default:
+		if a.tlsPort == 0 || u.Port != a.tlsPort {
+			return false
+		}
 	}
 	tag, ok := u.UriParams.Get(routeTagParam)
 	return ok && hmac.Equal([]byte(tag), []byte(a.routeTag(callID)))

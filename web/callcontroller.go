@@ -17,13 +17,19 @@ import (
 )
 
 // startSIP starts the SIP user agent and the click-to-call handler behind it.
-func (s *Server) startSIP(ctx context.Context) error {
+// cert is the HTTPS certificate, which SIP over TLS uses too.
+func (s *Server) startSIP(ctx context.Context, cert tls.Certificate) error {
 	cfg := s.cfg
+	var sipTLS *tls.Config
+	if cfg.SIPTLSAddr != "" {
+		sipTLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	domain := cfg.SIPDomain
 	dir := models.NewDirectory(s.db)
 	agent, err := sip.Start(ctx, sip.Config{
 		Listen: cfg.SIPAddr, Advertise: cfg.SIPAdvertise, Domain: domain, Realm: cfg.Realm,
 		OutboundProxy: cfg.SIPOutboundProxy, TCP: cfg.SIPTCP, LegacyParams: cfg.SIPLegacyParams,
+		TLSListen: cfg.SIPTLSAddr, TLS: sipTLS,
 		Registrar: cfg.SIPRegistrar, RecordLease: cfg.SIPRecordLease, Logger: s.log, Instance: cfg.SIPInstance,
 		MinExpires: cfg.SIPMinExpires, MaxExpires: cfg.SIPMaxExpires, UserAgent: cfg.SIPUserAgent,
 		SessionExpires: sessionExpires(cfg.SIPSessionExpires),
@@ -138,6 +144,14 @@ func (s *Server) startCCListeners(cert tls.Certificate, haveCert bool) error {
 	}
 	s.closers = append(s.closers, func(context.Context) error { return app.ShutdownWithTimeout(5 * time.Second) })
 	return nil
+}
+
+// SIPTLSAddr is the SIP agent's bound TLS address ("" when off).
+func (s *Server) SIPTLSAddr() string {
+	if s.sip == nil {
+		return ""
+	}
+	return s.sip.TLSAddr()
 }
 
 // SIPAddr is the SIP agent's bound UDP address ("" when SIP is off).

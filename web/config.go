@@ -68,6 +68,8 @@ type Config struct {
 	SIPOutboundProxy string
 	// SIPTCP also serves SIP over TCP on SIPAddr.
 	SIPTCP bool
+	// SIPTLSAddr, when set, serves SIP over TLS (sips:) there with the HTTPS certificate.
+	SIPTLSAddr string
 	// SIPLegacyParams adds the sipXecs sipx-* parameters to originated Request-URIs.
 	SIPLegacyParams bool
 	// SIPRegistrar answers REGISTER for the SIP lines pbxws knows.
@@ -220,6 +222,7 @@ func (c *Config) options() []option {
 		{name: "sip-domain", usage: "SIP domain (default: the advertised host)", str: &c.SIPDomain},
 		{name: "sip-outbound-proxy", usage: "host:port every originated INVITE goes through", str: &c.SIPOutboundProxy},
 		{name: "sip-tcp", usage: "also serve SIP over TCP", flag: &c.SIPTCP},
+		{name: "sip-tls", usage: "SIP over TLS address, e.g. 127.0.0.1:5061, with the HTTPS certificate (empty: off)", str: &c.SIPTLSAddr},
 		{name: "sip-legacy-params", usage: "add the sipXecs sipx-* parameters to originated Request-URIs", flag: &c.SIPLegacyParams},
 		{name: "sip-registrar", usage: "answer REGISTER for the SIP lines pbxws knows", flag: &c.SIPRegistrar},
 		{name: "sip-record-lease", usage: "how long a call record's live dialogs outlive an instance that died, as the other instances show them", dur: &c.SIPRecordLease},
@@ -441,7 +444,7 @@ func (c Config) Masked() map[string]any {
 		"database": db, "trusted_proxies": c.TrustedProxies, "body_limit": c.BodyLimit,
 		"realm": c.Realm, "pprof": c.PprofAddr, "metrics": c.MetricsAddr, "db_max_conns": c.DBMaxConns, "db_wait": c.DBWait.String(), "max_active": c.activeLimit(), "max_active_writes": c.writeLimit(), "max_wait": c.MaxWait.String(),
 		"sip": c.SIPAddr, "sip_advertise": c.SIPAdvertise, "sip_domain": c.SIPDomain,
-		"sip_outbound_proxy": c.SIPOutboundProxy, "sip_tcp": c.SIPTCP, "sip_legacy_params": c.SIPLegacyParams,
+		"sip_outbound_proxy": c.SIPOutboundProxy, "sip_tcp": c.SIPTCP, "sip_tls": c.SIPTLSAddr, "sip_legacy_params": c.SIPLegacyParams,
 		"sip_registrar": c.SIPRegistrar, "sip_record_lease": c.SIPRecordLease.String(), "sip_min_expires": c.SIPMinExpires, "sip_max_expires": c.SIPMaxExpires,
 		"sip_session_expires": c.SIPSessionExpires.String(), "sip_user_agent": c.SIPUserAgent, "sip_instance": c.SIPInstance, "cc_http": c.CCHTTPAddr, "cc_https": c.CCHTTPSAddr,
 		"cc_trusted_hosts": c.CCTrustedHosts, "cc_remote_access": c.CCRemoteAccess,

@@ -112,8 +112,17 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		s.log.Warn("no web-service account yet: create one with: " + acl.FirstAccountCommand(cfg.program(), cfg.dataFlags()))
 	}
 
+	var cert tls.Certificate
+	haveCert := false
+	if cfg.HTTPSAddr != "" || (cfg.CCHTTPSAddr != "" && cfg.SIPAddr != "") || (cfg.SIPTLSAddr != "" && cfg.SIPAddr != "") {
+		var certFile string
+		if cert, certFile, err = loadOrCreateCertificate(cfg); err != nil {
+			return nil, fmt.Errorf("tls: %w", err)
+		}
+		s.tlsCertFile, haveCert = certFile, true
+	}
 	if cfg.SIPAddr != "" {
-		if err := s.startSIP(ctx); err != nil {
+		if err := s.startSIP(ctx, cert); err != nil {
 			return nil, fmt.Errorf("sip: %w", err)
 		}
 	}
@@ -126,15 +135,6 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 			return nil, fmt.Errorf("http listener: %w", err)
 		}
 		go s.serve(s.httpLn)
-	}
-	var cert tls.Certificate
-	haveCert := false
-	if cfg.HTTPSAddr != "" || (cfg.CCHTTPSAddr != "" && cfg.SIPAddr != "") {
-		var certFile string
-		if cert, certFile, err = loadOrCreateCertificate(cfg); err != nil {
-			return nil, fmt.Errorf("tls: %w", err)
-		}
-		s.tlsCertFile, haveCert = certFile, true
 	}
 	if err := s.startCCListeners(cert, haveCert); err != nil {
 		return nil, err

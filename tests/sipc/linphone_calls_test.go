@@ -133,3 +133,32 @@ func TestLinphoneInviteModeHoldResumeTransfer(t *testing.T) {
 		return len(d.Dialog) == 2
 	})
 }
+
+// SIP over TLS (issue 13 item 3): a phone registers over TLS checking pbxws's certificate (the
+// HTTPS one), is rung by click-to-call over TLS with a transport=tls Contact, and the call it
+// places because of the REFER is forwarded to a UDP phone.
+func TestLinphoneOverTLS(t *testing.T) {
+	env := start(t, tcpOn, func(c *web.Config) { c.SIPTLSAddr = "127.0.0.1:0" })
+	tlsAddr := env.Server.SIPTLSAddr()
+	if tlsAddr == "" {
+		t.Fatal("no SIP TLS listener")
+	}
+	p201 := startLinphone(t, u201, tlsAddr, "tls", true, env.CAFile)
+	p202 := startLinphone(t, u202, env.Server.SIPAddr(), "udp", true)
+	var contact string
+	if err := env.DB.Get(&contact, `SELECT contact FROM registrations WHERE username = '201'`); err != nil || !strings.Contains(contact, "transport=tls") {
+		t.Fatalf("201's contact %q %v: want TLS", contact, err)
+	}
+	m1, m2 := p201.mark(), p202.mark()
+	if a := do(t, httpc(env, ""), "POST", ccURL(env, "201", "202", "")); a.status != 200 {
+		t.Fatalf("POST: %d %q", a.status, a.body)
+	}
+	p202.waitAfter(m2, "to LinphoneCallConnected", 20*time.Second)
+	mustContain(t, "the TLS phone's log", p201.output()[m1:], "Contact: <sip:callcontroller@"+tlsAddr+";transport=tls>", "Via: SIP/2.0/TLS "+tlsAddr)
+	waitStatus(t, env, "/callcontroller/201/202", 15*time.Second, func(l []string) bool {
+		return hasInOrder(codes(l), "INVITE 200", "NOTIFY 200")
+	})
+	m1 = p201.mark()
+	p202.do("terminate")
+	p201.waitAfter(m1, "to LinphoneCallEnd", 10*time.Second)
+}

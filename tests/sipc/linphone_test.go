@@ -33,22 +33,31 @@ type linphone struct {
 }
 
 // startLinphone runs linphonec for p, registering to registrar (host:port) over transport
-// ("udp" or "tcp"). It listens on both UDP and TCP, so that a peer reached directly (pbxws
-// does not Record-Route) may use either. autoAnswer makes it answer calls by itself.
-func startLinphone(t *testing.T, p party, registrar, transport string, autoAnswer bool) *linphone {
+// ("udp", "tcp", or "tls" trusting the certificate in caFile). It listens on UDP and TCP (and
+// TLS for a TLS phone). autoAnswer makes it answer calls by itself.
+func startLinphone(t *testing.T, p party, registrar, transport string, autoAnswer bool, caFile ...string) *linphone {
 	t.Helper()
 	dir := t.TempDir()
 	l := &linphone{t: t, name: "linphonec " + p.name + "/" + transport, done: make(chan struct{}),
 		udp: testenv.FreePort(t, "udp"), tcp: testenv.FreePort(t, "tcp")}
 	rtp := testenv.FreePort(t, "udp")
+	tlsPort, tlsConf := "-1", ""
+	if transport == "tls" {
+		tlsPort = strconv.Itoa(testenv.FreePort(t, "tcp"))
+		// linphonec checks pbxws's certificate against the test's CA file (the certificate
+		// itself). Not its name: the mbedTLS linphonec is built with cannot match an IP
+		// address in subjectAltName, and the test must not depend on how "localhost" resolves.
+		tlsConf = "root_ca=" + caFile[0] + "\nverify_server_certs=1\nverify_server_cn=0\n"
+	}
 	rc := strings.Join([]string{
 		"[sip]",
 		"sip_port=" + strconv.Itoa(l.udp),
 		"sip_tcp_port=" + strconv.Itoa(l.tcp),
-		"sip_tls_port=-1",
+		"sip_tls_port=" + tlsPort,
 		"default_proxy=0",
 		"ping_with_options=0",
 		"guess_hostname=0",
+		strings.TrimSuffix(tlsConf, "\n"),
 		"[rtp]",
 		"audio_rtp_port=" + strconv.Itoa(rtp),
 		"[sound]",
