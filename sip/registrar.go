@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -148,7 +149,19 @@ func checkContact(c *sip.ContactHeader) (string, error) {
 	if err := sip.ParseUri(s, &back); err != nil {
 		return "", err
 	}
+	// What is stored is where INVITEs go: the host must read back as a host name or address.
+	if h := strings.Trim(back.Host, "[]"); h != u.Host && back.Host != u.Host || !validHost(h) {
+		return "", errors.New("not a usable host")
+	}
 	return s, nil
+}
+
+// validHost accepts a DNS name or an IP address.
+func validHost(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	return checkHostName(h) == nil
 }
 
 // maxContacts bounds the Contacts of one REGISTER and the bindings kept per line (the oldest
