@@ -52,6 +52,26 @@ func TestLinphoneForwardsAcrossTransports(t *testing.T) {
 	p202.do("terminate")
 	p201.waitAfter(m1, "to LinphoneCallEnd", 10*time.Second)
 	p202.waitAfter(m2, "to LinphoneCallEnd", 10*time.Second)
+
+	// A call to a TCP phone that does not answer, given up by the UDP caller: the CANCEL
+	// reaches the TCP phone over TCP, with a TCP Via and a Content-Length.
+	p203 := startLinphone(t, u203, sipAddr, "tcp", false)
+	m1, m3 := p201.mark(), p203.mark()
+	p201.do("call sip:203@" + domain)
+	p203.waitAfter(m3, "to LinphoneCallIncomingReceived", 15*time.Second)
+	p201.waitAfter(m1, "to LinphoneCallOutgoingRinging", 10*time.Second)
+	p201.do("terminate")
+	p203.waitAfter(m3, "to LinphoneCallEnd", 10*time.Second)
+	in := p203.output()[m3:]
+	at := strings.Index(in, "CANCEL sip:")
+	if at < 0 {
+		t.Fatalf("the TCP phone got no CANCEL:\n%s", lastLines(in, 120))
+	}
+	cancel := in[at:]
+	if end := strings.Index(cancel, "\n\n"); end > 0 {
+		cancel = cancel[:end]
+	}
+	mustContain(t, "the CANCEL the TCP phone got", cancel, "Via: SIP/2.0/TCP "+sipAddr, "Content-Length: 0")
 }
 
 // REFER click-to-call with the calling phone registered over TCP (issue 13 item 1): pbxws's
