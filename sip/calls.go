@@ -377,6 +377,11 @@ func (r *record) legEnded(l *leg) {
 func (r *record) finishIfEmpty() {
 	r.mu.Lock()
 	empty, replaced := len(r.legs) == 0, r.replaced
+	if empty && r.method != "INVITE" {
+		// Only INVITE-mode documents show dialogs; a finished REFER-mode record stays
+		// reachable for late NOTIFYs (goneFor) and need not keep its legs' sessions alive.
+		r.views = nil
+	}
 	r.mu.Unlock()
 	if !empty {
 		return
