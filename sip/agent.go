@@ -113,6 +113,9 @@ type goneLeg struct {
 	rec *record
 }
 
+// udpBuffer is the socket buffer size asked for the UDP listener.
+const udpBuffer = 4 << 20
+
 // goneFor is how long a finished dialog's Call-ID is remembered (spec §7: 180 s).
 const goneFor = 180 * time.Second
 
@@ -138,6 +141,13 @@ func Start(ctx context.Context, cfg Config, db *sqlx.DB, dir *models.Directory) 
 		return nil, err
 	}
 	a.udp, a.tcp = udp, tcp
+	// One goroutine reads the UDP socket; a burst of datagrams while it waits for the CPU
+	// would overflow the default buffer (about 200 KB) and be lost, each costing a
+	// retransmission or a call. The kernel caps this at net.core.rmem_max.
+	if u, ok := udp.(*net.UDPConn); ok {
+		_ = u.SetReadBuffer(udpBuffer)
+		_ = u.SetWriteBuffer(udpBuffer)
+	}
 	bound := udp.LocalAddr().(*net.UDPAddr)
 	if cfg.TLSListen != "" {
 		if cfg.TLS == nil || len(cfg.TLS.Certificates) == 0 {
@@ -515,17 +525,25 @@ func (a *Agent) onNotify(req *sip.Request, tx sip.ServerTransaction) {
 	switch {
 	case l != nil:
 		a.respond(tx, req, 200, "OK")
+		endServerTx(tx)
 		l.notified(req)
 	case g != nil:
 		// A NOTIFY after our BYE (RFC 5589): accept it, and record it while the record lives.
 		a.respond(tx, req, 200, "OK")
+		endServerTx(tx)
 		if g.rec != nil {
-			g.rec.addLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: callID(req), Method: "NOTIFY", StatusLine: sipfragLine(req.Body())})
+			g.rec.insertLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: callID(req), Method: "NOTIFY", StatusLine: sipfragLine(req.Body())}, notifyCSeq(req))
 		}
 	default:
 		a.unknownDialog(req, tx)
 	}
 }
+
+// endServerTx ends an answered non-INVITE server transaction at once instead of keeping it 32 s
+// (Timer J) to absorb retransmissions: at hundreds of calls a second those transactions were
+// most of pbxws's memory. A retransmitted NOTIFY is answered 200 again by the handler and not
+// recorded twice (record.insertLine).
+func endServerTx(tx sip.ServerTransaction) { tx.Terminate() }
 
 func (a *Agent) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	l, _ := a.legFor(req)

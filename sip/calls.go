@@ -218,15 +218,31 @@ const maxLines = 256
 
 func (r *record) addLine(l StatusLine) { r.insertLine(l, 0) }
 
+// notifyCSeq is the CSeq number of a NOTIFY (at least 1).
+func notifyCSeq(req *sip.Request) uint32 {
+	if c := req.CSeq(); c != nil && c.SeqNo > 0 {
+		return c.SeqNo
+	}
+	return 1
+}
+
 // insertLine records l in arrival order, except that the NOTIFYs of one dialog (cseq > 0) keep
 // the order their sender numbered them in: two NOTIFYs arriving together are handled
 // concurrently, and the later one may get here first. The lines it moves are written again
-// under their new positions.
-func (r *record) insertLine(l StatusLine, cseq uint32) {
+// under their new positions. A NOTIFY already recorded (a retransmission: the transaction that
+// absorbed those is not kept, see onNotify) is not recorded again; insertLine then reports false.
+func (r *record) insertLine(l StatusLine, cseq uint32) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if cseq > 0 {
+		for _, x := range r.lines {
+			if x.notifyCSeq == cseq && x.line.CallID == l.CallID {
+				return false
+			}
+		}
+	}
 	if r.replaced || len(r.lines) >= maxLines {
-		return
+		return true
 	}
 	pos := len(r.lines)
 	for cseq > 0 && pos > 0 {
@@ -241,6 +257,7 @@ func (r *record) insertLine(l StatusLine, cseq uint32) {
 		r.a.store.addLine(r.id, i+1, r.lines[i].line)
 	}
 	r.countOutcome(l)
+	return true
 }
 
 // countOutcome counts the call's outcome in the metrics: the first final answer to an INVITE
@@ -381,6 +398,9 @@ func (r *record) finishIfEmpty() {
 		// Only INVITE-mode documents show dialogs; a finished REFER-mode record stays
 		// reachable for late NOTIFYs (goneFor) and need not keep its legs' sessions alive.
 		r.views = nil
+	}
+	if empty {
+		r.req = CallRequest{Method: r.method}
 	}
 	r.mu.Unlock()
 	if !empty {
@@ -779,11 +799,9 @@ func (l *leg) remoteTarget() sip.Uri {
 func (l *leg) notified(req *sip.Request) {
 	frag := sipfragLine(req.Body())
 	if rec := l.record(); rec != nil {
-		cseq := uint32(1)
-		if c := req.CSeq(); c != nil && c.SeqNo > 0 {
-			cseq = c.SeqNo
+		if !rec.insertLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: l.callID, Method: "NOTIFY", StatusLine: frag}, notifyCSeq(req)) {
+			return // a retransmission of a NOTIFY already taken
 		}
-		rec.insertLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: l.callID, Method: "NOTIFY", StatusLine: frag}, cseq)
 	}
 	ended := false
 	if h := req.GetHeader("Subscription-State"); h != nil {
