@@ -532,7 +532,7 @@ func (a *Agent) onNotify(req *sip.Request, tx sip.ServerTransaction) {
 		a.respond(tx, req, 200, "OK")
 		endServerTx(tx)
 		if g.rec != nil {
-			g.rec.insertLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: callID(req), Method: "NOTIFY", StatusLine: sipfragLine(req.Body())}, notifyCSeq(req))
+			g.rec.insertLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: callID(req), Method: "NOTIFY", StatusLine: sipfragLine(req.Body())}, uint64(notifyCSeq(req)), true)
 		}
 	default:
 		a.unknownDialog(req, tx)

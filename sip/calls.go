@@ -216,7 +216,7 @@ func (a *Agent) newRecord(id int64, key string, r CallRequest) *record {
 // grow it further.
 const maxLines = 256
 
-func (r *record) addLine(l StatusLine) { r.insertLine(l, 0) }
+func (r *record) addLine(l StatusLine) { r.insertLine(l, 0, false) }
 
 // notifyCSeq is the CSeq number of a NOTIFY (at least 1).
 func notifyCSeq(req *sip.Request) uint32 {
@@ -226,17 +226,36 @@ func notifyCSeq(req *sip.Request) uint32 {
 	return 1
 }
 
-// insertLine records l in arrival order, except that the NOTIFYs of one dialog (cseq > 0) keep
-// the order their sender numbered them in: two NOTIFYs arriving together are handled
-// concurrently, and the later one may get here first. The lines it moves are written again
-// under their new positions. A NOTIFY already recorded (a retransmission: the transaction that
-// absorbed those is not kept, see onNotify) is not recorded again; insertLine then reports false.
-func (r *record) insertLine(l StatusLine, cseq uint32) bool {
+// responseOrder is where a response goes among the lines of its dialog: by CSeq, then 100
+// before the other provisional responses before the final one, the order a UAS sends them in.
+func responseOrder(res *sip.Response) uint64 {
+	cseq := uint64(1)
+	if c := res.CSeq(); c != nil && c.SeqNo > 0 {
+		cseq = uint64(c.SeqNo)
+	}
+	rank := uint64(3)
+	switch {
+	case res.StatusCode == 100:
+		rank = 1
+	case res.StatusCode < 200:
+		rank = 2
+	}
+	return cseq<<2 | rank
+}
+
+// insertLine records l in arrival order, except that the lines of one Call-ID and method with
+// an order (> 0: the NOTIFY's CSeq, responseOrder) keep the order their sender put them in:
+// sipgo hands each message to its own goroutine, so two arriving together may get here in
+// either order. The lines it moves are written again under their new positions. With unique,
+// a line whose order is already recorded (a retransmitted NOTIFY: the transaction that would
+// absorb it is not kept, see onNotify) is not recorded again, and insertLine reports false.
+func (r *record) insertLine(l StatusLine, order uint64, unique bool) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if cseq > 0 {
+	same := func(x recordLine) bool { return x.line.CallID == l.CallID && x.line.Method == l.Method }
+	if unique {
 		for _, x := range r.lines {
-			if x.notifyCSeq == cseq && x.line.CallID == l.CallID {
+			if x.order == order && same(x) {
 				return false
 			}
 		}
@@ -244,15 +263,19 @@ func (r *record) insertLine(l StatusLine, cseq uint32) bool {
 	if r.replaced || len(r.lines) >= maxLines {
 		return true
 	}
+	// Before the earliest of the trailing lines of this dialog that its sender put after l
+	// (lines of other dialogs in between keep their place).
 	pos := len(r.lines)
-	for cseq > 0 && pos > 0 {
-		p := r.lines[pos-1]
-		if p.notifyCSeq <= cseq || p.line.CallID != l.CallID {
+	for i := len(r.lines) - 1; order > 0 && i >= 0; i-- {
+		if !same(r.lines[i]) {
+			continue
+		}
+		if r.lines[i].order <= order {
 			break
 		}
-		pos--
+		pos = i
 	}
-	r.lines = slices.Insert(r.lines, pos, recordLine{line: l, notifyCSeq: cseq})
+	r.lines = slices.Insert(r.lines, pos, recordLine{line: l, order: order})
 	for i := pos; i < len(r.lines); i++ {
 		r.a.store.addLine(r.id, i+1, r.lines[i].line)
 	}
@@ -273,8 +296,8 @@ func (r *record) countOutcome(l StatusLine) {
 
 // recordLine is a status line as the record keeps it.
 type recordLine struct {
-	line       StatusLine
-	notifyCSeq uint32 // the CSeq of a NOTIFY, 0 for other lines
+	line  StatusLine
+	order uint64 // see insertLine; 0 for lines that keep their arrival order
 }
 
 // statusCode reads the code of "SIP/2.0 200 OK" (0 when there is none).
@@ -730,7 +753,7 @@ func (l *leg) loseFork(err error) {
 
 func (l *leg) recordResponse(res *sip.Response) {
 	if rec := l.record(); rec != nil {
-		rec.addLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: l.callID, Method: "INVITE", StatusLine: res.StartLine()})
+		rec.insertLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: l.callID, Method: "INVITE", StatusLine: res.StartLine()}, responseOrder(res), false)
 	}
 }
 
@@ -799,7 +822,7 @@ func (l *leg) remoteTarget() sip.Uri {
 func (l *leg) notified(req *sip.Request) {
 	frag := sipfragLine(req.Body())
 	if rec := l.record(); rec != nil {
-		if !rec.insertLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: l.callID, Method: "NOTIFY", StatusLine: frag}, notifyCSeq(req)) {
+		if !rec.insertLine(StatusLine{AtMillis: time.Now().UnixMilli(), CallID: l.callID, Method: "NOTIFY", StatusLine: frag}, uint64(notifyCSeq(req)), true) {
 			return // a retransmission of a NOTIFY already taken
 		}
 	}
