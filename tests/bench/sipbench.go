@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -88,8 +89,8 @@ func sipBench(ctx context.Context, out io.Writer) error {
 	}
 
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512}}
-	fmt.Fprintf(out, "  %-8s %8s %8s %9s %9s %9s %9s\n", "rate/s", "posted", "http-ok", "complete", "failed", "POST p50", "POST p99")
-	best := 0
+	fmt.Fprintf(out, "  %-8s %8s %8s %9s %9s %9s %9s %8s\n", "rate/s", "posted", "http-ok", "complete", "failed", "POST p50", "POST p99", "RSS MB")
+	best, bestRSS := 0, 0
 	seq := 0
 	for _, rate := range sipRates {
 		n := rate * int(sipStep/time.Second)
@@ -156,16 +157,33 @@ func sipBench(ctx context.Context, out io.Writer) error {
 			return ms(lat[int(q*float64(len(lat)-1))])
 		}
 		failed := n - complete
-		fmt.Fprintf(out, "  %-8d %8d %8d %9d %9d %9s %9s\n", rate, n, okCount, complete, failed, p(0.50), p(0.99))
+		rss, _ := procStatusKB(srv.cmd.Process.Pid, "VmRSS:")
+		fmt.Fprintf(out, "  %-8d %8d %8d %9d %9d %9s %9s %8.1f\n", rate, n, okCount, complete, failed, p(0.50), p(0.99), float64(rss)/1024)
 		if failed != 0 || okCount != n {
 			break
 		}
-		best = rate
+		best, bestRSS = rate, rss
 	}
 	rss, _ := peakRSS(srv.cmd.Process.Pid)
 	fmt.Fprintf(out, "  highest sustained rate with zero failed calls and every record complete: %d call setups/s (target >= 1000)\n", best)
-	fmt.Fprintf(out, "  pbxws peak RSS during the SIP bench: %.1f MB\n", float64(rss)/1024)
+	fmt.Fprintf(out, "  pbxws RSS after the %d/s step: %.1f MB; peak RSS during the SIP bench: %.1f MB\n", best, float64(bestRSS)/1024, float64(rss)/1024)
 	return nil
+}
+
+// procStatusKB reads a kB field (VmRSS:, VmHWM:) of /proc/<pid>/status.
+func procStatusKB(pid int, field string) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, field) {
+			if f := strings.Fields(l); len(f) >= 2 {
+				return strconv.Atoi(f[1])
+			}
+		}
+	}
+	return 0, fmt.Errorf("no %s for %d", field, pid)
 }
 
 func freeUDP() (int, error) {
