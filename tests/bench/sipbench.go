@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"pbxws/tests/testenv"
 )
 
@@ -160,6 +162,10 @@ func sipBench(ctx context.Context, out io.Writer) error {
 		rss, _ := procStatusKB(srv.cmd.Process.Pid, "VmRSS:")
 		fmt.Fprintf(out, "  %-8d %8d %8d %9d %9d %9s %9s %8.1f\n", rate, n, okCount, complete, failed, p(0.50), p(0.99), float64(rss)/1024)
 		if failed != 0 || okCount != n {
+			explainIncomplete(ctx, out, db, prefix)
+			if b, err := os.ReadFile(filepath.Join(tmp, "sipp.err")); err == nil && len(b) > 0 {
+				fmt.Fprintf(out, "  sipp's first errors:\n%s\n", lastLines(string(b[:min(len(b), 3000)]), 40))
+			}
 			break
 		}
 		best, bestRSS = rate, rss
@@ -168,6 +174,43 @@ func sipBench(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "  highest sustained rate with zero failed calls and every record complete: %d call setups/s (target >= 1000)\n", best)
 	fmt.Fprintf(out, "  pbxws RSS after the %d/s step: %.1f MB; peak RSS during the SIP bench: %.1f MB\n", best, float64(bestRSS)/1024, float64(rss)/1024)
 	return nil
+}
+
+// explainIncomplete prints the status lines of a few records of the failed step that did not
+// complete, so that a failure says what went missing.
+func explainIncomplete(ctx context.Context, out io.Writer, db *sqlx.DB, prefix string) {
+	var rows []struct {
+		Key   string  `db:"call_key"`
+		Live  *string `db:"live_until"`
+		Lines string  `db:"lines"`
+	}
+	err := db.SelectContext(ctx, &rows, `SELECT r.call_key, CAST(r.live_until AS text) AS live_until,
+			COALESCE((SELECT string_agg(l.method || ' ' || l.status_line, ' | ' ORDER BY l.seq)
+			          FROM call_status_lines l WHERE l.record_id = r.id), '') AS lines
+		FROM call_records r
+		WHERE r.call_key LIKE '201@example.test:201@example.test:9' || $1 || '%'
+		  AND (r.live_until IS NOT NULL
+		       OR NOT EXISTS (SELECT 1 FROM call_status_lines l WHERE l.record_id = r.id AND l.method = 'NOTIFY' AND l.status_line LIKE 'SIP/2.0 200%'))
+		LIMIT 3`, prefix)
+	if err != nil {
+		fmt.Fprintf(out, "  (could not read the incomplete records: %v)\n", err)
+		return
+	}
+	for _, r := range rows {
+		live := "ended"
+		if r.Live != nil {
+			live = "live until " + *r.Live
+		}
+		fmt.Fprintf(out, "  incomplete: %s (%s): %s\n", r.Key, live, r.Lines)
+	}
+}
+
+func lastLines(s string, n int) string {
+	l := strings.Split(s, "\n")
+	if len(l) > n {
+		l = l[:n]
+	}
+	return strings.Join(l, "\n")
 }
 
 // procStatusKB reads a kB field (VmRSS:, VmHWM:) of /proc/<pid>/status.
