@@ -198,7 +198,7 @@ type record struct {
 
 	mu       sync.Mutex
 	lines    []recordLine
-	outcome  bool // the calling party's final answer was counted in the metrics
+	outcome  bool   // the calling party's final answer was counted in the metrics
 	legs     []*leg // live legs
 	views    []*leg // every leg the record had, for the INVITE-mode document
 	replaced bool
