@@ -163,6 +163,15 @@ func sipBench(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(out, "  %-8d %8d %8d %9d %9d %9s %9s %8.1f\n", rate, n, okCount, complete, failed, p(0.50), p(0.99), float64(rss)/1024)
 		if failed != 0 || okCount != n {
 			explainIncomplete(ctx, out, db, prefix)
+			if p := os.Getenv("PBXWS_BENCH_SIP_PPROF"); p != "" {
+				// Where pbxws's goroutines wait, for the calls that did not finish.
+				if resp, err := http.Get("http://" + p + "/debug/pprof/goroutine?debug=1"); err == nil {
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					_ = os.WriteFile(filepath.Join(os.TempDir(), "pbxws-sipbench-goroutines.txt"), b, 0o644)
+					fmt.Fprintf(out, "  goroutines: %s\n", filepath.Join(os.TempDir(), "pbxws-sipbench-goroutines.txt"))
+				}
+			}
 			if b, err := os.ReadFile(filepath.Join(tmp, "sipp.err")); err == nil && len(b) > 0 {
 				fmt.Fprintf(out, "  sipp's first errors:\n%s\n", lastLines(string(b[:min(len(b), 3000)]), 40))
 			}
