@@ -264,7 +264,8 @@ type phone struct {
 func startPhone(t *testing.T, scenario string) *phone {
 	t.Helper()
 	ph := &phone{dir: t.TempDir(), done: make(chan error, 1)}
-	port, media := testenv.FreePort(t, "udp"), testenv.FreePort(t, "udp")
+	// sipp binds -mp and -mp+2 (video): reserve the three.
+	port, media := testenv.FreePort(t, "udp"), testenv.FreePorts(t, 3)
 	ph.addr = "127.0.0.1:" + strconv.Itoa(port)
 	cmd := exec.Command("sipp", "-sf", filepath.Join(testenv.RepoRoot(), scenario),
 		"-i", "127.0.0.1", "-p", strconv.Itoa(port), "-mi", "127.0.0.1", "-mp", strconv.Itoa(media),
@@ -274,9 +275,10 @@ func startPhone(t *testing.T, scenario string) *phone {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("sipp: %v", err)
 	}
-	go func() { ph.done <- cmd.Wait() }()
+	exited := make(chan struct{})
+	go func() { err := cmd.Wait(); close(exited); ph.done <- err }()
 	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
-	testenv.WaitBound(t, port, 10*time.Second)
+	testenv.WaitBound(t, port, 10*time.Second, exited)
 	return ph
 }
 

@@ -1,21 +1,19 @@
 package sipc_test
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 
-	"pbxws/tests/testenv"
 	"pbxws/web"
 )
 
 // The dedicated callcontroller listeners (sipXecs 6667/6666) serve /callcontroller and a small
 // index page, nothing else; with remote access off, untrusted hosts are refused.
 func TestDedicatedListenersAndRemoteAccessSwitch(t *testing.T) {
-	httpPort, httpsPort := testenv.FreePort(t, "tcp"), testenv.FreePort(t, "tcp")
+	// Ports the system picks, bound by pbxws itself: nothing else can take them meanwhile.
 	env := start(t, func(c *web.Config) {
-		c.CCHTTPAddr = "127.0.0.1:" + strconv.Itoa(httpPort)
-		c.CCHTTPSAddr = "127.0.0.1:" + strconv.Itoa(httpsPort)
+		c.CCHTTPAddr = "127.0.0.1:0"
+		c.CCHTTPSAddr = "127.0.0.1:0"
 		c.CCRemoteAccess = false
 	})
 	plain := "http://" + env.Server.CCHTTPAddr()

@@ -202,6 +202,6 @@ func startKamailio(t *testing.T, parties ...party) (*proc, string) {
 	}
 	k := startProc(t, "kamailio", dir, "kamailio", "-f", path, "-DD", "-E", "-Y", dir, "-w", dir)
 	k.waitFor("INFO: <core>", 10*time.Second)
-	testenv.WaitBound(t, port, 10*time.Second)
+	testenv.WaitBound(t, port, 10*time.Second, k.done)
 	return k, "127.0.0.1:" + strconv.Itoa(port)
 }

@@ -28,7 +28,7 @@ type sipp struct {
 // sipp's -m. extra are more sipp arguments.
 func startSipp(t *testing.T, scenario string, calls int, extra ...string) *sipp {
 	t.Helper()
-	s := &sipp{t: t, port: testenv.FreePort(t, "udp"), media: testenv.FreePort(t, "udp"), dir: t.TempDir(), done: make(chan struct{})}
+	s := &sipp{t: t, port: testenv.FreePort(t, "udp"), media: sippMediaPorts(t), dir: t.TempDir(), done: make(chan struct{})}
 	abs, err := filepath.Abs(filepath.Join("testdata", scenario))
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func startSipp(t *testing.T, scenario string, calls int, extra ...string) *sipp 
 		<-s.done
 	})
 	// Ready once its SIP socket is bound.
-	testenv.WaitBound(t, s.port, 10*time.Second)
+	testenv.WaitBound(t, s.port, 10*time.Second, s.done)
 	return s
 }
 
@@ -103,3 +103,6 @@ func (s *sipp) file(name string) string {
 
 // log is what the scenario's <log> actions wrote.
 func (s *sipp) log() string { return s.file("log") }
+
+// sippMediaPorts reserves the ports sipp binds for media: -mp and -mp+2 (its video port).
+func sippMediaPorts(t *testing.T) int { return testenv.FreePorts(t, 3) }

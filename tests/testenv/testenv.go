@@ -304,11 +304,17 @@ func bindable(port int) bool {
 }
 
 // WaitBound polls until something listens on the loopback UDP port (a peer process that
-// was just started): binding it then fails with "address in use".
-func WaitBound(t testing.TB, port int, within time.Duration) {
+// was just started): binding it then fails with "address in use". exited (may be nil) is
+// closed when the peer has ended: then it fails at once.
+func WaitBound(t testing.TB, port int, within time.Duration, exited <-chan struct{}) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
+		select {
+		case <-exited:
+			t.Fatalf("the peer that was to bind UDP port %d exited", port)
+		default:
+		}
 		c, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
 			return
