@@ -121,7 +121,7 @@ func SimilarSections(s string) []string {
 	}
 	var found []scored
 	for p := range grantable {
-		d := editDistance(s, p)
+		d := EditDistance(s, p)
 		pLast := p[strings.LastIndexByte(p, '/')+1:]
 		if len(last) >= 3 && strings.Contains(pLast, last) && strings.Count(p, "/") >= strings.Count(s, "/") {
 			d = min(d, 1+len(pLast)-len(last))
@@ -143,7 +143,9 @@ func SimilarSections(s string) []string {
 	return out
 }
 
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance of a and b, in bytes: how "did you mean"
+// suggestions (section paths, command names) pick the nearest known word.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"syscall"
 
+	"pbxws/acl"
 	"pbxws/web"
 )
 
@@ -128,7 +129,7 @@ func (c *cli) help([]string) int {
 func suggest(name string) string {
 	best, dist := "", 3
 	for _, cmd := range commands {
-		if d := editDistance(name, cmd.name); d < dist {
+		if d := acl.EditDistance(name, cmd.name); d < dist {
 			best, dist = cmd.name, d
 		}
 	}
@@ -136,26 +137,6 @@ func suggest(name string) string {
 		return ""
 	}
 	return "; did you mean " + best + "?"
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func (c *cli) version([]string) int {
