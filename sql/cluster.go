@@ -362,20 +362,11 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	if c == nil || c.owner == nil {
 		return nil
 	}
-	if c.watch != nil {
-		close(c.watch)
-		<-c.done
-		c.watch = nil
-	}
-	defer c.release()
-	if !c.running(ctx) {
-		return nil
-	}
-	return c.run(ctx, "pg_ctl", "stop", "-D", c.Dir, "-m", "fast", "-w", "-s")
+	return c.StopRunning(ctx)
 }
 
 // StopRunning stops whatever cluster runs in the data directory (for `make` targets and
-// `pbxws db stop`), whoever owns it.
+// `pbxws db stop`), whoever owns it, and this process's watcher of it.
 func (c *Cluster) StopRunning(ctx context.Context) error {
 	if c.watch != nil {
 		close(c.watch)
