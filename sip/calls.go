@@ -504,8 +504,11 @@ type leg struct {
 	sessionTimer bool
 	remoteSDP    []byte
 	pendingAck   *relayedInvite
-	endOnce      sync.Once
-	byeOnce      sync.Once
+	// reinviting is held while a re-INVITE of ours is pending: a BYE waits for it (a little),
+	// so that its 2xx is ACKed first, as RFC 3261 §13.2.2.4 asks of every 2xx.
+	reinviting chan struct{}
+	endOnce    sync.Once
+	byeOnce    sync.Once
 }
 
 // relayedInvite remembers a re-INVITE relayed to the peer, whose 2xx ACK must follow the one
@@ -531,7 +534,8 @@ func (a *Agent) newLegs(rec *record, role, party string, o inviteOpts, body []by
 			continue
 		}
 		l := &leg{a: a, role: role, callID: callID(req), creds: rec.req.Agent, events: make(chan legEvent, 16),
-			dua: dua, tp: req.Transport(), dest: b.dest}
+			reinviting: make(chan struct{}, 1),
+			dua:        dua, tp: req.Transport(), dest: b.dest}
 		l.ctx, l.cancel = context.WithCancel(a.ctx)
 		from, to := req.From(), req.To()
 		l.local, l.remote = from.Address.Addr(), to.Address.Addr()
@@ -797,6 +801,11 @@ func (l *leg) bye(reason string) {
 	res := l.sess.InviteResponse
 	if res == nil {
 		return
+	}
+	select {
+	case l.reinviting <- struct{}{}:
+		defer func() { <-l.reinviting }()
+	case <-time.After(2 * time.Second): // a re-INVITE that long unanswered is not waited for
 	}
 	bye := l.newRequest(sip.BYE)
 	if reason != "" {
@@ -1067,6 +1076,12 @@ func (l *leg) reinvite(offer []byte) ([]byte, error) {
 
 // reinviteStatus sends the re-INVITE and returns the answer and the final status code.
 func (l *leg) reinviteStatus(ctx context.Context, offer []byte) ([]byte, int, error) {
+	select {
+	case l.reinviting <- struct{}{}:
+		defer func() { <-l.reinviting }()
+	case <-ctx.Done():
+		return nil, 0, ctx.Err()
+	}
 	body := l.reorigin(offer)
 	req := l.newRequest(sip.INVITE)
 	if l.a.cfg.SessionExpires > 0 && l.sessionTimer {

@@ -62,7 +62,9 @@ func (l *leg) refresh() (int, error) {
 	if len(body) == 0 {
 		return 0, nil
 	}
-	ctx, cancel := context.WithTimeout(l.ctx, 2*sip.Timer_B)
+	// Not l.ctx: a refresh under way when the call is hung up still takes its final
+	// response and ACKs a 2xx (the BYE waits for it).
+	ctx, cancel := context.WithTimeout(context.Background(), 2*sip.Timer_B)
 	defer cancel()
 	_, code, err := l.reinviteStatus(ctx, body)
 	return code, err
