@@ -7,7 +7,6 @@ package faults_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -94,22 +93,9 @@ func (c *cluster) db() *sqlx.DB {
 }
 
 // logCapture collects the log lines of an in-process pbxws.
-type logCapture struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+type logCapture struct{ testenv.SyncBuffer }
 
-func (l *logCapture) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logCapture) count(substr string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.buf.String(), substr)
-}
+func (l *logCapture) count(substr string) int { return strings.Count(l.String(), substr) }
 
 func captureLogs(t *testing.T) *logCapture {
 	lc := &logCapture{}
@@ -139,18 +125,6 @@ func get(url string) (int, http.Header, error) {
 	return resp.StatusCode, resp.Header, nil
 }
 
-// poll calls f until it returns true, for at most d.
-func poll(t *testing.T, d time.Duration, what string, f func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !f() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, d)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 const usersP = "/service/ipbx/json.php/private/pbx_settings/users/"
 
 // While PostgreSQL is down every request gets 503 with Retry-After (not 500), the outage is
@@ -174,14 +148,14 @@ func TestDatabaseOutageAnswers503AndRecovers(t *testing.T) {
 		t.Fatalf("the outage was logged %d times, want once", n)
 	}
 	if n := logs.count("level=ERROR"); n != 1 {
-		t.Fatalf("%d ERROR lines for 50 requests during the outage, want 1:\n%s", n, logs.buf.String())
+		t.Fatalf("%d ERROR lines for 50 requests during the outage, want 1:\n%s", n, logs.String())
 	}
 	pg.start()
-	poll(t, 30*time.Second, "serving again after PostgreSQL came back", func() bool {
+	testenv.Eventually(t, 30*time.Second, "serving again after PostgreSQL came back", func() bool {
 		st, _, err := get(url)
 		return err == nil && st == http.StatusNoContent
 	})
-	poll(t, 5*time.Second, "the end of the outage logged", func() bool { return logs.count("database available again") == 1 })
+	testenv.Eventually(t, 5*time.Second, "the end of the outage logged", func() bool { return logs.count("database available again") == 1 })
 }
 
 // A start waits for a database that does not answer yet, saying so, and gives up after
@@ -207,7 +181,7 @@ func TestStartWaitsForTheDatabase(t *testing.T) {
 		s, err := web.Start(context.Background(), cfg)
 		done <- result{s, err}
 	}()
-	poll(t, 10*time.Second, "the wait announced", func() bool { return logs.count("waiting for the database") >= 2 })
+	testenv.Eventually(t, 10*time.Second, "the wait announced", func() bool { return logs.count("waiting for the database") >= 2 })
 	pg.start()
 	r := <-done
 	if r.err != nil {
@@ -244,7 +218,7 @@ func TestPoolIsSizedToTheFreeConnections(t *testing.T) {
 	logs := captureLogs(t)
 	srv := startInProcess(t, pg.dsn(), func(c *web.Config) { c.DBMaxConns = 16 })
 	if logs.count("fewer free connections than -db-max-conns") != 1 {
-		t.Fatalf("no warning about the pool size:\n%s", logs.buf.String())
+		t.Fatalf("no warning about the pool size:\n%s", logs.String())
 	}
 	if n := srv.Config().DBMaxConns; n >= 16 || n < 2 {
 		t.Fatalf("pool of %d with about 6 connections free", n)
@@ -422,21 +396,21 @@ func TestWritesSurviveDatabaseRestartAndKill(t *testing.T) {
 		}
 		return n
 	}
-	poll(t, 20*time.Second, "writes under load", func() bool { return ok200() >= 50 })
+	testenv.Eventually(t, 20*time.Second, "writes under load", func() bool { return ok200() >= 50 })
 
 	// PostgreSQL stops and starts again; pbxws must serve again by itself.
 	pg.stop()
 	time.Sleep(500 * time.Millisecond) // the outage lasts a while under load (not a wait for a condition)
 	pg.start()
 	before := ok200()
-	poll(t, 30*time.Second, "writes succeeding again after PostgreSQL restarted", func() bool { return ok200() >= before+50 })
+	testenv.Eventually(t, 30*time.Second, "writes succeeding again after PostgreSQL restarted", func() bool { return ok200() >= before+50 })
 
 	// pbxws is killed during writes and started again on the same database.
 	p1.kill()
 	p2 := startProcess(t, bin, pg.dsn())
 	base.Store("http://" + p2.addr)
 	before = ok200()
-	poll(t, 30*time.Second, "writes succeeding on the restarted pbxws", func() bool { return ok200() >= before+50 })
+	testenv.Eventually(t, 30*time.Second, "writes succeeding on the restarted pbxws", func() bool { return ok200() >= before+50 })
 	close(stop)
 	wg.Wait()
 	p2.kill()

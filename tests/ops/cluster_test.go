@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"pbxws/tests/testenv"
 )
 
 // Issue 14.1: a checkout under a 0700 folder (as /root or mktemp -d), run as root, used to
@@ -101,7 +103,7 @@ func TestDeadClusterIsRestartedByItsOwner(t *testing.T) {
 	// they are served again, without restarting pbxws.
 	users := p.HTTPURL + "/service/ipbx/json.php/private/pbx_settings/users/?act=list"
 	refused := 0
-	eventually(t, 60*time.Second, "a new postmaster and the users list served again", func() bool {
+	testenv.Eventually(t, 60*time.Second, "a new postmaster and the users list served again", func() bool {
 		st, body := get(t, users, "", "")
 		switch st {
 		case 503:
@@ -114,7 +116,7 @@ func TestDeadClusterIsRestartedByItsOwner(t *testing.T) {
 		return st == 204 && pid != 0 && pid != old
 	})
 	t.Logf("%d requests refused with 503 during the restart", refused)
-	eventually(t, 30*time.Second, "/readyz answering 200 again", func() bool {
+	testenv.Eventually(t, 30*time.Second, "/readyz answering 200 again", func() bool {
 		st, _ := get(t, p.HTTPURL+"/readyz", "", "")
 		return st == 200
 	})

@@ -56,7 +56,7 @@ func TestStatusReportsEachPartAndFailsWithTheDatabase(t *testing.T) {
 	if _, err := admin.ExecContext(ctx, `DROP DATABASE `+db+` WITH (FORCE)`); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "/status 503 with the database failed", func() bool {
+	testenv.Eventually(t, 10*time.Second, "/status 503 with the database failed", func() bool {
 		st, body := get(t, env.HTTPURL+"/status", "", "")
 		return st == 503 && strings.Contains(body, `"database":{"status":"fail"}`) && strings.Contains(body, `"migrations":{"status":"fail"}`)
 	})
@@ -77,7 +77,7 @@ func TestLogFormatAndLevel(t *testing.T) {
 	p := startServe(t, dir, nil, append(ephemeral, "-var-dir", varDir, "-log-format", "json")...)
 	get(t, p.HTTPURL+"/healthz", "", "")
 	var access map[string]any
-	eventually(t, 10*time.Second, "the access line", func() bool {
+	testenv.Eventually(t, 10*time.Second, "the access line", func() bool {
 		for _, l := range strings.Split(p.out.String(), "\n") {
 			var m map[string]any
 			if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "request" && m["path"] == "/healthz" {
@@ -106,7 +106,7 @@ func TestLogFormatAndLevel(t *testing.T) {
 
 	q := startServe(t, dir, nil, append(ephemeral, "-var-dir", varDir, "-log-level", "warn")...)
 	get(t, q.HTTPURL+"/healthz", "", "")
-	eventually(t, 10*time.Second, "the first-start warning", func() bool {
+	testenv.Eventually(t, 10*time.Second, "the first-start warning", func() bool {
 		return strings.Contains(q.out.String(), "level=WARN")
 	})
 	if strings.Contains(q.out.String(), "level=INFO") {

@@ -136,7 +136,7 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 		`pbxws_sip_calls_total{method="REFER",outcome="answered"}`:                                                            1,
 		`pbxws_sip_registrations_total{result="challenged"}`:                                                                  1,
 	}
-	eventually(t, 10*time.Second, "the metrics to count every request and the call", func() bool {
+	testenv.Eventually(t, 10*time.Second, "the metrics to count every request and the call", func() bool {
 		after = scrape(t, murl)
 		for k, v := range want {
 			if delta(k) != v {

@@ -84,7 +84,7 @@ func TestReadmeWalkthroughRunsAsWritten(t *testing.T) {
 	stopClusterAtEnd(t, dir, filepath.Join(dir, "var"))
 	p := startServe(t, dir, []string{"HOME=" + dir}, ephemeral...)
 	var m []string
-	eventually(t, 10*time.Second, "the SIP address in the log", func() bool {
+	testenv.Eventually(t, 10*time.Second, "the SIP address in the log", func() bool {
 		m = regexp.MustCompile(`SIP user agent started.*udp=(\S+)`).FindStringSubmatch(p.out.String())
 		return m != nil
 	})
@@ -113,7 +113,7 @@ func TestReadmeWalkthroughRunsAsWritten(t *testing.T) {
 				}
 				bg := exec.Command("bash", "-c", "exec "+line)
 				bg.Dir, bg.Env = dir, env
-				out := &syncBuffer{}
+				out := &testenv.SyncBuffer{}
 				bg.Stdout, bg.Stderr = out, out
 				bg.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 				if err := bg.Start(); err != nil {
@@ -126,7 +126,7 @@ func TestReadmeWalkthroughRunsAsWritten(t *testing.T) {
 						t.Logf("%s:\n%s", line, out.String())
 					}
 				})
-				eventually(t, 20*time.Second, line+" printing "+strings.Join(b.expect, " / "), func() bool {
+				testenv.Eventually(t, 20*time.Second, line+" printing "+strings.Join(b.expect, " / "), func() bool {
 					return matches(out.String(), b.expect)
 				})
 			}

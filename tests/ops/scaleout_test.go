@@ -45,7 +45,7 @@ func TestThreeInstancesOnOneDatabase(t *testing.T) {
 		}
 	}
 	for i, p := range inst {
-		eventually(t, 10*time.Second, fmt.Sprintf("instance %d logging its 10 requests", i), func() bool {
+		testenv.Eventually(t, 10*time.Second, fmt.Sprintf("instance %d logging its 10 requests", i), func() bool {
 			return strings.Count(p.out.String(), "path="+check+" status=200") >= 10
 		})
 	}
@@ -139,7 +139,7 @@ func TestThreeInstancesOnOneDatabase(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("POST the call on instance 0: %d", res.StatusCode)
 	}
-	eventually(t, 20*time.Second, "instance 1 showing the call's INVITE 200 and NOTIFY 180", func() bool {
+	testenv.Eventually(t, 20*time.Second, "instance 1 showing the call's INVITE 200 and NOTIFY 180", func() bool {
 		st, body := get(t, inst[1].HTTPURL+"/callcontroller/201/202", "", "")
 		return st == 200 && strings.Contains(body, "SIP/2.0 200 OK") && strings.Contains(body, "SIP/2.0 180 Ringing")
 	})
@@ -223,9 +223,9 @@ func TestDeadOwnersDialogsAreShownTerminated(t *testing.T) {
 		}
 		return len(s) == 2
 	}
-	eventually(t, 20*time.Second, "instance 1 showing both dialogs confirmed", func() bool { return all(states(inst[1]), "Confirmed Dialog") })
+	testenv.Eventually(t, 20*time.Second, "instance 1 showing both dialogs confirmed", func() bool { return all(states(inst[1]), "Confirmed Dialog") })
 	// After a renewal by the live owner, its dialogs are still shown confirmed.
-	eventually(t, 5*time.Second, "a renewal of the record", func() bool {
+	testenv.Eventually(t, 5*time.Second, "a renewal of the record", func() bool {
 		var renewed bool
 		_ = sqlDB.GetContext(ctx, &renewed, `SELECT live_until > created_at + interval '2 s' FROM call_records WHERE call_key LIKE '%201%'`)
 		return renewed
@@ -237,7 +237,7 @@ func TestDeadOwnersDialogsAreShownTerminated(t *testing.T) {
 		t.Fatal(err)
 	}
 	inst[0].waitExit(10 * time.Second)
-	eventually(t, 10*time.Second, "instance 1 showing the dead owner's dialogs terminated", func() bool {
+	testenv.Eventually(t, 10*time.Second, "instance 1 showing the dead owner's dialogs terminated", func() bool {
 		return all(states(inst[1]), "Terminated Dialog")
 	})
 }

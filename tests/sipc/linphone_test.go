@@ -1,16 +1,12 @@
 package sipc_test
 
 import (
-	"bufio"
-	"bytes"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,16 +16,10 @@ import (
 // linphone is a linphonec phone (linphone-cli) registered to pbxws over one transport; the
 // test types linphonec commands on its standard input and watches its output.
 type linphone struct {
-	t       *testing.T
-	name    string
-	udp     int // its SIP UDP port
-	tcp     int // its SIP TCP port
-	cmd     *exec.Cmd
-	stdin   io.WriteCloser
-	mu      sync.Mutex
-	out     bytes.Buffer
-	done    chan struct{}
-	stopped bool
+	*proc
+	udp      int // its SIP UDP port
+	tcp      int // its SIP TCP port
+	stopOnce sync.Once
 }
 
 // startLinphone runs linphonec for p, registering to registrar (host:port) over transport
@@ -38,8 +28,7 @@ type linphone struct {
 func startLinphone(t *testing.T, p party, registrar, transport string, autoAnswer bool, caFile ...string) *linphone {
 	t.Helper()
 	dir := t.TempDir()
-	l := &linphone{t: t, name: "linphonec " + p.name + "/" + transport, done: make(chan struct{}),
-		udp: testenv.FreePort(t, "udp"), tcp: testenv.FreePort(t, "tcp")}
+	l := &linphone{udp: testenv.FreePort(t, "udp"), tcp: testenv.FreePort(t, "tcp")}
 	rtp := testenv.FreePort(t, "udp")
 	tlsPort, tlsConf := "-1", ""
 	if transport == "tls" {
@@ -91,59 +80,23 @@ func startLinphone(t *testing.T, p party, registrar, transport string, autoAnswe
 	if autoAnswer {
 		args = append(args, "-a")
 	}
-	l.cmd = exec.Command("linphonec", args...)
-	l.cmd.Dir = dir
-	l.cmd.Env = append(os.Environ(), "HOME="+dir)
-	l.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.cmd.Stdout, l.cmd.Stderr = w, w
-	if l.stdin, err = l.cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.cmd.Start(); err != nil {
-		t.Fatalf("starting linphonec: %v", err)
-	}
-	w.Close()
-	go func() {
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64*1024), 1<<20)
-		for sc.Scan() {
-			l.mu.Lock()
-			l.out.WriteString(sc.Text() + "\n")
-			l.mu.Unlock()
-		}
-		r.Close()
-	}()
-	go func() { _ = l.cmd.Wait(); close(l.done) }()
-	t.Cleanup(func() {
-		l.stop()
-		if t.Failed() {
-			t.Logf("--- %s output (last 200 lines):\n%s", l.name, lastLines(l.output(), 200))
-		}
-	})
+	l.proc = spawn(t, procSpec{name: "linphonec " + p.name + "/" + transport, dir: dir,
+		env: []string{"HOME=" + dir}, stdin: true, args: append([]string{"linphonec"}, args...)})
+	t.Cleanup(l.stop) // runs before spawn's: quit first, the group is killed after
 	l.waitFor("to [LinphoneRegistrationOk]", 20*time.Second)
 	return l
 }
 
 // stop quits linphonec, then kills its process group if it lingers.
 func (l *linphone) stop() {
-	l.mu.Lock()
-	if l.stopped {
-		l.mu.Unlock()
-		return
-	}
-	l.stopped = true
-	l.mu.Unlock()
-	_, _ = io.WriteString(l.stdin, "quit\n")
-	select {
-	case <-l.done:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-l.cmd.Process.Pid, syscall.SIGKILL)
-		<-l.done
-	}
+	l.stopOnce.Do(func() {
+		_, _ = io.WriteString(l.stdin, "quit\n")
+		select {
+		case <-l.done:
+		case <-time.After(5 * time.Second):
+			l.kill()
+		}
+	})
 }
 
 // do types a linphonec command.
@@ -152,44 +105,4 @@ func (l *linphone) do(command string) {
 	if _, err := io.WriteString(l.stdin, command+"\n"); err != nil {
 		l.t.Fatalf("%s: %s: %v", l.name, command, err)
 	}
-}
-
-func (l *linphone) output() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.out.String()
-}
-
-// mark is the length of the output so far: waitAfter looks only at what comes later.
-func (l *linphone) mark() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.out.Len()
-}
-
-func (l *linphone) waitFor(s string, timeout time.Duration) { l.t.Helper(); l.waitAfter(0, s, timeout) }
-
-// waitAfter waits (bounded) until the output after position from contains s.
-func (l *linphone) waitAfter(from int, s string, timeout time.Duration) {
-	l.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if out := l.output(); len(out) > from && strings.Contains(out[from:], s) {
-			return
-		}
-		select {
-		case <-l.done:
-			l.t.Fatalf("%s exited before printing %q:\n%s", l.name, s, lastLines(l.output(), 100))
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	l.t.Fatalf("%s did not print %q within %v:\n%s", l.name, s, timeout, lastLines(l.output(), 100))
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -3,6 +3,7 @@ package sipc_test
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,31 +17,55 @@ import (
 	"pbxws/tests/testenv"
 )
 
-// proc is a peer process whose output the test watches.
+// proc is a peer process whose output the test watches (and, for linphonec, whose
+// standard input it types on).
 type proc struct {
-	t    *testing.T
-	name string
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	out  bytes.Buffer
-	done chan struct{}
+	t     *testing.T
+	name  string
+	cmd   *exec.Cmd
+	stdin io.WriteCloser // nil unless the spec asked for it
+	mu    sync.Mutex
+	out   bytes.Buffer
+	done  chan struct{}
+}
+
+// procSpec is how to run a peer: its name (for messages), folder, extra environment, and
+// whether the test writes on its standard input.
+type procSpec struct {
+	name, dir string
+	env       []string
+	stdin     bool
+	args      []string
 }
 
 func startProc(t *testing.T, name string, dir string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, name: name, done: make(chan struct{})}
-	p.cmd = exec.Command(args[0], args[1:]...)
-	p.cmd.Dir = dir
+	return spawn(t, procSpec{name: name, dir: dir, args: args})
+}
+
+// spawn starts the peer in its own process group, collects its output, and kills the whole
+// group when the test ends (kamailio forks workers).
+func spawn(t *testing.T, sp procSpec) *proc {
+	t.Helper()
+	p := &proc{t: t, name: sp.name, done: make(chan struct{})}
+	p.cmd = exec.Command(sp.args[0], sp.args[1:]...)
+	p.cmd.Dir = sp.dir
+	if sp.env != nil {
+		p.cmd.Env = append(os.Environ(), sp.env...)
+	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.cmd.Stdout, p.cmd.Stderr = w, w
-	p.cmd.Stdin = nil
-	// Its own process group, killed whole at the end (kamailio forks workers).
+	if sp.stdin {
+		if p.stdin, err = p.cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", name, err)
+		t.Fatalf("starting %s: %v", sp.name, err)
 	}
 	w.Close()
 	go func() {
@@ -55,13 +80,18 @@ func startProc(t *testing.T, name string, dir string, args ...string) *proc {
 	}()
 	go func() { _ = p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		<-p.done
+		p.kill()
 		if t.Failed() {
-			t.Logf("--- %s output:\n%s", name, p.output())
+			t.Logf("--- %s output (last 200 lines):\n%s", sp.name, lastLines(p.output(), 200))
 		}
 	})
 	return p
+}
+
+// kill ends the whole process group and waits for the process.
+func (p *proc) kill() {
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
 }
 
 func (p *proc) output() string {
@@ -70,21 +100,39 @@ func (p *proc) output() string {
 	return p.out.String()
 }
 
+// mark is the length of the output so far: waitAfter looks only at what comes later.
+func (p *proc) mark() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.Len()
+}
+
 // waitFor waits (bounded) until the output contains s.
-func (p *proc) waitFor(s string, timeout time.Duration) {
+func (p *proc) waitFor(s string, timeout time.Duration) { p.t.Helper(); p.waitAfter(0, s, timeout) }
+
+// waitAfter waits (bounded) until the output after position from contains s.
+func (p *proc) waitAfter(from int, s string, timeout time.Duration) {
 	p.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		if strings.Contains(p.output(), s) {
+		if out := p.output(); len(out) > from && strings.Contains(out[from:], s) {
 			return
 		}
 		select {
 		case <-p.done:
-			p.t.Fatalf("%s exited before printing %q:\n%s", p.name, s, p.output())
+			p.t.Fatalf("%s exited before printing %q:\n%s", p.name, s, lastLines(p.output(), 100))
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	p.t.Fatalf("%s did not print %q within %v:\n%s", p.name, s, timeout, p.output())
+	p.t.Fatalf("%s did not print %q within %v:\n%s", p.name, s, timeout, lastLines(p.output(), 100))
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // freePortPair returns a UDP port whose successor is reserved too (baresip binds sip_listen+1).
