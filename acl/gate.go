@@ -58,8 +58,8 @@ const (
 // returned, each gate confirms in ws_gate_instances (at once after a notice, and every second)
 // the generation it has applied, and account commands wait for every live gate's
 // confirmation (WaitApplied). A gate whose confirmations stopped succeeding for longer than
-// the lease no longer trusts its caches: it then reads the counter for every request
-// (current) until it can confirm again.
+// the lease no longer trusts its caches: it then reads the counter for every request until it
+// can confirm again.
 type Gate struct {
 	store    *models.WSAccountStore
 	resolver *Resolver
@@ -68,11 +68,6 @@ type Gate struct {
 	keys     *credentialKeys
 	throttle *Throttle
 	checks   *passwordChecks
-
-	// Generation reads that prove the caches current for a request (current).
-	gmu        sync.Mutex
-	genRunning *genRound
-	genNext    *genRound
 
 	mu       sync.RWMutex
 	epoch    uint64 // bumped by every invalidation; a fill started in an older epoch is dropped
@@ -384,75 +379,25 @@ func (g *Gate) invalidate() {
 func (g *Gate) checkGeneration() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	changed, _ := g.readGeneration(ctx)
+	return changed
+}
+
+// readGeneration reads the counter and empties the caches when it moved (or cannot be read:
+// nothing stale may outlive a database we cannot read). A request calls it itself while the
+// gate's lease has run out.
+func (g *Gate) readGeneration(ctx context.Context) (changed bool, err error) {
 	gen, err := g.store.Generation(ctx)
 	if err != nil {
-		// Unknown state: forget, so nothing stale outlives a database we cannot read.
 		g.invalidate()
-		return false
+		return false, err
 	}
 	if gen != g.generation.Load() {
 		g.invalidate()
 		g.applied(gen)
-		return true
+		return true, nil
 	}
-	return false
-}
-
-// genRound is one read of the generation counter that callers wait for.
-type genRound struct {
-	done chan struct{}
-	err  error
-}
-
-// current returns once a read of the generation counter that started after current was
-// called has finished, the caches emptied if the counter moved: every account change that
-// committed before the request arrived is then in force for it, whatever this gate has
-// confirmed. It serves requests while the lease has run out. Concurrent callers share reads:
-// one runs at a time, and those who arrive while it runs wait for the next, which starts when
-// it ends.
-func (g *Gate) current(ctx context.Context) error {
-	g.gmu.Lock()
-	var r *genRound
-	if g.genRunning == nil {
-		r = &genRound{done: make(chan struct{})}
-		g.genRunning = r
-		g.gmu.Unlock()
-		g.readGeneration(r)
-	} else {
-		if g.genNext == nil {
-			g.genNext = &genRound{done: make(chan struct{})}
-		}
-		r = g.genNext
-		g.gmu.Unlock()
-	}
-	select {
-	case <-r.done:
-		return r.err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// readGeneration runs round r, then hands the next one (if anyone waits for it) to a goroutine.
-func (g *Gate) readGeneration(r *genRound) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	gen, err := g.store.Generation(ctx)
-	cancel()
-	if err != nil {
-		g.invalidate()
-	} else if gen != g.generation.Load() {
-		g.invalidate()
-		g.applied(gen)
-	}
-	r.err = err
-	close(r.done)
-	g.gmu.Lock()
-	next := g.genNext
-	g.genNext, g.genRunning = nil, next
-	g.gmu.Unlock()
-	if next != nil {
-		go g.readGeneration(next)
-	}
+	return false, nil
 }
 
 // Identify returns the account a request speaks for, or nil (the caller answers 401) with the
@@ -465,7 +410,7 @@ func (g *Gate) readGeneration(r *genRound) {
 // Besides database failures, err is a *Throttled (too many failures: wait) or ErrChecksBusy.
 func (g *Gate) Identify(ctx context.Context, peer netip.Addr, authorization string) (*models.WSAccount, string, error) {
 	if !g.leased() {
-		if err := g.current(ctx); err != nil {
+		if _, err := g.readGeneration(ctx); err != nil {
 			return nil, "", err
 		}
 	}

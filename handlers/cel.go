@@ -31,7 +31,7 @@ func CEL(st *models.Stores) *Resource {
 		if len(evs) == 0 {
 			return NoContent(), nil
 		}
-		return Result{JSON: celRows(evs, true)}, nil
+		return Result{JSON: celList{evs, true}}, nil
 	}
 	return &Resource{DefaultAct: "search", Acts: map[string]Act{
 		"search":   search,
@@ -53,7 +53,7 @@ func CEL(st *models.Stores) *Resource {
 			if err != nil {
 				return Result{}, err
 			}
-			return Result{JSON: celRows(evs, false)}, nil // [] when none, never 204
+			return Result{JSON: celList{evs, false}}, nil // [] when none, never 204
 		},
 	}}
 }
@@ -67,8 +67,6 @@ type celList struct {
 	evs  []models.CELEvent
 	meta bool
 }
-
-func celRows(evs []models.CELEvent, meta bool) celList { return celList{evs, meta} }
 
 // Len lets RenderJSON size its buffer.
 func (l celList) Len() int { return len(l.evs) }

@@ -30,7 +30,7 @@ func TestCELListMatchesEncodeJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, release, err := RenderJSON(celRows(evs, meta))
+		got, release, err := RenderJSON(celList{evs, meta})
 		if err != nil || string(got) != string(want) {
 			t.Fatalf("meta=%v:\n got %s\nwant %s", meta, got, want)
 		}

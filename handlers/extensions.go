@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"math/big"
 	"strings"
 
@@ -60,19 +61,14 @@ func Extensions(st *models.Stores) *Resource {
 			if zeros {
 				return Result{JSON: free}, nil
 			}
-			out := make([]jsonNumber, len(free))
+			out := make([]json.Number, len(free))
 			for i, n := range free {
-				out[i] = jsonNumber(n)
+				out[i] = json.Number(n)
 			}
 			return Result{JSON: out}, nil
 		},
 	}}
 }
-
-// jsonNumber is a decimal written as a JSON number (the digits as they are).
-type jsonNumber string
-
-func (n jsonNumber) MarshalJSON() ([]byte, error) { return []byte(n), nil }
 
 // freeNumbers expands the ranges (numberbeg..numberend, or numberbeg alone), in order and
 // without repeats, keeping the numbers that contain part and are not used; zeros reports

@@ -42,7 +42,7 @@ func (s *Server) startSIP(ctx context.Context, cert tls.Certificate) error {
 	s.sip = agent
 	s.closers = append(s.closers, agent.Close)
 
-	trusted, err := parseHosts(cfg.CCTrustedHosts)
+	trusted, err := acl.ParseProxies(cfg.CCTrustedHosts)
 	if err != nil {
 		return fmt.Errorf("cc-trusted-hosts: %w", err)
 	}
@@ -84,9 +84,6 @@ func sessionExpires(d time.Duration) time.Duration {
 	}
 	return d
 }
-
-// parseHosts reads addresses and CIDRs.
-func parseHosts(list []string) ([]netip.Prefix, error) { return acl.ParseProxies(list) }
 
 // callControllerRoutes mounts click-to-call on app.
 func (s *Server) callControllerRoutes(app *fiber.App) {
