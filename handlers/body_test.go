@@ -174,7 +174,7 @@ func TestUserListEncoderMatchesReflection(t *testing.T) {
 	vm, cti, login, sub := 7, 2, "jdoe", "sub/x"
 	us := []models.User{
 		*models.NewUser(),
-		{ID: 2, EntityID: 3, Firstname: "Jérôme 😀", Lastname: `quo"te\back/slash`, CallerID: "\"Jérôme\"",
+		{ID: 2, EntityID: 3, FirstName: "Jérôme 😀", LastName: `quo"te\back/slash`, CallerID: "\"Jérôme\"",
 			VoicemailID: &vm, CTIProfileID: &cti, LoginClient: &login, PreprocessSubroutine: &sub,
 			EnableClient: true, RingSeconds: 25, SimultCalls: 3, BSFilter: "boss", Description: "a\tb"},
 	}

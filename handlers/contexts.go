@@ -45,41 +45,22 @@ func contextTypeWire(t string) map[string]any {
 	return map[string]any{"name": t, "commented": false, "deletable": false, "description": ""}
 }
 
-// contextsToWire builds list items: the row, its ranges as a flat list, its first include.
-func contextsToWire(ctx context.Context, st *models.Stores, cs []models.Context) ([]map[string]any, error) {
-	names := make([]string, len(cs))
-	for i, c := range cs {
-		names[i] = c.Name
+// contextItem is a list item: the row, its ranges as a flat list, its first include.
+func contextItem(c *models.ContextComposite) map[string]any {
+	ranges := make([]rangeWire, len(c.Ranges))
+	for i, r := range c.Ranges {
+		ranges[i] = rangeToWire(c.Context.Name, r)
 	}
-	ranges, err := st.Contexts.RangesOf(ctx, names)
-	if err != nil {
-		return nil, err
+	var inc any = false
+	if len(c.Includes) > 0 {
+		inc = map[string]any{"context": c.Context.Name, "include": c.Includes[0], "priority": "0"}
 	}
-	byCtx := map[string][]rangeWire{}
-	for _, r := range ranges {
-		byCtx[r.Context] = append(byCtx[r.Context], rangeToWire(r.Context, r.ContextRange))
-	}
-	incs, err := st.Contexts.IncludesOf(ctx, names)
-	if err != nil {
-		return nil, err
-	}
-	use, err := st.Contexts.UseOf(ctx, names)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]map[string]any, len(cs))
-	for i, c := range cs {
-		var inc any = false
-		if v, ok := incs[c.Name]; ok {
-			inc = map[string]any{"context": c.Name, "include": v, "priority": "0"}
-		}
-		out[i] = map[string]any{"context": contextRow(c), "contextnumbers": falseOr(byCtx[c.Name]),
-			"contexttype": contextTypeWire(c.ContextType), "deletable": use[c.Name].Free(), "contextinclude": inc}
-	}
-	return out, nil
+	return map[string]any{"context": contextRow(c.Context), "contextnumbers": falseOr(ranges),
+		"contexttype": contextTypeWire(c.Context.ContextType), "deletable": c.Use.Free(), "contextinclude": inc}
 }
 
-func contextView(c *models.ContextComposite, use models.ContextUse) map[string]any {
+func contextView(c *models.ContextComposite) map[string]any {
+	use := c.Use
 	var numbers any = false
 	if len(c.Ranges) > 0 {
 		m := map[string][]rangeWire{}
@@ -186,85 +167,51 @@ func decodeContext(body map[string]any, c *models.ContextComposite) error {
 	return errs.OrNil()
 }
 
+// contextCodec is the json.php form of contexts: {"context": {…}, "contextnumbers": …,
+// "contextinclude": …}; the id is the context name.
+type contextCodec struct{ wireNames }
+
+var xivoContextNames = names(map[string]string{"ranges": "contextnumbers", "includes": "contextinclude"},
+	nil, models.Context{}, models.ContextRange{})
+
+func (contextCodec) Rows(cs []models.ContextComposite) any {
+	out := make([]map[string]any, len(cs))
+	for i := range cs {
+		out[i] = contextItem(&cs[i])
+	}
+	return out
+}
+func (contextCodec) View(c *models.ContextComposite) any   { return contextView(c) }
+func (contextCodec) Key(c *models.ContextComposite) string { return c.Context.Name }
+func (contextCodec) Decode(body map[string]any, c *models.ContextComposite) (*models.ContextComposite, error) {
+	if err := decodeContext(body, c); err != nil {
+		return nil, err
+	}
+	if c.Includes == nil {
+		c.Includes = []string{}
+	}
+	return c, nil
+}
+
 // Contexts is the system_management/context resource; the id is the context name.
 func Contexts(st *models.Stores) *Resource {
 	s := st.Contexts
-	items := func(ctx context.Context, cs []models.Context, err error) (Result, error) {
-		if err != nil {
-			return Result{}, err
-		}
-		out, err := contextsToWire(ctx, st, cs)
-		return Items(out), err
-	}
-	return &Resource{DefaultAct: "list", Acts: map[string]Act{
-		"list": func(ctx context.Context, r *Request) (Result, error) {
-			cs, err := s.List(ctx)
-			return items(ctx, cs, err)
+	return (&Endpoint[models.ContextComposite, models.ContextComposite, string]{
+		Codec: contextCodec{xivoContextNames},
+		New: func() *models.ContextComposite {
+			return &models.ContextComposite{Context: models.Context{ContextType: "internal"}}
 		},
-		"search": func(ctx context.Context, r *Request) (Result, error) {
-			term := r.Param("search")
-			if term == "" {
-				return NoContent(), nil
-			}
-			cs, err := s.Search(ctx, term)
-			return items(ctx, cs, err)
+		List:   func(ctx context.Context, _ Query) ([]models.ContextComposite, error) { return s.List(ctx) },
+		Search: func(ctx context.Context, q Query) ([]models.ContextComposite, error) { return s.Search(ctx, q.Search) },
+		Get:    s.Get,
+		Create: s.Create,
+		Edit:   s.Edit,
+		// xivo-ws edits an object whose id it never learnt without id=: the body names it.
+		EditKey: func(body map[string]any) (string, bool) {
+			row, _ := body["context"].(map[string]any)
+			name, _ := scalarText(row["name"])
+			return name, name != ""
 		},
-		"view": func(ctx context.Context, r *Request) (Result, error) {
-			name, err := needID(r)
-			if err != nil {
-				return Result{}, err
-			}
-			c, err := s.Get(ctx, name)
-			if err != nil {
-				return Result{}, err
-			}
-			use, err := s.Use(ctx, name)
-			if err != nil {
-				return Result{}, err
-			}
-			return Object(contextView(c, use)), nil
-		},
-		"add": func(ctx context.Context, r *Request) (Result, error) {
-			body, err := DecodeBody(r.Body)
-			if err != nil {
-				return Result{}, err
-			}
-			c := &models.ContextComposite{Context: models.Context{ContextType: "internal"}}
-			if err := decodeContext(body, c); err != nil {
-				return Result{}, err
-			}
-			if c.Includes == nil {
-				c.Includes = []string{}
-			}
-			if err := s.Create(ctx, c); err != nil {
-				return Result{}, err
-			}
-			return Created(c.Context.Name), nil
-		},
-		"edit": func(ctx context.Context, r *Request) (Result, error) {
-			body, err := DecodeBody(r.Body)
-			if err != nil {
-				return Result{}, err
-			}
-			name := r.ID
-			if name == "" {
-				// xivo-ws edits an object whose id it never learnt without id=: the body names it.
-				if row, ok := body["context"].(map[string]any); ok {
-					name, _ = scalarText(row["name"])
-				}
-			}
-			if name == "" {
-				return Result{}, models.ErrNotFound
-			}
-			c, err := s.Get(ctx, name)
-			if err != nil {
-				return Result{}, err
-			}
-			if err := decodeContext(body, c); err != nil {
-				return Result{}, err
-			}
-			return Done(), s.Update(ctx, name, c)
-		},
-		"delete": deleteByID(s.Delete),
-	}}
+		Delete: s.Delete,
+	}).Resource()
 }

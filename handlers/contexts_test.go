@@ -125,7 +125,8 @@ func TestContextViewTypesWhatXivoWSReads(t *testing.T) {
 		Ranges: []models.ContextRange{{Type: "user", NumberBeg: "1000", NumberEnd: "1099"},
 			{Type: "meetme", NumberBeg: "4000"}, {Type: "incall", NumberBeg: "6000", NumberEnd: "6099", DidLength: 4}},
 	}
-	b, err := json.Marshal(contextView(c, models.ContextUse{Name: "default", Lines: 1}))
+	c.Use = models.ContextUse{Name: "default", Lines: 1}
+	b, err := json.Marshal(contextView(c))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func TestContextViewTypesWhatXivoWSReads(t *testing.T) {
 			t.Errorf("view lacks %s\n%s", want, b)
 		}
 	}
-	b, _ = json.Marshal(contextView(&models.ContextComposite{Context: c.Context}, models.ContextUse{}))
+	b, _ = json.Marshal(contextView(&models.ContextComposite{Context: c.Context}))
 	for _, want := range []string{`"contextnumbers":false`, `"contextinclude":false`, `"deletable":true`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("empty view lacks %s\n%s", want, b)

@@ -36,40 +36,34 @@ type deviceWire struct {
 	Lines       []deviceLineWire `json:"lines"`
 }
 
-func devicesToWire(ctx context.Context, st *models.Stores, ds []models.Device) ([]deviceWire, error) {
-	ids := make([]string, len(ds))
-	for i, d := range ds {
-		ids[i] = d.ID
+func deviceToWire(d *models.Device) deviceWire {
+	lines := make([]deviceLineWire, len(d.Lines))
+	for i, l := range d.Lines {
+		lines[i] = deviceLineWire{ID: l.ID, Number: l.Number, Context: l.Context, Protocol: l.Protocol, Name: l.Name, Num: l.Num}
 	}
-	ls, err := st.Devices.Lines(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	byDev := map[string][]deviceLineWire{}
-	for _, l := range ls {
-		byDev[*l.DeviceID] = append(byDev[*l.DeviceID], deviceLineWire{ID: l.ID, Number: l.Number,
-			Context: l.Context, Protocol: l.Protocol, Name: l.Name, Num: l.Num})
-	}
-	out := make([]deviceWire, len(ds))
-	for i, d := range ds {
-		lines := byDev[d.ID]
-		if lines == nil {
-			lines = []deviceLineWire{}
-		}
-		out[i] = deviceWire{ID: d.ID, IP: d.IP, MAC: d.MAC, Plugin: d.Plugin, Vendor: d.Vendor,
-			Model: d.Model, Version: d.Version, Status: d.Status, TemplateID: d.TemplateID, SN: d.SN,
-			Proto: d.Proto, Description: d.Description, Configured: d.Configured,
-			Commented: d.Commented, Lines: lines}
-	}
-	return out, nil
+	return deviceWire{ID: d.ID, IP: d.IP, MAC: d.MAC, Plugin: d.Plugin, Vendor: d.Vendor,
+		Model: d.Model, Version: d.Version, Status: d.Status, TemplateID: d.TemplateID, SN: d.SN,
+		Proto: d.Proto, Description: d.Description, Configured: d.Configured,
+		Commented: d.Commented, Lines: lines}
 }
 
-// decodeDevice applies a flat body, or one wrapped in "devicefeatures", onto d.
-func decodeDevice(b []byte, d *models.Device) error {
-	body, err := DecodeBody(b)
-	if err != nil {
-		return err
+// deviceCodec is the json.php form of devices: a flat object (or one wrapped in
+// "devicefeatures") with an opaque string id.
+type deviceCodec struct{ wireNames }
+
+var xivoDeviceNames = names(map[string]string{"device": ""}, nil, models.Device{})
+
+func (deviceCodec) Rows(ds []models.Device) any {
+	out := make([]deviceWire, len(ds))
+	for i := range ds {
+		out[i] = deviceToWire(&ds[i])
 	}
+	return out
+}
+func (deviceCodec) View(d *models.Device) any   { return deviceToWire(d) }
+func (deviceCodec) Key(d *models.Device) string { return d.ID }
+
+func (deviceCodec) Decode(body map[string]any, d *models.Device) (*models.Device, error) {
 	errs := &models.ValidationError{}
 	f := newFields(body, "", errs)
 	if inner, ok := f.object("devicefeatures"); ok {
@@ -92,66 +86,22 @@ func decodeDevice(b []byte, d *models.Device) error {
 	f.boolean("configured", &d.Configured)
 	f.boolean("commented", &d.Commented)
 	f.str("description", &d.Description)
-	return errs.OrNil()
+	return d, errs.OrNil()
 }
 
 // Devices is the pbx_settings/devices resource (ids are opaque strings).
 func Devices(st *models.Stores) *Resource {
 	s := st.Devices
-	items := func(ctx context.Context, ds []models.Device, err error) (Result, error) {
-		if err != nil {
-			return Result{}, err
-		}
-		out, err := devicesToWire(ctx, st, ds)
-		return Items(out), err
-	}
-	return &Resource{DefaultAct: "list", Acts: map[string]Act{
-		"list": func(ctx context.Context, r *Request) (Result, error) {
-			ds, err := s.List(ctx)
-			return items(ctx, ds, err)
+	return (&Endpoint[models.Device, models.Device, string]{
+		Codec: deviceCodec{xivoDeviceNames},
+		New: func() *models.Device {
+			return &models.Device{Proto: "SIP", TemplateID: "defaultconfigdevice", Status: "not_configured"}
 		},
-		"search": func(ctx context.Context, r *Request) (Result, error) {
-			term := r.Param("search")
-			if term == "" {
-				return NoContent(), nil
-			}
-			ds, err := s.Search(ctx, term)
-			return items(ctx, ds, err)
-		},
-		"view": func(ctx context.Context, r *Request) (Result, error) {
-			id, err := needID(r)
-			if err != nil {
-				return Result{}, err
-			}
-			d, err := s.Get(ctx, id)
-			if err != nil {
-				return Result{}, err
-			}
-			out, err := devicesToWire(ctx, st, []models.Device{*d})
-			if err != nil {
-				return Result{}, err
-			}
-			return Object(out[0]), nil
-		},
-		"add": func(ctx context.Context, r *Request) (Result, error) {
-			d := &models.Device{Proto: "SIP", TemplateID: "defaultconfigdevice", Status: "not_configured"}
-			if err := decodeDevice(r.Body, d); err != nil {
-				return Result{}, err
-			}
-			if err := s.Create(ctx, d); err != nil {
-				return Result{}, err
-			}
-			return Created(d.ID), nil
-		},
-		"edit": func(ctx context.Context, r *Request) (Result, error) {
-			id, err := needID(r)
-			if err != nil {
-				return Result{}, err
-			}
-			return Done(), s.Edit(ctx, id, func(d *models.Device) (*models.Device, error) {
-				return d, decodeDevice(r.Body, d)
-			})
-		},
-		"delete": deleteByID(s.Delete),
-	}}
+		List:   func(ctx context.Context, _ Query) ([]models.Device, error) { return s.List(ctx) },
+		Search: func(ctx context.Context, q Query) ([]models.Device, error) { return s.Search(ctx, q.Search) },
+		Get:    s.Get,
+		Create: s.Create,
+		Edit:   s.Edit,
+		Delete: s.Delete,
+	}).Resource()
 }

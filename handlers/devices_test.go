@@ -56,3 +56,13 @@ func TestDecodeDeviceNamesBadFields(t *testing.T) {
 		}
 	}
 }
+
+// decodeDevice runs the json.php device codec over a raw body.
+func decodeDevice(b []byte, d *models.Device) error {
+	body, err := DecodeBody(b)
+	if err != nil {
+		return err
+	}
+	_, err = deviceCodec{xivoDeviceNames}.Decode(body, d)
+	return err
+}

@@ -68,61 +68,30 @@ func applyEntity(e *models.Entity, body map[string]any) error {
 	return errs.OrNil()
 }
 
+// entityCodec is the json.php form of entities: a flat object.
+type entityCodec struct{ wireNames }
+
+var xivoEntityNames = names(map[string]string{"entity": ""}, nil, models.Entity{})
+
+func (entityCodec) Rows(es []models.Entity) any { return entitiesToWire(es) }
+func (entityCodec) View(e *models.Entity) any   { return entityToWire(*e) }
+func (entityCodec) Key(e *models.Entity) string { return strconv.Itoa(e.ID) }
+func (entityCodec) Decode(body map[string]any, e *models.Entity) (*models.Entity, error) {
+	return e, applyEntity(e, body)
+}
+
 // Entities is the manage/entity resource.
 func Entities(st *models.Stores) *Resource {
 	s := st.Entities
-	return &Resource{DefaultAct: "list", Acts: map[string]Act{
-		"list": func(ctx context.Context, r *Request) (Result, error) {
-			es, err := s.List(ctx)
-			return Items(entitiesToWire(es)), err
-		},
-		"search": func(ctx context.Context, r *Request) (Result, error) {
-			term := r.Param("search")
-			if term == "" {
-				return NoContent(), nil
-			}
-			es, err := s.Search(ctx, term)
-			return Items(entitiesToWire(es)), err
-		},
-		"view": func(ctx context.Context, r *Request) (Result, error) {
-			id, err := needIntID(r)
-			if err != nil {
-				return Result{}, err
-			}
-			e, err := s.Get(ctx, id)
-			if err != nil {
-				return Result{}, err
-			}
-			return Object(entityToWire(*e)), nil
-		},
-		"add": func(ctx context.Context, r *Request) (Result, error) {
-			body, err := DecodeBody(r.Body)
-			if err != nil {
-				return Result{}, err
-			}
-			e := &models.Entity{}
-			if err := applyEntity(e, body); err != nil {
-				return Result{}, err
-			}
-			if err := s.Create(ctx, e); err != nil {
-				return Result{}, err
-			}
-			return Created(strconv.Itoa(e.ID)), nil
-		},
-		"edit": func(ctx context.Context, r *Request) (Result, error) {
-			id, err := needIntID(r)
-			if err != nil {
-				return Result{}, err
-			}
-			body, err := DecodeBody(r.Body)
-			if err != nil {
-				return Result{}, err
-			}
-			return Done(), s.Edit(ctx, id, func(e *models.Entity) (*models.Entity, error) {
-				return e, applyEntity(e, body)
-			})
-		},
-		"delete":    deleteByIntID(s.Delete),
-		"deleteall": deleteAll(s.Count, s.DeleteUnused),
-	}}
+	return (&Endpoint[models.Entity, models.Entity, int]{
+		Codec:     entityCodec{xivoEntityNames},
+		New:       func() *models.Entity { return &models.Entity{} },
+		List:      func(ctx context.Context, _ Query) ([]models.Entity, error) { return s.List(ctx) },
+		Search:    func(ctx context.Context, q Query) ([]models.Entity, error) { return s.Search(ctx, q.Search) },
+		Get:       s.Get,
+		Create:    s.Create,
+		Edit:      s.Edit,
+		Delete:    s.Delete,
+		DeleteAll: s.DeleteAll,
+	}).Resource()
 }

@@ -28,10 +28,10 @@ func lineToWire(l *models.Line, registered bool) jsonObject {
 		owner = *l.UserID
 		u := models.User{}
 		if l.OwnerFirstname != nil {
-			u.Firstname = *l.OwnerFirstname
+			u.FirstName = *l.OwnerFirstname
 		}
 		if l.OwnerLastname != nil {
-			u.Lastname = *l.OwnerLastname
+			u.LastName = *l.OwnerLastname
 		}
 		ownerName = u.Fullname()
 	}
@@ -54,14 +54,6 @@ func lineToWire(l *models.Line, registered bool) jsonObject {
 		{"initialized", initialized}, {"identity", l.Identity()}, {"useridentity", ownerName},
 	}...)
 	return m
-}
-
-func linesToWire(ls []models.Line, registered map[int]bool) []jsonObject {
-	out := make([]jsonObject, len(ls))
-	for i := range ls {
-		out[i] = lineToWire(&ls[i], registered[ls[i].ID])
-	}
-	return out
 }
 
 // applyLine sets the line fields an object of a body carries; prefix names them in errors.
@@ -106,10 +98,10 @@ func newLine() models.Line {
 }
 
 // lineFilter reads the list/search filters: free=0|1, protocol=, context=.
-func lineFilter(r *Request) (models.LineFilter, error) {
-	f := models.LineFilter{Protocol: r.Param("protocol"), Context: r.Param("context")}
-	if r.HasParam("free") && r.Param("free") != "" {
-		free := r.Param("free") != "0"
+func lineFilter(q Query) (models.LineFilter, error) {
+	f := models.LineFilter{Protocol: q.Param("protocol"), Context: q.Param("context"), Search: q.Search}
+	if q.Has("free") {
+		free := q.Param("free") != "0"
 		f.Free = &free
 	}
 	switch f.Protocol {
@@ -120,92 +112,41 @@ func lineFilter(r *Request) (models.LineFilter, error) {
 	return f, nil
 }
 
-// Lines is the pbx_settings/lines resource.
-func Lines(st *models.Stores) *Resource {
-	s := st.Lines
-	list := func(ctx context.Context, f models.LineFilter) (Result, error) {
-		ls, err := s.List(ctx, f)
-		if err != nil {
-			return Result{}, err
-		}
-		reg, err := st.Lines.Registered(ctx, ls)
-		return Items(linesToWire(ls, reg)), err
+// lineCodec is the json.php form of lines: list rows are the peer settings merged with the
+// line; add and edit take {"protocol": {peer…}, "linefeatures": {…}} (or a flat row).
+type lineCodec struct{ wireNames }
+
+var xivoLineNames = names(map[string]string{"line": "", "lines": "linefeatures", "device_id": "device"},
+	nil, models.Line{})
+
+func (lineCodec) Rows(ls []models.Line) any {
+	out := make([]jsonObject, len(ls))
+	for i := range ls {
+		out[i] = lineToWire(&ls[i], ls[i].Registered)
 	}
-	return &Resource{DefaultAct: "list", Acts: map[string]Act{
-		"list": func(ctx context.Context, r *Request) (Result, error) {
-			f, err := lineFilter(r)
-			if err != nil {
-				return Result{}, err
-			}
-			return list(ctx, f)
-		},
-		"search": func(ctx context.Context, r *Request) (Result, error) {
-			f, err := lineFilter(r)
-			if err != nil {
-				return Result{}, err
-			}
-			if f.Search = r.Param("search"); f.Search == "" {
-				return NoContent(), nil
-			}
-			return list(ctx, f)
-		},
-		"view": func(ctx context.Context, r *Request) (Result, error) {
-			id, err := needIntID(r)
-			if err != nil {
-				return Result{}, err
-			}
-			l, err := s.Get(ctx, id)
-			if err != nil {
-				return Result{}, err
-			}
-			reg, err := st.Lines.Registered(ctx, []models.Line{*l})
-			if err != nil {
-				return Result{}, err
-			}
-			proto := newObject(12 + len(l.Options) + 4)
-			for k, v := range models.OptionDefaults(l.Protocol) {
-				proto.set(k, v)
-			}
-			for k, v := range l.Options {
-				proto.set(k, v)
-			}
-			proto = append(proto, jsonObject{{"name", l.Name}, {"context", l.Context}, {"secret", l.Secret},
-				{"protocol", l.Protocol}}...)
-			return Object(jsonObject{{"linefeatures", lineToWire(l, reg[l.ID])}, {"protocol", proto},
-				{"groupmember", false}, {"queuemember", false}, {"usermacro", false}, {"extenumbers", false},
-				{"contextnummember", false}}), nil
-		},
-		"add": func(ctx context.Context, r *Request) (Result, error) {
-			l := newLine()
-			if err := decodeLineBody(r.Body, &l); err != nil {
-				return Result{}, err
-			}
-			if err := s.Create(ctx, &l); err != nil {
-				return Result{}, err
-			}
-			return Created(strconv.Itoa(l.ID)), nil
-		},
-		"edit": func(ctx context.Context, r *Request) (Result, error) {
-			id, err := needIntID(r)
-			if err != nil {
-				return Result{}, err
-			}
-			return Done(), s.Edit(ctx, id, func(l *models.Line) (*models.Line, error) {
-				return l, decodeLineBody(r.Body, l)
-			})
-		},
-		"delete":    deleteByIntID(s.Delete),
-		"deleteall": deleteAll(s.Count, s.DeleteAll),
-	}}
+	return out
 }
 
-// decodeLineBody applies a lines add/edit body: {"protocol": {peer…}, "linefeatures": {…}}.
-// The peer's name/context/protocol become the line's; linefeatures may override line fields.
-func decodeLineBody(b []byte, l *models.Line) error {
-	body, err := DecodeBody(b)
-	if err != nil {
-		return err
+func (lineCodec) View(l *models.Line) any {
+	proto := newObject(12 + len(l.Options) + 4)
+	for k, v := range models.OptionDefaults(l.Protocol) {
+		proto.set(k, v)
 	}
+	for k, v := range l.Options {
+		proto.set(k, v)
+	}
+	proto = append(proto, jsonObject{{"name", l.Name}, {"context", l.Context}, {"secret", l.Secret},
+		{"protocol", l.Protocol}}...)
+	return jsonObject{{"linefeatures", lineToWire(l, l.Registered)}, {"protocol", proto},
+		{"groupmember", false}, {"queuemember", false}, {"usermacro", false}, {"extenumbers", false},
+		{"contextnummember", false}}
+}
+
+func (lineCodec) Key(l *models.Line) string { return strconv.Itoa(l.ID) }
+
+// Decode applies {"protocol": {peer…}, "linefeatures": {…}}: the peer's name, context and
+// protocol become the line's; linefeatures may override line fields.
+func (lineCodec) Decode(body map[string]any, l *models.Line) (*models.Line, error) {
 	errs := &models.ValidationError{}
 	f := newFields(body, "", errs)
 	proto, hasProto := f.object("protocol")
@@ -213,7 +154,7 @@ func decodeLineBody(b []byte, l *models.Line) error {
 	if !hasProto && !hasLF && errs.OrNil() == nil {
 		// A flat body (the list row shape) is read as line fields.
 		applyLine(l, f)
-		return errs.OrNil()
+		return l, errs.OrNil()
 	}
 	if hasProto {
 		applyLine(l, f.sub("protocol", proto))
@@ -224,5 +165,31 @@ func decodeLineBody(b []byte, l *models.Line) error {
 	if l.ID == 0 && !hasProto {
 		errs.Add("protocol", "is required: the peer settings of the line (protocol, name, context…)")
 	}
-	return errs.OrNil()
+	return l, errs.OrNil()
+}
+
+// Lines is the pbx_settings/lines resource.
+func Lines(st *models.Stores) *Resource {
+	s := st.Lines
+	list := func(ctx context.Context, q Query) ([]models.Line, error) {
+		f, err := lineFilter(q)
+		if err != nil {
+			return nil, err
+		}
+		return s.List(ctx, f)
+	}
+	return (&Endpoint[models.Line, models.Line, int]{
+		Codec: lineCodec{xivoLineNames},
+		New: func() *models.Line {
+			l := newLine()
+			return &l
+		},
+		List:      list,
+		Search:    list,
+		Get:       s.Get,
+		Create:    s.Create,
+		Edit:      s.Edit,
+		Delete:    s.Delete,
+		DeleteAll: s.DeleteAll,
+	}).Resource()
 }

@@ -17,8 +17,8 @@ type userWire struct {
 	ID                   int     `json:"id"`
 	EntityID             int     `json:"entityid"`
 	CTIProfileID         *int    `json:"cti_profile_id"`
-	Firstname            string  `json:"firstname"`
-	Lastname             string  `json:"lastname"`
+	FirstName            string  `json:"firstname"`
+	LastName             string  `json:"lastname"`
 	Fullname             string  `json:"fullname"`
 	Identity             string  `json:"identity"`
 	CallerID             string  `json:"callerid"`
@@ -63,8 +63,8 @@ type userWire struct {
 
 func userToWire(u *models.User) userWire {
 	w := userWire{
-		ID: u.ID, EntityID: u.EntityID, CTIProfileID: u.CTIProfileID, Firstname: u.Firstname,
-		Lastname: u.Lastname, Fullname: u.Fullname(), Identity: u.Fullname(), CallerID: u.CallerID,
+		ID: u.ID, EntityID: u.EntityID, CTIProfileID: u.CTIProfileID, FirstName: u.FirstName,
+		LastName: u.LastName, Fullname: u.Fullname(), Identity: u.Fullname(), CallerID: u.CallerID,
 		VoicemailType: u.VoicemailType, AgentID: u.AgentID, PictureID: u.PictureID,
 		RingSeconds: strconv.Itoa(u.RingSeconds), SimultCalls: strconv.Itoa(u.SimultCalls),
 		EnableClient: u.EnableClient, EnableHint: u.EnableHint, EnableVoicemail: u.EnableVoicemail,
@@ -183,8 +183,9 @@ func userView(c *models.UserComposite) jsonObject {
 // userEvents are the dial-action events a user has.
 var userEvents = map[string]bool{"noanswer": true, "busy": true, "congestion": true, "chanunavail": true}
 
-// decodeUser applies an add/edit body onto c (defaults on add, the stored composite on edit).
-func decodeUser(ctx context.Context, st *models.Stores, body map[string]any, c *models.UserComposite, stored []models.Line) error {
+// decodeUser applies an add/edit body onto c (defaults on add, the stored composite on edit);
+// stored are the user's lines as stored (nil on add).
+func decodeUser(body map[string]any, c *models.UserComposite, stored []models.Line) error {
 	errs := &models.ValidationError{}
 	top := newFields(body, "", errs)
 	uf, ok := top.object("userfeatures")
@@ -196,8 +197,8 @@ func decodeUser(ctx context.Context, st *models.Stores, body map[string]any, c *
 	}
 	f := top.sub("userfeatures", uf)
 	u := &c.User
-	f.strTrim("firstname", &u.Firstname)
-	f.strTrim("lastname", &u.Lastname)
+	f.strTrim("firstname", &u.FirstName)
+	f.strTrim("lastname", &u.LastName)
 	f.integer("entityid", &u.EntityID)
 	f.integer("ringseconds", &u.RingSeconds)
 	f.integer("simultcalls", &u.SimultCalls)
@@ -243,15 +244,7 @@ func decodeUser(ctx context.Context, st *models.Stores, body map[string]any, c *
 	f.optInt("cti_profile_id", &u.CTIProfileID)
 	var profile string
 	if f.strTrim("profileclient", &profile) && profile != "" {
-		p, err := st.CTIProfiles.GetByName(ctx, profile)
-		if err != nil {
-			if err != models.ErrNotFound {
-				return err
-			}
-			errs.Add("userfeatures.profileclient", "must name an existing CTI profile")
-		} else {
-			u.CTIProfileID = &p.ID
-		}
+		c.CTIProfileName = &profile // the store resolves the name
 	}
 	// No agent directory exists yet: an agent id cannot be checked, so it is not kept (XiVO
 	// nulled unknown agent ids).
@@ -272,15 +265,20 @@ func decodeUser(ctx context.Context, st *models.Stores, body map[string]any, c *
 				lfF.integer("id", &id)
 				l := newLine()
 				if id != 0 {
-					found, err := lineByID(ctx, st, stored, id)
-					if err != nil {
-						return err
-					}
-					if found == nil {
-						lfF.fail("id", fmt.Sprintf("line %d does not exist", id))
+					own := ownLine(stored, id)
+					if own == nil {
+						// Another line: the store applies the change over it as stored.
+						probe := newLine()
+						applyLine(&probe, lfF) // type errors are reported now
+						row, prefix := row, lfF.prefix
+						c.Lines[i] = models.Line{ID: id, Merge: func(l *models.Line) error {
+							errs := &models.ValidationError{}
+							applyLine(l, fields{m: row, prefix: prefix, errs: errs})
+							return errs.OrNil()
+						}}
 						continue
 					}
-					l = *found
+					l = *own
 				}
 				applyLine(&l, lfF)
 				c.Lines[i] = l
@@ -335,20 +333,15 @@ func decodeUser(ctx context.Context, st *models.Stores, body map[string]any, c *
 	return errs.OrNil()
 }
 
-// lineByID finds a line the body refers to: one of the user's own, or another (the store
-// refuses it if it belongs to someone else). nil when it does not exist.
-func lineByID(ctx context.Context, st *models.Stores, own []models.Line, id int) (*models.Line, error) {
+// ownLine is the user's stored line with that id, nil when it is not one of theirs.
+func ownLine(own []models.Line, id int) *models.Line {
 	for i := range own {
 		if own[i].ID == id {
 			l := own[i]
-			return &l, nil
+			return &l
 		}
 	}
-	l, err := st.Lines.Get(ctx, id)
-	if err == models.ErrNotFound {
-		return nil, nil
-	}
-	return l, err
+	return nil
 }
 
 // lineRows accepts both shapes XiVO clients send for per-line data: the view's array of
@@ -506,81 +499,45 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
+// userCodec is the json.php form of users: rows are userfeatures, the view the composite
+// with its parts, add and edit bodies the view's shape (parts optional).
+type userCodec struct{ wireNames }
+
+var xivoUserNames = names(map[string]string{
+	"user": "userfeatures", "lines": "linefeatures", "dial_actions": "dialaction",
+	"func_keys": "phonefunckey", "right_calls": "rightcall", "device_id": "device",
+}, map[string]string{
+	"user.password":         "userfeatures.passwdclient",
+	"user.cti_profile_name": "userfeatures.profileclient",
+}, models.User{}, models.Line{}, models.Voicemail{}, models.DialAction{}, models.FuncKey{})
+
+func (userCodec) Rows(us []models.User) any          { return userList(us) }
+func (userCodec) View(c *models.UserComposite) any   { return userView(c) }
+func (userCodec) Key(c *models.UserComposite) string { return strconv.Itoa(c.User.ID) }
+func (userCodec) Decode(body map[string]any, stored *models.UserComposite) (*models.UserComposite, error) {
+	// Start from the stored user; parts the body does not carry stay nil = untouched.
+	c := &models.UserComposite{User: stored.User, Voicemail: stored.Voicemail}
+	if err := decodeUser(body, c, stored.Lines); err != nil {
+		return nil, err
+	}
+	if c.Voicemail == stored.Voicemail {
+		c.Voicemail = nil // not mentioned: keep the box as it is
+	}
+	return c, nil
+}
+
 // Users is the pbx_settings/users resource.
 func Users(st *models.Stores) *Resource {
 	s := st.Users
-	listed := &renderedCache{scope: models.ScopeUsers}
-	return &Resource{DefaultAct: "list", Acts: map[string]Act{
-		"list": func(ctx context.Context, r *Request) (Result, error) {
-			if body, ok, err := listed.get(ctx, st.Changes); ok || err != nil {
-				return Result{Rendered: body}, err
-			}
-			us, snap, err := s.ListAt(ctx, st.Changes)
-			if len(us) == 0 || err != nil {
-				return NoContent(), err
-			}
-			body := userList(us).AppendPHPJSON(make([]byte, 0, len(us)*640))
-			listed.put(snap, body)
-			return Result{Rendered: body}, nil
-		},
-		"search": func(ctx context.Context, r *Request) (Result, error) {
-			term := r.Param("search")
-			if term == "" {
-				return NoContent(), nil
-			}
-			us, err := s.Search(ctx, term)
-			if len(us) == 0 || err != nil {
-				return NoContent(), err
-			}
-			return Object(userList(us)), nil
-		},
-		"view": func(ctx context.Context, r *Request) (Result, error) {
-			id, err := needIntID(r)
-			if err != nil {
-				return Result{}, err
-			}
-			c, err := s.View(ctx, id)
-			if err != nil {
-				return Result{}, err
-			}
-			return Object(userView(c)), nil
-		},
-		"add": func(ctx context.Context, r *Request) (Result, error) {
-			body, err := DecodeBody(r.Body)
-			if err != nil {
-				return Result{}, err
-			}
-			c := &models.UserComposite{User: *models.NewUser()}
-			if err := decodeUser(ctx, st, body, c, nil); err != nil {
-				return Result{}, err
-			}
-			if err := s.Create(ctx, c); err != nil {
-				return Result{}, err
-			}
-			return Created(strconv.Itoa(c.User.ID)), nil
-		},
-		"edit": func(ctx context.Context, r *Request) (Result, error) {
-			id, err := needIntID(r)
-			if err != nil {
-				return Result{}, err
-			}
-			body, err := DecodeBody(r.Body)
-			if err != nil {
-				return Result{}, err
-			}
-			return Done(), s.Edit(ctx, id, func(stored *models.UserComposite) (*models.UserComposite, error) {
-				// Start from the stored user; parts the body does not carry stay nil = untouched.
-				c := &models.UserComposite{User: stored.User, Voicemail: stored.Voicemail}
-				if err := decodeUser(ctx, st, body, c, stored.Lines); err != nil {
-					return nil, err
-				}
-				if c.Voicemail == stored.Voicemail {
-					c.Voicemail = nil // not mentioned: keep the box as it is
-				}
-				return c, nil
-			})
-		},
-		"delete":    deleteByIntID(s.Delete),
-		"deleteall": deleteAll(s.Count, s.DeleteAll),
-	}}
+	return (&Endpoint[models.User, models.UserComposite, int]{
+		Codec:     userCodec{xivoUserNames},
+		New:       func() *models.UserComposite { return &models.UserComposite{User: *models.NewUser()} },
+		Cached:    NewListCache(st.Changes, models.ScopeUsers, s.ListAt),
+		Search:    func(ctx context.Context, q Query) ([]models.User, error) { return s.Search(ctx, q.Search) },
+		Get:       s.View,
+		Create:    s.Create,
+		Edit:      s.Edit,
+		Delete:    s.Delete,
+		DeleteAll: s.DeleteAll,
+	}).Resource()
 }

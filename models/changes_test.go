@@ -58,7 +58,7 @@ func TestChangeLogFollowsCommitsOfTheUsersTable(t *testing.T) {
 	}
 	exec(`INSERT INTO users (firstname, lastname) VALUES ('Ann', 'A')`)
 	us, snap := listAt(t, st)
-	if len(us) != 1 || us[0].Firstname != "Ann" {
+	if len(us) != 1 || us[0].FirstName != "Ann" {
 		t.Fatalf("list read in the snapshot: %+v", us)
 	}
 	mustCurrent(t, st, snap, true, "nothing changed")
@@ -101,7 +101,7 @@ func TestChangeLogCatchesAWriterCommittingAfterTheRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	us, snap := listAt(t, st)
-	if us[0].Lastname != "A" {
+	if us[0].LastName != "A" {
 		t.Fatalf("the read saw an uncommitted change: %+v", us[0])
 	}
 	mustCurrent(t, st, snap, true, "while the writer is still open")

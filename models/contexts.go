@@ -39,6 +39,8 @@ type ContextComposite struct {
 	Context  Context
 	Ranges   []ContextRange
 	Includes []string
+	// Use says what refers to the context: read with it, never written.
+	Use ContextUse
 }
 
 // ContextUse says what refers to a context (what blocks its deletion).
@@ -68,36 +70,96 @@ const contextFrom = ` FROM contexts c JOIN entities e ON e.id = c.entity_id `
 
 var reDigits = regexp.MustCompile(`^[0-9]+$`)
 
-// List returns every context by name.
-func (s *ContextStore) List(ctx context.Context) ([]Context, error) {
-	var out []Context
-	err := s.db.SelectContext(ctx, &out, `SELECT `+contextCols+contextFrom+` ORDER BY c.name`)
-	return out, err
+// List returns every context by name, with its ranges, includes and use.
+func (s *ContextStore) List(ctx context.Context) ([]ContextComposite, error) {
+	var cs []Context
+	if err := s.db.SelectContext(ctx, &cs, `SELECT `+contextCols+contextFrom+` ORDER BY c.name`); err != nil {
+		return nil, err
+	}
+	return s.composites(ctx, cs)
 }
 
 // Search matches a substring of the name, display name or entity name.
-func (s *ContextStore) Search(ctx context.Context, term string) ([]Context, error) {
-	var out []Context
-	err := s.db.SelectContext(ctx, &out, `SELECT `+contextCols+contextFrom+`
-		WHERE c.name ILIKE $1 OR c.displayname ILIKE $1 OR e.name ILIKE $1 ORDER BY c.name`, likeTerm(term))
-	return out, err
+func (s *ContextStore) Search(ctx context.Context, term string) ([]ContextComposite, error) {
+	var cs []Context
+	if err := s.db.SelectContext(ctx, &cs, `SELECT `+contextCols+contextFrom+`
+		WHERE c.name ILIKE $1 OR c.displayname ILIKE $1 OR e.name ILIKE $1 ORDER BY c.name`, likeTerm(term)); err != nil {
+		return nil, err
+	}
+	return s.composites(ctx, cs)
 }
 
-// Get returns a context with its ranges and includes, or ErrNotFound.
+// composites reads the parts of the contexts: three queries whatever their number.
+func (s *ContextStore) composites(ctx context.Context, cs []Context) ([]ContextComposite, error) {
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	names := make([]string, len(cs))
+	out := make([]ContextComposite, len(cs))
+	at := make(map[string]int, len(cs))
+	for i, c := range cs {
+		names[i] = c.Name
+		out[i] = ContextComposite{Context: c, Ranges: []ContextRange{}, Includes: []string{}}
+		at[c.Name] = i
+	}
+	ranges, err := s.rangesOf(ctx, s.db, names)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range ranges {
+		c := &out[at[r.Context]]
+		c.Ranges = append(c.Ranges, r.ContextRange)
+	}
+	var incs []struct {
+		Context string `db:"context"`
+		Include string `db:"include"`
+	}
+	if err := s.db.SelectContext(ctx, &incs, `SELECT context, include FROM context_includes
+		WHERE context = ANY($1) ORDER BY context, priority, include`, pq.StringArray(names)); err != nil {
+		return nil, err
+	}
+	for _, inc := range incs {
+		c := &out[at[inc.Context]]
+		c.Includes = append(c.Includes, inc.Include)
+	}
+	var use []ContextUse
+	if err := s.db.SelectContext(ctx, &use, contextUseQuery, pq.StringArray(names)); err != nil {
+		return nil, err
+	}
+	for _, u := range use {
+		out[at[u.Name]].Use = u
+	}
+	return out, nil
+}
+
+// Get returns a context with its ranges, includes and use, or ErrNotFound.
 func (s *ContextStore) Get(ctx context.Context, name string) (*ContextComposite, error) {
+	return s.get(ctx, s.db, name, "")
+}
+
+// get reads one composite through q; lock is "" or " FOR UPDATE OF c".
+func (s *ContextStore) get(ctx context.Context, q sqlx.QueryerContext, name, lock string) (*ContextComposite, error) {
 	var c ContextComposite
-	err := s.db.GetContext(ctx, &c.Context, `SELECT `+contextCols+contextFrom+` WHERE c.name = $1`, name)
+	err := sqlx.GetContext(ctx, q, &c.Context, `SELECT `+contextCols+contextFrom+` WHERE c.name = $1`+lock, name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	if c.Ranges, err = s.Ranges(ctx, []string{name}); err != nil {
+	rows, err := s.rangesOf(ctx, q, []string{name})
+	if err != nil {
 		return nil, err
 	}
-	if err := s.db.SelectContext(ctx, &c.Includes, `SELECT include FROM context_includes
+	c.Ranges = make([]ContextRange, len(rows))
+	for i, r := range rows {
+		c.Ranges[i] = r.ContextRange
+	}
+	if err := sqlx.SelectContext(ctx, q, &c.Includes, `SELECT include FROM context_includes
 		WHERE context = $1 ORDER BY priority, include`, name); err != nil {
+		return nil, err
+	}
+	if err := sqlx.GetContext(ctx, q, &c.Use, contextUseQuery, pq.StringArray{name}); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -109,36 +171,11 @@ type RangeRow struct {
 	ContextRange
 }
 
-// Ranges returns the ranges of the named contexts, grouped by context in stored order.
-func (s *ContextStore) Ranges(ctx context.Context, names []string) ([]ContextRange, error) {
-	rows, err := s.RangesOf(ctx, names)
-	out := make([]ContextRange, len(rows))
-	for i, r := range rows {
-		out[i] = r.ContextRange
-	}
-	return out, err
-}
-
-// RangesOf returns the ranges of the named contexts with their context.
-func (s *ContextStore) RangesOf(ctx context.Context, names []string) ([]RangeRow, error) {
+// rangesOf returns the ranges of the named contexts with their context.
+func (s *ContextStore) rangesOf(ctx context.Context, q sqlx.QueryerContext, names []string) ([]RangeRow, error) {
 	var out []RangeRow
-	err := s.db.SelectContext(ctx, &out, `SELECT context, type, numberbeg, numberend, didlength
+	err := sqlx.SelectContext(ctx, q, &out, `SELECT context, type, numberbeg, numberend, didlength
 		FROM context_ranges WHERE context = ANY($1) ORDER BY context, type, position, id`, pq.StringArray(names))
-	return out, err
-}
-
-// IncludesOf returns the first include of each named context (list answers show one).
-func (s *ContextStore) IncludesOf(ctx context.Context, names []string) (map[string]string, error) {
-	var rows []struct {
-		Context string `db:"context"`
-		Include string `db:"include"`
-	}
-	err := s.db.SelectContext(ctx, &rows, `SELECT DISTINCT ON (context) context, include
-		FROM context_includes WHERE context = ANY($1) ORDER BY context, priority, include`, pq.StringArray(names))
-	out := map[string]string{}
-	for _, r := range rows {
-		out[r.Context] = r.Include
-	}
 	return out, err
 }
 
@@ -147,27 +184,6 @@ const contextUseQuery = `SELECT c.name,
 	(SELECT count(*) FROM voicemails v WHERE v.context = c.name) AS voicemails,
 	(SELECT count(*) FROM context_includes i WHERE i.include = c.name AND i.context <> c.name) AS included_by
 	FROM contexts c WHERE c.name = ANY($1)`
-
-// Use counts what refers to a context.
-func (s *ContextStore) Use(ctx context.Context, name string) (ContextUse, error) {
-	m, err := s.UseOf(ctx, []string{name})
-	u := m[name]
-	u.Name = name
-	return u, err
-}
-
-// UseOf counts what refers to each named context (list answers show "deletable").
-func (s *ContextStore) UseOf(ctx context.Context, names []string) (map[string]ContextUse, error) {
-	var rows []ContextUse
-	if err := s.db.SelectContext(ctx, &rows, contextUseQuery, pq.StringArray(names)); err != nil {
-		return nil, err
-	}
-	out := make(map[string]ContextUse, len(rows))
-	for _, r := range rows {
-		out[r.Name] = r
-	}
-	return out, nil
-}
 
 // check validates the composite; entity and includes must exist.
 func (s *ContextStore) check(ctx context.Context, tx *sqlx.Tx, c *ContextComposite) error {
@@ -179,13 +195,13 @@ func (s *ContextStore) check(ctx context.Context, tx *sqlx.Tx, c *ContextComposi
 	}
 	if err := tx.GetContext(ctx, &c.Context.EntityID, `SELECT id FROM entities WHERE name = $1`, c.Context.EntityName); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return Invalid("context.entity", "must name an existing entity")
+			return Invalid("context.entity_name", "must name an existing entity")
 		}
 		return err
 	}
 	for i, inc := range c.Includes {
 		if inc == c.Context.Name {
-			ve.Add(fmt.Sprintf("contextinclude[%d]", i), "a context cannot include itself")
+			ve.Add(fmt.Sprintf("includes[%d]", i), "a context cannot include itself")
 			continue
 		}
 		var ok bool
@@ -193,7 +209,7 @@ func (s *ContextStore) check(ctx context.Context, tx *sqlx.Tx, c *ContextComposi
 			return err
 		}
 		if !ok {
-			ve.Add(fmt.Sprintf("contextinclude[%d]", i), "must name an existing context")
+			ve.Add(fmt.Sprintf("includes[%d]", i), "must name an existing context")
 		}
 	}
 	return ve.OrNil()
@@ -206,23 +222,23 @@ func checkRanges(rs []ContextRange) *ValidationError {
 	index := map[string]int{}
 	for i := range rs {
 		r := &rs[i]
-		prefix := fmt.Sprintf("contextnumbers.%s[%d].", r.Type, index[r.Type])
+		prefix := fmt.Sprintf("ranges.%s[%d].", r.Type, index[r.Type])
 		index[r.Type]++
 		if r.Type != "incall" {
 			r.DidLength = 0 // xivo-ws and views carry "0"; it means nothing outside incall
 		}
 		ve.Merge(prefix, Check(r))
 		if r.NumberBeg != "" && !reDigits.MatchString(r.NumberBeg) {
-			ve.Add(prefix+"numberbeg", "must contain only digits")
+			ve.Add(prefix+"number_beg", "must contain only digits")
 		}
 		if r.NumberEnd != "" && !reDigits.MatchString(r.NumberEnd) {
-			ve.Add(prefix+"numberend", "must contain only digits")
+			ve.Add(prefix+"number_end", "must contain only digits")
 		}
 		if r.NumberEnd != "" && reDigits.MatchString(r.NumberBeg) && reDigits.MatchString(r.NumberEnd) && numLess(r.NumberEnd, r.NumberBeg) {
-			ve.Add(prefix+"numberend", "must not be below numberbeg")
+			ve.Add(prefix+"number_end", "must not be below the range's start")
 		}
 		if r.Type == "incall" && r.DidLength != 0 && (r.DidLength < 1 || r.DidLength > 20) {
-			ve.Add(prefix+"didlength", "must be between 1 and 20")
+			ve.Add(prefix+"did_length", "must be between 1 and 20")
 		}
 	}
 	return ve
@@ -244,16 +260,18 @@ func (s *ContextStore) Create(ctx context.Context, c *ContextComposite) error {
 	})
 }
 
-// Update writes the composite over the context stored as oldName (a rename follows every
-// reference through the schema's ON UPDATE CASCADE).
-func (s *ContextStore) Update(ctx context.Context, oldName string, c *ContextComposite) error {
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+// Edit merges an edit onto the stored context in one transaction that locks its row first.
+// A rename follows every reference through the schema's ON UPDATE CASCADE.
+func (s *ContextStore) Edit(ctx context.Context, name string, merge func(stored *ContextComposite) (*ContextComposite, error)) error {
+	return EditLocked(ctx, s.db, func(tx *sqlx.Tx) (*ContextComposite, error) {
+		return s.get(ctx, tx, name, " FOR UPDATE OF c")
+	}, merge, func(tx *sqlx.Tx, _, c *ContextComposite) error {
 		if err := s.check(ctx, tx, c); err != nil {
 			return err
 		}
 		x := &c.Context
 		res, err := tx.ExecContext(ctx, `UPDATE contexts SET name=$2, displayname=$3, entity_id=$4,
-			contexttype=$5, description=$6, commented=$7 WHERE name=$1`, oldName, x.Name,
+			contexttype=$5, description=$6, commented=$7 WHERE name=$1`, name, x.Name,
 			x.DisplayName, x.EntityID, x.ContextType, x.Description, x.Commented)
 		if err != nil {
 			return mapPQ(err, map[string]string{"contexts_pkey": "context.name"})

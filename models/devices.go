@@ -31,6 +31,9 @@ type Device struct {
 	Configured  bool   `db:"configured" json:"configured"`
 	Commented   bool   `db:"commented" json:"commented"`
 	Description string `db:"description" json:"description" validate:"max=1000"`
+
+	// Lines attached to the device, by slot: read with it, never written through it.
+	Lines []Line `db:"-" json:"-"`
 }
 
 // DeviceStore reads and writes devices.
@@ -79,8 +82,10 @@ func NormalizeMAC(s string) (string, bool) {
 // List returns every device by id.
 func (s *DeviceStore) List(ctx context.Context) ([]Device, error) {
 	var out []Device
-	err := s.db.SelectContext(ctx, &out, `SELECT `+deviceCols+` FROM devices ORDER BY id`)
-	return out, err
+	if err := s.db.SelectContext(ctx, &out, `SELECT `+deviceCols+` FROM devices ORDER BY id`); err != nil {
+		return nil, err
+	}
+	return out, s.withLines(ctx, out)
 }
 
 // Search finds devices by exact IP or MAC (any MAC spelling). When nothing matches exactly it
@@ -94,14 +99,20 @@ func (s *DeviceStore) Search(ctx context.Context, term string) ([]Device, error)
 		ip = a.Unmap().String()
 	}
 	if err := s.db.SelectContext(ctx, &out, `SELECT `+deviceCols+` FROM devices
-		WHERE lower(ip) = lower($1) OR ($3 AND mac = $2) ORDER BY id`, ip, mac, isMAC); err != nil || len(out) > 0 {
-		return out, err
+		WHERE lower(ip) = lower($1) OR ($3 AND mac = $2) ORDER BY id`, ip, mac, isMAC); err != nil {
+		return nil, err
+	}
+	if len(out) > 0 {
+		return out, s.withLines(ctx, out)
 	}
 	// MACs are stored colon separated: a partial "1A-2B" looks for "1a:2b".
 	err := s.db.SelectContext(ctx, &out, `SELECT `+deviceCols+` FROM devices
 		WHERE ip ILIKE $1 OR mac ILIKE $2 OR vendor ILIKE $1 OR model ILIKE $1 OR plugin ILIKE $1
 		ORDER BY id`, likeTerm(term), likeTerm(strings.ReplaceAll(term, "-", ":")))
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, s.withLines(ctx, out)
 }
 
 // Get returns one device or ErrNotFound.
@@ -111,41 +122,61 @@ func (s *DeviceStore) Get(ctx context.Context, id string) (*Device, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
-	return &d, err
+	if err != nil {
+		return nil, err
+	}
+	ds := []Device{d}
+	return &ds[0], s.withLines(ctx, ds)
 }
 
-// Lines returns the lines attached to the given devices, by device then slot.
-func (s *DeviceStore) Lines(ctx context.Context, ids []string) ([]Line, error) {
-	var out []Line
-	err := s.db.SelectContext(ctx, &out, `SELECT `+lineCols+lineFrom+`
-		WHERE l.device_id = ANY($1) ORDER BY l.device_id, l.num, l.id`, pq.StringArray(ids))
-	return out, err
+// withLines reads the lines attached to the devices, in one query.
+func (s *DeviceStore) withLines(ctx context.Context, ds []Device) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	ids := make([]string, len(ds))
+	at := make(map[string]int, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+		at[d.ID] = i
+		ds[i].Lines = []Line{}
+	}
+	var ls []Line
+	if err := s.db.SelectContext(ctx, &ls, `SELECT `+lineCols+lineFrom+`
+		WHERE l.device_id = ANY($1) ORDER BY l.device_id, l.num, l.id`, pq.StringArray(ids)); err != nil {
+		return err
+	}
+	for _, l := range ls {
+		i := at[*l.DeviceID]
+		ds[i].Lines = append(ds[i].Lines, l)
+	}
+	return nil
 }
 
 func (s *DeviceStore) check(d *Device) error {
 	ve := &ValidationError{}
-	ve.Merge("", Check(d))
+	ve.Merge("device.", Check(d))
 	if !reDeviceID.MatchString(d.ID) {
-		ve.Add("id", "must be 1-64 characters of a-z, 0-9")
+		ve.Add("device.id", "must be 1-64 characters of a-z, 0-9")
 	}
 	if d.MAC != "" {
 		if m, ok := NormalizeMAC(d.MAC); ok {
 			d.MAC = m
 		} else {
-			ve.Add("mac", "must be a MAC address (12 hex digits, with : or - separators or none)")
+			ve.Add("device.mac", "must be a MAC address (12 hex digits, with : or - separators or none)")
 		}
 	}
 	if d.IP != "" {
 		if a, err := netip.ParseAddr(d.IP); err == nil && net.ParseIP(d.IP) != nil {
 			d.IP = a.Unmap().String()
 		} else {
-			ve.Add("ip", "must be an IPv4 or IPv6 address")
+			ve.Add("device.ip", "must be an IPv4 or IPv6 address")
 		}
 	}
 	return ve.OrNil()
 }
 
-var deviceConstraints = map[string]string{"devices_pkey": "id", "devices_mac_key": "mac"}
+var deviceConstraints = map[string]string{"devices_pkey": "device.id", "devices_mac_key": "device.mac"}
 
 // Create validates and inserts d, drawing an id when it has none.
 func (s *DeviceStore) Create(ctx context.Context, d *Device) error {

@@ -35,7 +35,7 @@ type EntityStore struct{ db *sqlx.DB }
 const entityCols = `id, name, displayname, phonenumber, faxnumber, email, url, address1, address2,
 	city, state, zipcode, country, description, dcreate, disable`
 
-var entityConstraints = map[string]string{"entities_name_key": "name"}
+var entityConstraints = map[string]string{"entities_name_key": "entity.name"}
 
 // List returns every entity, by id.
 func (s *EntityStore) List(ctx context.Context) ([]Entity, error) {
@@ -76,7 +76,7 @@ func (s *EntityStore) GetByName(ctx context.Context, name string) (*Entity, erro
 
 // Create validates and inserts e, setting its id.
 func (s *EntityStore) Create(ctx context.Context, e *Entity) error {
-	if err := Check(e).OrNil(); err != nil {
+	if err := CheckIn("entity", e).OrNil(); err != nil {
 		return err
 	}
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -92,7 +92,7 @@ func (s *EntityStore) Create(ctx context.Context, e *Entity) error {
 // Update validates and writes every field of e. Contexts refer to entities by id, so a rename
 // shows everywhere at once.
 func (s *EntityStore) Update(ctx context.Context, e *Entity) error {
-	if err := Check(e).OrNil(); err != nil {
+	if err := CheckIn("entity", e).OrNil(); err != nil {
 		return err
 	}
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return updateEntity(ctx, tx, e) })
@@ -109,7 +109,7 @@ func (s *EntityStore) Edit(ctx context.Context, id int, merge func(stored *Entit
 		return &e, err
 	}, merge, func(tx *sqlx.Tx, _, e *Entity) error {
 		e.ID = id
-		if err := Check(e).OrNil(); err != nil {
+		if err := CheckIn("entity", e).OrNil(); err != nil {
 			return err
 		}
 		return updateEntity(ctx, tx, e)
@@ -150,21 +150,19 @@ func (s *EntityStore) Delete(ctx context.Context, id int) error {
 	})
 }
 
-// Count returns how many entities exist.
-func (s *EntityStore) Count(ctx context.Context) (int, error) {
-	var n int
-	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM entities`)
-	return n, err
-}
-
-// DeleteUnused deletes every entity no context or user refers to (deleteall skips the others).
-func (s *EntityStore) DeleteUnused(ctx context.Context) error {
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+// DeleteAll deletes every entity no context or user refers to, in one transaction, and
+// says how many entities there were (deleteall keeps the ones in use).
+func (s *EntityStore) DeleteAll(ctx context.Context) (n int, err error) {
+	err = WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM entities`); err != nil || n == 0 {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM entities e
 			WHERE NOT EXISTS (SELECT 1 FROM contexts c WHERE c.entity_id = e.id)
 			  AND NOT EXISTS (SELECT 1 FROM users u WHERE u.entity_id = e.id)`)
 		return err
 	})
+	return n, err
 }
 
 // oneRow turns "no row changed" into ErrNotFound.

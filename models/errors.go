@@ -32,7 +32,7 @@ func (e *ValidationError) Add(field, rule string) {
 	}
 }
 
-// Merge adds the fields of other under prefix ("userfeatures." etc.).
+// Merge adds the fields of other under prefix ("user." etc.).
 func (e *ValidationError) Merge(prefix string, other *ValidationError) {
 	if other == nil {
 		return

@@ -44,6 +44,10 @@ type Line struct {
 	OwnerFirstname *string `db:"owner_firstname" json:"owner_firstname"`
 	OwnerLastname  *string `db:"owner_lastname" json:"owner_lastname"`
 	Registered     bool    `db:"-" json:"registered"`
+
+	// Merge, on a line a composite names by id only, is the change to apply over the line
+	// as stored, inside the write's transaction (nil: the line is written as it is).
+	Merge func(stored *Line) error `db:"-" json:"-"`
 }
 
 // Options are protocol peer settings passed through as text (SIP type, host, port, …).
@@ -146,13 +150,18 @@ var lineConstraints = map[string]string{
 	"lines_name_key":           "name",
 	"lines_context_number_key": "number",
 	"lines_context_fkey":       "context",
-	"lines_device_id_fkey":     "device",
-	"lines_user_id_fkey":       "user",
+	"lines_device_id_fkey":     "device_id",
+	"lines_user_id_fkey":       "user_id",
 }
 
 // List returns lines matching f (internal lines excluded), by id.
+// Each line says whether a registrar holds a live contact for it (Registered).
 func (s *LineStore) List(ctx context.Context, f LineFilter) ([]Line, error) {
-	return s.list(ctx, s.db, f)
+	ls, err := s.list(ctx, s.db, f)
+	if err != nil {
+		return nil, err
+	}
+	return ls, s.markRegistered(ctx, ls)
 }
 
 func (s *LineStore) list(ctx context.Context, q sqlx.QueryerContext, f LineFilter) ([]Line, error) {
@@ -181,7 +190,21 @@ func (s *LineStore) list(ctx context.Context, q sqlx.QueryerContext, f LineFilte
 
 // Get returns one line or ErrNotFound.
 func (s *LineStore) Get(ctx context.Context, id int) (*Line, error) {
-	return s.get(ctx, s.db, id)
+	l, err := s.get(ctx, s.db, id)
+	if err != nil {
+		return nil, err
+	}
+	ls := []Line{*l}
+	return &ls[0], s.markRegistered(ctx, ls)
+}
+
+// markRegistered sets Registered on each line.
+func (s *LineStore) markRegistered(ctx context.Context, ls []Line) error {
+	reg, err := s.Registered(ctx, ls)
+	for i := range ls {
+		ls[i].Registered = reg[ls[i].ID]
+	}
+	return err
 }
 
 func (s *LineStore) get(ctx context.Context, q sqlx.QueryerContext, id int) (*Line, error) {
@@ -196,12 +219,12 @@ func (s *LineStore) get(ctx context.Context, q sqlx.QueryerContext, id int) (*Li
 // Create validates and inserts a line (free unless UserID is set), generating its name and
 // secret when absent.
 func (s *LineStore) Create(ctx context.Context, l *Line) error {
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.insert(ctx, tx, l, "") })
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.insert(ctx, tx, l, "line.") })
 }
 
 // Update validates and writes every field of l.
 func (s *LineStore) Update(ctx context.Context, l *Line) error {
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.update(ctx, tx, l, "") })
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.update(ctx, tx, l, "line.") })
 }
 
 // Edit merges an edit onto the stored line in one transaction that locks its row first.
@@ -215,7 +238,7 @@ func (s *LineStore) Edit(ctx context.Context, id int, merge func(stored *Line) (
 		return &l, err
 	}, merge, func(tx *sqlx.Tx, _, l *Line) error {
 		l.ID = id
-		return s.update(ctx, tx, l, "")
+		return s.update(ctx, tx, l, "line.")
 	})
 }
 
@@ -230,23 +253,21 @@ func (s *LineStore) Delete(ctx context.Context, id int) error {
 	})
 }
 
-// Count returns how many non-internal lines exist.
-func (s *LineStore) Count(ctx context.Context) (int, error) {
-	var n int
-	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM lines WHERE NOT internal`)
+// DeleteAll removes every non-internal line in one transaction and says how many went.
+func (s *LineStore) DeleteAll(ctx context.Context) (n int, err error) {
+	err = WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM lines WHERE NOT internal`)
+		if err == nil {
+			n64, _ := res.RowsAffected()
+			n = int(n64)
+		}
+		return err
+	})
 	return n, err
 }
 
-// DeleteAll removes every non-internal line in one transaction.
-func (s *LineStore) DeleteAll(ctx context.Context) error {
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM lines WHERE NOT internal`)
-		return err
-	})
-}
-
 // check validates a line and its number against its context; prefix names fields in errors
-// ("linefeatures[0]." when the line is written as part of a user).
+// ("lines[0]." when the line is written as part of a user).
 func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, prefix string) error {
 	ve := &ValidationError{}
 	ve.Merge(prefix, Check(l))
@@ -291,7 +312,7 @@ func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, p
 			return err
 		}
 		if !dev {
-			return Invalid(prefix+"device", "must name an existing device")
+			return Invalid(prefix+"device_id", "must name an existing device")
 		}
 	}
 	return nil

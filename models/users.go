@@ -21,8 +21,8 @@ import (
 type User struct {
 	ID                   int     `db:"id" json:"id"`
 	EntityID             int     `db:"entity_id" json:"entityid" validate:"gte=1"`
-	Firstname            string  `db:"firstname" json:"firstname" validate:"required,max=128,printable"`
-	Lastname             string  `db:"lastname" json:"lastname" validate:"max=128,printable"`
+	FirstName            string  `db:"firstname" json:"firstname" validate:"required,max=128,printable"`
+	LastName             string  `db:"lastname" json:"lastname" validate:"max=128,printable"`
 	CallerID             string  `db:"callerid" json:"callerid"`
 	RingSeconds          int     `db:"ringseconds" json:"ringseconds" validate:"gte=0,lte=60"`
 	SimultCalls          int     `db:"simultcalls" json:"simultcalls" validate:"gte=1,lte=20"`
@@ -68,7 +68,7 @@ type User struct {
 
 // Fullname is "first last" trimmed, or "-" when both are empty.
 func (u *User) Fullname() string {
-	n := strings.TrimSpace(strings.TrimSpace(u.Firstname) + " " + strings.TrimSpace(u.Lastname))
+	n := strings.TrimSpace(strings.TrimSpace(u.FirstName) + " " + strings.TrimSpace(u.LastName))
 	if n == "" {
 		return "-"
 	}
@@ -138,7 +138,10 @@ type Membership struct {
 type UserComposite struct {
 	User User
 	// Password, when non-empty, sets a new portal password (stored hashed only).
-	Password    string
+	Password string
+	// CTIProfileName, when set, names the CTI profile (case-insensitively, an exact match
+	// first); the write resolves it to CTIProfileID, "" clearing nothing.
+	CTIProfileName *string
 	Lines       []Line
 	Voicemail   *Voicemail
 	DialActions []DialAction
@@ -187,7 +190,7 @@ const userCols = `u.id, u.entity_id, u.firstname, u.lastname, u.callerid, u.ring
 
 // scanDest appends the destinations of the userCols columns, in their order, to dst.
 func (u *User) scanDest(dst []any) []any {
-	return append(dst, &u.ID, &u.EntityID, &u.Firstname, &u.Lastname, &u.CallerID,
+	return append(dst, &u.ID, &u.EntityID, &u.FirstName, &u.LastName, &u.CallerID,
 		&u.RingSeconds, &u.SimultCalls, &u.LoginClient, &u.PasswdHash, &u.PasswdHA1,
 		&u.EnableClient, &u.CTIProfileID, &u.EnableHint, &u.EnableVoicemail, &u.VoicemailID,
 		&u.VoicemailType, &u.EnableXfer, &u.EnableAutomon, &u.CallRecord, &u.IncallFilter,
@@ -199,9 +202,9 @@ func (u *User) scanDest(dst []any) []any {
 }
 
 var userConstraints = map[string]string{
-	"users_loginclient_key":     "userfeatures.loginclient",
-	"users_entity_id_fkey":      "userfeatures.entityid",
-	"users_cti_profile_id_fkey": "userfeatures.cti_profile_id",
+	"users_loginclient_key":     "user.login_client",
+	"users_entity_id_fkey":      "user.entity_id",
+	"users_cti_profile_id_fkey": "user.cti_profile_id",
 }
 
 // List returns every user by id.
@@ -437,7 +440,7 @@ func (s *UserStore) Update(ctx context.Context, c *UserComposite) error {
 // write validates and stores c; old is the stored row on update, nil on create.
 func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, old *User) error {
 	u := &c.User
-	u.CallerID = `"` + strings.TrimSpace(strings.TrimSpace(u.Firstname)+" "+strings.TrimSpace(u.Lastname)) + `"`
+	u.CallerID = `"` + strings.TrimSpace(strings.TrimSpace(u.FirstName)+" "+strings.TrimSpace(u.LastName)) + `"`
 	if u.LoginClient != nil {
 		l := strings.ToLower(strings.TrimSpace(*u.LoginClient))
 		if l == "" {
@@ -447,26 +450,26 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 		}
 	}
 	ve := &ValidationError{}
-	ve.Merge("userfeatures.", Check(u))
+	ve.Merge("user.", Check(u))
 	if u.RingSeconds%5 != 0 {
-		ve.Add("userfeatures.ringseconds", "must be a multiple of 5 between 0 and 60")
+		ve.Add("user.ring_seconds", "must be a multiple of 5 between 0 and 60")
 	}
 	if c.Password != "" && (len(c.Password) < 4 || len(c.Password) > 64 || !Printable(c.Password)) {
-		ve.Add("userfeatures.passwdclient", "must be 4-64 printable characters")
+		ve.Add("user.password", "must be 4-64 printable characters")
 	}
 	if u.EnableClient {
 		if u.LoginClient == nil {
-			ve.Add("userfeatures.loginclient", "is required when enableclient is true")
+			ve.Add("user.login_client", "is required when the client is enabled")
 		}
 		if c.Password == "" && u.PasswdHash == "" {
-			ve.Add("userfeatures.passwdclient", "is required when enableclient is true")
+			ve.Add("user.password", "is required when the client is enabled")
 		}
 	}
 	for i := range c.DialActions {
-		ve.Merge("dialaction."+c.DialActions[i].Event+".", Check(&c.DialActions[i]))
+		ve.Merge("dial_actions."+c.DialActions[i].Event+".", Check(&c.DialActions[i]))
 	}
 	for i := range c.FuncKeys {
-		ve.Merge(fmt.Sprintf("phonefunckey[%d].", i), Check(&c.FuncKeys[i]))
+		ve.Merge(fmt.Sprintf("func_keys[%d].", i), Check(&c.FuncKeys[i]))
 	}
 	if c.Voicemail != nil {
 		ve.Merge("voicemail.", Check(c.Voicemail))
@@ -479,6 +482,18 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 	u.EnableRNA = u.EnableRNA && u.DestRNA != ""
 	u.EnableBusy = u.EnableBusy && u.DestBusy != ""
 
+	if n := c.CTIProfileName; n != nil && *n != "" {
+		var id int
+		err := tx.GetContext(ctx, &id, `SELECT id FROM cti_profiles WHERE lower(name) = lower($1)
+			ORDER BY name = $1 DESC, id LIMIT 1`, *n)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Invalid("user.cti_profile_name", "must name an existing CTI profile")
+		}
+		if err != nil {
+			return err
+		}
+		u.CTIProfileID = &id
+	}
 	if u.CTIProfileID != nil {
 		var ok bool
 		if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM cti_profiles WHERE id = $1)`, *u.CTIProfileID); err != nil {
@@ -582,7 +597,7 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 			if _, err := tx.ExecContext(ctx, `INSERT INTO user_funckeys (user_id, fknum, type, typeval,
 				label, supervision, progfunckey) VALUES ($1,$2,$3,$4,$5,$6,$7)`, u.ID, k.FKNum, k.Type,
 				k.TypeVal, k.Label, k.Supervision, k.ProgFunckey); err != nil {
-				return mapPQ(err, map[string]string{"user_funckeys_pkey": "phonefunckey.fknum"})
+				return mapPQ(err, map[string]string{"user_funckeys_pkey": "func_keys.fk_num"})
 			}
 		}
 	}
@@ -636,14 +651,17 @@ func (s *UserStore) writeLines(ctx context.Context, tx *sqlx.Tx, u *User, lines 
 	keep := make([]int, 0, len(lines))
 	for i := range lines {
 		l := &lines[i]
-		prefix := fmt.Sprintf("linefeatures[%d].", i)
-		l.UserID = &u.ID
-		l.RulesTime = fmt.Sprint(u.RingSeconds)
-		l.CallerID = u.CallerID
-		if l.RulesOrder == 0 {
-			l.RulesOrder = i + 1
+		prefix := fmt.Sprintf("lines[%d].", i)
+		follow := func() {
+			l.UserID = &u.ID
+			l.RulesTime = fmt.Sprint(u.RingSeconds)
+			l.CallerID = u.CallerID
+			if l.RulesOrder == 0 {
+				l.RulesOrder = i + 1
+			}
 		}
 		if l.ID == 0 {
+			follow()
 			if err := s.lines.insert(ctx, tx, l, prefix); err != nil {
 				return err
 			}
@@ -659,6 +677,18 @@ func (s *UserStore) writeLines(ctx context.Context, tx *sqlx.Tx, u *User, lines 
 			if owner != nil && *owner != u.ID {
 				return Invalid(prefix+"id", fmt.Sprintf("line %d belongs to another user", l.ID))
 			}
+			if l.Merge != nil {
+				// A line the body only named by id: its change applies over it as stored.
+				stored, err := s.lines.get(ctx, tx, l.ID)
+				if err != nil {
+					return err
+				}
+				if err := l.Merge(stored); err != nil {
+					return err
+				}
+				*l = *stored
+			}
+			follow()
 			if err := s.lines.update(ctx, tx, l, prefix); err != nil {
 				return err
 			}
@@ -695,7 +725,7 @@ func (s *UserStore) writeRightCalls(ctx context.Context, tx *sqlx.Tx, userID int
 			var dup bool
 			_ = tx.GetContext(ctx, &dup, `SELECT EXISTS (SELECT 1 FROM rightcalls WHERE id = $1)`, id)
 			if !dup {
-				return Invalid(fmt.Sprintf("rightcall[%d]", i), fmt.Sprintf("call permission %d does not exist", id))
+				return Invalid(fmt.Sprintf("right_calls[%d]", i), fmt.Sprintf("call permission %d does not exist", id))
 			}
 		}
 	}
@@ -746,16 +776,10 @@ func deleteUser(ctx context.Context, tx *sqlx.Tx, id int) error {
 	return err
 }
 
-// Count returns how many users exist.
-func (s *UserStore) Count(ctx context.Context) (int, error) {
-	var n int
-	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM users`)
-	return n, err
-}
-
-// DeleteAll removes every user (with everything Delete removes) in one transaction.
-func (s *UserStore) DeleteAll(ctx context.Context) error {
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+// DeleteAll removes every user (with everything Delete removes) in one transaction, and
+// says how many went.
+func (s *UserStore) DeleteAll(ctx context.Context) (n int, err error) {
+	err = WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var ids []int
 		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM users ORDER BY id FOR UPDATE`); err != nil {
 			return err
@@ -765,6 +789,8 @@ func (s *UserStore) DeleteAll(ctx context.Context) error {
 				return err
 			}
 		}
+		n = len(ids)
 		return nil
 	})
+	return n, err
 }

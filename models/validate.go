@@ -58,13 +58,9 @@ var ruleText = map[string]string{
 
 func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name := strings.SplitN(f.Tag.Get("json"), ",", 2)[0]
-		if name == "" || name == "-" {
-			return f.Name
-		}
-		return name
-	})
+	// Errors name fields canonically: the Go field name in snake case (FirstName →
+	// first_name, CTIProfileID → cti_profile_id); each façade's codec renames them.
+	v.RegisterTagNameFunc(func(f reflect.StructField) string { return FieldName(f.Name) })
 	re := func(r *regexp.Regexp) validator.Func {
 		return func(fl validator.FieldLevel) bool { return r.MatchString(fl.Field().String()) }
 	}
@@ -111,8 +107,26 @@ func Printable(s string) bool {
 	return true
 }
 
+// FieldName is the canonical name of a Go field: snake case, acronyms kept whole
+// (EntityID → entity_id, CTIProfileID → cti_profile_id, ActionArg1 → action_arg1).
+func FieldName(goName string) string {
+	r := []rune(goName)
+	var b strings.Builder
+	for i, c := range r {
+		if unicode.IsUpper(c) && i > 0 {
+			prevLower := unicode.IsLower(r[i-1]) || unicode.IsDigit(r[i-1])
+			nextLower := i+1 < len(r) && unicode.IsLower(r[i+1])
+			if prevLower || (unicode.IsUpper(r[i-1]) && nextLower) {
+				b.WriteByte('_')
+			}
+		}
+		b.WriteRune(unicode.ToLower(c))
+	}
+	return b.String()
+}
+
 // Check validates a struct with its tags and returns a *ValidationError naming each field
-// (by its json name, nested with dots) and rule, or nil.
+// (by its canonical name, nested with dots) and rule, or nil.
 func Check(v any) *ValidationError {
 	err := validate.Struct(v)
 	if err == nil {
@@ -131,6 +145,13 @@ func Check(v any) *ValidationError {
 		out.Add(ns, RuleText(fe.Tag(), fe.Param()))
 	}
 	return out
+}
+
+// CheckIn is Check with every field under the object's canonical name ("entity.name").
+func CheckIn(object string, v any) *ValidationError {
+	ve := &ValidationError{}
+	ve.Merge(object+".", Check(v))
+	return ve
 }
 
 // RuleText is the readable text of a validator rule.
