@@ -142,11 +142,11 @@ type UserComposite struct {
 	// CTIProfileName, when set, names the CTI profile (case-insensitively, an exact match
 	// first); the write resolves it to CTIProfileID, "" clearing nothing.
 	CTIProfileName *string
-	Lines       []Line
-	Voicemail   *Voicemail
-	DialActions []DialAction
-	RightCalls  []int
-	FuncKeys    []FuncKey
+	Lines          []Line
+	Voicemail      *Voicemail
+	DialActions    []DialAction
+	RightCalls     []int
+	FuncKeys       []FuncKey
 	// Read-only parts, filled by View.
 	Members    []Membership
 	Entity     *Entity
