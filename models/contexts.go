@@ -379,11 +379,11 @@ func numLess(a, b string) bool {
 	return x.Cmp(y) < 0
 }
 
-// UsedNumbers returns the numbers objects already use in the context (today: lines; every
-// object family with a number in a context adds its own table here), as stored.
+// UsedNumbers returns the numbers objects of any family already use in the context, as
+// stored (the extensions table).
 func (s *ContextStore) UsedNumbers(ctx context.Context, context string) (map[string]bool, error) {
 	var nums []string
-	if err := s.db.SelectContext(ctx, &nums, `SELECT number FROM lines WHERE context = $1 AND number <> ''`, context); err != nil {
+	if err := s.db.SelectContext(ctx, &nums, `SELECT exten FROM extensions WHERE context = $1`, context); err != nil {
 		return nil, err
 	}
 	used := make(map[string]bool, len(nums))

@@ -147,11 +147,12 @@ const lineCols = `l.id, l.user_id, l.protocol, l.name, l.context, l.number, l.se
 const lineFrom = ` FROM lines l LEFT JOIN users u ON u.id = l.user_id `
 
 var lineConstraints = map[string]string{
-	"lines_name_key":           "name",
-	"lines_context_number_key": "number",
-	"lines_context_fkey":       "context",
-	"lines_device_id_fkey":     "device_id",
-	"lines_user_id_fkey":       "user_id",
+	"lines_name_key":               "name",
+	"lines_context_number_key":     "number",
+	"extensions_context_exten_key": "number",
+	"lines_context_fkey":           "context",
+	"lines_device_id_fkey":         "device_id",
+	"lines_user_id_fkey":           "user_id",
 }
 
 // List returns lines matching f (internal lines excluded), by id.
@@ -283,7 +284,8 @@ func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, p
 	if err := q.QueryRowxContext(ctx, `SELECT EXISTS (SELECT 1 FROM contexts WHERE name = $1),
 		COALESCE((SELECT json_agg(json_build_array(numberbeg, numberend)) FROM context_ranges
 			WHERE context = $1 AND type = 'user'), '[]'),
-		$2 <> '' AND EXISTS (SELECT 1 FROM lines WHERE context = $1 AND number = $2 AND id <> $3)`,
+		$2 <> '' AND EXISTS (SELECT 1 FROM extensions WHERE context = $1 AND exten = $2
+			AND NOT (type = 'line' AND typeval = $3::text))`,
 		l.Context, l.Number, l.ID).Scan(&exists, &ranges, &taken); err != nil {
 		return err
 	}
