@@ -49,6 +49,12 @@ type Codec[Row, Obj any] interface {
 	Field(path string) string
 }
 
+// ListRenderer is a Codec whose list answers depend on the query (sipX pages and sorts) and
+// which answers an empty list itself, where json.php answers 204.
+type ListRenderer[Row any] interface {
+	RowsFor(rows []Row, q Query) (any, error)
+}
+
 // Endpoint is one object family on one façade.
 type Endpoint[Row, Obj any, K Key] struct {
 	Codec Codec[Row, Obj]
@@ -115,9 +121,13 @@ func (e *Endpoint[Row, Obj, K]) Resource() *Resource {
 	return &Resource{DefaultAct: def, Acts: acts}
 }
 
-func (e *Endpoint[Row, Obj, K]) rows(rows []Row, err error) (Result, error) {
+func (e *Endpoint[Row, Obj, K]) rows(q Query, rows []Row, err error) (Result, error) {
 	if err != nil {
 		return Result{}, e.wire(err)
+	}
+	if lr, ok := any(e.Codec).(ListRenderer[Row]); ok {
+		v, err := lr.RowsFor(rows, q)
+		return Object(v), e.wire(err)
 	}
 	if len(rows) == 0 {
 		return NoContent(), nil
@@ -129,7 +139,9 @@ func (e *Endpoint[Row, Obj, K]) list(ctx context.Context, r *Request) (Result, e
 	if e.Cached != nil {
 		return e.Cached.list(ctx, e.Codec)
 	}
-	return e.rows(e.List(ctx, Query{Params: r.Query}))
+	q := Query{Params: r.Query}
+	rows, err := e.List(ctx, q)
+	return e.rows(q, rows, err)
 }
 
 func (e *Endpoint[Row, Obj, K]) search(ctx context.Context, r *Request) (Result, error) {
@@ -137,7 +149,8 @@ func (e *Endpoint[Row, Obj, K]) search(ctx context.Context, r *Request) (Result,
 	if q.Search == "" {
 		return NoContent(), nil
 	}
-	return e.rows(e.Search(ctx, q))
+	rows, err := e.Search(ctx, q)
+	return e.rows(q, rows, err)
 }
 
 func (e *Endpoint[Row, Obj, K]) view(ctx context.Context, r *Request) (Result, error) {
@@ -153,7 +166,7 @@ func (e *Endpoint[Row, Obj, K]) view(ctx context.Context, r *Request) (Result, e
 }
 
 func (e *Endpoint[Row, Obj, K]) add(ctx context.Context, r *Request) (Result, error) {
-	body, err := DecodeBody(r.Body)
+	body, err := r.decoded()
 	if err != nil {
 		return Result{}, err
 	}
@@ -168,7 +181,7 @@ func (e *Endpoint[Row, Obj, K]) add(ctx context.Context, r *Request) (Result, er
 }
 
 func (e *Endpoint[Row, Obj, K]) edit(ctx context.Context, r *Request) (Result, error) {
-	body, err := DecodeBody(r.Body)
+	body, err := r.decoded()
 	if err != nil {
 		return Result{}, err
 	}
@@ -183,7 +196,7 @@ func (e *Endpoint[Row, Obj, K]) edit(ctx context.Context, r *Request) (Result, e
 		return Result{}, err
 	}
 	err = e.Edit(ctx, id, func(stored *Obj) (*Obj, error) { return e.Codec.Decode(body, stored) })
-	return Done(), e.wire(err)
+	return Result{ID: r.ID}, e.wire(err)
 }
 
 func (e *Endpoint[Row, Obj, K]) delete(ctx context.Context, r *Request) (Result, error) {
@@ -191,7 +204,7 @@ func (e *Endpoint[Row, Obj, K]) delete(ctx context.Context, r *Request) (Result,
 	if err != nil {
 		return Result{}, err
 	}
-	return Done(), e.wire(e.Delete(ctx, id))
+	return Result{ID: r.ID}, e.wire(e.Delete(ctx, id))
 }
 
 func (e *Endpoint[Row, Obj, K]) deleteAll(ctx context.Context, _ *Request) (Result, error) {

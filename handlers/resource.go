@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"pbxws/models"
 )
 
 // Request is one act call as the façade decoded it: the act, the object id, the (trimmed)
@@ -20,6 +18,17 @@ type Request struct {
 	Private bool
 	// Account names who asks: the web-service account, or "(private)".
 	Account string
+	// Decoded, when not nil, is the body as the façade already decoded it (sipX XML); the
+	// kit then does not read Body as JSON.
+	Decoded map[string]any
+}
+
+// decoded is the request body as an object.
+func (r *Request) decoded() (map[string]any, error) {
+	if r.Decoded != nil {
+		return r.Decoded, nil
+	}
+	return DecodeBody(r.Body)
 }
 
 // Param is a trimmed query parameter ("" when absent).
@@ -39,6 +48,9 @@ type Result struct {
 	// Rendered, when JSON and Text are nil, is a JSON answer rendered before and shared
 	// between requests: it is sent without a copy and must never be modified.
 	Rendered []byte
+	// ID names the object an add created (or an edit or delete changed), for façades whose
+	// answers carry it (the sipX envelope).
+	ID string
 }
 
 // Items answers a list or search: 204 with an empty body when there is nothing.
@@ -56,7 +68,7 @@ func Object(v any) Result { return Result{JSON: v} }
 // xivo-ws client turns into the bare id.
 func Created(id string) Result {
 	b, _ := jsonString(id)
-	return Result{Text: append(b, '\n'), TextType: "application/json"}
+	return Result{Text: append(b, '\n'), TextType: "application/json", ID: id}
 }
 
 // Done answers an edit or delete: 200 with an empty body.
@@ -117,28 +129,6 @@ func (res *Resource) actNames() []string {
 	return out
 }
 
-// needID returns the request id or ErrNotFound when it is missing (xivo-ws sends `id=` empty
-// when none was typed; both mean "no such object").
-func needID(r *Request) (string, error) {
-	if r.ID == "" {
-		return "", models.ErrNotFound
-	}
-	return r.ID, nil
-}
-
-// needIntID parses a numeric id; a missing or non-numeric id names no object (404).
-func needIntID(r *Request) (int, error) {
-	s, err := needID(r)
-	if err != nil {
-		return 0, err
-	}
-	n, ok := parseID(s)
-	if !ok {
-		return 0, models.ErrNotFound
-	}
-	return n, nil
-}
-
 func parseID(s string) (int, bool) {
 	if s == "" || len(s) > 9 {
 		return 0, false
@@ -151,44 +141,4 @@ func parseID(s string) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
-}
-
-// deleteByIntID is the shared delete act of objects with numeric ids.
-func deleteByIntID(del func(context.Context, int) error) Act {
-	return func(ctx context.Context, r *Request) (Result, error) {
-		id, err := needIntID(r)
-		if err != nil {
-			return Result{}, err
-		}
-		return Done(), del(ctx, id)
-	}
-}
-
-// deleteByID is the shared delete act of objects keyed by text (contexts, devices).
-func deleteByID(del func(context.Context, string) error) Act {
-	return func(ctx context.Context, r *Request) (Result, error) {
-		id, err := needID(r)
-		if err != nil {
-			return Result{}, err
-		}
-		return Done(), del(ctx, id)
-	}
-}
-
-// deleteAll is the shared deleteall act: 204 when there is nothing, else every object goes in
-// one transaction (all or nothing).
-func deleteAll(count func(context.Context) (int, error), del func(context.Context) error) Act {
-	return func(ctx context.Context, r *Request) (Result, error) {
-		n, err := count(ctx)
-		if err != nil {
-			return Result{}, err
-		}
-		if n == 0 {
-			return NoContent(), nil
-		}
-		if err := del(ctx); err != nil {
-			return Result{}, err
-		}
-		return Done(), nil
-	}
 }

@@ -242,6 +242,10 @@ func decodeUser(body map[string]any, c *models.UserComposite, stored []models.Li
 	f.boolean("commented", &u.Commented)
 	f.str("description", &u.Description)
 	f.optInt("cti_profile_id", &u.CTIProfileID)
+	var admin bool
+	if f.boolean("admin", &admin) {
+		c.Admin = &admin // the sipX ADMIN role; not part of XiVO's userfeatures answers
+	}
 	var profile string
 	if f.strTrim("profileclient", &profile) && profile != "" {
 		c.CTIProfileName = &profile // the store resolves the name

@@ -23,6 +23,8 @@ type SIPUser struct {
 	PinHA1 string
 	// Lines are the user's SIP lines, first line first.
 	Lines []SIPLine
+	// Admin is the sipX ADMIN role.
+	Admin bool
 }
 
 // SIPLine is one SIP line: its name (XiVO's SIP user name), number (alias) and secret.
@@ -68,14 +70,15 @@ type Directory struct {
 // NewDirectory returns a Directory over db.
 func NewDirectory(db *sqlx.DB) *Directory { return &Directory{db: db} }
 
-// lookupUserSQL finds a user by loginclient (case-insensitive) or by the number or name of one
-// of its SIP lines; a loginclient match wins over an alias.
+// lookupUserSQL finds a user by loginclient (case-insensitive), by the number or name of one
+// of its SIP lines, or by one of its aliases; a loginclient match wins over an alias.
 const lookupUserSQL = `
-SELECT u.id, COALESCE(u.loginclient, ''), u.firstname, u.lastname, u.passwdclient_hash, u.passwdclient_ha1
+SELECT u.id, COALESCE(u.loginclient, ''), u.firstname, u.lastname, u.passwdclient_hash, u.passwdclient_ha1, u.admin
 FROM users u
 WHERE u.commented = false AND (lower(u.loginclient) = lower($1)
    OR u.id IN (SELECT user_id FROM lines WHERE user_id IS NOT NULL AND protocol = 'sip' AND commented = false
-               AND (number = $1 OR name = $1)))
+               AND (number = $1 OR name = $1))
+   OR u.id IN (SELECT user_id FROM user_aliases WHERE alias = $1))
 ORDER BY (lower(COALESCE(u.loginclient, '')) = lower($1)) DESC, u.id
 LIMIT 1`
 
@@ -91,7 +94,7 @@ func (d *Directory) LookupUser(ctx context.Context, nameOrAlias string) (*SIPUse
 	}
 	var u SIPUser
 	var first, last string
-	err := d.db.QueryRowContext(ctx, lookupUserSQL, nameOrAlias).Scan(&u.ID, &u.UserName, &first, &last, &u.PinHash, &u.PinHA1)
+	err := d.db.QueryRowContext(ctx, lookupUserSQL, nameOrAlias).Scan(&u.ID, &u.UserName, &first, &last, &u.PinHash, &u.PinHA1, &u.Admin)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

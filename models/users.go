@@ -64,6 +64,9 @@ type User struct {
 	ScheduleID           int     `db:"schedule_id" json:"schedule_id" validate:"gte=0"`
 	Commented            bool    `db:"commented" json:"commented"`
 	Description          string  `db:"description" json:"description" validate:"max=1000"`
+	// Admin grants the sipX ADMIN role; Email is the user's own address.
+	Admin bool   `db:"admin" json:"admin"`
+	Email string `db:"email" json:"email" validate:"omitempty,max=255,email"`
 }
 
 // Fullname is "first last" trimmed, or "-" when both are empty.
@@ -139,6 +142,13 @@ type UserComposite struct {
 	User User
 	// Password, when non-empty, sets a new portal password (stored hashed only).
 	Password string
+	// Admin and Email, when set, change the user's flag and address (nil keeps them).
+	Admin *bool
+	Email *string
+	// Aliases are login names besides the line numbers (nil keeps them).
+	Aliases []string
+	// SIPPassword, when set, becomes the secret of the user's first SIP line.
+	SIPPassword *string
 	// CTIProfileName, when set, names the CTI profile (case-insensitively, an exact match
 	// first); the write resolves it to CTIProfileID, "" clearing nothing.
 	CTIProfileName *string
@@ -186,7 +196,7 @@ const userCols = `u.id, u.entity_id, u.firstname, u.lastname, u.callerid, u.ring
 	u.enablebusy, u.destbusy, u.musiconhold, u.outcallerid, u.mobilephonenumber, u.userfield,
 	u.bsfilter, u.preprocess_subroutine, u.timezone, u.language, u.ringintern, u.ringextern,
 	u.ringgroup, u.ringforward, u.rightcallcode, u.agentid, u.pictureid, u.schedule_id,
-	u.commented, u.description`
+	u.commented, u.description, u.admin, u.email`
 
 // scanDest appends the destinations of the userCols columns, in their order, to dst.
 func (u *User) scanDest(dst []any) []any {
@@ -198,7 +208,7 @@ func (u *User) scanDest(dst []any) []any {
 		&u.DestBusy, &u.MusicOnHold, &u.OutCallerID, &u.MobilePhoneNumber, &u.UserField,
 		&u.BSFilter, &u.PreprocessSubroutine, &u.Timezone, &u.Language, &u.RingIntern,
 		&u.RingExtern, &u.RingGroup, &u.RingForward, &u.RightCallCode, &u.AgentID,
-		&u.PictureID, &u.ScheduleID, &u.Commented, &u.Description)
+		&u.PictureID, &u.ScheduleID, &u.Commented, &u.Description, &u.Admin, &u.Email)
 }
 
 var userConstraints = map[string]string{
@@ -266,6 +276,79 @@ func (s *UserStore) Search(ctx context.Context, term string) ([]User, error) {
 	return out, err
 }
 
+// SetAdmin grants or revokes the sipX ADMIN role.
+func (s *UserStore) SetAdmin(ctx context.Context, id int, admin bool) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET admin = $2 WHERE id = $1`, id, admin)
+		if err != nil {
+			return err
+		}
+		return oneRow(res)
+	})
+}
+
+// ListComposites returns every user with the parts a directory shows (lines, voicemail,
+// entity, aliases), by id, in five queries whatever their number.
+func (s *UserStore) ListComposites(ctx context.Context) ([]UserComposite, error) {
+	us, err := s.List(ctx)
+	if err != nil || len(us) == 0 {
+		return nil, err
+	}
+	out := make([]UserComposite, len(us))
+	at := make(map[int]int, len(us))
+	for i, u := range us {
+		out[i].User = u
+		at[u.ID] = i
+	}
+	var ls []Line
+	if err := s.db.SelectContext(ctx, &ls, `SELECT `+lineCols+lineFrom+` WHERE l.user_id IS NOT NULL
+		ORDER BY l.user_id, l.rules_group, l.rules_order, l.id`); err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		if i, ok := at[*l.UserID]; ok {
+			out[i].Lines = append(out[i].Lines, l)
+		}
+	}
+	var aliases []struct {
+		UserID int    `db:"user_id"`
+		Alias  string `db:"alias"`
+	}
+	if err := s.db.SelectContext(ctx, &aliases, `SELECT user_id, alias FROM user_aliases ORDER BY user_id, alias`); err != nil {
+		return nil, err
+	}
+	for _, a := range aliases {
+		if i, ok := at[a.UserID]; ok {
+			out[i].Aliases = append(out[i].Aliases, a.Alias)
+		}
+	}
+	var vms []Voicemail
+	if err := s.db.SelectContext(ctx, &vms, `SELECT `+voicemailCols+` FROM voicemails
+		WHERE id IN (SELECT voicemail_id FROM users)`); err != nil {
+		return nil, err
+	}
+	byVM := make(map[int]*Voicemail, len(vms))
+	for i := range vms {
+		byVM[vms[i].ID] = &vms[i]
+	}
+	var es []Entity
+	if err := s.db.SelectContext(ctx, &es, `SELECT `+entityCols+` FROM entities`); err != nil {
+		return nil, err
+	}
+	byEntity := make(map[int]*Entity, len(es))
+	for i := range es {
+		byEntity[es[i].ID] = &es[i]
+	}
+	for i := range out {
+		u := &out[i].User
+		if u.VoicemailID != nil {
+			out[i].Voicemail = byVM[*u.VoicemailID]
+		}
+		out[i].Entity = byEntity[u.EntityID]
+	}
+	return out, nil
+}
+
 // Get returns one user row or ErrNotFound.
 func (s *UserStore) Get(ctx context.Context, id int) (*User, error) {
 	return s.get(ctx, s.db, id)
@@ -296,7 +379,8 @@ const UserViewSQL = `SELECT ` + userCols + `,
 		UNION ALL SELECT 'k', to_json(k) FROM (SELECT fknum, type, typeval, label, supervision, progfunckey
 			FROM user_funckeys WHERE user_id = u.id) k
 		UNION ALL SELECT 'm', to_json(m) FROM (SELECT category, queue_id, name, penalty, position
-			FROM queue_members WHERE usertype = 'user' AND userid = u.id) m) p) AS parts_json,
+			FROM queue_members WHERE usertype = 'user' AND userid = u.id) m
+		UNION ALL SELECT 'a', to_json(alias) FROM user_aliases WHERE user_id = u.id) p) AS parts_json,
 	(SELECT row_to_json(e) FROM (SELECT ` + entityCols + ` FROM entities WHERE id = u.entity_id) e) AS entity_json,
 	(SELECT COALESCE(json_agg(c.name ORDER BY c.name), '[]') FROM contexts c WHERE c.entity_id = u.entity_id
 		AND c.contexttype = 'internal') AS contexts_json
@@ -398,6 +482,9 @@ func (c *UserComposite) decodeParts(raw []byte) error {
 		case "m":
 			c.Members = append(c.Members, Membership{})
 			err = json.Unmarshal(t.V, &c.Members[len(c.Members)-1])
+		case "a":
+			c.Aliases = append(c.Aliases, "")
+			err = json.Unmarshal(t.V, &c.Aliases[len(c.Aliases)-1])
 		default:
 			err = fmt.Errorf("unknown part %q", t.K)
 		}
@@ -409,6 +496,7 @@ func (c *UserComposite) decodeParts(raw []byte) error {
 	// lowercase ASCII words, which every collation orders as bytes).
 	slices.SortFunc(c.DialActions, func(a, b DialAction) int { return strings.Compare(a.Event, b.Event) })
 	slices.Sort(c.RightCalls)
+	slices.Sort(c.Aliases)
 	slices.SortFunc(c.FuncKeys, func(a, b FuncKey) int { return cmp.Compare(a.FKNum, b.FKNum) })
 	slices.SortFunc(c.Members, func(a, b Membership) int {
 		return cmp.Or(strings.Compare(a.Category, b.Category), cmp.Compare(a.QueueID, b.QueueID))
@@ -448,6 +536,12 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 		} else {
 			u.LoginClient = &l
 		}
+	}
+	if c.Admin != nil {
+		u.Admin = *c.Admin
+	}
+	if c.Email != nil {
+		u.Email = strings.TrimSpace(*c.Email)
 	}
 	ve := &ValidationError{}
 	ve.Merge("user.", Check(u))
@@ -589,6 +683,9 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 			return err
 		}
 	}
+	if err := s.writeLogin(ctx, tx, c); err != nil {
+		return err
+	}
 	if c.FuncKeys != nil {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM user_funckeys WHERE user_id = $1`, u.ID); err != nil {
 			return err
@@ -599,6 +696,67 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 				k.TypeVal, k.Label, k.Supervision, k.ProgFunckey); err != nil {
 				return mapPQ(err, map[string]string{"user_funckeys_pkey": "func_keys.fk_num"})
 			}
+		}
+	}
+	return nil
+}
+
+// writeLogin writes what the sipX façade adds to a user: the admin flag and e-mail address,
+// the login aliases (each unique among user names, aliases and line numbers and names) and
+// the SIP password (the secret of the first SIP line).
+func (s *UserStore) writeLogin(ctx context.Context, tx *sqlx.Tx, c *UserComposite) error {
+	u := &c.User
+	if c.Admin != nil || c.Email != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET admin = $2, email = $3 WHERE id = $1`, u.ID, u.Admin, u.Email); err != nil {
+			return err
+		}
+	}
+	if c.Aliases != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_aliases WHERE user_id = $1`, u.ID); err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for i, a := range c.Aliases {
+			field := fmt.Sprintf("aliases[%d]", i)
+			a = strings.TrimSpace(a)
+			if !reLoginClient.MatchString(a) || len(a) > 64 {
+				return Invalid(field, "must be 1-64 characters of A-Z, a-z, 0-9, . _ ~ -")
+			}
+			if seen[a] {
+				continue
+			}
+			seen[a] = true
+			var taken bool
+			if err := tx.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM users
+					WHERE lower(loginclient) = lower($1) AND id <> $2)
+				OR EXISTS (SELECT 1 FROM lines WHERE (number = $1 OR name = $1) AND user_id IS DISTINCT FROM $2)`,
+				a, u.ID); err != nil {
+				return err
+			}
+			if taken {
+				return &ConflictError{Field: field, Msg: "alias " + a + " is already the name or number of another user or line"}
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO user_aliases (user_id, alias) VALUES ($1, $2)`, u.ID, a); err != nil {
+				mapped := mapPQ(err, map[string]string{"user_aliases_alias_key": field})
+				var ce *ConflictError
+				if errors.As(mapped, &ce) {
+					ce.Msg = "alias " + a + " is already another user's"
+				}
+				return mapped
+			}
+		}
+	}
+	if p := c.SIPPassword; p != nil && *p != "" {
+		if len(*p) > 80 || !Printable(*p) {
+			return Invalid("user.sip_password", "must be at most 80 printable characters")
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE lines SET secret = $2 WHERE id = (SELECT id FROM lines
+			WHERE user_id = $1 AND protocol = 'sip' ORDER BY num, line_num, id LIMIT 1)`, u.ID, *p)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return Invalid("user.sip_password", "cannot be set: the user has no SIP line")
 		}
 	}
 	return nil

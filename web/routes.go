@@ -19,6 +19,23 @@ func routes(s *Server) {
 	// Click-to-call: the callcontroller service and the sipX /my/call resource.
 	s.callControllerRoutes(app)
 	s.sipxCallRoutes(app)
+
+	// sipXconfig REST, after /my/call: anything else under /sipxconfig authenticates first.
+	sipxREST(s, app)
+}
+
+// sipxREST declares the sipX REST resources, each with the role it needs (sipx-rest.md §2.3).
+func sipxREST(s *Server, app *fiber.App) {
+	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
+		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
+	}
+	users := sipxCRUD{res: handlers.SipxUsers(s.stores), role: roleAdmin}
+	app.All("/sipxconfig/rest/user", crud(users, false))
+	app.All("/sipxconfig/rest/user/:id", crud(users, true))
+
+	// Every other path: 401 without credentials, 404 with them.
+	app.All("/sipxconfig", s.sipxUnknown)
+	app.All("/sipxconfig/*", s.sipxUnknown)
 }
 
 // jsonPHP declares the XiVO json.php web services: root → "<category>/<subcategory>" → resource.

@@ -40,6 +40,8 @@ type Server struct {
 	health *models.Health
 	sip    *sip.Agent
 	cc     *handlers.CallController
+	// sipxUsers authenticates users on the sipX REST façade.
+	sipxUsers *acl.UserAuth
 
 	httpLn, httpsLn     net.Listener
 	ccHTTPLn, ccHTTPSLn net.Listener

@@ -1,0 +1,256 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"pbxws/models"
+)
+
+// The sipX REST wire form ("XStream style", spec sipx-rest.md §1.2): a document is one root
+// element holding objects (fields in a fixed order, absent ones omitted) and lists (each item
+// wrapped in the list's item alias in XML; a plain array in JSON). Codecs build SipxDoc
+// trees; the façade writes them as XML or JSON, whichever the client accepts.
+
+// SipxDoc is an answer: XML <Root>…</Root>, JSON {"Root": …}.
+type SipxDoc struct {
+	Root  string
+	Value any // SipxObject, SipxList, string, int or bool
+}
+
+// SipxObject is an object's fields in order.
+type SipxObject []SipxField
+
+// SipxField is one field; a nil Value is omitted.
+type SipxField struct {
+	Name  string
+	Value any
+}
+
+// SipxList is a list whose items XML wraps in Item elements.
+type SipxList struct {
+	Item  string
+	Items []any
+}
+
+// add appends a field unless v is nil.
+func (o *SipxObject) add(name string, v any) {
+	if v != nil {
+		*o = append(*o, SipxField{name, v})
+	}
+}
+
+// XML writes the document with its declaration.
+func (d SipxDoc) XML() []byte {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>`)
+	writeXMLElement(&b, d.Root, d.Value)
+	return b.Bytes()
+}
+
+func writeXMLElement(b *bytes.Buffer, name string, v any) {
+	b.WriteByte('<')
+	b.WriteString(name)
+	b.WriteByte('>')
+	switch t := v.(type) {
+	case SipxObject:
+		for _, f := range t {
+			writeXMLElement(b, f.Name, f.Value)
+		}
+	case SipxList:
+		for _, it := range t.Items {
+			writeXMLElement(b, t.Item, it)
+		}
+	default:
+		_ = xml.EscapeText(b, []byte(scalarString(t)))
+	}
+	b.WriteString("</")
+	b.WriteString(name)
+	b.WriteByte('>')
+}
+
+func scalarString(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case int:
+		return strconv.Itoa(t)
+	case bool:
+		return strconv.FormatBool(t)
+	}
+	return fmt.Sprint(v)
+}
+
+// JSON writes {"Root": value}: objects as objects in field order, lists as arrays.
+func (d SipxDoc) JSON() []byte {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	writeJSONString(&b, d.Root)
+	b.WriteByte(':')
+	writeJSONValue(&b, d.Value)
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+func writeJSONValue(b *bytes.Buffer, v any) {
+	switch t := v.(type) {
+	case SipxObject:
+		b.WriteByte('{')
+		for i, f := range t {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSONString(b, f.Name)
+			b.WriteByte(':')
+			writeJSONValue(b, f.Value)
+		}
+		b.WriteByte('}')
+	case SipxList:
+		b.WriteByte('[')
+		for i, it := range t.Items {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			writeJSONValue(b, it)
+		}
+		b.WriteByte(']')
+	case int:
+		b.WriteString(strconv.Itoa(t))
+	case bool:
+		b.WriteString(strconv.FormatBool(t))
+	default:
+		writeJSONString(b, scalarString(t))
+	}
+}
+
+func writeJSONString(b *bytes.Buffer, s string) {
+	enc, _ := json.Marshal(s)
+	b.Write(enc)
+}
+
+// maxXMLDepth bounds the nesting of a decoded XML body.
+const maxXMLDepth = 32
+
+// DecodeSipxXML reads an XML body into the shape DecodeBody gives JSON: {root: value}, an
+// element with children is an object (a repeated child becomes an array), a leaf its text.
+// Text is checked as DecodeBody checks JSON strings (no control characters but tab).
+func DecodeSipxXML(body []byte) (map[string]any, error) {
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	dec.Strict = true
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil, models.Invalid("body", "is empty: an XML document is expected")
+		}
+		if err != nil {
+			return nil, models.Invalid("body", "is not well-formed XML: "+err.Error())
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			v, err := decodeXMLElement(dec, 1)
+			if err != nil {
+				return nil, err
+			}
+			if err := xmlTrailer(dec); err != nil {
+				return nil, err
+			}
+			out := map[string]any{t.Name.Local: v}
+			ve := &models.ValidationError{}
+			walkStrings(out, "", 0, ve)
+			return out, ve.OrNil()
+		case xml.Directive:
+			return nil, models.Invalid("body", "must not declare a DOCTYPE")
+		}
+	}
+}
+
+// xmlTrailer accepts only white space, comments and processing instructions after the root.
+func xmlTrailer(dec *xml.Decoder) error {
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return models.Invalid("body", "is not well-formed XML: "+err.Error())
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return models.Invalid("body", "must hold one root element and nothing after it")
+			}
+		case xml.Comment, xml.ProcInst:
+		default:
+			return models.Invalid("body", "must hold one root element and nothing after it")
+		}
+	}
+}
+
+func decodeXMLElement(dec *xml.Decoder, depth int) (any, error) {
+	if depth > maxXMLDepth {
+		return nil, models.Invalid("body", fmt.Sprintf("nests deeper than %d elements", maxXMLDepth))
+	}
+	var text strings.Builder
+	var obj map[string]any
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, models.Invalid("body", "is not well-formed XML: "+err.Error())
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			v, err := decodeXMLElement(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			if obj == nil {
+				obj = map[string]any{}
+			}
+			name := t.Name.Local
+			switch prev := obj[name].(type) {
+			case nil:
+				obj[name] = v
+			case []any:
+				obj[name] = append(prev, v)
+			default:
+				obj[name] = []any{prev, v}
+			}
+		case xml.CharData:
+			text.Write(t)
+		case xml.EndElement:
+			if obj != nil {
+				return obj, nil
+			}
+			return text.String(), nil
+		case xml.Directive:
+			return nil, models.Invalid("body", "must not declare a DOCTYPE")
+		}
+	}
+}
+
+// sipxItems reads a list field in either wire form: a JSON array of items, or the XML
+// element holding item elements ({item: x} or {item: [x, …]}); "" (an empty XML element)
+// is an empty list.
+func sipxItems(v any, item string) ([]any, bool) {
+	switch t := v.(type) {
+	case []any:
+		return t, true
+	case string:
+		return []any{}, strings.TrimSpace(t) == ""
+	case map[string]any:
+		switch x := t[item].(type) {
+		case []any:
+			return x, true
+		case nil:
+			return []any{}, len(t) == 0
+		default:
+			return []any{x}, true
+		}
+	}
+	return nil, false
+}

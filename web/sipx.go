@@ -1,0 +1,326 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pbxws/acl"
+	"pbxws/handlers"
+	"pbxws/models"
+)
+
+// The sipX REST façade (sipx-rest.md §1, §2): users authenticate with HTTP Basic or Digest
+// on their portal password, a resource needs a role, bodies and answers are XML or JSON
+// (XStream style) by negotiation, and admin mutations answer the CRUD envelope.
+
+// sipxRole is what a resource requires of the authenticated user.
+type sipxRole int
+
+const (
+	roleUser sipxRole = iota
+	roleAdmin
+)
+
+// sipxCRUD is an admin CRUD resource (§1.3): GET lists or views, PUT creates (no id) or
+// updates (id), DELETE deletes (id). Its objects have numeric ids.
+type sipxCRUD struct {
+	res  *handlers.Resource
+	role sipxRole
+}
+
+// sipxMedia are the types the CRUD resources offer, the default first.
+var sipxMedia = []string{"text/xml", "application/json"}
+
+func (s *Server) sipxAuth() *acl.UserAuth {
+	if s.sipxUsers == nil {
+		s.sipxUsers = acl.NewUserAuth(models.NewDirectory(s.db), acl.UserAuthConfig{Realm: s.cfg.Realm,
+			NonceLifetime: s.cfg.NonceLifetime, Throttle: s.throttle, Service: "sipx", MaxWait: s.cfg.MaxWait})
+	}
+	return s.sipxUsers
+}
+
+// sipxAuthenticate returns the user the request authenticates, or writes the refusal: 401
+// with a Digest and a Basic challenge, or 403 when the role is missing.
+func (s *Server) sipxAuthenticate(c *fiber.Ctx, role sipxRole) (*models.SIPUser, bool, error) {
+	auth := s.sipxAuth()
+	u, _, err := auth.Authenticate(c.UserContext(), acl.AuthRequest{
+		Method: c.Method(), URI: string(c.Request().RequestURI()), Authorization: c.Get(fiber.HeaderAuthorization),
+		TLS: s.secure(c), Peer: s.peer(c),
+	})
+	if err != nil {
+		var ae *acl.AuthError
+		var th *acl.Throttled
+		switch {
+		case errors.As(err, &th):
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(th.Seconds()))
+			return nil, false, sipxText(c, http.StatusTooManyRequests, th.Error())
+		case errors.Is(err, acl.ErrChecksBusy):
+			c.Set(fiber.HeaderRetryAfter, "1")
+			return nil, false, sipxText(c, http.StatusServiceUnavailable, "pbxws is busy checking passwords: retry later")
+		case errors.As(err, &ae):
+			for _, ch := range auth.Challenges(s.secure(c), ae.Stale) {
+				c.Response().Header.Add(fiber.HeaderWWWAuthenticate, ch)
+			}
+			return nil, false, sipxText(c, http.StatusUnauthorized, ae.Text)
+		}
+		return nil, false, err
+	}
+	c.Locals(localAccount, u.UserName)
+	if role == roleAdmin && !u.Admin {
+		return nil, false, sipxText(c, http.StatusForbidden, "user "+u.UserName+" is not an administrator")
+	}
+	return u, true, nil
+}
+
+func sipxText(c *fiber.Ctx, status int, text string) error {
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+	return c.SendString(text + "\n")
+}
+
+// sipxUnknown answers a path no resource has: 401 without credentials (sipXconfig
+// challenged before it routed), 404 for an authenticated user.
+func (s *Server) sipxUnknown(c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodOptions {
+		return c.SendStatus(http.StatusOK)
+	}
+	if _, ok, err := s.sipxAuthenticate(c, roleUser); !ok {
+		return err
+	}
+	return sipxText(c, http.StatusNotFound, "no such resource: "+c.Path())
+}
+
+// serve answers one request on the resource; id is the path id ("" on the collection).
+func (r sipxCRUD) serve(s *Server, c *fiber.Ctx, hasID bool) error {
+	if c.Method() == fiber.MethodOptions {
+		c.Set(fiber.HeaderAllow, "GET, PUT, DELETE, OPTIONS")
+		return c.SendStatus(http.StatusOK)
+	}
+	if _, ok, err := s.sipxAuthenticate(c, r.role); !ok {
+		return err
+	}
+	id := ""
+	if hasID {
+		id = c.Params("id")
+		if _, ok := parsePathID(id); !ok {
+			return sipxEnvelope(c, "ERROR_ID_INVALID", "")
+		}
+	}
+	req := &handlers.Request{ID: id, Query: sipxQuery(c)}
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead:
+		req.Act = "list"
+		if hasID {
+			req.Act = "view"
+		}
+	case fiber.MethodPut:
+		req.Act = "add"
+		if hasID {
+			req.Act = "edit"
+		}
+	case fiber.MethodDelete:
+		if !hasID {
+			return sipxEnvelope(c, "ERROR_MISSING_ID", "")
+		}
+		req.Act = "delete"
+	default:
+		c.Set(fiber.HeaderAllow, "GET, PUT, DELETE, OPTIONS")
+		return sipxText(c, http.StatusMethodNotAllowed, c.Method()+" is not offered here: use GET, PUT or DELETE")
+	}
+	var media string
+	if req.Act == "list" || req.Act == "view" {
+		var ok bool
+		if media, ok = negotiate(c.Get(fiber.HeaderAccept), sipxMedia); !ok {
+			return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(sipxMedia, " or "))
+		}
+	} else if req.Act != "delete" {
+		body, err := s.requestBody(c)
+		if err != nil {
+			return sipxFailure(c, req.Act, err)
+		}
+		if req.Decoded, err = decodeSipxBody(c.Get(fiber.HeaderContentType), body); err != nil {
+			return sipxFailure(c, req.Act, err)
+		}
+	}
+	gate := s.admitReads
+	if req.Act != "list" && req.Act != "view" {
+		gate = s.admitWrites
+	}
+	if err := gate.enter(); err != nil {
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return sipxText(c, http.StatusServiceUnavailable, "pbxws is busy: too many requests are waiting, retry later")
+	}
+	c.Locals(localAct, req.Act)
+	res, err := func() (handlers.Result, error) {
+		defer gate.leave()
+		return r.res.Dispatch(c.UserContext(), req)
+	}()
+	if err != nil {
+		return sipxFailure(c, req.Act, err)
+	}
+	switch req.Act {
+	case "add":
+		return sipxEnvelope(c, "SUCCESS_CREATED", res.ID)
+	case "edit":
+		return sipxEnvelope(c, "SUCCESS_UPDATED", id)
+	case "delete":
+		return sipxEnvelope(c, "SUCCESS_DELETED", id)
+	}
+	doc, ok := res.JSON.(handlers.SipxDoc)
+	if !ok {
+		return errors.New("sipx: the resource answered no document")
+	}
+	if media == "application/json" {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+		return c.Send(doc.JSON())
+	}
+	c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
+	return c.Send(doc.XML())
+}
+
+// parsePathID accepts the ids the admin resources have: 1 to 9 digits.
+func parsePathID(s string) (int, bool) {
+	if s == "" || len(s) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, ch := range s {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		n = n*10 + int(ch-'0')
+	}
+	return n, true
+}
+
+func sipxQuery(c *fiber.Ctx) map[string][]string {
+	q := map[string][]string{}
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) {
+		q[string(k)] = append(q[string(k)], strings.TrimSpace(string(v)))
+	})
+	return q
+}
+
+// decodeSipxBody reads an XML or JSON body by its Content-Type (or, without one, by its
+// first character).
+func decodeSipxBody(ctype string, body []byte) (map[string]any, error) {
+	mt := strings.ToLower(strings.TrimSpace(strings.SplitN(ctype, ";", 2)[0]))
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case mt == "text/xml" || mt == "application/xml" || (mt == "" && bytes.HasPrefix(trimmed, []byte("<"))):
+		return handlers.DecodeSipxXML(body)
+	case mt == "application/json" || mt == "" || mt == "text/json":
+		return handlers.DecodeBody(body)
+	}
+	return nil, errUnsupportedMedia
+}
+
+var errUnsupportedMedia = errors.New("the body must be XML (text/xml) or JSON (application/json)")
+
+// negotiate picks the first offered type the Accept header allows (§1.1); none or */*
+// means the first. application/xml stands for text/xml.
+func negotiate(accept string, offered []string) (string, bool) {
+	accept = strings.TrimSpace(accept)
+	if accept == "" {
+		return offered[0], true
+	}
+	allowed := map[string]bool{}
+	for _, part := range strings.Split(accept, ",") {
+		params := strings.Split(part, ";")
+		mt := strings.ToLower(strings.TrimSpace(params[0]))
+		refused := false
+		for _, p := range params[1:] {
+			if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(k, "q") {
+				q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				refused = err == nil && q <= 0
+			}
+		}
+		if refused {
+			continue // q=0: explicitly not acceptable
+		}
+		if mt == "application/xml" {
+			mt = "text/xml"
+		}
+		allowed[mt] = true
+	}
+	for _, o := range offered {
+		major := strings.SplitN(o, "/", 2)[0]
+		if allowed[o] || allowed["*/*"] || allowed[major+"/*"] {
+			return o, true
+		}
+	}
+	return "", false
+}
+
+// sipxEnvelopes are the CRUD envelope's codes: message and HTTP status (§1.3). Refusals of
+// bad input answer 400, not the 500 of the original.
+var sipxEnvelopes = map[string]struct {
+	msg    string
+	status int
+}{
+	"SUCCESS_CREATED":         {"Created", http.StatusCreated},
+	"SUCCESS_UPDATED":         {"Updated", http.StatusOK},
+	"SUCCESS_DELETED":         {"Deleted", http.StatusOK},
+	"ERROR_MISSING_ID":        {"ID value missing from request", http.StatusBadRequest},
+	"ERROR_ID_INVALID":        {"ID value is invalid", http.StatusBadRequest},
+	"ERROR_OBJECT_NOT_FOUND":  {"Could not retrieve object using ID", http.StatusBadRequest},
+	"ERROR_VALIDATION_FAILED": {"Failed input validation", http.StatusBadRequest},
+	"ERROR_CREATE_FAILED":     {"Create failed", http.StatusBadRequest},
+	"ERROR_UPDATE_FAILED":     {"Update failed", http.StatusBadRequest},
+	"ERROR_DELETE_FAILED":     {"Delete failed", http.StatusBadRequest},
+	"ERROR_READ_FAILED":       {"Read failed", http.StatusInternalServerError},
+	"ERROR_REFERENCE_EXISTS":  {"Reference to object still exists", http.StatusConflict},
+}
+
+// sipxEnvelope writes the text/xml envelope: data holds the id when there is one, then the
+// additional message.
+func sipxEnvelope(c *fiber.Ctx, code, id string, additional ...string) error {
+	e := sipxEnvelopes[code]
+	data := handlers.SipxObject{}
+	if id != "" {
+		data = append(data, handlers.SipxField{Name: "id", Value: id})
+	}
+	if len(additional) > 0 && additional[0] != "" {
+		data = append(data, handlers.SipxField{Name: "additionalMessage", Value: additional[0]})
+	}
+	doc := handlers.SipxDoc{Root: "response", Value: handlers.SipxObject{
+		{Name: "code", Value: code}, {Name: "message", Value: e.msg}, {Name: "data", Value: data}}}
+	c.Status(e.status)
+	c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
+	return c.Send(doc.XML())
+}
+
+// sipxFailure maps an act's error to its envelope.
+func sipxFailure(c *fiber.Ctx, act string, err error) error {
+	var ve *models.ValidationError
+	var ce *models.ConflictError
+	var ie *models.InUseError
+	var bad *handlers.ErrIDInvalid
+	failed := map[string]string{"add": "ERROR_CREATE_FAILED", "edit": "ERROR_UPDATE_FAILED",
+		"delete": "ERROR_DELETE_FAILED"}[act]
+	if failed == "" {
+		failed = "ERROR_READ_FAILED"
+	}
+	switch {
+	case errors.As(err, &bad):
+		return sipxEnvelope(c, "ERROR_ID_INVALID", "", bad.Error())
+	case errors.As(err, &ve):
+		return sipxEnvelope(c, "ERROR_VALIDATION_FAILED", "", strings.TrimPrefix(ve.Error(), "invalid input: "))
+	case errors.As(err, &ce):
+		return sipxEnvelope(c, failed, "", ce.Msg)
+	case errors.As(err, &ie):
+		return sipxEnvelope(c, "ERROR_REFERENCE_EXISTS", "", ie.Msg)
+	case errors.Is(err, models.ErrNotFound):
+		return sipxEnvelope(c, "ERROR_OBJECT_NOT_FOUND", "")
+	case errors.Is(err, errUnsupportedMedia):
+		return sipxText(c, http.StatusUnsupportedMediaType, err.Error())
+	case errors.Is(err, errUnsupportedEncoding):
+		return sipxText(c, http.StatusUnsupportedMediaType, err.Error())
+	}
+	return err // the error handler: 500, logged
+}
