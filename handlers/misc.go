@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"errors"
+	"strconv"
 
 	"pbxws/models"
 )
@@ -34,16 +36,28 @@ type ctiProfileWire struct {
 	Name string `json:"name"`
 }
 
+// ctiProfileCodec is the json.php form of CTI profiles: {id, name} rows, read only.
+type ctiProfileCodec struct{ wireNames }
+
+func (ctiProfileCodec) Rows(ps []models.CTIProfile) any {
+	out := make([]ctiProfileWire, len(ps))
+	for i, p := range ps {
+		out[i] = ctiProfileWire{ID: p.ID, Name: p.Name}
+	}
+	return out
+}
+func (ctiProfileCodec) View(p *models.CTIProfile) any   { return ctiProfileWire{ID: p.ID, Name: p.Name} }
+func (ctiProfileCodec) Key(p *models.CTIProfile) string { return strconv.Itoa(p.ID) }
+func (ctiProfileCodec) Decode(map[string]any, *models.CTIProfile) (*models.CTIProfile, error) {
+	return nil, errReadOnly
+}
+
+var errReadOnly = errors.New("handlers: a read-only resource decoded a body")
+
 // CTIProfiles is the read-only cti/profiles resource.
 func CTIProfiles(st *models.Stores) *Resource {
-	return &Resource{DefaultAct: "list", Acts: map[string]Act{
-		"list": func(ctx context.Context, r *Request) (Result, error) {
-			ps, err := st.CTIProfiles.List(ctx)
-			out := make([]ctiProfileWire, len(ps))
-			for i, p := range ps {
-				out[i] = ctiProfileWire{ID: p.ID, Name: p.Name}
-			}
-			return Items(out), err
-		},
-	}}
+	return (&Endpoint[models.CTIProfile, models.CTIProfile, int]{
+		Codec: ctiProfileCodec{},
+		List:  func(ctx context.Context, _ Query) ([]models.CTIProfile, error) { return st.CTIProfiles.List(ctx) },
+	}).Resource()
 }
