@@ -98,3 +98,65 @@ func TestSimultaneousEntityEditsKeepEveryField(t *testing.T) {
 		}
 	}
 }
+
+// Contexts lock what they merge too: a display name and a description edited at once both
+// survive, and so do the context's ranges, which neither edit mentioned.
+func TestSimultaneousContextEditsKeepEveryField(t *testing.T) {
+	env := testenv.Start(t)
+	c := newClient(t, env)
+	phoneSetup(t, c)
+	for round := 0; round < 20; round++ {
+		dn, desc := fmt.Sprintf("Display %d", round), fmt.Sprintf("Description %d", round)
+		raceEdits(t, env, contextsPath, "default", fmt.Sprintf(`{"context": {"displayname": %q}}`, dn),
+			fmt.Sprintf(`{"context": {"description": %q}}`, desc))
+		var gotDN, gotDesc string
+		var ranges int
+		if err := env.DB.QueryRow(`SELECT displayname, description, (SELECT count(*) FROM context_ranges WHERE context = 'default')
+			FROM contexts WHERE name = 'default'`).Scan(&gotDN, &gotDesc, &ranges); err != nil {
+			t.Fatal(err)
+		}
+		if gotDN != dn || gotDesc != desc || ranges != 1 {
+			t.Fatalf("round %d: stored %q %q with %d ranges, want %q %q and the range", round, gotDN, gotDesc, ranges, dn, desc)
+		}
+	}
+}
+
+// One user edited at once through both façades: json.php's first name and sipX's last name
+// both survive, twenty rounds in a row.
+func TestSimultaneousEditsAcrossFacadesKeepEveryField(t *testing.T) {
+	env, c := sipxSetup(t)
+	id := addUser(t, c, `{"userfeatures": {"firstname": "Kim", "loginclient": "kim"}}`)
+	boss := newSipx(t, env, "boss", "bosspin1")
+	for round := 0; round < 20; round++ {
+		first, last := fmt.Sprintf("First%d", round), fmt.Sprintf("Last%d", round)
+		var wg sync.WaitGroup
+		var xivo int
+		var sipx sxAnswer
+		start := make(chan struct{})
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			<-start
+			xivo, _, _ = send(t, fromAddr("127.0.0.1"), "POST", fmt.Sprintf("%s%s?act=edit&id=%d", env.HTTPURL, usersPath, id),
+				[]byte(fmt.Sprintf(`{"userfeatures": {"firstname": %q}}`, first)), "Content-Type", "application/json")
+		}()
+		go func() {
+			defer wg.Done()
+			<-start
+			sipx = boss.send("PUT", fmt.Sprintf("%s/%d", sipxUsers, id), "text/xml",
+				fmt.Sprintf(`<user><userName>kim</userName><lastName>%s</lastName></user>`, last))
+		}()
+		close(start)
+		wg.Wait()
+		if xivo != http.StatusOK || sipx.status != http.StatusOK {
+			t.Fatalf("round %d: json.php %d, sipX %d %s", round, xivo, sipx.status, sipx.body)
+		}
+		var f, l string
+		if err := env.DB.QueryRow(`SELECT firstname, lastname FROM users WHERE id = $1`, id).Scan(&f, &l); err != nil {
+			t.Fatal(err)
+		}
+		if f != first || l != last {
+			t.Fatalf("round %d: stored %q %q, want %q %q", round, f, l, first, last)
+		}
+	}
+}
