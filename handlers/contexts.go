@@ -203,15 +203,11 @@ func Contexts(st *models.Stores) *Resource {
 		},
 		List:   func(ctx context.Context, _ Query) ([]models.ContextComposite, error) { return s.List(ctx) },
 		Search: func(ctx context.Context, q Query) ([]models.ContextComposite, error) { return s.Search(ctx, q.Search) },
-		Get:    s.Get,
-		Create: s.Create,
-		Edit:   s.Edit,
 		// xivo-ws edits an object whose id it never learnt without id=: the body names it.
 		EditKey: func(body map[string]any) (string, bool) {
 			row, _ := body["context"].(map[string]any)
 			name, _ := scalarText(row["name"])
 			return name, name != ""
 		},
-		Delete: s.Delete,
-	}).Resource()
+	}).Over(s).Resource()
 }

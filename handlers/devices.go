@@ -99,9 +99,5 @@ func Devices(st *models.Stores) *Resource {
 		},
 		List:   func(ctx context.Context, _ Query) ([]models.Device, error) { return s.List(ctx) },
 		Search: func(ctx context.Context, q Query) ([]models.Device, error) { return s.Search(ctx, q.Search) },
-		Get:    s.Get,
-		Create: s.Create,
-		Edit:   s.Edit,
-		Delete: s.Delete,
-	}).Resource()
+	}).Over(s).Resource()
 }

@@ -84,14 +84,9 @@ func (entityCodec) Decode(body map[string]any, e *models.Entity) (*models.Entity
 func Entities(st *models.Stores) *Resource {
 	s := st.Entities
 	return (&Endpoint[models.Entity, models.Entity, int]{
-		Codec:     entityCodec{xivoEntityNames},
-		New:       func() *models.Entity { return &models.Entity{} },
-		List:      func(ctx context.Context, _ Query) ([]models.Entity, error) { return s.List(ctx) },
-		Search:    func(ctx context.Context, q Query) ([]models.Entity, error) { return s.Search(ctx, q.Search) },
-		Get:       s.Get,
-		Create:    s.Create,
-		Edit:      s.Edit,
-		Delete:    s.Delete,
-		DeleteAll: s.DeleteAll,
-	}).Resource()
+		Codec:  entityCodec{xivoEntityNames},
+		New:    func() *models.Entity { return &models.Entity{} },
+		List:   func(ctx context.Context, _ Query) ([]models.Entity, error) { return s.List(ctx) },
+		Search: func(ctx context.Context, q Query) ([]models.Entity, error) { return s.Search(ctx, q.Search) },
+	}).Over(s).Resource()
 }

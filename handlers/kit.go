@@ -87,6 +87,26 @@ type Endpoint[Row, Obj any, K Key] struct {
 	Default string
 }
 
+// Store is the store of a family with the usual operations; Over takes them from it.
+type Store[Obj any, K Key] interface {
+	Get(ctx context.Context, id K) (*Obj, error)
+	Create(ctx context.Context, o *Obj) error
+	Edit(ctx context.Context, id K, merge func(stored *Obj) (*Obj, error)) error
+	Delete(ctx context.Context, id K) error
+}
+
+// Over sets view, add, edit and delete (and deleteall when the store has DeleteAll) to the
+// store's operations.
+func (e *Endpoint[Row, Obj, K]) Over(s Store[Obj, K]) *Endpoint[Row, Obj, K] {
+	e.Get, e.Create, e.Edit, e.Delete = s.Get, s.Create, s.Edit, s.Delete
+	if d, ok := s.(interface {
+		DeleteAll(ctx context.Context) (int, error)
+	}); ok {
+		e.DeleteAll = d.DeleteAll
+	}
+	return e
+}
+
 // Resource builds the façade-facing Resource: one Act per store operation present.
 func (e *Endpoint[Row, Obj, K]) Resource() *Resource {
 	acts := map[string]Act{}

@@ -184,12 +184,7 @@ func Lines(st *models.Stores) *Resource {
 			l := newLine()
 			return &l
 		},
-		List:      list,
-		Search:    list,
-		Get:       s.Get,
-		Create:    s.Create,
-		Edit:      s.Edit,
-		Delete:    s.Delete,
-		DeleteAll: s.DeleteAll,
-	}).Resource()
+		List:   list,
+		Search: list,
+	}).Over(s).Resource()
 }

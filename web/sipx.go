@@ -317,9 +317,7 @@ func sipxFailure(c *fiber.Ctx, act string, err error) error {
 		return sipxEnvelope(c, "ERROR_REFERENCE_EXISTS", "", ie.Msg)
 	case errors.Is(err, models.ErrNotFound):
 		return sipxEnvelope(c, "ERROR_OBJECT_NOT_FOUND", "")
-	case errors.Is(err, errUnsupportedMedia):
-		return sipxText(c, http.StatusUnsupportedMediaType, err.Error())
-	case errors.Is(err, errUnsupportedEncoding):
+	case errors.Is(err, errUnsupportedMedia), errors.Is(err, errUnsupportedEncoding):
 		return sipxText(c, http.StatusUnsupportedMediaType, err.Error())
 	}
 	return err // the error handler: 500, logged
