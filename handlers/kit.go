@@ -274,7 +274,7 @@ func parseKey[K Key](s string) (K, error) {
 	}
 	switch p := any(&k).(type) {
 	case *int:
-		n, ok := parseID(s)
+		n, ok := ParseID(s)
 		if !ok {
 			return k, models.ErrNotFound
 		}

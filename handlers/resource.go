@@ -129,7 +129,8 @@ func (res *Resource) actNames() []string {
 	return out
 }
 
-func parseID(s string) (int, bool) {
+// ParseID reads a numeric id: 1 to 9 digits.
+func ParseID(s string) (int, bool) {
 	if s == "" || len(s) > 9 {
 		return 0, false
 	}

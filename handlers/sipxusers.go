@@ -269,7 +269,7 @@ func (e *ErrIDInvalid) Error() string { return e.Param + ": must be a numeric id
 
 func sipxUserFilter(q Query) (func(*models.UserComposite) bool, error) {
 	if b := q.Param("branch"); b != "" {
-		id, ok := parseID(b)
+		id, ok := ParseID(b)
 		if !ok {
 			return nil, &ErrIDInvalid{Param: "branch"}
 		}
@@ -278,7 +278,7 @@ func sipxUserFilter(q Query) (func(*models.UserComposite) bool, error) {
 	if list := q.Param("ids"); list != "" {
 		ids := map[int]bool{}
 		for _, p := range strings.Split(list, ",") {
-			id, ok := parseID(strings.TrimSpace(p))
+			id, ok := ParseID(strings.TrimSpace(p))
 			if !ok {
 				return nil, &ErrIDInvalid{Param: "ids"}
 			}

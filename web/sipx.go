@@ -107,7 +107,7 @@ func (r sipxCRUD) serve(s *Server, c *fiber.Ctx, hasID bool) error {
 	id := ""
 	if hasID {
 		id = c.Params("id")
-		if _, ok := parsePathID(id); !ok {
+		if _, ok := handlers.ParseID(id); !ok {
 			return sipxEnvelope(c, "ERROR_ID_INVALID", "")
 		}
 	}
@@ -181,21 +181,6 @@ func (r sipxCRUD) serve(s *Server, c *fiber.Ctx, hasID bool) error {
 	}
 	c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
 	return c.Send(doc.XML())
-}
-
-// parsePathID accepts the ids the admin resources have: 1 to 9 digits.
-func parsePathID(s string) (int, bool) {
-	if s == "" || len(s) > 9 {
-		return 0, false
-	}
-	n := 0
-	for _, ch := range s {
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-		n = n*10 + int(ch-'0')
-	}
-	return n, true
 }
 
 func sipxQuery(c *fiber.Ctx) map[string][]string {
