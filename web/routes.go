@@ -32,6 +32,9 @@ func sipxREST(s *Server, app *fiber.App) {
 	users := sipxCRUD{res: handlers.SipxUsers(s.stores), role: roleAdmin}
 	app.All("/sipxconfig/rest/user", crud(users, false))
 	app.All("/sipxconfig/rest/user/:id", crud(users, true))
+	branches := sipxCRUD{res: handlers.SipxBranches(s.stores), role: roleAdmin}
+	app.All("/sipxconfig/rest/branch", crud(branches, false))
+	app.All("/sipxconfig/rest/branch/:id", crud(branches, true))
 
 	// Every other path: 401 without credentials, 404 with them.
 	app.All("/sipxconfig", s.sipxUnknown)

@@ -1,0 +1,75 @@
+package xivo_test
+
+import (
+	"encoding/xml"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// sipX branches are the entities json.php serves as manage/entity.
+func TestSipxBranchesAreEntities(t *testing.T) {
+	env, c := sipxSetup(t)
+	boss := newSipx(t, env, "boss", "bosspin1")
+	const entities = "/xivo/configuration/json.php/private/manage/entity/"
+
+	// The seed document's own example.
+	a := boss.send("PUT", "/sipxconfig/rest/branch", "application/json",
+		`{"branch":{"name":"libofcongress","description":"library of congress","address":{"street":"101 Independence Ave SE","city":"Washington","state":"DC","zip":"20540"}}}`)
+	id := a.envelope(t, http.StatusCreated, "SUCCESS_CREATED").ID
+	e := c.object(entities, "act=view&id="+id)
+	if e["name"] != "libofcongress" || e["description"] != "library of congress" || e["address1"] != "101 Independence Ave SE" ||
+		e["city"] != "Washington" || e["state"] != "DC" || e["zipcode"] != "20540" || e["displayname"] != "libofcongress" {
+		t.Fatalf("json.php view of the sipX branch: %v", e)
+	}
+
+	// Edited through json.php, read through sipX (XML list with metadata).
+	if st, _, raw := c.do("POST", entities, "act=edit&id="+id, map[string]any{"address2": "Room 4", "phonenumber": "5551234"}); st != http.StatusOK {
+		t.Fatalf("json.php edit: %d %s", st, raw)
+	}
+	a = boss.send("GET", "/sipxconfig/rest/branch?sortby=name&sortdir=asc", "", "")
+	var list struct {
+		Total    int `xml:"metadata>totalResults"`
+		Branches []struct {
+			Name   string `xml:"name"`
+			Street string `xml:"address>street"`
+			Office string `xml:"address>officeDesignation"`
+			Phone  string `xml:"phoneNumber"`
+		} `xml:"branches>branch"`
+	}
+	if a.status != http.StatusOK || xml.Unmarshal([]byte(a.body), &list) != nil || list.Total != 2 || len(list.Branches) != 2 {
+		t.Fatalf("branch list: %d %s", a.status, a.body)
+	}
+	if b := list.Branches[1]; b.Name != "libofcongress" || b.Street != "101 Independence Ave SE" || b.Office != "Room 4" || b.Phone != "5551234" {
+		t.Fatalf("the edited branch through sipX: %+v\n%s", b, a.body)
+	}
+
+	// A sipX edit that names only the description keeps the rest.
+	boss.send("PUT", "/sipxconfig/rest/branch/"+id, "text/xml", `<branch><description>LoC</description></branch>`).envelope(t, http.StatusOK, "SUCCESS_UPDATED")
+	if e = c.object(entities, "act=view&id="+id); e["description"] != "LoC" || e["city"] != "Washington" || e["address2"] != "Room 4" {
+		t.Fatalf("after a partial sipX edit: %v", e)
+	}
+
+	// Refusals: the default entity is in use; bad names; unknown ids. Nothing changes.
+	var before int
+	if err := env.DB.Get(&before, `SELECT count(*) FROM entities`); err != nil {
+		t.Fatal(err)
+	}
+	if m := boss.send("DELETE", "/sipxconfig/rest/branch/1", "", "").envelope(t, http.StatusConflict, "ERROR_REFERENCE_EXISTS"); !strings.Contains(m.More, "used") {
+		t.Fatalf("delete of a used branch: %+v", m)
+	}
+	if m := boss.send("PUT", "/sipxconfig/rest/branch", "text/xml", `<branch><name>Bad Name</name></branch>`).envelope(t, http.StatusBadRequest, "ERROR_VALIDATION_FAILED"); !strings.Contains(m.More, "name") {
+		t.Fatalf("bad name: %+v", m)
+	}
+	boss.send("PUT", "/sipxconfig/rest/branch", "text/xml", `<branch><description>x</description></branch>`).envelope(t, http.StatusBadRequest, "ERROR_VALIDATION_FAILED")
+	boss.send("GET", "/sipxconfig/rest/branch/4242", "", "").envelope(t, http.StatusBadRequest, "ERROR_OBJECT_NOT_FOUND")
+	var after int
+	if err := env.DB.Get(&after, `SELECT count(*) FROM entities`); err != nil || after != before {
+		t.Fatalf("entities %d, were %d (%v)", after, before, err)
+	}
+	// Deleted through sipX: gone for json.php.
+	boss.send("DELETE", "/sipxconfig/rest/branch/"+id, "", "").envelope(t, http.StatusOK, "SUCCESS_DELETED")
+	if st, _, _ := c.do("GET", entities, "act=view&id="+id, nil); st != http.StatusNotFound {
+		t.Fatalf("json.php view of the deleted branch: %d", st)
+	}
+}
