@@ -171,7 +171,8 @@ func decodeContext(body map[string]any, c *models.ContextComposite) error {
 // "contextinclude": …}; the id is the context name.
 type contextCodec struct{ wireNames }
 
-var xivoContextNames = names(map[string]string{"ranges": "contextnumbers", "includes": "contextinclude"},
+var xivoContextNames = names(map[string]string{"ranges": "contextnumbers", "includes": "contextinclude",
+	"entity_name": "entity", "entity_id": "entityid"},
 	nil, models.Context{}, models.ContextRange{})
 
 func (contextCodec) Rows(cs []models.ContextComposite) any {

@@ -18,15 +18,16 @@ type wireNames struct {
 	paths map[string]string
 }
 
-// names builds a wireNames: each field of the model types under the name of its JSON form
-// (its `json` tag, which XiVO's wire names mostly share), then parts and paths as given.
+// names builds a wireNames: each field of the model types under its column name (its `db`
+// tag: XiVO's tables, and so its wire, name most columns alike), then parts and paths as
+// given.
 func names(parts, paths map[string]string, types ...any) wireNames {
 	n := wireNames{parts: map[string]string{}, paths: paths}
 	for _, t := range types {
 		rt := reflect.TypeOf(t)
 		for i := 0; i < rt.NumField(); i++ {
 			f := rt.Field(i)
-			col := strings.SplitN(f.Tag.Get("json"), ",", 2)[0]
+			col := strings.SplitN(f.Tag.Get("db"), ",", 2)[0]
 			if col == "" || col == "-" {
 				continue
 			}

@@ -510,6 +510,7 @@ type userCodec struct{ wireNames }
 var xivoUserNames = names(map[string]string{
 	"user": "userfeatures", "lines": "linefeatures", "dial_actions": "dialaction",
 	"func_keys": "phonefunckey", "right_calls": "rightcall", "device_id": "device",
+	"entity_id": "entityid", "voicemail_id": "voicemailid",
 }, map[string]string{
 	"user.password":         "userfeatures.passwdclient",
 	"user.cti_profile_name": "userfeatures.profileclient",

@@ -14,13 +14,13 @@ import (
 
 // Context is a dialplan context: numbers live in it, users and lines belong to it.
 type Context struct {
-	Name        string `db:"name" json:"name" validate:"required,contextname"`
-	DisplayName string `db:"displayname" json:"displayname" validate:"required,min=3,max=128,printable"`
-	EntityID    int    `db:"entity_id" json:"entityid"`
-	EntityName  string `db:"entity_name" json:"entity" validate:"required,entityname"`
-	ContextType string `db:"contexttype" json:"contexttype" validate:"required,contexttype"`
-	Description string `db:"description" json:"description" validate:"max=1000"`
-	Commented   bool   `db:"commented" json:"commented"`
+	Name        string `db:"name" validate:"required,contextname"`
+	DisplayName string `db:"displayname" validate:"required,min=3,max=128,printable"`
+	EntityID    int    `db:"entity_id"`
+	EntityName  string `db:"entity_name" validate:"required,entityname"`
+	ContextType string `db:"contexttype" validate:"required,contexttype"`
+	Description string `db:"description" validate:"max=1000"`
+	Commented   bool   `db:"commented"`
 }
 
 // ContextRange is a number range of one object type in a context.

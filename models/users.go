@@ -19,54 +19,54 @@ import (
 
 // User is a person with phones: XiVO userfeatures, sipX user.
 type User struct {
-	ID                   int     `db:"id" json:"id"`
-	EntityID             int     `db:"entity_id" json:"entityid" validate:"gte=1"`
-	FirstName            string  `db:"firstname" json:"firstname" validate:"required,max=128,printable"`
-	LastName             string  `db:"lastname" json:"lastname" validate:"max=128,printable"`
-	CallerID             string  `db:"callerid" json:"callerid"`
-	RingSeconds          int     `db:"ringseconds" json:"ringseconds" validate:"gte=0,lte=60"`
-	SimultCalls          int     `db:"simultcalls" json:"simultcalls" validate:"gte=1,lte=20"`
-	LoginClient          *string `db:"loginclient" json:"loginclient" validate:"omitempty,min=2,max=64,loginclient"`
-	PasswdHash           string  `db:"passwdclient_hash" json:"-"`
-	PasswdHA1            string  `db:"passwdclient_ha1" json:"-"`
-	EnableClient         bool    `db:"enableclient" json:"enableclient"`
-	CTIProfileID         *int    `db:"cti_profile_id" json:"cti_profile_id"`
-	EnableHint           bool    `db:"enablehint" json:"enablehint"`
-	EnableVoicemail      bool    `db:"enablevoicemail" json:"enablevoicemail"`
-	VoicemailID          *int    `db:"voicemail_id" json:"voicemailid"`
-	VoicemailType        *string `db:"voicemailtype" json:"voicemailtype"`
-	EnableXfer           bool    `db:"enablexfer" json:"enablexfer"`
-	EnableAutomon        bool    `db:"enableautomon" json:"enableautomon"`
-	CallRecord           bool    `db:"callrecord" json:"callrecord"`
-	IncallFilter         bool    `db:"incallfilter" json:"incallfilter"`
-	EnableDND            bool    `db:"enablednd" json:"enablednd"`
-	EnableUNC            bool    `db:"enableunc" json:"enableunc"`
-	DestUNC              string  `db:"destunc" json:"destunc" validate:"omitempty,max=128,dialable"`
-	EnableRNA            bool    `db:"enablerna" json:"enablerna"`
-	DestRNA              string  `db:"destrna" json:"destrna" validate:"omitempty,max=128,dialable"`
-	EnableBusy           bool    `db:"enablebusy" json:"enablebusy"`
-	DestBusy             string  `db:"destbusy" json:"destbusy" validate:"omitempty,max=128,dialable"`
-	MusicOnHold          string  `db:"musiconhold" json:"musiconhold" validate:"max=128,printable"`
-	OutCallerID          string  `db:"outcallerid" json:"outcallerid" validate:"max=80,printable"`
-	MobilePhoneNumber    string  `db:"mobilephonenumber" json:"mobilephonenumber" validate:"omitempty,max=128,dialable"`
-	UserField            string  `db:"userfield" json:"userfield" validate:"max=128,printable"`
-	BSFilter             string  `db:"bsfilter" json:"bsfilter" validate:"oneof=no boss secretary"`
-	PreprocessSubroutine *string `db:"preprocess_subroutine" json:"preprocess_subroutine" validate:"omitempty,max=39,printable"`
-	Timezone             string  `db:"timezone" json:"timezone" validate:"max=128,printable"`
-	Language             string  `db:"language" json:"language" validate:"omitempty,language"`
-	RingIntern           string  `db:"ringintern" json:"ringintern" validate:"max=64,printable"`
-	RingExtern           string  `db:"ringextern" json:"ringextern" validate:"max=64,printable"`
-	RingGroup            string  `db:"ringgroup" json:"ringgroup" validate:"max=64,printable"`
-	RingForward          string  `db:"ringforward" json:"ringforward" validate:"max=64,printable"`
-	RightCallCode        string  `db:"rightcallcode" json:"rightcallcode" validate:"omitempty,max=15,numeric"`
-	AgentID              *int    `db:"agentid" json:"agentid"`
-	PictureID            *int    `db:"pictureid" json:"pictureid"`
-	ScheduleID           int     `db:"schedule_id" json:"schedule_id" validate:"gte=0"`
-	Commented            bool    `db:"commented" json:"commented"`
-	Description          string  `db:"description" json:"description" validate:"max=1000"`
+	ID                   int     `db:"id"`
+	EntityID             int     `db:"entity_id" validate:"gte=1"`
+	FirstName            string  `db:"firstname" validate:"required,max=128,printable"`
+	LastName             string  `db:"lastname" validate:"max=128,printable"`
+	CallerID             string  `db:"callerid"`
+	RingSeconds          int     `db:"ringseconds" validate:"gte=0,lte=60"`
+	SimultCalls          int     `db:"simultcalls" validate:"gte=1,lte=20"`
+	LoginClient          *string `db:"loginclient" validate:"omitempty,min=2,max=64,loginclient"`
+	PasswdHash           string  `db:"passwdclient_hash"`
+	PasswdHA1            string  `db:"passwdclient_ha1"`
+	EnableClient         bool    `db:"enableclient"`
+	CTIProfileID         *int    `db:"cti_profile_id"`
+	EnableHint           bool    `db:"enablehint"`
+	EnableVoicemail      bool    `db:"enablevoicemail"`
+	VoicemailID          *int    `db:"voicemail_id"`
+	VoicemailType        *string `db:"voicemailtype"`
+	EnableXfer           bool    `db:"enablexfer"`
+	EnableAutomon        bool    `db:"enableautomon"`
+	CallRecord           bool    `db:"callrecord"`
+	IncallFilter         bool    `db:"incallfilter"`
+	EnableDND            bool    `db:"enablednd"`
+	EnableUNC            bool    `db:"enableunc"`
+	DestUNC              string  `db:"destunc" validate:"omitempty,max=128,dialable"`
+	EnableRNA            bool    `db:"enablerna"`
+	DestRNA              string  `db:"destrna" validate:"omitempty,max=128,dialable"`
+	EnableBusy           bool    `db:"enablebusy"`
+	DestBusy             string  `db:"destbusy" validate:"omitempty,max=128,dialable"`
+	MusicOnHold          string  `db:"musiconhold" validate:"max=128,printable"`
+	OutCallerID          string  `db:"outcallerid" validate:"max=80,printable"`
+	MobilePhoneNumber    string  `db:"mobilephonenumber" validate:"omitempty,max=128,dialable"`
+	UserField            string  `db:"userfield" validate:"max=128,printable"`
+	BSFilter             string  `db:"bsfilter" validate:"oneof=no boss secretary"`
+	PreprocessSubroutine *string `db:"preprocess_subroutine" validate:"omitempty,max=39,printable"`
+	Timezone             string  `db:"timezone" validate:"max=128,printable"`
+	Language             string  `db:"language" validate:"omitempty,language"`
+	RingIntern           string  `db:"ringintern" validate:"max=64,printable"`
+	RingExtern           string  `db:"ringextern" validate:"max=64,printable"`
+	RingGroup            string  `db:"ringgroup" validate:"max=64,printable"`
+	RingForward          string  `db:"ringforward" validate:"max=64,printable"`
+	RightCallCode        string  `db:"rightcallcode" validate:"omitempty,max=15,numeric"`
+	AgentID              *int    `db:"agentid"`
+	PictureID            *int    `db:"pictureid"`
+	ScheduleID           int     `db:"schedule_id" validate:"gte=0"`
+	Commented            bool    `db:"commented"`
+	Description          string  `db:"description" validate:"max=1000"`
 	// Admin grants the sipX ADMIN role; Email is the user's own address.
-	Admin bool   `db:"admin" json:"admin"`
-	Email string `db:"email" json:"email" validate:"omitempty,max=255,email"`
+	Admin bool   `db:"admin"`
+	Email string `db:"email" validate:"omitempty,max=255,email"`
 }
 
 // Fullname is "first last" trimmed, or "-" when both are empty.
