@@ -193,8 +193,9 @@ func (a *UserAuth) basic(ctx context.Context, peer netip.Addr, login, password s
 	return v.(*models.SIPUser), nil
 }
 
-// checkDigest verifies Digest credentials. The stored secret is HA1 over the canonical user
-// name, so a client logging in with an alias must compute its response over the canonical name.
+// checkDigest verifies Digest credentials against the secret kept for the login form the
+// client named: its user name, a line number or name, or an alias (models.UserStore keeps
+// one per form).
 func (a *UserAuth) checkDigest(ctx context.Context, r AuthRequest, c DigestCredentials) (*models.SIPUser, error) {
 	username := c.Username()
 	if t := a.cfg.Throttle.Wait(r.Peer, username); t != nil {
@@ -212,7 +213,7 @@ func (a *UserAuth) checkDigest(ctx context.Context, r AuthRequest, c DigestCrede
 		if !a.cfg.AllowEmptyPin {
 			return nil, a.failed(r.Peer, username, errPinMismatch)
 		}
-		ha1 = models.HA1(u.UserName, a.cfg.Realm, "")
+		ha1 = models.HA1(username, a.cfg.Realm, "")
 	}
 	if aerr := a.digest.Check(r.Method, r.URI, c, ha1); aerr != nil {
 		return nil, a.failed(r.Peer, username, aerr)

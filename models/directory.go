@@ -19,7 +19,8 @@ type SIPUser struct {
 	DisplayName string
 	// PinHash is the bcrypt hash of the portal password ("" when none is set).
 	PinHash string
-	// PinHA1 is MD5(UserName ":" realm ":" pin), hex ("" when none is set).
+	// PinHA1 is MD5(login ":" realm ":" pin), hex, for the login form the lookup named
+	// ("" when none is kept: no pin, or a form added after the pin was last set).
 	PinHA1 string
 	// Lines are the user's SIP lines, first line first.
 	Lines []SIPLine
@@ -73,7 +74,8 @@ func NewDirectory(db *sqlx.DB) *Directory { return &Directory{db: db} }
 // lookupUserSQL finds a user by loginclient (case-insensitive), by the number or name of one
 // of its SIP lines, or by one of its aliases; a loginclient match wins over an alias.
 const lookupUserSQL = `
-SELECT u.id, COALESCE(u.loginclient, ''), u.firstname, u.lastname, u.passwdclient_hash, u.passwdclient_ha1, u.admin
+SELECT u.id, COALESCE(u.loginclient, ''), u.firstname, u.lastname, u.passwdclient_hash,
+	COALESCE((SELECT ha1 FROM user_digests d WHERE d.user_id = u.id AND d.login IN ($1, lower($1)) LIMIT 1), ''), u.admin
 FROM users u
 WHERE u.commented = false AND (lower(u.loginclient) = lower($1)
    OR u.id IN (SELECT user_id FROM lines WHERE user_id IS NOT NULL AND protocol = 'sip' AND commented = false

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -686,6 +687,11 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 	if err := s.writeLogin(ctx, tx, c); err != nil {
 		return err
 	}
+	if c.Password != "" {
+		if err := s.writeDigests(ctx, tx, c, old == nil); err != nil {
+			return err
+		}
+	}
 	if c.FuncKeys != nil {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM user_funckeys WHERE user_id = $1`, u.ID); err != nil {
 			return err
@@ -760,6 +766,48 @@ func (s *UserStore) writeLogin(ctx context.Context, tx *sqlx.Tx, c *UserComposit
 		}
 	}
 	return nil
+}
+
+// writeDigests keeps one Digest secret per login form of the user (user_digests): its user
+// name, the numbers and names of its SIP lines and its aliases. On create every form is in
+// c; on update the stored ones are read.
+func (s *UserStore) writeDigests(ctx context.Context, tx *sqlx.Tx, c *UserComposite, creating bool) error {
+	u := &c.User
+	var forms []string
+	if creating {
+		if u.LoginClient != nil {
+			forms = append(forms, *u.LoginClient)
+		}
+		for _, l := range c.Lines {
+			if l.Protocol == "sip" {
+				forms = append(forms, l.Name, l.Number)
+			}
+		}
+		forms = append(forms, c.Aliases...)
+	} else if err := tx.SelectContext(ctx, &forms, `SELECT lower(loginclient) FROM users WHERE id = $1 AND loginclient <> ''
+		UNION SELECT name FROM lines WHERE user_id = $1 AND protocol = 'sip'
+		UNION SELECT number FROM lines WHERE user_id = $1 AND protocol = 'sip'
+		UNION SELECT alias FROM user_aliases WHERE user_id = $1`, u.ID); err != nil {
+		return err
+	}
+	logins := make([]string, 0, len(forms))
+	ha1s := make([]string, 0, len(forms))
+	seen := map[string]bool{}
+	for _, f := range forms {
+		if f == "" || seen[f] {
+			continue
+		}
+		seen[f] = true
+		logins = append(logins, f)
+		ha1s = append(ha1s, HA1(f, s.realm, c.Password))
+	}
+	// The forms no longer the user's go; the others get the new secret (one statement: a
+	// CTE's delete is not visible to the insert beside it, so they must not overlap).
+	_, err := tx.ExecContext(ctx, `WITH gone AS (DELETE FROM user_digests WHERE user_id = $1 AND NOT (login = ANY($2)))
+		INSERT INTO user_digests (user_id, login, ha1) SELECT $1, l, h FROM unnest($2::text[], $3::text[]) AS x (l, h)
+		ON CONFLICT (user_id, login) DO UPDATE SET ha1 = EXCLUDED.ha1`,
+		u.ID, pq.StringArray(logins), pq.StringArray(ha1s))
+	return err
 }
 
 // HA1 is the RFC 2617 digest secret MD5(user ":" realm ":" password), hex.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"pbxws/tests/testenv"
+	"pbxws/web"
 )
 
 // The sipX /rest/user resource serves the same users as json.php's pbx_settings/users:
@@ -120,8 +121,8 @@ func (a sxAnswer) envelope(t *testing.T, status int, code string) envelope {
 
 // sipxSetup starts pbxws with an administrator "boss" (pin "bosspin1", admin through
 // json.php) and a plain user "clerk" (pin "clerkpin").
-func sipxSetup(t *testing.T) (*testenv.Env, *xc) {
-	env := testenv.Start(t)
+func sipxSetup(t *testing.T, mutate ...func(*web.Config)) (*testenv.Env, *xc) {
+	env := testenv.Start(t, mutate...)
 	c := newClient(t, env)
 	phoneSetup(t, c)
 	addUser(t, c, `{"userfeatures": {"firstname": "Boss", "loginclient": "boss", "passwdclient": "bosspin1", "admin": true}}`)
@@ -351,5 +352,34 @@ func TestSipxUserListPagingAndFilters(t *testing.T) {
 	}
 	if l = get("?branch=1"); l.Meta.Total != 5 {
 		t.Fatalf("branch filter: %+v", l)
+	}
+}
+
+// Digest works with every login form a user has: the user name, a line number, a line
+// name, an alias (a secret per form, kept when the pin is set); Basic too.
+func TestSipxDigestWithEveryLoginForm(t *testing.T) {
+	// The old pin is refused on purpose, eight times from one address: not a throttled attack.
+	env, c := sipxSetup(t, func(cfg *web.Config) { cfg.AuthFreeFailures, cfg.AuthBanAfter = 100, 100 })
+	id := addUser(t, c, `{"userfeatures": {"firstname": "Dee", "loginclient": "dee", "passwdclient": "deepin42"},
+		"linefeatures": {"protocol": ["sip"], "context": ["default"], "number": ["1042"], "name": ["deeline"]}}`)
+	boss := newSipx(t, env, "boss", "bosspin1")
+	boss.send("PUT", fmt.Sprintf("%s/%d", sipxUsers, id), "text/xml",
+		`<user><userName>dee</userName><pin>deepin43</pin><aliases><alias><alias>dd</alias></alias></aliases></user>`).envelope(t, http.StatusOK, "SUCCESS_UPDATED")
+	for _, login := range []string{"dee", "1042", "deeline", "dd"} {
+		for _, digest := range []bool{true, false} {
+			u := newSipx(t, env, login, "deepin43")
+			u.digest = digest
+			if a := u.send("GET", "/sipxconfig/rest/elsewhere", "", ""); a.status != http.StatusNotFound {
+				t.Errorf("login %q (digest %v): %d %s", login, digest, a.status, a.body)
+			}
+			u.pass = "deepin42" // the old pin no longer opens
+			if a := u.send("GET", "/sipxconfig/rest/elsewhere", "", ""); a.status != http.StatusUnauthorized {
+				t.Errorf("login %q (digest %v) with the old pin: %d", login, digest, a.status)
+			}
+		}
+	}
+	var n int
+	if err := env.DB.Get(&n, `SELECT count(*) FROM user_digests WHERE user_id = $1`, id); err != nil || n != 4 {
+		t.Fatalf("digest secrets kept: %d (%v), want 4", n, err)
 	}
 }
