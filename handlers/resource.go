@@ -18,6 +18,8 @@ type Request struct {
 	Private bool
 	// Account names who asks: the web-service account, or "(private)".
 	Account string
+	// User is the authenticated user a sipX "my" resource acts for (0 elsewhere).
+	User int
 	// Decoded, when not nil, is the body as the façade already decoded it (sipX XML); the
 	// kit then does not read Body as JSON.
 	Decoded map[string]any

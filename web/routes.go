@@ -1,6 +1,8 @@
 package web
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"pbxws/handlers"
@@ -35,6 +37,13 @@ func sipxREST(s *Server, app *fiber.App) {
 	branches := sipxCRUD{res: handlers.SipxBranches(s.stores), role: roleAdmin}
 	app.All("/sipxconfig/rest/branch", crud(branches, false))
 	app.All("/sipxconfig/rest/branch/:id", crud(branches, true))
+
+	// "my" resources: the authenticated user's own (role USER).
+	my := func(r sipxMy) fiber.Handler { return func(c *fiber.Ctx) error { return r.serve(s, c) } }
+	app.All("/sipxconfig/rest/my/logindetails", my(sipxMy{res: handlers.MyLoginDetails(s.stores), method: fiber.MethodGet}))
+	app.All("/sipxconfig/rest/my/time", my(sipxMy{res: handlers.MyTime(time.Now), method: fiber.MethodGet}))
+	app.All("/sipxconfig/rest/my/portal/password/:password", my(sipxMy{res: handlers.MyPortalPassword(s.stores), method: fiber.MethodPut, param: "password"}))
+	app.All("/sipxconfig/rest/my/voicemail/pin/:pin", my(sipxMy{res: handlers.MyVoicemailPin(s.stores), method: fiber.MethodPut, param: "pin"}))
 
 	// Every other path: 401 without credentials, 404 with them.
 	app.All("/sipxconfig", s.sipxUnknown)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -306,4 +307,81 @@ func sipxFailure(c *fiber.Ctx, act string, err error) error {
 		return sipxText(c, http.StatusUnsupportedMediaType, err.Error())
 	}
 	return err // the error handler: 500, logged
+}
+
+// sipxMy is a "my" resource (§6): it acts for the authenticated user. method is the one it
+// offers (GET views, PUT edits); param names the path parameter passed on as the id.
+type sipxMy struct {
+	res    *handlers.Resource
+	method string
+	param  string
+}
+
+func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
+	allow := r.method + ", OPTIONS"
+	if c.Method() == fiber.MethodOptions {
+		c.Set(fiber.HeaderAllow, allow)
+		return c.SendStatus(http.StatusOK)
+	}
+	u, ok, err := s.sipxAuthenticate(c, roleUser)
+	if !ok {
+		return err
+	}
+	if c.Method() != r.method && !(r.method == fiber.MethodGet && c.Method() == fiber.MethodHead) {
+		c.Set(fiber.HeaderAllow, allow)
+		return sipxText(c, http.StatusMethodNotAllowed, c.Method()+" is not offered here: use "+r.method)
+	}
+	req := &handlers.Request{Act: "view", User: u.ID, Query: sipxQuery(c)}
+	if r.method == fiber.MethodPut {
+		req.Act = "edit"
+	}
+	if r.param != "" {
+		if req.ID, err = url.PathUnescape(c.Params(r.param)); err != nil {
+			return sipxText(c, http.StatusBadRequest, r.param+": malformed %-escape")
+		}
+	}
+	media := ""
+	if req.Act == "view" {
+		if media, ok = negotiate(c.Get(fiber.HeaderAccept), sipxMedia); !ok {
+			return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(sipxMedia, " or "))
+		}
+	}
+	gate := s.admitReads
+	if req.Act == "edit" {
+		gate = s.admitWrites
+	}
+	if err := gate.enter(); err != nil {
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return sipxText(c, http.StatusServiceUnavailable, "pbxws is busy: too many requests are waiting, retry later")
+	}
+	c.Locals(localAct, req.Act)
+	res, err := func() (handlers.Result, error) {
+		defer gate.leave()
+		return r.res.Dispatch(c.UserContext(), req)
+	}()
+	var ve *models.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		msgs := make([]string, 0, len(ve.Fields))
+		for _, m := range ve.Fields {
+			msgs = append(msgs, m)
+		}
+		return sipxText(c, http.StatusBadRequest, strings.Join(msgs, "; "))
+	case errors.Is(err, models.ErrNotFound):
+		return c.SendStatus(http.StatusNotFound)
+	case err != nil:
+		return err
+	}
+	switch doc, isDoc := res.JSON.(handlers.SipxDoc); {
+	case isDoc && media == "application/json":
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+		return c.Send(doc.JSON())
+	case isDoc:
+		c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
+		return c.Send(doc.XML())
+	case res.Text != nil:
+		c.Set(fiber.HeaderContentType, res.TextType)
+		return c.Send(res.Text)
+	}
+	return c.SendStatus(http.StatusOK)
 }
