@@ -17,7 +17,7 @@ import (
 // sipxUserCodec is the sipX form of users.
 type sipxUserCodec struct{ wireNames }
 
-var sipxUserNames = names(map[string]string{"user": "", "aliases": "aliases"}, map[string]string{
+var sipxUserNames = names(map[string]string{"user": "", "aliases": "aliases", "groups": "groups"}, map[string]string{
 	"user.login_client": "userName",
 	"user.first_name":   "firstName",
 	"user.last_name":    "lastName",
@@ -77,6 +77,13 @@ func sipxUserObject(c *models.UserComposite) SipxObject {
 	}
 	if email != "" {
 		o.add("emailAddress", email)
+	}
+	if len(c.Groups) > 0 {
+		items := make([]any, len(c.Groups))
+		for i, g := range c.Groups {
+			items[i] = SipxObject{{"id", g.ID}, {"name", g.Name}, {"description", g.Description}}
+		}
+		o.add("groups", SipxList{Item: "group", Items: items})
 	}
 	if e := c.Entity; e != nil {
 		b := SipxObject{}
@@ -208,9 +215,15 @@ func (sipxUserCodec) Decode(body map[string]any, stored *models.UserComposite) (
 		if !ok {
 			f.fail("groups", "must be a list of groups")
 		}
-		for i := range items {
-			// User groups are not served yet: no id names one.
-			f.fail(fmt.Sprintf("groups[%d].id", i), "names no user group: pbxws has no user groups yet")
+		c.GroupIDs = []int{}
+		for i, it := range items {
+			m, _ := it.(map[string]any)
+			id, ok := intOf(m["id"])
+			if !ok {
+				f.fail(fmt.Sprintf("groups[%d].id", i), "is required: the id of a user group")
+				continue
+			}
+			c.GroupIDs = append(c.GroupIDs, id)
 		}
 	}
 	if v, present := row["aliases"]; present {

@@ -148,6 +148,10 @@ type UserComposite struct {
 	Email *string
 	// Aliases are login names besides the line numbers (nil keeps them).
 	Aliases []string
+	// Groups are the sipX user groups the user is in (read); GroupIDs, when not nil,
+	// replaces the memberships.
+	Groups   []UserGroup
+	GroupIDs []int
 	// SIPPassword, when set, becomes the secret of the user's first SIP line.
 	SIPPassword *string
 	// CTIProfileName, when set, names the CTI profile (case-insensitively, an exact match
@@ -323,6 +327,19 @@ func (s *UserStore) ListComposites(ctx context.Context) ([]UserComposite, error)
 			out[i].Aliases = append(out[i].Aliases, a.Alias)
 		}
 	}
+	var members []struct {
+		UserID int `db:"user_id"`
+		UserGroup
+	}
+	if err := s.db.SelectContext(ctx, &members, `SELECT gm.user_id, ug.id, ug.name, ug.description, ug.entity_id
+		FROM user_group_members gm JOIN user_groups ug ON ug.id = gm.group_id ORDER BY gm.user_id, ug.id`); err != nil {
+		return nil, err
+	}
+	for _, m := range members {
+		if i, ok := at[m.UserID]; ok {
+			out[i].Groups = append(out[i].Groups, m.UserGroup)
+		}
+	}
 	var vms []Voicemail
 	if err := s.db.SelectContext(ctx, &vms, `SELECT `+voicemailCols+` FROM voicemails
 		WHERE id IN (SELECT voicemail_id FROM users)`); err != nil {
@@ -381,7 +398,9 @@ const UserViewSQL = `SELECT ` + userCols + `,
 			FROM user_funckeys WHERE user_id = u.id) k
 		UNION ALL SELECT 'm', to_json(m) FROM (SELECT category, queue_id, name, penalty, position
 			FROM queue_members WHERE usertype = 'user' AND userid = u.id) m
-		UNION ALL SELECT 'a', to_json(alias) FROM user_aliases WHERE user_id = u.id) p) AS parts_json,
+		UNION ALL SELECT 'a', to_json(alias) FROM user_aliases WHERE user_id = u.id
+		UNION ALL SELECT 'g', to_json(g) FROM (SELECT ug.id, ug.name, ug.description FROM user_group_members gm
+			JOIN user_groups ug ON ug.id = gm.group_id WHERE gm.user_id = u.id) g) p) AS parts_json,
 	(SELECT row_to_json(e) FROM (SELECT ` + entityCols + ` FROM entities WHERE id = u.entity_id) e) AS entity_json,
 	(SELECT COALESCE(json_agg(c.name ORDER BY c.name), '[]') FROM contexts c WHERE c.entity_id = u.entity_id
 		AND c.contexttype = 'internal') AS contexts_json
@@ -486,6 +505,9 @@ func (c *UserComposite) decodeParts(raw []byte) error {
 		case "a":
 			c.Aliases = append(c.Aliases, "")
 			err = json.Unmarshal(t.V, &c.Aliases[len(c.Aliases)-1])
+		case "g":
+			c.Groups = append(c.Groups, UserGroup{})
+			err = json.Unmarshal(t.V, &c.Groups[len(c.Groups)-1])
 		default:
 			err = fmt.Errorf("unknown part %q", t.K)
 		}
@@ -498,6 +520,7 @@ func (c *UserComposite) decodeParts(raw []byte) error {
 	slices.SortFunc(c.DialActions, func(a, b DialAction) int { return strings.Compare(a.Event, b.Event) })
 	slices.Sort(c.RightCalls)
 	slices.Sort(c.Aliases)
+	slices.SortFunc(c.Groups, func(a, b UserGroup) int { return cmp.Compare(a.ID, b.ID) })
 	slices.SortFunc(c.FuncKeys, func(a, b FuncKey) int { return cmp.Compare(a.FKNum, b.FKNum) })
 	slices.SortFunc(c.Members, func(a, b Membership) int {
 		return cmp.Or(strings.Compare(a.Category, b.Category), cmp.Compare(a.QueueID, b.QueueID))
@@ -749,6 +772,21 @@ func (s *UserStore) writeLogin(ctx context.Context, tx *sqlx.Tx, c *UserComposit
 					ce.Msg = "alias " + a + " is already another user's"
 				}
 				return mapped
+			}
+		}
+	}
+	if c.GroupIDs != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_group_members WHERE user_id = $1`, u.ID); err != nil {
+			return err
+		}
+		for i, g := range c.GroupIDs {
+			res, err := tx.ExecContext(ctx, `INSERT INTO user_group_members (group_id, user_id)
+				SELECT id, $2 FROM user_groups WHERE id = $1 ON CONFLICT DO NOTHING`, g, u.ID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 && !slices.Contains(c.GroupIDs[:i], g) {
+				return Invalid(fmt.Sprintf("groups[%d].id", i), fmt.Sprintf("names no user group (%d)", g))
 			}
 		}
 	}

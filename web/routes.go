@@ -34,6 +34,9 @@ func sipxREST(s *Server, app *fiber.App) {
 	users := sipxCRUD{res: handlers.SipxUsers(s.stores), role: roleAdmin}
 	app.All("/sipxconfig/rest/user", crud(users, false))
 	app.All("/sipxconfig/rest/user/:id", crud(users, true))
+	groups := sipxCRUD{res: handlers.SipxUserGroups(s.stores), role: roleAdmin}
+	app.All("/sipxconfig/rest/user-group", crud(groups, false))
+	app.All("/sipxconfig/rest/user-group/:id", crud(groups, true))
 	branches := sipxCRUD{res: handlers.SipxBranches(s.stores), role: roleAdmin}
 	app.All("/sipxconfig/rest/branch", crud(branches, false))
 	app.All("/sipxconfig/rest/branch/:id", crud(branches, true))

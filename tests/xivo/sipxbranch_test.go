@@ -3,6 +3,7 @@ package xivo_test
 import (
 	"encoding/xml"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -72,4 +73,36 @@ func TestSipxBranchesAreEntities(t *testing.T) {
 	if st, _, _ := c.do("GET", entities, "act=view&id="+id, nil); st != http.StatusNotFound {
 		t.Fatalf("json.php view of the deleted branch: %d", st)
 	}
+}
+
+// sipX user groups, and users' memberships through /user.
+func TestSipxUserGroups(t *testing.T) {
+	env, c := sipxSetup(t)
+	boss := newSipx(t, env, "boss", "bosspin1")
+	id := boss.send("PUT", "/sipxconfig/rest/user-group", "text/xml",
+		`<group><name>sales</name><description>Sales team</description><branch><id>1</id></branch></group>`).envelope(t, http.StatusCreated, "SUCCESS_CREATED").ID
+	a := boss.send("GET", "/sipxconfig/rest/user-group/"+id, "", "", "Accept", "application/json")
+	if a.status != http.StatusOK || !strings.HasPrefix(a.body, `{"group":{"id":`+id+`,"name":"sales","description":"Sales team","branch":{"id":1,"name":"default"`) {
+		t.Fatalf("group view: %d %s", a.status, a.body)
+	}
+	boss.send("PUT", "/sipxconfig/rest/user-group", "text/xml", `<group><name>sales</name></group>`).envelope(t, http.StatusBadRequest, "ERROR_CREATE_FAILED")
+	boss.send("PUT", "/sipxconfig/rest/user-group", "text/xml", `<group><name>x</name><branch><id>77</id></branch></group>`).envelope(t, http.StatusBadRequest, "ERROR_VALIDATION_FAILED")
+
+	uid := addUser(t, c, `{"userfeatures": {"firstname": "Gus", "loginclient": "gus"}}`)
+	path := "/sipxconfig/rest/user/" + strconv.Itoa(uid)
+	boss.send("PUT", path, "text/xml", `<user><userName>gus</userName><groups><group><id>`+id+`</id></group></groups></user>`).envelope(t, http.StatusOK, "SUCCESS_UPDATED")
+	if a = boss.send("GET", path, "", ""); !strings.Contains(a.body, `<groups><group><id>`+id+`</id><name>sales</name><description>Sales team</description></group></groups>`) {
+		t.Fatalf("user with a group: %s", a.body)
+	}
+	// An edit that does not name groups keeps them; deleting the group ends the membership.
+	boss.send("PUT", path, "text/xml", `<user><userName>gus</userName><lastName>G</lastName></user>`).envelope(t, http.StatusOK, "SUCCESS_UPDATED")
+	var n int
+	if err := env.DB.Get(&n, `SELECT count(*) FROM user_group_members WHERE user_id = $1`, uid); err != nil || n != 1 {
+		t.Fatalf("memberships after an edit not naming groups: %d %v", n, err)
+	}
+	boss.send("DELETE", "/sipxconfig/rest/user-group/"+id, "", "").envelope(t, http.StatusOK, "SUCCESS_DELETED")
+	if a = boss.send("GET", path, "", ""); strings.Contains(a.body, "<groups>") {
+		t.Fatalf("user still in a deleted group: %s", a.body)
+	}
+	boss.send("GET", "/sipxconfig/rest/user-group/"+id, "", "").envelope(t, http.StatusBadRequest, "ERROR_OBJECT_NOT_FOUND")
 }
