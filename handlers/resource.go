@@ -88,7 +88,18 @@ type Resource struct {
 	Acts map[string]Act
 	// DefaultAct runs when the request names no act ("list", or "view" for singletons).
 	DefaultAct string
+	// Unavailable, when set, says why pbxws does not serve this documented resource yet:
+	// every act answers ErrNotServed.
+	Unavailable string
 }
+
+// ErrNotServed is a documented resource pbxws does not serve (yet): 501, never a fake answer.
+type ErrNotServed struct{ Why string }
+
+func (e *ErrNotServed) Error() string { return e.Why }
+
+// NotServed is a documented resource pbxws does not serve; why says what is missing.
+func NotServed(why string) *Resource { return &Resource{Unavailable: why} }
 
 // ErrUnknownAct is returned by Dispatch for an act the resource does not have.
 type ErrUnknownAct struct {
@@ -102,6 +113,9 @@ func (e *ErrUnknownAct) Error() string {
 
 // Dispatch runs the act named by r.Act (or the default act).
 func (res *Resource) Dispatch(ctx context.Context, r *Request) (Result, error) {
+	if res.Unavailable != "" {
+		return Result{}, &ErrNotServed{Why: res.Unavailable}
+	}
 	act := r.Act
 	if act == "" {
 		act = res.DefaultAct

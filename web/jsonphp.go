@@ -247,7 +247,10 @@ func (s *Server) jsonPHPError(c *fiber.Ctx, err error) error {
 	var ie *models.InUseError
 	var ua *handlers.ErrUnknownAct
 	var th *acl.Throttled
+	var ns *handlers.ErrNotServed
 	switch {
+	case errors.As(err, &ns):
+		return writeError(c, http.StatusNotImplemented, ns.Why, nil)
 	case errors.As(err, &th):
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(th.Seconds()))
 		return writeError(c, http.StatusTooManyRequests, th.Error(), nil)

@@ -1,0 +1,35 @@
+package web
+
+import (
+	"slices"
+	"testing"
+
+	"pbxws/acl"
+	"pbxws/models"
+)
+
+// Every section acl can grant has a json.php route, and every route is a section acl
+// grants: the rights tree and the route table cannot drift apart.
+func TestEverySectionHasARoute(t *testing.T) {
+	routed := map[string]bool{}
+	for _, r := range jsonPHPRoutes(&models.Stores{}) {
+		for path, ep := range r.endpoints {
+			section := r.section + "/" + path
+			routed[section] = true
+			if !acl.IsSection(section) {
+				t.Errorf("route %s/%s has no section %s in acl's catalogue", r.root, path, section)
+			}
+			if ep.res == nil || !(ep.restricted || ep.private) {
+				t.Errorf("route %s/%s answers in no mode", r.root, path)
+			}
+		}
+	}
+	for _, s := range acl.Sections() {
+		if !routed[s] {
+			t.Errorf("section %s has no route", s)
+		}
+	}
+	if !slices.Contains(acl.Sections(), "service/ipbx/pbx_settings/users") {
+		t.Fatal("the catalogue lost the users section")
+	}
+}
