@@ -75,6 +75,20 @@ func TestSipsakRFCAnswers(t *testing.T) {
 		out := sipsak(t, srv, "sip:201@"+srv, f)
 		mustContain(t, m+" outside a dialog", out, "SIP/2.0 405 Method Not Allowed", "Allow: INVITE, ACK, OPTIONS, CANCEL, BYE, REFER, NOTIFY, REGISTER")
 	}
+	// Inside a dialog (a To tag), an event package other than refer: 489 Bad Event, saying
+	// which package pbxws has (RFC 6665 §4.2.1.1).
+	f := requestFile(t,
+		"SUBSCRIBE sip:201@"+srv+" SIP/2.0",
+		"From: <sip:probe@127.0.0.1>;tag=1928301775",
+		"To: <sip:201@"+domain+">;tag=abc123",
+		"Call-ID: subscribe-in-dialog@127.0.0.1",
+		"CSeq: 2 SUBSCRIBE",
+		"Max-Forwards: 70",
+		"Event: presence",
+		"Contact: <sip:probe@127.0.0.1>",
+		"Content-Length: 0")
+	out = sipsak(t, srv, "sip:201@"+srv, f)
+	mustContain(t, "SUBSCRIBE to an unknown event package in a dialog", out, "SIP/2.0 489 Bad Event", "Allow-Events: refer")
 }
 
 // With the registrar off, REGISTER is a method pbxws does not take: 405, and Allow does not
