@@ -68,6 +68,8 @@ type User struct {
 	// Admin grants the sipX ADMIN role; Email is the user's own address.
 	Admin bool   `db:"admin"`
 	Email string `db:"email" validate:"omitempty,max=255,email"`
+	// ForwardVoicemail sends callers to voicemail when the call sequence ends unanswered.
+	ForwardVoicemail bool `db:"forward_voicemail"`
 }
 
 // Fullname is "first last" trimmed, or "-" when both are empty.
@@ -137,6 +139,15 @@ type Membership struct {
 	Position int    `db:"position" json:"position"`
 }
 
+// Ring is one step of a user's call sequence: ring number for expiration seconds, after the
+// previous ring gave up or (Parallel) together with it.
+type Ring struct {
+	Number     string `db:"number" json:"number" validate:"required,max=128,dialable"`
+	Expiration int    `db:"expiration" json:"expiration" validate:"gte=1,lte=3600"`
+	Parallel   bool   `db:"parallel" json:"parallel"`
+	Enabled    bool   `db:"enabled" json:"enabled"`
+}
+
 // UserComposite is a user with everything that hangs off it. On writes a nil part means
 // "leave what is stored" (edit) or "none" (add); a non-nil part replaces what is stored.
 type UserComposite struct {
@@ -148,6 +159,10 @@ type UserComposite struct {
 	Email *string
 	// Aliases are login names besides the line numbers (nil keeps them).
 	Aliases []string
+	// Rings are the user's call sequence (nil keeps it on writes).
+	Rings []Ring
+	// ForwardVoicemail, when set, changes User.ForwardVoicemail.
+	ForwardVoicemail *bool
 	// Groups are the sipX user groups the user is in (read); GroupIDs, when not nil,
 	// replaces the memberships.
 	Groups   []UserGroup
@@ -201,7 +216,7 @@ const userCols = `u.id, u.entity_id, u.firstname, u.lastname, u.callerid, u.ring
 	u.enablebusy, u.destbusy, u.musiconhold, u.outcallerid, u.mobilephonenumber, u.userfield,
 	u.bsfilter, u.preprocess_subroutine, u.timezone, u.language, u.ringintern, u.ringextern,
 	u.ringgroup, u.ringforward, u.rightcallcode, u.agentid, u.pictureid, u.schedule_id,
-	u.commented, u.description, u.admin, u.email`
+	u.commented, u.description, u.admin, u.email, u.forward_voicemail`
 
 // scanDest appends the destinations of the userCols columns, in their order, to dst.
 func (u *User) scanDest(dst []any) []any {
@@ -213,7 +228,7 @@ func (u *User) scanDest(dst []any) []any {
 		&u.DestBusy, &u.MusicOnHold, &u.OutCallerID, &u.MobilePhoneNumber, &u.UserField,
 		&u.BSFilter, &u.PreprocessSubroutine, &u.Timezone, &u.Language, &u.RingIntern,
 		&u.RingExtern, &u.RingGroup, &u.RingForward, &u.RightCallCode, &u.AgentID,
-		&u.PictureID, &u.ScheduleID, &u.Commented, &u.Description, &u.Admin, &u.Email)
+		&u.PictureID, &u.ScheduleID, &u.Commented, &u.Description, &u.Admin, &u.Email, &u.ForwardVoicemail)
 }
 
 var userConstraints = map[string]string{
@@ -399,6 +414,8 @@ const UserViewSQL = `SELECT ` + userCols + `,
 		UNION ALL SELECT 'm', to_json(m) FROM (SELECT category, queue_id, name, penalty, position
 			FROM queue_members WHERE usertype = 'user' AND userid = u.id) m
 		UNION ALL SELECT 'a', to_json(alias) FROM user_aliases WHERE user_id = u.id
+		UNION ALL SELECT 'f', to_json(f) FROM (SELECT position, number, expiration, parallel, enabled
+			FROM user_rings WHERE user_id = u.id) f
 		UNION ALL SELECT 'g', to_json(g) FROM (SELECT ug.id, ug.name, ug.description FROM user_group_members gm
 			JOIN user_groups ug ON ug.id = gm.group_id WHERE gm.user_id = u.id) g) p) AS parts_json,
 	(SELECT row_to_json(e) FROM (SELECT ` + entityCols + ` FROM entities WHERE id = u.entity_id) e) AS entity_json,
@@ -487,6 +504,11 @@ func (c *UserComposite) decodeParts(raw []byte) error {
 	if err := json.Unmarshal(raw, &tagged); err != nil {
 		return err
 	}
+	type ringAt struct {
+		Position int `json:"position"`
+		Ring
+	}
+	var rings []ringAt
 	for _, t := range tagged {
 		var err error
 		switch t.K {
@@ -505,6 +527,9 @@ func (c *UserComposite) decodeParts(raw []byte) error {
 		case "a":
 			c.Aliases = append(c.Aliases, "")
 			err = json.Unmarshal(t.V, &c.Aliases[len(c.Aliases)-1])
+		case "f":
+			rings = append(rings, ringAt{})
+			err = json.Unmarshal(t.V, &rings[len(rings)-1])
 		case "g":
 			c.Groups = append(c.Groups, UserGroup{})
 			err = json.Unmarshal(t.V, &c.Groups[len(c.Groups)-1])
@@ -520,6 +545,10 @@ func (c *UserComposite) decodeParts(raw []byte) error {
 	slices.SortFunc(c.DialActions, func(a, b DialAction) int { return strings.Compare(a.Event, b.Event) })
 	slices.Sort(c.RightCalls)
 	slices.Sort(c.Aliases)
+	slices.SortFunc(rings, func(a, b ringAt) int { return cmp.Compare(a.Position, b.Position) })
+	for _, r := range rings {
+		c.Rings = append(c.Rings, r.Ring)
+	}
 	slices.SortFunc(c.Groups, func(a, b UserGroup) int { return cmp.Compare(a.ID, b.ID) })
 	slices.SortFunc(c.FuncKeys, func(a, b FuncKey) int { return cmp.Compare(a.FKNum, b.FKNum) })
 	slices.SortFunc(c.Members, func(a, b Membership) int {
@@ -564,11 +593,27 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 	if c.Admin != nil {
 		u.Admin = *c.Admin
 	}
+	if c.ForwardVoicemail != nil {
+		u.ForwardVoicemail = *c.ForwardVoicemail
+	}
+	if c.Rings != nil {
+		// XiVO's no-answer forward is the first enabled sequential ring.
+		u.EnableRNA, u.DestRNA = false, ""
+		for _, r := range c.Rings {
+			if r.Enabled && !r.Parallel {
+				u.EnableRNA, u.DestRNA = true, r.Number
+				break
+			}
+		}
+	}
 	if c.Email != nil {
 		u.Email = strings.TrimSpace(*c.Email)
 	}
 	ve := &ValidationError{}
 	ve.Merge("user.", Check(u))
+	for i := range c.Rings {
+		ve.Merge(fmt.Sprintf("rings[%d].", i), Check(&c.Rings[i]))
+	}
 	if u.RingSeconds%5 != 0 {
 		ve.Add("user.ring_seconds", "must be a multiple of 5 between 0 and 60")
 	}
@@ -710,6 +755,9 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 	if err := s.writeLogin(ctx, tx, c); err != nil {
 		return err
 	}
+	if err := writeRings(ctx, tx, c, old); err != nil {
+		return err
+	}
 	if c.Password != "" {
 		if err := s.writeDigests(ctx, tx, c, old == nil); err != nil {
 			return err
@@ -730,13 +778,15 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 	return nil
 }
 
-// writeLogin writes what the sipX façade adds to a user: the admin flag and e-mail address,
+// writeLogin writes what the sipX façade adds to a user: the admin flag, e-mail address and
+// voicemail fallback,
 // the login aliases (each unique among user names, aliases and line numbers and names) and
 // the SIP password (the secret of the first SIP line).
 func (s *UserStore) writeLogin(ctx context.Context, tx *sqlx.Tx, c *UserComposite) error {
 	u := &c.User
-	if c.Admin != nil || c.Email != nil {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET admin = $2, email = $3 WHERE id = $1`, u.ID, u.Admin, u.Email); err != nil {
+	if c.Admin != nil || c.Email != nil || c.ForwardVoicemail != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET admin = $2, email = $3, forward_voicemail = $4 WHERE id = $1`,
+			u.ID, u.Admin, u.Email, u.ForwardVoicemail); err != nil {
 			return err
 		}
 	}
@@ -804,6 +854,42 @@ func (s *UserStore) writeLogin(ctx context.Context, tx *sqlx.Tx, c *UserComposit
 		}
 	}
 	return nil
+}
+
+// writeRings keeps the call sequence: a composite with Rings replaces it (sipX); otherwise a
+// change of XiVO's no-answer forward changes the first sequential ring only (or adds one).
+func writeRings(ctx context.Context, tx *sqlx.Tx, c *UserComposite, old *User) error {
+	u := &c.User
+	if c.Rings != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_rings WHERE user_id = $1`, u.ID); err != nil {
+			return err
+		}
+		for i, r := range c.Rings {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO user_rings (user_id, position, number, expiration, parallel, enabled)
+				VALUES ($1, $2, $3, $4, $5, $6)`, u.ID, i, r.Number, r.Expiration, r.Parallel, r.Enabled); err != nil {
+				return mapPQ(err, nil)
+			}
+		}
+		return nil
+	}
+	changed := old == nil && u.DestRNA != "" || old != nil && (old.DestRNA != u.DestRNA || old.EnableRNA != u.EnableRNA)
+	if !changed {
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE user_rings SET number = $2, enabled = $3 WHERE user_id = $1 AND position =
+		(SELECT min(position) FROM user_rings WHERE user_id = $1 AND NOT parallel)`, u.ID, u.DestRNA, u.EnableRNA)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n > 0 || u.DestRNA == "" {
+		if n > 0 && u.DestRNA == "" {
+			_, err = tx.ExecContext(ctx, `DELETE FROM user_rings WHERE user_id = $1 AND number = ''`, u.ID)
+		}
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO user_rings (user_id, position, number, expiration, parallel, enabled)
+		SELECT $1, COALESCE(min(position) - 1, 0), $2, 30, false, $3 FROM user_rings WHERE user_id = $1`, u.ID, u.DestRNA, u.EnableRNA)
+	return err
 }
 
 // writeDigests keeps one Digest secret per login form of the user (user_digests): its user

@@ -47,6 +47,9 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/rest/my/logindetails", my(sipxMy{res: handlers.MyLoginDetails(s.stores), method: fiber.MethodGet}))
 	app.All("/sipxconfig/rest/my/time", my(sipxMy{res: handlers.MyTime(time.Now), method: fiber.MethodGet}))
 	app.All("/sipxconfig/rest/my/portal/password/:password", my(sipxMy{res: handlers.MyPortalPassword(s.stores), method: fiber.MethodPut, param: "password"}))
+	app.All("/sipxconfig/rest/my/forward", my(sipxMy{res: handlers.MyForward(s.stores), method: "GET PUT", body: true}))
+	app.All("/sipxconfig/rest/my/callfwd", my(sipxMy{res: handlers.MyCallForwarding(s.stores), method: "GET PUT", body: true,
+		media: []string{"application/json"}}))
 	app.All("/sipxconfig/rest/my/voicemail/pin/:pin", my(sipxMy{res: handlers.MyVoicemailPin(s.stores), method: fiber.MethodPut, param: "pin"}))
 
 	// Every other path: 401 without credentials, 404 with them.

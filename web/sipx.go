@@ -2,9 +2,11 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -309,16 +311,22 @@ func sipxFailure(c *fiber.Ctx, act string, err error) error {
 	return err // the error handler: 500, logged
 }
 
-// sipxMy is a "my" resource (§6): it acts for the authenticated user. method is the one it
-// offers (GET views, PUT edits); param names the path parameter passed on as the id.
+// sipxMy is a "my" resource (§6): it acts for the authenticated user. method lists the
+// methods it offers ("GET", "PUT" or "GET PUT": GET views, PUT edits); param names the path
+// parameter passed on as the id.
 type sipxMy struct {
 	res    *handlers.Resource
 	method string
 	param  string
+	// body: PUT reads an XML or JSON body (others ignore theirs, as old clients send one);
+	// media: what GET offers, the default first (sipxMedia when nil).
+	body  bool
+	media []string
 }
 
 func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
-	allow := r.method + ", OPTIONS"
+	methods := strings.Fields(r.method)
+	allow := strings.Join(append(methods, fiber.MethodOptions), ", ")
 	if c.Method() == fiber.MethodOptions {
 		c.Set(fiber.HeaderAllow, allow)
 		return c.SendStatus(http.StatusOK)
@@ -327,12 +335,16 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	if c.Method() != r.method && !(r.method == fiber.MethodGet && c.Method() == fiber.MethodHead) {
+	method := c.Method()
+	if method == fiber.MethodHead {
+		method = fiber.MethodGet
+	}
+	if !slices.Contains(methods, method) {
 		c.Set(fiber.HeaderAllow, allow)
-		return sipxText(c, http.StatusMethodNotAllowed, c.Method()+" is not offered here: use "+r.method)
+		return sipxText(c, http.StatusMethodNotAllowed, c.Method()+" is not offered here: use "+strings.Join(methods, " or "))
 	}
 	req := &handlers.Request{Act: "view", User: u.ID, Query: sipxQuery(c)}
-	if r.method == fiber.MethodPut {
+	if method == fiber.MethodPut {
 		req.Act = "edit"
 	}
 	if r.param != "" {
@@ -340,10 +352,29 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 			return sipxText(c, http.StatusBadRequest, r.param+": malformed %-escape")
 		}
 	}
-	media := ""
+	media, offered := "", r.media
+	if offered == nil {
+		offered = sipxMedia
+	}
 	if req.Act == "view" {
-		if media, ok = negotiate(c.Get(fiber.HeaderAccept), sipxMedia); !ok {
-			return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(sipxMedia, " or "))
+		if media, ok = negotiate(c.Get(fiber.HeaderAccept), offered); !ok {
+			return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(offered, " or "))
+		}
+	}
+	if req.Act == "edit" && r.body {
+		body, err := s.requestBody(c)
+		if err == nil {
+			req.Decoded, err = decodeSipxBody(c.Get(fiber.HeaderContentType), body)
+		}
+		if errors.Is(err, errUnsupportedMedia) {
+			return sipxText(c, http.StatusUnsupportedMediaType, err.Error())
+		}
+		var ve *models.ValidationError
+		if errors.As(err, &ve) {
+			return sipxText(c, http.StatusBadRequest, strings.TrimPrefix(ve.Error(), "invalid input: "))
+		}
+		if err != nil {
+			return err
 		}
 	}
 	gate := s.admitReads
@@ -361,12 +392,11 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	}()
 	var ve *models.ValidationError
 	switch {
+	case errors.As(err, &ve) && len(ve.Fields) == 1 && (ve.Fields["password"] != "" || ve.Fields["pin"] != ""):
+		// The spec's own sentences ("Password must be at least 8 characters long").
+		return sipxText(c, http.StatusBadRequest, ve.Fields["password"]+ve.Fields["pin"])
 	case errors.As(err, &ve):
-		msgs := make([]string, 0, len(ve.Fields))
-		for _, m := range ve.Fields {
-			msgs = append(msgs, m)
-		}
-		return sipxText(c, http.StatusBadRequest, strings.Join(msgs, "; "))
+		return sipxText(c, http.StatusBadRequest, strings.TrimPrefix(ve.Error(), "invalid input: "))
 	case errors.Is(err, models.ErrNotFound):
 		return c.SendStatus(http.StatusNotFound)
 	case err != nil:
@@ -382,6 +412,13 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	case res.Text != nil:
 		c.Set(fiber.HeaderContentType, res.TextType)
 		return c.Send(res.Text)
+	case res.JSON != nil:
+		b, err := json.Marshal(res.JSON)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+		return c.Send(b)
 	}
 	return c.SendStatus(http.StatusOK)
 }

@@ -3,6 +3,7 @@ package xivo_test
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -70,5 +71,84 @@ func TestSipxMyResources(t *testing.T) {
 				t.Fatalf("new password as %s (digest %v): %d %s", login, digest, a.status, a.body)
 			}
 		}
+	}
+}
+
+// Call forwarding: sipX's call sequence and XiVO's no-answer forward are one thing. A sipX
+// PUT replaces the sequence and XiVO's forward follows its first sequential ring; a json.php
+// edit of the forward changes that ring only.
+func TestSipxForwardingAcrossFacades(t *testing.T) {
+	env, c := sipxSetup(t)
+	id := addUser(t, c, `{"userfeatures": {"firstname": "Fay", "loginclient": "fay", "passwdclient": "faypin12", "ringseconds": 25}}`)
+	fay := newSipx(t, env, "fay", "faypin12")
+	view := func() map[string]any {
+		return c.object(usersPath, "act=view&id="+strconv.Itoa(id))["userfeatures"].(map[string]any)
+	}
+
+	a := fay.send("GET", "/sipxconfig/rest/my/forward", "", "")
+	if a.status != http.StatusOK || !strings.HasSuffix(a.body, `<call-sequence><rings></rings><expiration>25</expiration><withVoicemail>false</withVoicemail></call-sequence>`) {
+		t.Fatalf("empty sequence: %d %s", a.status, a.body)
+	}
+	a = fay.send("PUT", "/sipxconfig/rest/my/forward", "application/json", `{"call-sequence":{
+		"rings":[{"expiration":15,"type":"At the same time","enabled":true,"number":"201"},
+		         {"expiration":30,"type":"If no response","enabled":true,"number":"0612345678","position":2}],
+		"expiration":20,"withVoicemail":true}}`)
+	if a.status != http.StatusOK {
+		t.Fatalf("PUT forward: %d %s", a.status, a.body)
+	}
+	if uf := view(); uf["enablerna"] != true || uf["destrna"] != "0612345678" || uf["ringseconds"] != "20" {
+		t.Fatalf("XiVO after the sipX PUT: %v", uf)
+	}
+	// json.php changes the forward: the sequential ring changes, the parallel one stays.
+	if st, _, raw := c.do("POST", usersPath, "act=edit&id="+strconv.Itoa(id), map[string]any{
+		"userfeatures": map[string]any{"destrna": "0700000000"}}); st != http.StatusOK {
+		t.Fatalf("json.php edit: %d %s", st, raw)
+	}
+	a = fay.send("GET", "/sipxconfig/rest/my/callfwd", "", "")
+	var fwd struct {
+		Rings []struct {
+			Number     string `json:"number"`
+			Type       string `json:"type"`
+			Expiration int    `json:"expiration"`
+		} `json:"rings"`
+		WithVM     bool `json:"withVM"`
+		Expiration int  `json:"expiration"`
+	}
+	if a.status != http.StatusOK || json.Unmarshal([]byte(a.body), &fwd) != nil || len(fwd.Rings) != 2 ||
+		fwd.Rings[0].Number != "201" || fwd.Rings[0].Type != "At the same time" || fwd.Rings[1].Number != "0700000000" ||
+		fwd.Rings[1].Expiration != 30 || fwd.Expiration != 20 {
+		t.Fatalf("callfwd after the json.php edit: %d %s", a.status, a.body)
+	}
+	// callfwd: JSON only; withVM is written.
+	if a = fay.send("GET", "/sipxconfig/rest/my/callfwd", "", "", "Accept", "text/xml"); a.status != http.StatusNotAcceptable {
+		t.Fatalf("callfwd as XML: %d", a.status)
+	}
+	if a = fay.send("PUT", "/sipxconfig/rest/my/callfwd", "application/json", `{"withVM": true, "unknown": 1}`); a.status != http.StatusOK {
+		t.Fatalf("PUT callfwd: %d %s", a.status, a.body)
+	}
+	var vm bool
+	var rings int
+	if err := env.DB.QueryRow(`SELECT forward_voicemail, (SELECT count(*) FROM user_rings WHERE user_id = $1) FROM users WHERE id = $1`, id).Scan(&vm, &rings); err != nil || !vm || rings != 2 {
+		t.Fatalf("after withVM: voicemail %v, %d rings (%v)", vm, rings, err)
+	}
+	// Refusals leave everything as it was.
+	for _, tc := range []struct{ body, mention string }{
+		{`{"call-sequence":{"rings":[{"number":"201","type":"Sometimes"}]}}`, "rings[0].type"},
+		{`{"call-sequence":{"rings":[{"number":"not a number"}]}}`, "rings[0].number"},
+		{`{"call-sequence":{"rings":[],"expiration":27}}`, "expiration"},
+	} {
+		if a = fay.send("PUT", "/sipxconfig/rest/my/forward", "application/json", tc.body); a.status != http.StatusBadRequest || !strings.Contains(a.body, tc.mention) {
+			t.Fatalf("%s: %d %s", tc.body, a.status, a.body)
+		}
+	}
+	if uf := view(); uf["destrna"] != "0700000000" || uf["ringseconds"] != "20" {
+		t.Fatalf("refusals changed the user: %v", uf)
+	}
+	// Emptying the sequence through sipX turns XiVO's forward off.
+	if a = fay.send("PUT", "/sipxconfig/rest/my/forward", "text/xml", `<call-sequence><rings/><expiration>20</expiration></call-sequence>`); a.status != http.StatusOK {
+		t.Fatalf("empty PUT: %d %s", a.status, a.body)
+	}
+	if uf := view(); uf["enablerna"] != false {
+		t.Fatalf("XiVO forward after emptying the sequence: %v", uf)
 	}
 }
