@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 
@@ -20,6 +21,18 @@ type Request struct {
 	Private bool
 	// Account names who asks: the web-service account, or "(private)".
 	Account string
+
+	// The HTTP request itself, for the resources that answer more than acts (the
+	// callcontroller): the method, the request-target as the client sent it, the route's
+	// path parameters (not unescaped), the Authorization header, the client address as the
+	// server established it (TCP peer or trusted proxy) and whether the client reached pbxws
+	// over TLS (the listener's state, or a trusted proxy's X-Forwarded-Proto).
+	Method        string
+	Target        string
+	PathParams    map[string]string
+	Authorization string
+	Peer          netip.Addr
+	Secure        bool
 }
 
 // Param is a trimmed query parameter ("" when absent).
@@ -39,6 +52,8 @@ type Result struct {
 	// Rendered, when JSON and Text are nil, is a JSON answer rendered before and shared
 	// between requests: it is sent without a copy and must never be modified.
 	Rendered []byte
+	// Header holds extra response headers (Retry-After, WWW-Authenticate, Allow).
+	Header http.Header
 }
 
 // Items answers a list or search: 204 with an empty body when there is nothing.
