@@ -19,6 +19,8 @@ type Stores struct {
 	Changes     *ChangeLog
 	CEL         *CELStore
 	PBXControl  *PBXControlStore
+	// Registrations are the registrar's bindings (the SIP agent keeps its own handle).
+	Registrations *RegistrationStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -26,16 +28,17 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 	contexts := &ContextStore{db: db}
 	lines := &LineStore{db: db, contexts: contexts}
 	return &Stores{
-		DB:          db,
-		Entities:    &EntityStore{db: db},
-		Contexts:    contexts,
-		Users:       &UserStore{db: db, realm: realm, lines: lines},
-		Lines:       lines,
-		Devices:     &DeviceStore{db: db},
-		CTIProfiles: &CTIProfileStore{db: db},
-		Changes:     &ChangeLog{db: db},
-		CEL:         &CELStore{db: db},
-		PBXControl:  &PBXControlStore{db: db},
+		DB:            db,
+		Entities:      &EntityStore{db: db},
+		Contexts:      contexts,
+		Users:         &UserStore{db: db, realm: realm, lines: lines},
+		Lines:         lines,
+		Devices:       &DeviceStore{db: db},
+		CTIProfiles:   &CTIProfileStore{db: db},
+		Changes:       &ChangeLog{db: db},
+		CEL:           &CELStore{db: db},
+		PBXControl:    &PBXControlStore{db: db},
+		Registrations: NewRegistrationStore(db),
 	}
 }
 
