@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -323,5 +324,21 @@ func TestListenSettingsFollowTheDeclarations(t *testing.T) {
 		"sip": "udp+tcp 127.0.0.1:5060", "sip-tls": "tcp ", "cc-http": "tcp 127.0.0.1:6667", "cc-https": "tcp "}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("listen settings %v, want %v", got, want)
+	}
+}
+
+// A Config built in code is held to the same rules: Start refuses it before it opens
+// anything.
+func TestStartRefusesAnInvalidConfig(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.VarDir = t.TempDir()
+	cfg.TrustedProxies = []string{"notacidr"}
+	srv, err := Start(context.Background(), cfg)
+	var oe *OptionError
+	if srv != nil || !errors.As(err, &oe) || oe.Flag != "trusted-proxies" {
+		t.Fatalf("Start: %v, %v", srv, err)
+	}
+	if entries, _ := os.ReadDir(cfg.VarDir); len(entries) != 0 {
+		t.Fatalf("the refused start wrote into var-dir: %v", entries)
 	}
 }
