@@ -6,13 +6,12 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/gofiber/fiber/v2"
 
 	"pbxws/acl"
 	"pbxws/models"
@@ -20,16 +19,13 @@ import (
 )
 
 // CallController serves /callcontroller/{caller}/{callee} (callcontroller spec) and the sipX
-// click-to-call /sipxconfig/rest/my/call/{to}, both on the SIP engine.
+// click-to-call /sipxconfig/rest/my/call/{to}, both on the SIP engine. It reads the HTTP
+// request from a Request (Method, Target, PathParams, Authorization, Peer, Secure, Query)
+// and answers with a Result that web renders: handlers never see the HTTP framework.
 type CallController struct {
 	Agent *sip.Agent
 	Dir   *models.Directory
 	Auth  *acl.UserAuth
-	// Peer is the client address as the server established it (TCP peer or trusted proxy).
-	Peer func(*fiber.Ctx) netip.Addr
-	// Secure reports whether the client reached pbxws over TLS (the listener's state, or a
-	// trusted proxy's X-Forwarded-Proto), never from headers anyone can send.
-	Secure func(*fiber.Ctx) bool
 	// Trusted are the hosts whose requests need no authentication (spec §3); the outbound
 	// proxy's addresses are added by the server.
 	Trusted []netip.Prefix
@@ -41,14 +37,18 @@ type CallController struct {
 	Health *models.Health
 }
 
-// unavailable answers 503 with Retry-After when err means the database is down.
-func (cc *CallController) unavailable(c *fiber.Ctx, err error) bool {
+// unavailable is the 503 with Retry-After, when err means the database is down.
+func (cc *CallController) unavailable(err error) (Result, bool) {
 	if !cc.Health.Report(err) {
-		return false
+		return Result{}, false
 	}
-	c.Set(fiber.HeaderRetryAfter, "2")
-	_ = plain(c, fiber.StatusServiceUnavailable, "the database is unavailable: retry later")
-	return true
+	return retryLater(plain(http.StatusServiceUnavailable, "the database is unavailable: retry later"), "2"), true
+}
+
+// retryLater adds Retry-After to a refusal.
+func retryLater(res Result, seconds string) Result {
+	res.Header = http.Header{"Retry-After": {seconds}}
+	return res
 }
 
 const (
@@ -67,179 +67,177 @@ func (cc *CallController) trusted(a netip.Addr) bool {
 }
 
 // Handle answers /callcontroller/:caller?/:callee?.
-func (cc *CallController) Handle(c *fiber.Ctx) error {
-	method := c.Method()
-	if method != fiber.MethodPost && method != fiber.MethodGet {
-		c.Status(fiber.StatusMethodNotAllowed)
-		return nil
+func (cc *CallController) Handle(ctx context.Context, r *Request) (Result, error) {
+	method := r.Method
+	if method != http.MethodPost && method != http.MethodGet {
+		return Result{Status: http.StatusMethodNotAllowed}, nil
 	}
-	caller, err1 := url.PathUnescape(c.Params("caller"))
-	callee, err2 := url.PathUnescape(c.Params("callee"))
+	caller, err1 := url.PathUnescape(r.PathParams["caller"])
+	callee, err2 := url.PathUnescape(r.PathParams["callee"])
 	if caller == "" || callee == "" || err1 != nil || err2 != nil {
-		return ccError(c, 400, 400, "Missing a required parameter - need both callingParty and calledParty URL Parameters")
+		return ccError(400, 400, "Missing a required parameter - need both callingParty and calledParty URL Parameters"), nil
 	}
-	agentName := c.Query("agent")
+	agentName := r.Param("agent")
 	if agentName == "" {
 		agentName = caller
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 
-	agent, err := cc.authorize(ctx, c, agentName)
+	agent, refused, err := cc.authorize(ctx, r, agentName)
 	if err != nil || agent == nil {
-		return err
+		return refused, err
 	}
 
 	domain := cc.Agent.Domain()
 	callerAddr, err := sip.NormalizeParty(caller, domain)
 	if err != nil {
-		return ccError(c, 400, 400, "Bad parameter callingParty: "+reason(err))
+		return ccError(400, 400, "Bad parameter callingParty: "+reason(err)), nil
 	}
 	calleeAddr, err := sip.NormalizeParty(callee, domain)
 	if err != nil {
-		return ccError(c, 400, 400, "Bad parameter calledParty: "+reason(err))
+		return ccError(400, 400, "Bad parameter calledParty: "+reason(err)), nil
 	}
-	sipMethod := strings.ToUpper(c.Query("sipMethod", "REFER"))
-	if method == fiber.MethodGet {
-		return cc.status(c, ctx, cc.Agent.Key(agent, callerAddr, calleeAddr), sipMethod == "INVITE")
+	sipMethod := strings.ToUpper(paramOr(r, "sipMethod", "REFER"))
+	if method == http.MethodGet {
+		return cc.status(ctx, cc.Agent.Key(agent, callerAddr, calleeAddr), sipMethod == "INVITE"), nil
 	}
 	if sipMethod != "REFER" && sipMethod != "INVITE" {
-		return ccError(c, 406, 406, "Call Setup Method "+c.Query("sipMethod")+" not supported")
+		return ccError(406, 406, "Call Setup Method "+r.Param("sipMethod")+" not supported"), nil
 	}
 	req := sip.CallRequest{Agent: agent, Caller: callerAddr, Callee: calleeAddr, Method: sipMethod,
-		Forwarding: c.Query("isForwardingAllowed") == "true"}
+		Forwarding: r.Param("isForwardingAllowed") == "true"}
 	var ok bool
-	if req.Timeout, ok = seconds(c, "timeout"); !ok {
-		return ccError(c, 400, 400, "Bad parameter timeout = "+c.Query("timeout"))
+	if req.Timeout, ok = seconds(r, "timeout"); !ok {
+		return ccError(400, 400, "Bad parameter timeout = "+r.Param("timeout")), nil
 	}
-	if req.CacheTime, ok = seconds(c, "resultCacheTime"); !ok {
-		return ccError(c, 400, 400, "Bad parameter resultCacheTime = "+c.Query("resultCacheTime"))
+	if req.CacheTime, ok = seconds(r, "resultCacheTime"); !ok {
+		return ccError(400, 400, "Bad parameter resultCacheTime = "+r.Param("resultCacheTime")), nil
 	}
-	if s := c.Query("subject"); s != "" {
+	if s := r.Param("subject"); s != "" {
 		if err := sip.CheckHeaderText(s); err != nil {
-			return ccError(c, 400, 400, "Bad parameter subject: "+err.Error())
+			return ccError(400, 400, "Bad parameter subject: "+err.Error()), nil
 		}
 		req.Subject = s
 	}
-	if p := c.Query("confpin"); p != "" {
+	if p := r.Param("confpin"); p != "" {
 		if err := sip.CheckConfPin(p); err != nil {
-			return ccError(c, 400, 400, "Bad parameter confpin: "+err.Error())
+			return ccError(400, 400, "Bad parameter confpin: "+err.Error()), nil
 		}
 		req.ConfPin = p
 	}
-	switch action := c.Query("action", "call"); action {
+	switch action := paramOr(r, "action", "call"); action {
 	case "call":
 		err = cc.Agent.Call(ctx, req)
 	case "transfer":
-		target := c.Query("target")
+		target := r.Param("target")
 		if target == "" {
-			return ccError(c, 400, 400, "Need a transfer target parameter")
+			return ccError(400, 400, "Need a transfer target parameter"), nil
 		}
 		targetAddr, terr := sip.NormalizeParty(target, domain)
 		if terr != nil {
-			return ccError(c, 400, 400, "Bad parameter target: "+reason(terr))
+			return ccError(400, 400, "Bad parameter target: "+reason(terr)), nil
 		}
 		err = cc.Agent.Transfer(ctx, req, targetAddr)
 	default:
-		return ccError(c, 400, 400, "Unknown action "+action)
+		return ccError(400, 400, "Unknown action "+action), nil
 	}
-	if cc.unavailable(c, err) {
-		return nil
+	if res, down := cc.unavailable(err); down {
+		return res, nil
 	}
-	return ccResult(c, err)
+	return ccResult(err), nil
+}
+
+// paramOr is a query parameter, or def when it is absent or empty.
+func paramOr(r *Request, name, def string) string {
+	if v := r.Param(name); v != "" {
+		return v
+	}
+	return def
 }
 
 // authorize applies spec §3: trusted host, agent lookup, then the agent's own credentials.
-// It returns the agent, or (nil, nil) after writing the refusal.
-func (cc *CallController) authorize(ctx context.Context, c *fiber.Ctx, agentName string) (*models.SIPUser, error) {
-	peer := cc.Peer(c)
-	isTrusted := cc.trusted(peer)
+// It returns the agent, or (nil, the refusal, nil).
+func (cc *CallController) authorize(ctx context.Context, r *Request, agentName string) (*models.SIPUser, Result, error) {
+	isTrusted := cc.trusted(r.Peer)
 	if !isTrusted && !cc.RemoteAccess {
-		return nil, plain(c, 403, "Remote access is not permitted")
+		return nil, plain(403, "Remote access is not permitted"), nil
 	}
 	agent, err := cc.Dir.LookupUser(ctx, agentName)
 	if errors.Is(err, models.ErrNotFound) {
 		status := 403
-		if _, _, isBasic, _ := acl.ParseBasic(c.Get(fiber.HeaderAuthorization)); isBasic && !isTrusted {
+		if _, _, isBasic, _ := acl.ParseBasic(r.Authorization); isBasic && !isTrusted {
 			status = 401
 		}
-		return nil, plain(c, status, "User Not found "+agentName)
+		return nil, plain(status, "User Not found "+agentName), nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, Result{}, err
 	}
 	if isTrusted {
-		return agent, nil
+		return agent, Result{}, nil
 	}
-	principal, ok := cc.authenticate(ctx, c)
-	if !ok {
-		return nil, nil
+	principal, refused := cc.authenticate(ctx, r, false)
+	if principal == nil {
+		return nil, refused, nil
 	}
 	if principal.ID != agent.ID {
-		return nil, plain(c, 403, "Agent does not match principal")
+		return nil, plain(403, "Agent does not match principal"), nil
 	}
-	return agent, nil
+	return agent, Result{}, nil
 }
 
-// authenticate checks the Basic (TLS only) or Digest credentials; on failure it writes the 401
-// with the challenges and returns ok=false.
-func (cc *CallController) authenticate(ctx context.Context, c *fiber.Ctx, basicAlways ...bool) (*models.SIPUser, bool) {
-	allowBasic := cc.Secure(c) || (len(basicAlways) > 0 && basicAlways[0])
+// authenticate checks the Basic (TLS only, unless basicAlways) or Digest credentials; on
+// failure it returns a nil user and the 401 with the challenges (or the refusal).
+func (cc *CallController) authenticate(ctx context.Context, r *Request, basicAlways bool) (*models.SIPUser, Result) {
+	allowBasic := r.Secure || basicAlways
 	user, _, err := cc.Auth.Authenticate(ctx, acl.AuthRequest{
 		// The Digest uri is compared with the request-target as the client sent it.
-		Method: c.Method(), URI: string(c.Request().Header.RequestURI()),
-		Authorization: c.Get(fiber.HeaderAuthorization), TLS: allowBasic, Peer: cc.Peer(c),
+		Method: r.Method, URI: r.Target,
+		Authorization: r.Authorization, TLS: allowBasic, Peer: r.Peer,
 	})
 	if err == nil {
-		return user, true
+		return user, Result{}
 	}
 	var ae *acl.AuthError
 	var th *acl.Throttled
 	switch {
 	case errors.As(err, &th):
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(th.Seconds()))
-		_ = plain(c, fiber.StatusTooManyRequests, th.Error())
-		return nil, false
+		return nil, retryLater(plain(http.StatusTooManyRequests, th.Error()), strconv.Itoa(th.Seconds()))
 	case errors.Is(err, acl.ErrChecksBusy):
-		c.Set(fiber.HeaderRetryAfter, "1")
-		_ = plain(c, fiber.StatusServiceUnavailable, "too many logins are being checked: retry later")
-		return nil, false
-	case cc.unavailable(c, err):
-		return nil, false
-	case !errors.As(err, &ae):
-		_ = plain(c, 500, "authentication failed")
-		return nil, false
+		return nil, retryLater(plain(http.StatusServiceUnavailable, "too many logins are being checked: retry later"), "1")
 	}
+	if res, down := cc.unavailable(err); down {
+		return nil, res
+	}
+	if !errors.As(err, &ae) {
+		return nil, plain(500, "authentication failed")
+	}
+	res := plain(ae.Status, ae.Text)
 	if ae.Status == 401 {
-		for _, h := range cc.Auth.Challenges(allowBasic, ae.Stale) {
-			c.Response().Header.Add(fiber.HeaderWWWAuthenticate, h)
-		}
+		res.Header = http.Header{"Www-Authenticate": cc.Auth.Challenges(allowBasic, ae.Stale)}
 	}
-	_ = plain(c, ae.Status, ae.Text)
-	return nil, false
+	return nil, res
 }
 
 // MyCall answers PUT/GET /sipxconfig/rest/my/call/{to} (sipx-rest §6.1).
-func (cc *CallController) MyCall(c *fiber.Ctx) error {
-	switch c.Method() {
-	case fiber.MethodPut, fiber.MethodGet:
-	case fiber.MethodOptions:
-		c.Status(200)
-		return nil
+func (cc *CallController) MyCall(ctx context.Context, r *Request) (Result, error) {
+	switch r.Method {
+	case http.MethodPut, http.MethodGet:
+	case http.MethodOptions:
+		return Result{Status: 200}, nil
 	default:
-		c.Set(fiber.HeaderAllow, "GET, PUT, OPTIONS")
-		c.Status(fiber.StatusMethodNotAllowed)
-		return nil
+		return Result{Status: http.StatusMethodNotAllowed, Header: http.Header{"Allow": {"GET, PUT, OPTIONS"}}}, nil
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	user, ok := cc.authenticate(ctx, c, true)
-	if !ok {
-		return nil
+	user, refused := cc.authenticate(ctx, r, true)
+	if user == nil {
+		return refused, nil
 	}
-	to, err := url.PathUnescape(c.Params("to"))
+	to, err := url.PathUnescape(r.PathParams["to"])
 	if err != nil {
-		return sipxError(c, 400, "the destination is not URL-encoded correctly", "BadRequest")
+		return sipxError(400, "the destination is not URL-encoded correctly", "BadRequest"), nil
 	}
 	to = strings.Map(func(r rune) rune {
 		if strings.ContainsRune("[](){}.-", r) {
@@ -249,37 +247,34 @@ func (cc *CallController) MyCall(c *fiber.Ctx) error {
 	}, to)
 	if strings.HasPrefix(strings.ToLower(to), "sip:") {
 		// A full SIP address keeps its dots.
-		to, _ = url.PathUnescape(c.Params("to"))
+		to, _ = url.PathUnescape(r.PathParams["to"])
 	}
 	if to == "" {
-		return sipxError(c, 400, "the destination is empty", "BadRequest")
+		return sipxError(400, "the destination is empty", "BadRequest"), nil
 	}
 	callee, err := sip.NormalizeParty(to, cc.Agent.Domain())
 	if err != nil {
-		return sipxError(c, 400, reason(err), "BadRequest")
+		return sipxError(400, reason(err), "BadRequest"), nil
 	}
 	caller := user.UserName + "@" + cc.Agent.Domain()
 	err = cc.Agent.Call(ctx, sip.CallRequest{Agent: user, Caller: caller, Callee: callee, Method: "REFER",
 		Timeout: defaultTimeout * time.Second, CacheTime: defaultTimeout * time.Second, Forwarding: cc.MyCallForwarding})
 	var ce *sip.CallError
 	if errors.As(err, &ce) {
-		return sipxError(c, 500, ce.Text, "NoSipCredentials")
+		return sipxError(500, ce.Text, "NoSipCredentials"), nil
 	}
-	if cc.unavailable(c, err) {
-		return nil
+	if res, down := cc.unavailable(err); down {
+		return res, nil
 	}
 	if err != nil {
-		return sipxError(c, 500, "the call could not be started", "InternalError")
+		return sipxError(500, "the call could not be started", "InternalError"), nil
 	}
-	c.Status(200)
-	return nil
+	return Result{Status: 200}, nil
 }
 
-func sipxError(c *fiber.Ctx, status int, msg, typ string) error {
+func sipxError(status int, msg, typ string) Result {
 	b, _ := EncodeJSON(map[string]string{"error": msg, "type": typ})
-	c.Status(status)
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Send(b)
+	return Result{Status: status, Text: b, TextType: "application/json"}
 }
 
 func reason(err error) string {
@@ -291,8 +286,8 @@ func reason(err error) string {
 }
 
 // seconds reads timeout/resultCacheTime: a whole number of seconds from 0 to 3600.
-func seconds(c *fiber.Ctx, name string) (time.Duration, bool) {
-	v := c.Query(name)
+func seconds(r *Request, name string) (time.Duration, bool) {
+	v := r.Param(name)
 	if v == "" {
 		return defaultTimeout * time.Second, true
 	}
@@ -303,27 +298,24 @@ func seconds(c *fiber.Ctx, name string) (time.Duration, bool) {
 	return time.Duration(n) * time.Second, true
 }
 
-func ccResult(c *fiber.Ctx, err error) error {
+func ccResult(err error) Result {
 	var ce *sip.CallError
 	switch {
 	case err == nil:
-		c.Status(200)
-		return nil
+		return Result{Status: 200}
 	case errors.As(err, &ce):
-		return ccError(c, ce.HTTP, ce.Code, ce.Text)
+		return ccError(ce.HTTP, ce.Code, ce.Text)
 	default:
-		return plain(c, 500, "the call could not be started")
+		return plain(500, "the call could not be started")
 	}
 }
 
-func plain(c *fiber.Ctx, status int, text string) error {
-	c.Status(status)
-	c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
-	return c.SendString(text)
+func plain(status int, text string) Result {
+	return Result{Status: status, Text: []byte(text), TextType: "text/plain; charset=utf-8"}
 }
 
-// ccError writes the processing-status document of spec §4.4.
-func ccError(c *fiber.Ctx, status, code int, text string) error {
+// ccError is the processing-status document of spec §4.4.
+func ccError(status, code int, text string) Result {
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
 	b.WriteString(`<processing-status xmlns="` + ccNamespace + `">` + "\n")
@@ -332,20 +324,18 @@ func ccError(c *fiber.Ctx, status, code int, text string) error {
 	b.WriteString("<error-text>")
 	_ = xml.EscapeText(&b, []byte(text))
 	b.WriteString("</error-text>\n</processing-status>\n")
-	c.Status(status)
-	c.Set(fiber.HeaderContentType, "text/xml")
-	return c.Send(b.Bytes())
+	return Result{Status: status, Text: b.Bytes(), TextType: "text/xml"}
 }
 
-// status writes the record's document (spec §4.3): status-lines for REFER mode, dialogs for
+// status is the record's document (spec §4.3): status-lines for REFER mode, dialogs for
 // INVITE mode; without a record, the empty document the GET's sipMethod asks for.
-func (cc *CallController) status(c *fiber.Ctx, ctx context.Context, key string, inviteMode bool) error {
+func (cc *CallController) status(ctx context.Context, key string, inviteMode bool) Result {
 	rec, err := cc.Agent.Status(ctx, key)
-	if cc.unavailable(c, err) {
-		return nil
+	if res, down := cc.unavailable(err); down {
+		return res
 	}
 	if err != nil {
-		return plain(c, 500, "the call record could not be read")
+		return plain(500, "the call record could not be read")
 	}
 	if rec != nil {
 		inviteMode = rec.Method == "INVITE"
@@ -384,7 +374,5 @@ func (cc *CallController) status(c *fiber.Ctx, ctx context.Context, key string, 
 		}
 		b.WriteString("</status-lines>\n")
 	}
-	c.Status(200)
-	c.Set(fiber.HeaderContentType, "text/xml")
-	return c.Send(b.Bytes())
+	return Result{Status: 200, Text: b.Bytes(), TextType: "text/xml"}
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -18,6 +19,18 @@ type Request struct {
 	Private bool
 	// Account names who asks: the web-service account, or "(private)".
 	Account string
+
+	// The HTTP request itself, for the resources that answer more than acts (the
+	// callcontroller): the method, the request-target as the client sent it, the route's
+	// path parameters (not unescaped), the Authorization header, the client address as the
+	// server established it (TCP peer or trusted proxy) and whether the client reached pbxws
+	// over TLS (the listener's state, or a trusted proxy's X-Forwarded-Proto).
+	Method        string
+	Target        string
+	PathParams    map[string]string
+	Authorization string
+	Peer          netip.Addr
+	Secure        bool
 	// User is the authenticated user a sipX "my" resource acts for (0 elsewhere).
 	User int
 	// Decoded, when not nil, is the body as the façade already decoded it (sipX XML); the
@@ -53,6 +66,8 @@ type Result struct {
 	// ID names the object an add created (or an edit or delete changed), for façades whose
 	// answers carry it (the sipX envelope).
 	ID string
+	// Header holds extra response headers (Retry-After, WWW-Authenticate, Allow).
+	Header http.Header
 }
 
 // Items answers a list or search: 204 with an empty body when there is nothing.

@@ -19,7 +19,9 @@ type Stores struct {
 	Changes     *ChangeLog
 	CEL         *CELStore
 	PBXControl  *PBXControlStore
-	UserGroups  *UserGroupStore
+	// Registrations are the registrar's bindings (the SIP agent keeps its own handle).
+	Registrations *RegistrationStore
+	UserGroups    *UserGroupStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -27,17 +29,18 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 	contexts := &ContextStore{db: db}
 	lines := &LineStore{db: db, contexts: contexts}
 	return &Stores{
-		DB:          db,
-		Entities:    &EntityStore{db: db},
-		Contexts:    contexts,
-		Users:       &UserStore{db: db, realm: realm, lines: lines},
-		Lines:       lines,
-		Devices:     &DeviceStore{db: db},
-		CTIProfiles: &CTIProfileStore{db: db},
-		Changes:     &ChangeLog{db: db},
-		CEL:         &CELStore{db: db},
-		PBXControl:  &PBXControlStore{db: db},
-		UserGroups:  &UserGroupStore{db: db},
+		DB:            db,
+		Entities:      &EntityStore{db: db},
+		Contexts:      contexts,
+		Users:         &UserStore{db: db, realm: realm, lines: lines},
+		Lines:         lines,
+		Devices:       &DeviceStore{db: db},
+		CTIProfiles:   &CTIProfileStore{db: db},
+		Changes:       &ChangeLog{db: db},
+		CEL:           &CELStore{db: db},
+		PBXControl:    &PBXControlStore{db: db},
+		Registrations: NewRegistrationStore(db),
+		UserGroups:    &UserGroupStore{db: db},
 	}
 }
 

@@ -75,8 +75,9 @@ type Agent struct {
 	cfg   Config
 	log   *slog.Logger
 	dir   *models.Directory
-	db    *sqlx.DB
 	store *recordStore
+	// registrations are the registrar's bindings, shared by every instance.
+	registrations *models.RegistrationStore
 
 	ua  *sipgo.UserAgent
 	srv *sipgo.Server
@@ -125,7 +126,7 @@ func Start(ctx context.Context, cfg Config, db *sqlx.DB, dir *models.Directory) 
 		cfg.Logger = slog.Default()
 	}
 	a := &Agent{
-		cfg: cfg, log: cfg.Logger.With("component", "sip"), dir: dir, db: db,
+		cfg: cfg, log: cfg.Logger.With("component", "sip"), dir: dir, registrations: models.NewRegistrationStore(db),
 		records: map[string]*record{}, legs: map[string]*leg{}, gone: map[string]goneLeg{},
 		digest: cfg.Digest, throttle: cfg.Throttle, challengeRetries: 2,
 	}

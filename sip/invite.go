@@ -159,32 +159,25 @@ func (a *Agent) lookupBindings(ctx context.Context, user string) ([]binding, err
 		names = append(names, u.UserName)
 		names = append(names, u.Aliases()...)
 	}
-	rows, err := a.db.QueryContext(ctx, `SELECT contact, COALESCE(received, '') FROM registrations
-		WHERE username = ANY($1) AND expires > localtimestamp
-		ORDER BY q DESC, last_modified DESC LIMIT $2`, stringArray(names), maxForks)
+	contacts, err := a.registrations.Contacts(ctx, names, maxForks)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []binding
 	seen := map[string]bool{}
-	for rows.Next() {
-		var contact, received string
-		if err := rows.Scan(&contact, &received); err != nil {
-			return nil, err
-		}
+	for _, c := range contacts {
 		var u sip.Uri
-		if err := sip.ParseUri(contact, &u); err != nil {
-			a.log.Warn("ignoring an unparsable stored contact", "user", user, "contact", clip(contact, 128), "err", err)
+		if err := sip.ParseUri(c.Contact, &u); err != nil {
+			a.log.Warn("ignoring an unparsable stored contact", "user", user, "contact", clip(c.Contact, 128), "err", err)
 			continue
 		}
-		if seen[contact] {
+		if seen[c.Contact] {
 			continue
 		}
-		seen[contact] = true
-		out = append(out, binding{uri: u, dest: strings.TrimPrefix(received, "sip:")})
+		seen[c.Contact] = true
+		out = append(out, binding{uri: u, dest: strings.TrimPrefix(c.Received, "sip:")})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // dummySDP is the placeholder offer of spec §5.0: nothing listens on port 2222.

@@ -248,67 +248,19 @@ func (a *Agent) saveBindings(ctx context.Context, req *sip.Request, user, domain
 		ua = cleanText(h.Value(), 255)
 	}
 	socket := strings.ToLower(req.Transport()) + ":" + a.Addr()
-	fail := func(what string, err error) (int, string, []sip.Header) {
-		a.log.Error("registrar: "+what, "user", clip(user, 64), "err", err)
+	updates := make([]models.BindingUpdate, len(ups))
+	for i, u := range ups {
+		updates[i] = models.BindingUpdate{All: u.all, Contact: u.contact, Received: u.received, ExpiresIn: u.expires}
+	}
+	bindings, err := a.registrations.Apply(ctx, user, domain, updates,
+		models.BindingSource{CallID: cleanText(callID, 255), CSeq: cseq, UserAgent: ua, Socket: socket}, maxContacts)
+	if err != nil {
+		a.log.Error("registrar: storing the bindings", "user", clip(user, 64), "err", err)
 		return 500, "Server Internal Error", nil
 	}
-	tx, err := a.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fail("beginning a transaction", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	for _, u := range ups {
-		if u.all {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE username = $1 AND domain = $2`, user, domain); err != nil {
-				return fail("removing every binding", err)
-			}
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE username = $1 AND domain = $2 AND contact = $3`, user, domain, u.contact); err != nil {
-			return fail("removing a binding", err)
-		}
-		if u.expires == 0 {
-			continue
-		}
-		var received any
-		if u.received != "" {
-			received = u.received
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO registrations (ruid, username, domain, contact, received, expires,
-			callid, cseq, last_modified, user_agent, socket)
-			VALUES ($1, $2, $3, $4, $5, localtimestamp + make_interval(secs => $6), $7, $8, localtimestamp, $9, $10)`,
-			"pbxws-"+randomHex(12), user, domain, u.contact, received, u.expires, cleanText(callID, 255), cseq,
-			ua, socket); err != nil {
-			return fail("storing a binding", err)
-		}
-	}
-	// A line keeps its maxContacts freshest bindings.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE id IN (SELECT id FROM registrations
-		WHERE username = $1 AND domain = $2 ORDER BY last_modified DESC, id DESC OFFSET $3)`, user, domain, maxContacts); err != nil {
-		return fail("removing surplus bindings", err)
-	}
-	// Expired bindings of this AOR go now; the answer lists the ones that remain.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE username = $1 AND domain = $2 AND expires <= localtimestamp`, user, domain); err != nil {
-		return fail("removing expired bindings", err)
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT contact, GREATEST(0, EXTRACT(EPOCH FROM expires - localtimestamp))::int
-		FROM registrations WHERE username = $1 AND domain = $2 ORDER BY last_modified DESC`, user, domain)
-	if err != nil {
-		return fail("reading the bindings", err)
-	}
 	hdrs = nil
-	for rows.Next() {
-		var contact string
-		var left int
-		if err := rows.Scan(&contact, &left); err != nil {
-			rows.Close()
-			return fail("reading a binding", err)
-		}
-		hdrs = append(hdrs, sip.NewHeader("Contact", "<"+contact+">;expires="+strconv.Itoa(left)))
-	}
-	rows.Close()
-	if err := tx.Commit(); err != nil {
-		return fail("committing", err)
+	for _, b := range bindings {
+		hdrs = append(hdrs, sip.NewHeader("Contact", "<"+b.Contact+">;expires="+strconv.Itoa(b.ExpiresIn)))
 	}
 	hdrs = append(hdrs, sip.NewHeader("Date", time.Now().UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")))
 	return 200, "OK", hdrs

@@ -2,12 +2,9 @@ package sip
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strings"
 
 	"github.com/emiago/sipgo/sip"
-	"github.com/lib/pq"
 )
 
 // relaySkip are the headers a relayed request or response never copies: the dialog and routing
@@ -155,7 +152,3 @@ func isSDP(m interface{ GetHeader(string) sip.Header }) bool {
 	ct := m.GetHeader("Content-Type")
 	return ct != nil && strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct.Value())), "application/sdp")
 }
-
-func stringArray(s []string) any { return pq.Array(s) }
-
-func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

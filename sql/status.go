@@ -32,6 +32,20 @@ func AppliedMigrations(ctx context.Context, db *sqlx.DB) ([]AppliedMigration, er
 	return out, err
 }
 
+// SchemaVersion is the highest migration schema_migrations records (0 for none).
+func SchemaVersion(ctx context.Context, db *sqlx.DB) (int, error) {
+	var v int
+	err := db.GetContext(ctx, &v, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`)
+	return v, err
+}
+
+// ServerVersion is the PostgreSQL server's version, as it names it.
+func ServerVersion(ctx context.Context, db *sqlx.DB) (string, error) {
+	var v string
+	err := db.GetContext(ctx, &v, `SHOW server_version`)
+	return v, err
+}
+
 // Binary is the path of a PostgreSQL client or server program (psql, pg_dump, pg_restore)
 // from the same installation as initdb.
 func Binary(name string) (string, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -67,8 +68,6 @@ func (s *Server) startSIP(ctx context.Context, cert tls.Certificate) error {
 		Agent: agent, Dir: dir,
 		Auth: acl.NewUserAuth(dir, acl.UserAuthConfig{Realm: cfg.Realm, AllowEmptyPin: cfg.CCAllowEmptyPin,
 			NonceLifetime: cfg.NonceLifetime, Throttle: s.throttle, Service: "callcontroller", MaxWait: cfg.MaxWait}),
-		Peer:             s.peer,
-		Secure:           s.secure,
 		Health:           s.health,
 		Trusted:          trusted,
 		RemoteAccess:     cfg.CCRemoteAccess,
@@ -90,7 +89,7 @@ func (s *Server) callControllerRoutes(app *fiber.App) {
 	if s.cc == nil {
 		return
 	}
-	app.All("/callcontroller/:caller?/:callee?", s.cc.Handle)
+	app.All("/callcontroller/:caller?/:callee?", s.clickToCall(s.cc.Handle, "caller", "callee"))
 }
 
 // sipxCallRoutes mounts the sipX click-to-call resources.
@@ -98,8 +97,54 @@ func (s *Server) sipxCallRoutes(app *fiber.App) {
 	if s.cc == nil {
 		return
 	}
-	app.All("/sipxconfig/rest/my/call/:to", s.cc.MyCall)
-	app.All("/sipxconfig/rest/call/:to", s.cc.MyCall)
+	myCall := s.clickToCall(s.cc.MyCall, "to")
+	app.All("/sipxconfig/rest/my/call/:to", myCall)
+	app.All("/sipxconfig/rest/call/:to", myCall)
+}
+
+// clickToCall adapts a click-to-call handler to Fiber: the request as handlers.Request
+// (query parameters as sent, untrimmed), the answer rendered from its Result.
+func (s *Server) clickToCall(h func(context.Context, *handlers.Request) (handlers.Result, error), params ...string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		query := url.Values{}
+		c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+			query.Add(string(k), string(v))
+		})
+		path := make(map[string]string, len(params))
+		for _, p := range params {
+			path[p] = c.Params(p)
+		}
+		res, err := h(c.UserContext(), &handlers.Request{
+			Query: query, Method: c.Method(), Target: string(c.Request().Header.RequestURI()),
+			PathParams: path, Authorization: c.Get(fiber.HeaderAuthorization),
+			Peer: s.peer(c), Secure: s.secure(c),
+		})
+		if err != nil {
+			return err
+		}
+		return renderClickToCall(c, res)
+	}
+}
+
+// renderClickToCall sends a click-to-call Result: its status, headers and body as they are.
+func renderClickToCall(c *fiber.Ctx, res handlers.Result) error {
+	status := res.Status
+	if status == 0 {
+		status = fiber.StatusOK
+	}
+	c.Status(status)
+	for name, values := range res.Header {
+		for _, v := range values {
+			c.Response().Header.Add(name, v)
+		}
+	}
+	if res.Text == nil {
+		return nil
+	}
+	if res.TextType != "" {
+		c.Set(fiber.HeaderContentType, res.TextType)
+	}
+	return c.Send(res.Text)
 }
 
 const ccIndex = `<!DOCTYPE html>

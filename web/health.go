@@ -58,11 +58,11 @@ func (s *Server) statusParts(ctx context.Context) (Health, bool) {
 	}
 	dbOK := s.db.PingContext(ctx) == nil
 	set("database", okOrFail(dbOK))
-	var latest int
 	migrated := false
-	if dbOK && s.db.GetContext(ctx, &latest, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`) == nil {
+	if dbOK {
+		latest, verr := pbxsql.SchemaVersion(ctx, s.db)
 		ms, err := pbxsql.Migrations()
-		migrated = err == nil && len(ms) > 0 && latest == ms[len(ms)-1].Version
+		migrated = verr == nil && err == nil && len(ms) > 0 && latest == ms[len(ms)-1].Version
 	}
 	set("migrations", okOrFail(migrated))
 	if s.sip == nil {
@@ -81,8 +81,7 @@ func (s *Server) statusParts(ctx context.Context) (Health, bool) {
 			// The registrar answers over SIP from the registrations table.
 			regOK := udpOK && dbOK
 			if regOK {
-				_, err := s.db.ExecContext(ctx, `SELECT 1 FROM registrations LIMIT 1`)
-				regOK = err == nil
+				regOK = s.stores.Registrations.Check(ctx) == nil
 			}
 			set("registrar", okOrFail(regOK))
 		} else {

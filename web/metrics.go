@@ -27,14 +27,14 @@ func (s *Server) startMetrics() error {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "pbxws_sip_dialogs_alive", Help: "SIP dialogs this instance has in progress.",
 		}, func() float64 { return float64(agent.DialogsAlive()) }))
-		db := s.db
+		registrations := s.stores.Registrations
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "pbxws_sip_registrations_active", Help: "Unexpired phone registrations (all instances: they share the table).",
 		}, func() float64 {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
-			var n int
-			if err := db.GetContext(ctx, &n, `SELECT count(*) FROM registrations WHERE expires > localtimestamp`); err != nil {
+			n, err := registrations.Active(ctx)
+			if err != nil {
 				return math.NaN()
 			}
 			return float64(n)

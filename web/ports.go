@@ -8,30 +8,6 @@ import (
 	"syscall"
 )
 
-// listenSetting is one listen address of the configuration and the setting that names it.
-type listenSetting struct {
-	flag, addr string
-	networks   []string
-}
-
-func (c Config) listenSettings() []listenSetting {
-	l := []listenSetting{
-		{"http", c.HTTPAddr, []string{"tcp"}},
-		{"https", c.HTTPSAddr, []string{"tcp"}},
-		{"pprof", c.PprofAddr, []string{"tcp"}},
-		{"metrics", c.MetricsAddr, []string{"tcp"}},
-	}
-	if c.SIPAddr != "" {
-		sip := listenSetting{"sip", c.SIPAddr, []string{"udp"}}
-		if c.SIPTCP {
-			sip.networks = append(sip.networks, "tcp")
-		}
-		l = append(l, sip, listenSetting{"cc-http", c.CCHTTPAddr, []string{"tcp"}},
-			listenSetting{"cc-https", c.CCHTTPSAddr, []string{"tcp"}})
-	}
-	return l
-}
-
 // checkPorts tries every fixed listen address once before anything starts, so that all the
 // collisions are reported together, each with the flag and environment variable to change.
 // Addresses with port 0 are picked by the system and cannot collide.
@@ -87,22 +63,6 @@ func (c Config) program() string {
 		return c.Program
 	}
 	return "pbxws"
-}
-
-// dataFlags are the flags a command needs to find this configuration's data ("" with the
-// defaults).
-func (c Config) dataFlags() string {
-	var f []string
-	if c.ConfigFile != "" {
-		f = append(f, "-config "+shellQuote(c.ConfigFile))
-	}
-	if c.VarDir != DefaultConfig().VarDir {
-		f = append(f, "-var-dir "+shellQuote(c.VarDir))
-	}
-	if c.DatabaseURL != "" {
-		f = append(f, "-database-url '<the same URL>'")
-	}
-	return strings.Join(f, " ")
 }
 
 func shellQuote(s string) string {

@@ -54,6 +54,11 @@ type Server struct {
 // Start opens (or creates) the database, migrates it, and starts every listener of cfg.
 // Addresses ending in ":0" get a free port; HTTPAddr/HTTPSAddr tell which.
 func Start(ctx context.Context, cfg Config) (s *Server, err error) {
+	// The binary has checked its settings already; a Config built in code is held to the
+	// same rules.
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	s = &Server{cfg: cfg, log: slog.Default(),
 		admitReads:  newAdmission(cfg.activeLimit(), cfg.MaxWait),
 		admitWrites: newAdmission(cfg.writeLimit(), cfg.MaxWait).named("write")}

@@ -243,8 +243,7 @@ func (c *cli) dbStatus(cfg web.Config) int {
 		return 1
 	}
 	defer db.Close()
-	var serverVersion string
-	_ = db.GetContext(c.ctx, &serverVersion, `SHOW server_version`)
+	serverVersion, _ := pbxsql.ServerVersion(c.ctx, db)
 	fmt.Fprintf(c.stdout, "server: up (PostgreSQL %s)\n", serverVersion)
 	applied, err := pbxsql.AppliedMigrations(c.ctx, db)
 	if err != nil {
