@@ -84,24 +84,6 @@ func sessionExpires(d time.Duration) time.Duration {
 	return d
 }
 
-// callControllerRoutes mounts click-to-call on app.
-func (s *Server) callControllerRoutes(app *fiber.App) {
-	if s.cc == nil {
-		return
-	}
-	app.All("/callcontroller/:caller?/:callee?", s.clickToCall(s.cc.Handle, "caller", "callee"))
-}
-
-// sipxCallRoutes mounts the sipX click-to-call resources.
-func (s *Server) sipxCallRoutes(app *fiber.App) {
-	if s.cc == nil {
-		return
-	}
-	myCall := s.clickToCall(s.cc.MyCall, "to")
-	app.All("/sipxconfig/rest/my/call/:to", myCall)
-	app.All("/sipxconfig/rest/call/:to", myCall)
-}
-
 // clickToCall adapts a click-to-call handler to Fiber: the request as handlers.Request
 // (query parameters as sent, untrimmed), the answer rendered from its Result.
 func (s *Server) clickToCall(h func(context.Context, *handlers.Request) (handlers.Result, error), params ...string) fiber.Handler {
@@ -154,17 +136,19 @@ const ccIndex = `<!DOCTYPE html>
 </body></html>
 `
 
+// ccIndexPage is the dedicated listeners' home page.
+func ccIndexPage(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.SendString(ccIndex)
+}
+
 // startCCListeners serves the dedicated callcontroller listeners (sipXecs 6667/6666).
 func (s *Server) startCCListeners(cert tls.Certificate, haveCert bool) error {
 	if s.cc == nil || (s.cfg.CCHTTPAddr == "" && s.cfg.CCHTTPSAddr == "") {
 		return nil
 	}
 	app := newBareApp(s)
-	app.Get("/", func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-		return c.SendString(ccIndex)
-	})
-	s.callControllerRoutes(app)
+	ccRoutes(s, app)
 	if a := s.cfg.CCHTTPAddr; a != "" {
 		ln, err := net.Listen("tcp", a)
 		if err != nil {

@@ -126,28 +126,29 @@ func probeTCP(ctx context.Context, addr string) bool {
 	return true
 }
 
-// healthRoutes: /status (every part), /readyz (database and schema), /healthz (the process
-// answers). No credentials: they say nothing but ok or fail.
-func (s *Server) healthRoutes(app *fiber.App) {
-	app.Get("/status", func(c *fiber.Ctx) error {
-		h, ok := s.statusParts(c.UserContext())
-		if !ok {
-			c.Status(fiber.StatusServiceUnavailable)
-		}
-		c.Set(fiber.HeaderCacheControl, "no-store")
-		return c.JSON(h)
-	})
-	app.Get("/readyz", func(c *fiber.Ctx) error {
-		h, _ := s.statusParts(c.UserContext())
-		c.Set(fiber.HeaderCacheControl, "no-store")
-		if h["database"].Status != "ok" || h["migrations"].Status != "ok" {
-			c.Set(fiber.HeaderRetryAfter, "1")
-			return c.Status(fiber.StatusServiceUnavailable).SendString("not ready\n")
-		}
-		return c.SendString("ok\n")
-	})
-	app.Get("/healthz", func(c *fiber.Ctx) error {
-		c.Set(fiber.HeaderCacheControl, "no-store")
-		return c.SendString("ok\n")
-	})
+// status is /status: every part, ok or fail (503 when one fails).
+func (s *Server) status(c *fiber.Ctx) error {
+	h, ok := s.statusParts(c.UserContext())
+	if !ok {
+		c.Status(fiber.StatusServiceUnavailable)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(h)
+}
+
+// readyz is /readyz: the database answers and the schema is current.
+func (s *Server) readyz(c *fiber.Ctx) error {
+	h, _ := s.statusParts(c.UserContext())
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if h["database"].Status != "ok" || h["migrations"].Status != "ok" {
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return c.Status(fiber.StatusServiceUnavailable).SendString("not ready\n")
+	}
+	return c.SendString("ok\n")
+}
+
+// healthz is /healthz: the process answers.
+func healthz(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendString("ok\n")
 }

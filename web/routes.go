@@ -9,22 +9,37 @@ import (
 	"pbxws/models"
 )
 
-// routes is the route table of all three façades: every URL pbxws answers is declared here.
+// routes is the route table of all three façades: every URL pbxws answers is declared here
+// or in the tables it calls (jsonPHPRoutes, sipxREST; ccRoutes for the dedicated
+// callcontroller listeners), each with what it needs of the caller beside it.
 func routes(s *Server) {
 	app := s.app
 
-	// Health, without credentials: /status (each part ok or fail), /readyz, /healthz.
-	s.healthRoutes(app)
+	// Health, without credentials: they say nothing but ok or fail.
+	app.Get("/status", s.status)
+	app.Get("/readyz", s.readyz)
+	app.Get("/healthz", healthz)
 
-	// XiVO json.php web services.
+	// XiVO json.php web services: web-service accounts and their sections (jsonPHPRoutes).
 	jsonPHP(s, app)
 
-	// Click-to-call: the callcontroller service and the sipX /my/call resource.
-	s.callControllerRoutes(app)
-	s.sipxCallRoutes(app)
+	// Click-to-call (when SIP is on): the callcontroller (trusted hosts, or users with Basic
+	// or Digest, each for their own calls) and sipX /my/call (role USER).
+	if s.cc != nil {
+		app.All("/callcontroller/:caller?/:callee?", s.clickToCall(s.cc.Handle, "caller", "callee"))
+		myCall := s.clickToCall(s.cc.MyCall, "to")
+		app.All("/sipxconfig/rest/my/call/:to", myCall)
+		app.All("/sipxconfig/rest/call/:to", myCall)
+	}
 
 	// sipXconfig REST, after /my/call: anything else under /sipxconfig authenticates first.
 	sipxREST(s, app)
+}
+
+// ccRoutes is the route table of the dedicated callcontroller listeners (sipXecs 6667/6666).
+func ccRoutes(s *Server, app *fiber.App) {
+	app.Get("/", ccIndexPage)
+	app.All("/callcontroller/:caller?/:callee?", s.clickToCall(s.cc.Handle, "caller", "callee"))
 }
 
 // sipxREST declares the sipX REST resources, each with the role it needs (sipx-rest.md §2.3).
