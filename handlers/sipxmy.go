@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -233,3 +234,181 @@ func MyCallForwarding(st *models.Stores) *Resource {
 }
 
 var sipxForwardNames = names(map[string]string{}, map[string]string{"user.ring_seconds": "expiration"})
+
+// sipxAddress is an address object, nil when it holds nothing.
+func sipxAddress(a *models.Address) any {
+	if a == nil || *a == (models.Address{}) {
+		return nil
+	}
+	o := SipxObject{}
+	for _, f := range []SipxField{{"street", a.Street}, {"city", a.City}, {"country", a.Country},
+		{"state", a.State}, {"zip", a.Zip}, {"officeDesignation", a.OfficeDesignation}} {
+		o.add(f.Name, optText(f.Value.(string)))
+	}
+	return o
+}
+
+// optText is nil for "" (omitted), else the text.
+func optText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// contactFields are the profile's text fields as sipX names them, in the answer's order
+// around the addresses and flags (§6.10); ro marks those the user's own PUT keeps.
+var contactFields = []struct {
+	wire string
+	get  func(*models.UserProfile) *string
+	ro   bool
+}{
+	{"jobTitle", func(p *models.UserProfile) *string { return &p.JobTitle }, false},
+	{"jobDept", func(p *models.UserProfile) *string { return &p.JobDept }, false},
+	{"companyName", func(p *models.UserProfile) *string { return &p.CompanyName }, false},
+	{"assistantName", func(p *models.UserProfile) *string { return &p.AssistantName }, false},
+	{"location", func(p *models.UserProfile) *string { return &p.Location }, false},
+	{"cellPhoneNumber", func(p *models.UserProfile) *string { return &p.CellPhoneNumber }, false},
+	{"homePhoneNumber", func(p *models.UserProfile) *string { return &p.HomePhoneNumber }, false},
+	{"assistantPhoneNumber", func(p *models.UserProfile) *string { return &p.AssistantPhoneNumber }, false},
+	{"faxNumber", func(p *models.UserProfile) *string { return &p.FaxNumber }, false},
+	{"didNumber", func(p *models.UserProfile) *string { return &p.DidNumber }, false},
+	{"imDisplayName", func(p *models.UserProfile) *string { return &p.ImDisplayName }, false},
+	{"alternateImId", func(p *models.UserProfile) *string { return &p.AlternateImID }, false},
+	{"emailAddress", func(p *models.UserProfile) *string { return &p.EmailAddress }, false},
+	{"alternateEmailAddress", func(p *models.UserProfile) *string { return &p.AlternateEmailAddress }, false},
+	{"manager", func(p *models.UserProfile) *string { return &p.Manager }, true},
+	{"salutation", func(p *models.UserProfile) *string { return &p.Salutation }, true},
+	{"employeeId", func(p *models.UserProfile) *string { return &p.EmployeeID }, true},
+	{"twiterName", func(p *models.UserProfile) *string { return &p.TwitterName }, false},
+	{"linkedinName", func(p *models.UserProfile) *string { return &p.LinkedinName }, false},
+	{"facebookName", func(p *models.UserProfile) *string { return &p.FacebookName }, false},
+	{"xingName", func(p *models.UserProfile) *string { return &p.XingName }, false},
+	{"avatar", func(p *models.UserProfile) *string { return &p.Avatar }, false},
+	{"custom1", func(p *models.UserProfile) *string { return &p.Custom1 }, false},
+	{"custom2", func(p *models.UserProfile) *string { return &p.Custom2 }, false},
+	{"custom3", func(p *models.UserProfile) *string { return &p.Custom3 }, false},
+}
+
+func contactText(p *models.UserProfile, wire string) any {
+	for _, f := range contactFields {
+		if f.wire == wire {
+			return optText(*f.get(p))
+		}
+	}
+	return nil
+}
+
+func contactDoc(ci *models.ContactInfo) SipxDoc {
+	p := &ci.Profile
+	o := SipxObject{}
+	for _, n := range []string{"jobTitle", "jobDept", "companyName", "assistantName", "location"} {
+		o.add(n, contactText(p, n))
+	}
+	o.add("homeAddress", sipxAddress(p.HomeAddress))
+	o.add("officeAddress", sipxAddress(p.OfficeAddress))
+	branchName := any(nil)
+	if b := ci.Branch; b != nil {
+		o.add("branchAddress", sipxAddress(&models.Address{Street: b.Address1, City: b.City, Country: b.Country,
+			State: b.State, Zip: b.Zipcode, OfficeDesignation: b.Address2}))
+		branchName = b.Name
+	}
+	for _, n := range []string{"cellPhoneNumber", "homePhoneNumber", "assistantPhoneNumber", "faxNumber", "didNumber"} {
+		o.add(n, contactText(p, n))
+	}
+	o.add("imId", "") // pbxws has no IM server: the IM account is off
+	for _, n := range []string{"imDisplayName", "alternateImId", "emailAddress", "alternateEmailAddress"} {
+		o.add(n, contactText(p, n))
+	}
+	o.add("useBranchAddress", p.UseBranchAddress)
+	o.add("branchName", branchName)
+	for _, n := range []string{"manager", "salutation", "employeeId", "twiterName", "linkedinName", "facebookName", "xingName"} {
+		o.add(n, contactText(p, n))
+	}
+	if !ci.Updated.IsZero() {
+		o.add("timestamp", int(ci.Updated.UnixMilli()))
+	}
+	o.add("avatar", contactText(p, "avatar"))
+	o.add("enabled", ci.Enabled)
+	o.add("ldapManaged", false)
+	for _, n := range []string{"custom1", "custom2", "custom3"} {
+		o.add(n, contactText(p, n))
+	}
+	o.add("firstName", ci.FirstName)
+	o.add("lastName", ci.LastName)
+	return SipxDoc{Root: "contact-information", Value: o}
+}
+
+var sipxContactNames = func() wireNames {
+	paths := map[string]string{"user.first_name": "firstName", "user.last_name": "lastName",
+		"profile.home_address": "homeAddress", "profile.office_address": "officeAddress"}
+	for _, f := range contactFields {
+		paths["profile."+models.FieldName(strings.ToUpper(f.wire[:1])+f.wire[1:])] = f.wire
+	}
+	paths["profile.twitter_name"] = "twiterName"
+	paths["profile.alternate_im_id"] = "alternateImId"
+	parts := map[string]string{"profile": "", "home_address": "homeAddress", "office_address": "officeAddress",
+		"office_designation": "officeDesignation"}
+	return names(parts, paths)
+}()
+
+// decodeAddress applies an address object onto *a (created when absent).
+func decodeAddress(f fields, key string, a **models.Address) {
+	m, ok := f.object(key)
+	if !ok {
+		return
+	}
+	if *a == nil {
+		*a = &models.Address{}
+	}
+	af := f.sub(key, m)
+	af.str("street", &(*a).Street)
+	af.str("city", &(*a).City)
+	af.str("country", &(*a).Country)
+	af.str("state", &(*a).State)
+	af.str("zip", &(*a).Zip)
+	af.str("officeDesignation", &(*a).OfficeDesignation)
+}
+
+// MyContactInformation is /my/contact-information (§6.10): the user's profile and names.
+// A PUT changes what it names; imId, salutation, manager, employeeId, enabled and
+// ldapManaged are kept whatever it says.
+func MyContactInformation(st *models.Stores) *Resource {
+	return &Resource{DefaultAct: "view", Acts: map[string]Act{
+		"view": func(ctx context.Context, r *Request) (Result, error) {
+			ci, err := st.Users.ContactInfo(ctx, r.User)
+			if err != nil {
+				return Result{}, err
+			}
+			return Object(contactDoc(ci)), nil
+		},
+		"edit": func(ctx context.Context, r *Request) (Result, error) {
+			body, err := r.decoded()
+			if err != nil {
+				return Result{}, err
+			}
+			errs := &models.ValidationError{}
+			row, ok := newFields(body, "", errs).object("contact-information")
+			if !ok {
+				return Result{}, models.Invalid("contact-information", "is required: the body is a <contact-information> element")
+			}
+			err = st.Users.EditContactInfo(ctx, r.User, func(ci *models.ContactInfo) (*models.ContactInfo, error) {
+				f := fields{m: row, errs: errs}
+				p := &ci.Profile
+				for _, cf := range contactFields {
+					if !cf.ro {
+						f.str(cf.wire, cf.get(p))
+					}
+				}
+				f.str("twitterName", &p.TwitterName)
+				decodeAddress(f, "homeAddress", &p.HomeAddress)
+				decodeAddress(f, "officeAddress", &p.OfficeAddress)
+				f.boolean("useBranchAddress", &p.UseBranchAddress)
+				f.strTrim("firstName", &ci.FirstName)
+				f.strTrim("lastName", &ci.LastName)
+				return ci, errs.OrNil()
+			})
+			return Done(), WireErrors(err, sipxContactNames.Field)
+		},
+	}}
+}

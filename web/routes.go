@@ -65,6 +65,7 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/rest/my/forward", my(sipxMy{res: handlers.MyForward(s.stores), method: "GET PUT", body: true}))
 	app.All("/sipxconfig/rest/my/callfwd", my(sipxMy{res: handlers.MyCallForwarding(s.stores), method: "GET PUT", body: true,
 		media: []string{"application/json"}}))
+	app.All("/sipxconfig/rest/my/contact-information", my(sipxMy{res: handlers.MyContactInformation(s.stores), method: "GET PUT", body: true}))
 	app.All("/sipxconfig/rest/my/voicemail/pin/:pin", my(sipxMy{res: handlers.MyVoicemailPin(s.stores), method: fiber.MethodPut, param: "pin"}))
 
 	// Every other path: 401 without credentials, 404 with them.

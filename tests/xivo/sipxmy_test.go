@@ -152,3 +152,57 @@ func TestSipxForwardingAcrossFacades(t *testing.T) {
 		t.Fatalf("XiVO forward after emptying the sequence: %v", uf)
 	}
 }
+
+// /my/contact-information: the profile is sipX's, the names are shared with json.php.
+func TestSipxContactInformation(t *testing.T) {
+	env, c := sipxSetup(t)
+	id := addUser(t, c, `{"userfeatures": {"firstname": "Cam", "lastname": "Lee", "loginclient": "cam", "passwdclient": "campin12"}}`)
+	cam := newSipx(t, env, "cam", "campin12")
+	a := cam.send("GET", "/sipxconfig/rest/my/contact-information", "", "")
+	if a.status != http.StatusOK || !strings.Contains(a.body, "<contact-information><imId></imId><useBranchAddress>false</useBranchAddress><branchName>default</branchName>") ||
+		!strings.HasSuffix(a.body, "<enabled>true</enabled><ldapManaged>false</ldapManaged><firstName>Cam</firstName><lastName>Lee</lastName></contact-information>") {
+		t.Fatalf("empty profile: %d %s", a.status, a.body)
+	}
+	a = cam.send("PUT", "/sipxconfig/rest/my/contact-information", "text/xml", `<contact-information>
+		<jobTitle>Engineer</jobTitle><companyName>ACME</companyName>
+		<homeAddress><street>1 Main St</street><city>Springfield</city><zip>12345</zip></homeAddress>
+		<emailAddress>cam@example.com</emailAddress><twiterName>camlee</twiterName>
+		<manager>not mine to set</manager><firstName>Cameron</firstName></contact-information>`)
+	if a.status != http.StatusOK {
+		t.Fatalf("PUT: %d %s", a.status, a.body)
+	}
+	a = cam.send("GET", "/sipxconfig/rest/my/contact-information", "", "", "Accept", "application/json")
+	var doc map[string]map[string]any
+	if a.status != http.StatusOK || json.Unmarshal([]byte(a.body), &doc) != nil {
+		t.Fatalf("JSON view: %d %s", a.status, a.body)
+	}
+	ci := doc["contact-information"]
+	home, _ := ci["homeAddress"].(map[string]any)
+	if ci["jobTitle"] != "Engineer" || ci["companyName"] != "ACME" || ci["emailAddress"] != "cam@example.com" ||
+		ci["twiterName"] != "camlee" || ci["manager"] != nil || ci["firstName"] != "Cameron" || ci["lastName"] != "Lee" ||
+		home["street"] != "1 Main St" || home["zip"] != "12345" || ci["timestamp"] == nil {
+		t.Fatalf("after the PUT: %s", a.body)
+	}
+	// The name is json.php's too.
+	if uf := c.object(usersPath, "act=view&id="+strconv.Itoa(id))["userfeatures"].(map[string]any); uf["firstname"] != "Cameron" || uf["lastname"] != "Lee" {
+		t.Fatalf("json.php names: %v", uf)
+	}
+	// A PUT naming one field keeps the others; bad values change nothing.
+	if a = cam.send("PUT", "/sipxconfig/rest/my/contact-information", "application/json", `{"contact-information": {"jobDept": "R&D"}}`); a.status != http.StatusOK {
+		t.Fatalf("partial PUT: %d %s", a.status, a.body)
+	}
+	for _, tc := range []struct{ body, mention string }{
+		{`{"contact-information": {"emailAddress": "nope", "jobTitle": "Boss"}}`, "emailAddress"},
+		{`{"contact-information": {"homeAddress": {"city": "a\u0000b"}}}`, "city"},
+		{`{"contact-information": {"firstName": ""}}`, "firstName"},
+	} {
+		if a = cam.send("PUT", "/sipxconfig/rest/my/contact-information", "application/json", tc.body); a.status != http.StatusBadRequest || !strings.Contains(a.body, tc.mention) {
+			t.Fatalf("%s: %d %s", tc.body, a.status, a.body)
+		}
+	}
+	var profile string
+	if err := env.DB.Get(&profile, `SELECT profile::text FROM user_profiles WHERE user_id = $1`, id); err != nil ||
+		!strings.Contains(profile, `"job_dept": "R&D"`) || !strings.Contains(profile, `"job_title": "Engineer"`) || strings.Contains(profile, "Boss") {
+		t.Fatalf("stored profile: %s %v", profile, err)
+	}
+}
