@@ -60,8 +60,14 @@ func MyPortalPassword(st *models.Stores) *Resource {
 	}}
 }
 
+// ErrForbidden refuses a user what a permission does not allow (403).
+type ErrForbidden struct{ Why string }
+
+func (e *ErrForbidden) Error() string { return e.Why }
+
 // MyVoicemailPin is PUT /my/voicemail/pin/{pin}: 4 or more digits become the password of
-// the user's voicemail box; a user without one gets 404.
+// the user's voicemail box, for a user with the permission TUI_CHANGE_PIN (on by default);
+// a user without a box gets 404.
 func MyVoicemailPin(st *models.Stores) *Resource {
 	return &Resource{DefaultAct: "edit", Acts: map[string]Act{
 		"edit": func(ctx context.Context, r *Request) (Result, error) {
@@ -72,6 +78,12 @@ func MyVoicemailPin(st *models.Stores) *Resource {
 				if ch < '0' || ch > '9' {
 					return Result{}, models.Invalid("pin", "Voicemail PIN must contain only digits")
 				}
+			}
+			if ok, err := st.Permissions.Allowed(ctx, r.User, "TUI_CHANGE_PIN"); err != nil || !ok {
+				if err == nil {
+					err = &ErrForbidden{Why: "the permission TUI_CHANGE_PIN is off for this user"}
+				}
+				return Result{}, err
 			}
 			return Done(), st.Users.Edit(ctx, r.User, func(stored *models.UserComposite) (*models.UserComposite, error) {
 				if stored.Voicemail == nil {

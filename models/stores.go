@@ -22,6 +22,7 @@ type Stores struct {
 	// Registrations are the registrar's bindings (the SIP agent keeps its own handle).
 	Registrations *RegistrationStore
 	UserGroups    *UserGroupStore
+	Permissions   *PermissionStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -41,6 +42,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		PBXControl:    &PBXControlStore{db: db},
 		Registrations: NewRegistrationStore(db),
 		UserGroups:    &UserGroupStore{db: db},
+		Permissions:   &PermissionStore{db: db},
 	}
 }
 

@@ -53,6 +53,15 @@ func sipxREST(s *Server, app *fiber.App) {
 	groups := sipxCRUD{res: handlers.SipxUserGroups(s.stores), role: roleAdmin}
 	app.All("/sipxconfig/rest/user-group", crud(groups, false))
 	app.All("/sipxconfig/rest/user-group/:id", crud(groups, true))
+	permissions := sipxCRUD{res: handlers.SipxPermissions(s.stores), role: roleAdmin, named: true}
+	app.All("/sipxconfig/rest/permission", crud(permissions, false))
+	app.All("/sipxconfig/rest/permission/:id", crud(permissions, true))
+	userPermissions := sipxCRUD{res: handlers.SipxUserPermissions(s.stores), role: roleAdmin}
+	app.All("/sipxconfig/rest/user-permission", crud(userPermissions, false))
+	app.All("/sipxconfig/rest/user-permission/:id", crud(userPermissions, true))
+	groupPermissions := sipxCRUD{res: handlers.SipxGroupPermissions(s.stores), role: roleAdmin}
+	app.All("/sipxconfig/rest/user-group-permission", crud(groupPermissions, false))
+	app.All("/sipxconfig/rest/user-group-permission/:id", crud(groupPermissions, true))
 	branches := sipxCRUD{res: handlers.SipxBranches(s.stores), role: roleAdmin}
 	app.All("/sipxconfig/rest/branch", crud(branches, false))
 	app.All("/sipxconfig/rest/branch/:id", crud(branches, true))

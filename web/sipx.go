@@ -34,6 +34,9 @@ const (
 type sipxCRUD struct {
 	res  *handlers.Resource
 	role sipxRole
+	// named: objects are named, not numbered (permissions): any path id is taken, and a
+	// created object's name is the envelope's additionalMessage.
+	named bool
 }
 
 // sipxMedia are the types the CRUD resources offer, the default first.
@@ -109,8 +112,11 @@ func (r sipxCRUD) serve(s *Server, c *fiber.Ctx, hasID bool) error {
 	}
 	id := ""
 	if hasID {
-		id = c.Params("id")
-		if _, ok := handlers.ParseID(id); !ok {
+		var err error
+		if id, err = url.PathUnescape(c.Params("id")); err != nil {
+			return sipxEnvelope(c, "ERROR_ID_INVALID", "")
+		}
+		if _, ok := handlers.ParseID(id); !ok && !r.named {
 			return sipxEnvelope(c, "ERROR_ID_INVALID", "")
 		}
 	}
@@ -125,8 +131,14 @@ func (r sipxCRUD) serve(s *Server, c *fiber.Ctx, hasID bool) error {
 		req.Act = "add"
 		if hasID {
 			req.Act = "edit"
+		} else if r.res.Acts["add"] == nil {
+			return sipxEnvelope(c, "ERROR_MISSING_ID", "")
 		}
 	case fiber.MethodDelete:
+		if r.res.Acts["delete"] == nil {
+			c.Set(fiber.HeaderAllow, "GET, PUT, OPTIONS")
+			return sipxText(c, http.StatusMethodNotAllowed, "DELETE is not offered here: use GET or PUT")
+		}
 		if !hasID {
 			return sipxEnvelope(c, "ERROR_MISSING_ID", "")
 		}
@@ -168,6 +180,9 @@ func (r sipxCRUD) serve(s *Server, c *fiber.Ctx, hasID bool) error {
 	}
 	switch req.Act {
 	case "add":
+		if r.named {
+			return sipxEnvelope(c, "SUCCESS_CREATED", "", res.ID)
+		}
 		return sipxEnvelope(c, "SUCCESS_CREATED", res.ID)
 	case "edit":
 		return sipxEnvelope(c, "SUCCESS_UPDATED", id)
@@ -391,6 +406,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		return r.res.Dispatch(c.UserContext(), req)
 	}()
 	var ve *models.ValidationError
+	var forbidden *handlers.ErrForbidden
 	switch {
 	case errors.As(err, &ve) && len(ve.Fields) == 1 && (ve.Fields["password"] != "" || ve.Fields["pin"] != ""):
 		// The spec's own sentences ("Password must be at least 8 characters long").
@@ -399,6 +415,8 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		return sipxText(c, http.StatusBadRequest, strings.TrimPrefix(ve.Error(), "invalid input: "))
 	case errors.Is(err, models.ErrNotFound):
 		return c.SendStatus(http.StatusNotFound)
+	case errors.As(err, &forbidden):
+		return sipxText(c, http.StatusForbidden, forbidden.Why)
 	case err != nil:
 		return err
 	}
