@@ -23,6 +23,7 @@ type Stores struct {
 	Registrations *RegistrationStore
 	UserGroups    *UserGroupStore
 	Permissions   *PermissionStore
+	Attendants    *AttendantStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -43,6 +44,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Registrations: NewRegistrationStore(db),
 		UserGroups:    &UserGroupStore{db: db},
 		Permissions:   &PermissionStore{db: db},
+		Attendants:    &AttendantStore{db: db},
 	}
 }
 

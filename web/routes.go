@@ -77,6 +77,12 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/rest/my/contact-information", my(sipxMy{res: handlers.MyContactInformation(s.stores), method: "GET PUT", body: true}))
 	app.All("/sipxconfig/rest/my/voicemail/pin/:pin", my(sipxMy{res: handlers.MyVoicemailPin(s.stores), method: fiber.MethodPut, param: "pin"}))
 
+	// Auto attendants: ADMIN or ATTENDANT_ADMIN; live mode ADMIN.
+	app.All("/sipxconfig/rest/auto-attendant", my(sipxMy{res: handlers.AutoAttendants(s.stores), method: "GET", role: roleAttendant}))
+	app.All("/sipxconfig/rest/auto-attendant/specialmode", my(sipxMy{res: handlers.AttendantSpecialMode(s.stores), method: "GET PUT DELETE", role: roleAttendant}))
+	app.All("/sipxconfig/rest/auto-attendant/livemode/:code", my(sipxMy{res: handlers.AttendantLiveMode(s.stores), method: "PUT POST DELETE", param: "code", role: roleAdmin}))
+	app.All("/sipxconfig/rest/auto-attendant/:attendant/special", my(sipxMy{res: handlers.AttendantSpecial(s.stores), method: "PUT DELETE", param: "attendant", role: roleAttendant}))
+
 	// Every other path: 401 without credentials, 404 with them.
 	app.All("/sipxconfig", s.sipxUnknown)
 	app.All("/sipxconfig/*", s.sipxUnknown)

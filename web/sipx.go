@@ -27,6 +27,8 @@ type sipxRole int
 const (
 	roleUser sipxRole = iota
 	roleAdmin
+	// roleAttendant is ADMIN or ATTENDANT_ADMIN (the permission RECORD_SYSTEM_PROMPTS).
+	roleAttendant
 )
 
 // sipxCRUD is an admin CRUD resource (§1.3): GET lists or views, PUT creates (no id) or
@@ -77,8 +79,17 @@ func (s *Server) sipxAuthenticate(c *fiber.Ctx, role sipxRole) (*models.SIPUser,
 		return nil, false, err
 	}
 	c.Locals(localAccount, u.UserName)
-	if role == roleAdmin && !u.Admin {
+	switch {
+	case role == roleAdmin && !u.Admin:
 		return nil, false, sipxText(c, http.StatusForbidden, "user "+u.UserName+" is not an administrator")
+	case role == roleAttendant && !u.Admin:
+		ok, err := s.stores.Permissions.Allowed(c.UserContext(), u.ID, "RECORD_SYSTEM_PROMPTS")
+		if err != nil {
+			return nil, false, err
+		}
+		if !ok {
+			return nil, false, sipxText(c, http.StatusForbidden, "user "+u.UserName+" is neither an administrator nor an attendant administrator")
+		}
 	}
 	return u, true, nil
 }
@@ -333,6 +344,8 @@ type sipxMy struct {
 	res    *handlers.Resource
 	method string
 	param  string
+	// role: what the resource needs (roleUser when zero).
+	role sipxRole
 	// body: PUT reads an XML or JSON body (others ignore theirs, as old clients send one);
 	// media: what GET offers, the default first (sipxMedia when nil).
 	body  bool
@@ -346,7 +359,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		c.Set(fiber.HeaderAllow, allow)
 		return c.SendStatus(http.StatusOK)
 	}
-	u, ok, err := s.sipxAuthenticate(c, roleUser)
+	u, ok, err := s.sipxAuthenticate(c, r.role)
 	if !ok {
 		return err
 	}
@@ -359,8 +372,11 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		return sipxText(c, http.StatusMethodNotAllowed, c.Method()+" is not offered here: use "+strings.Join(methods, " or "))
 	}
 	req := &handlers.Request{Act: "view", User: u.ID, Query: sipxQuery(c)}
-	if method == fiber.MethodPut {
+	switch method {
+	case fiber.MethodPut, fiber.MethodPost:
 		req.Act = "edit"
+	case fiber.MethodDelete:
+		req.Act = "delete"
 	}
 	if r.param != "" {
 		if req.ID, err = url.PathUnescape(c.Params(r.param)); err != nil {
@@ -393,7 +409,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		}
 	}
 	gate := s.admitReads
-	if req.Act == "edit" {
+	if req.Act != "view" {
 		gate = s.admitWrites
 	}
 	if err := gate.enter(); err != nil {
@@ -407,6 +423,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	}()
 	var ve *models.ValidationError
 	var forbidden *handlers.ErrForbidden
+	var conflict *models.ConflictError
 	switch {
 	case errors.As(err, &ve) && len(ve.Fields) == 1 && (ve.Fields["password"] != "" || ve.Fields["pin"] != ""):
 		// The spec's own sentences ("Password must be at least 8 characters long").
@@ -417,6 +434,8 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		return c.SendStatus(http.StatusNotFound)
 	case errors.As(err, &forbidden):
 		return sipxText(c, http.StatusForbidden, forbidden.Why)
+	case errors.As(err, &conflict):
+		return sipxText(c, http.StatusConflict, conflict.Msg)
 	case err != nil:
 		return err
 	}
@@ -437,6 +456,8 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		}
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		return c.Send(b)
+	case res.Status != 0:
+		return c.SendStatus(res.Status)
 	}
 	return c.SendStatus(http.StatusOK)
 }

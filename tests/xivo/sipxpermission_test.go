@@ -107,3 +107,58 @@ func TestSipxPermissions(t *testing.T) {
 		t.Fatalf("call rights after the delete: %d %v", held, err)
 	}
 }
+
+// Auto attendants: special mode and selection for ADMIN or ATTENDANT_ADMIN, live mode for
+// ADMIN.
+func TestSipxAutoAttendants(t *testing.T) {
+	env, _ := sipxSetup(t)
+	boss := newSipx(t, env, "boss", "bosspin1")
+	clerk := newSipx(t, env, "clerk", "clerkpin")
+	if a := clerk.send("GET", "/sipxconfig/rest/auto-attendant", "", ""); a.status != http.StatusForbidden {
+		t.Fatalf("clerk without RECORD_SYSTEM_PROMPTS: %d", a.status)
+	}
+	clerkID := 0
+	if err := env.DB.Get(&clerkID, `SELECT id FROM users WHERE loginclient = 'clerk'`); err != nil {
+		t.Fatal(err)
+	}
+	boss.send("PUT", "/sipxconfig/rest/user-permission/"+strconv.Itoa(clerkID), "text/xml",
+		`<user><permissions><setting><name>RECORD_SYSTEM_PROMPTS</name><value>ENABLE</value></setting></permissions></user>`).envelope(t, http.StatusOK, "SUCCESS_UPDATED")
+	a := clerk.send("GET", "/sipxconfig/rest/auto-attendant", "", "", "Accept", "application/json")
+	if a.status != http.StatusOK || a.body != `{"autoAttendants":[{"name":"After hours","systemId":"afterhour","specialSelected":false},{"name":"Operator","systemId":"operator","specialSelected":false}]}` {
+		t.Fatalf("attendant list for an attendant admin: %d %s", a.status, a.body)
+	}
+	for _, step := range []struct {
+		who          *sx
+		method, path string
+		status       int
+	}{
+		{clerk, "PUT", "/sipxconfig/rest/auto-attendant/afterhour/special", 204},
+		{clerk, "PUT", "/sipxconfig/rest/auto-attendant/nosuch/special", 400},
+		{clerk, "PUT", "/sipxconfig/rest/auto-attendant/specialmode", 204},
+		{clerk, "DELETE", "/sipxconfig/rest/auto-attendant/afterhour/special", 409},
+		{clerk, "GET", "/sipxconfig/rest/auto-attendant/afterhour/special", 405},
+		{clerk, "PUT", "/sipxconfig/rest/auto-attendant/livemode/100", 403},
+		{boss, "PUT", "/sipxconfig/rest/auto-attendant/livemode/100", 200},
+		{boss, "POST", "/sipxconfig/rest/auto-attendant/livemode/100", 404}, // already live: nothing changed
+		{boss, "DELETE", "/sipxconfig/rest/auto-attendant/livemode/999", 404},
+	} {
+		if a := step.who.send(step.method, step.path, "", ""); a.status != step.status {
+			t.Fatalf("%s %s: %d %s, want %d", step.method, step.path, a.status, a.body, step.status)
+		}
+	}
+	a = boss.send("GET", "/sipxconfig/rest/auto-attendant", "", "")
+	if !strings.Contains(a.body, "<autoAttendant><name>After hours</name><systemId>afterhour</systemId><specialSelected>true</specialSelected></autoAttendant>") {
+		t.Fatalf("the special attendant while special mode is on: %s", a.body)
+	}
+	if a = boss.send("GET", "/sipxconfig/rest/auto-attendant/specialmode", "", ""); !strings.HasSuffix(a.body, "<specialAttendant><specialMode>true</specialMode></specialAttendant>") {
+		t.Fatalf("special mode: %s", a.body)
+	}
+	var live bool
+	if err := env.DB.Get(&live, `SELECT live FROM auto_attendants WHERE system_id = 'operator'`); err != nil || !live {
+		t.Fatalf("live mode stored: %v %v", live, err)
+	}
+	boss.send("DELETE", "/sipxconfig/rest/auto-attendant/specialmode", "", "")
+	if a = boss.send("DELETE", "/sipxconfig/rest/auto-attendant/afterhour/special", "", ""); a.status != 204 {
+		t.Fatalf("deselect with special mode off: %d %s", a.status, a.body)
+	}
+}
