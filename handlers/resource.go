@@ -31,8 +31,10 @@ type Request struct {
 	Authorization string
 	Peer          netip.Addr
 	Secure        bool
-	// User is the authenticated user a sipX "my" resource acts for (0 elsewhere).
-	User int
+	// User is the authenticated user a sipX "my" resource acts for (0 elsewhere); Admin
+	// says that user holds the ADMIN role.
+	User  int
+	Admin bool
 	// Decoded, when not nil, is the body as the façade already decoded it (sipX XML); the
 	// kit then does not read Body as JSON.
 	Decoded map[string]any

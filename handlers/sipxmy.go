@@ -424,3 +424,108 @@ func MyContactInformation(st *models.Stores) *Resource {
 		},
 	}}
 }
+
+// MyKeepAlive is GET /my/keepalive: 200, for clients that keep a session warm.
+func MyKeepAlive() *Resource {
+	return &Resource{DefaultAct: "view", Acts: map[string]Act{
+		"view": func(context.Context, *Request) (Result, error) { return Done(), nil },
+	}}
+}
+
+// greetings are the active greetings a mailbox may play; anything else stores "none".
+var greetings = map[string]bool{"none": true, "standard": true, "outofoffice": true, "extendedabsence": true}
+
+// MyActiveGreeting is PUT /my/mailbox/{user}/preferences/activegreeting/{greeting}: {user}
+// (PathParams) must be the authenticated user, unless that user is an administrator.
+func MyActiveGreeting(st *models.Stores) *Resource {
+	return &Resource{DefaultAct: "edit", Acts: map[string]Act{
+		"edit": func(ctx context.Context, r *Request) (Result, error) {
+			target := r.User
+			if name := r.PathParams["user"]; name != "" {
+				u, err := st.Users.ByLogin(ctx, name)
+				if err != nil {
+					return Result{}, err
+				}
+				if u != r.User && !r.Admin {
+					return Result{}, &ErrForbidden{Why: "the mailbox of " + name + " is not yours"}
+				}
+				target = u
+			}
+			greeting := r.ID
+			if !greetings[greeting] {
+				greeting = "none"
+			}
+			return Done(), st.Users.EditVoicemailPrefs(ctx, target, func(p *models.VoicemailPrefs) (*models.VoicemailPrefs, error) {
+				p.Greeting = greeting
+				return p, nil
+			})
+		},
+	}}
+}
+
+// MyVoicemailPrefs is /my/vmprefs: GET the box's preferences, PUT changes what it names.
+func MyVoicemailPrefs(st *models.Stores) *Resource {
+	format := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	return &Resource{DefaultAct: "view", Acts: map[string]Act{
+		"view": func(ctx context.Context, r *Request) (Result, error) {
+			p, err := st.Users.VoicemailPrefs(ctx, r.User)
+			if err != nil {
+				return Result{}, err
+			}
+			allowed, err := st.Permissions.Allowed(ctx, r.User, "Voicemail")
+			if err != nil {
+				return Result{}, err
+			}
+			attach := "no"
+			if p.Attach {
+				attach = "yes"
+			}
+			o := SipxObject{{"voicemailPermission", allowed}, {"emailformat", format(p.EmailFormat)},
+				{"altEmailFormat", format(p.AltEmailFormat)}, {"greeting", p.Greeting}, {"emailAttachType", attach},
+				{"emailIncludeAudioAttachment", p.Attach}}
+			o.add("email", optText(p.Email))
+			return Object(SipxDoc{Root: "vmprefs", Value: o}), nil
+		},
+		"edit": func(ctx context.Context, r *Request) (Result, error) {
+			body, err := r.decoded()
+			if err != nil {
+				return Result{}, err
+			}
+			errs := &models.ValidationError{}
+			row, ok := newFields(body, "", errs).object("vmprefs")
+			if !ok {
+				return Result{}, models.Invalid("vmprefs", "is required: the body is a <vmprefs> element")
+			}
+			err = st.Users.EditVoicemailPrefs(ctx, r.User, func(p *models.VoicemailPrefs) (*models.VoicemailPrefs, error) {
+				f := fields{m: row, errs: errs}
+				f.strTrim("emailformat", &p.EmailFormat)
+				f.strTrim("altEmailFormat", &p.AltEmailFormat)
+				f.strTrim("greeting", &p.Greeting)
+				f.strTrim("email", &p.Email)
+				var attach string
+				if f.strTrim("emailAttachType", &attach) {
+					switch attach {
+					case "yes":
+						p.Attach = true
+					case "no":
+						p.Attach = false
+					default:
+						f.fail("emailAttachType", "must be yes or no")
+					}
+				}
+				f.boolean("emailIncludeAudioAttachment", &p.Attach)
+				return p, errs.OrNil()
+			})
+			return Done(), WireErrors(err, sipxVMNames.Field)
+		},
+	}}
+}
+
+var sipxVMNames = names(map[string]string{"voicemail": ""}, map[string]string{
+	"voicemail.email_format": "emailformat", "voicemail.alt_email_format": "altEmailFormat",
+	"voicemail.greeting": "greeting", "voicemail.email": "email"})

@@ -296,6 +296,17 @@ func (s *UserStore) Search(ctx context.Context, term string) ([]User, error) {
 	return out, err
 }
 
+// ByLogin returns the id of the user whose login (case-insensitive) or alias is name.
+func (s *UserStore) ByLogin(ctx context.Context, name string) (int, error) {
+	var id int
+	err := s.db.GetContext(ctx, &id, `SELECT id FROM users WHERE lower(loginclient) = lower($1)
+		UNION ALL SELECT user_id FROM user_aliases WHERE alias = $1 LIMIT 1`, name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return id, err
+}
+
 // SetAdmin grants or revokes the sipX ADMIN role.
 func (s *UserStore) SetAdmin(ctx context.Context, id int, admin bool) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {

@@ -77,6 +77,25 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/rest/my/contact-information", my(sipxMy{res: handlers.MyContactInformation(s.stores), method: "GET PUT", body: true}))
 	app.All("/sipxconfig/rest/my/voicemail/pin/:pin", my(sipxMy{res: handlers.MyVoicemailPin(s.stores), method: fiber.MethodPut, param: "pin"}))
 
+	app.All("/sipxconfig/rest/my/keepalive", my(sipxMy{res: handlers.MyKeepAlive(), method: "GET"}))
+	app.All("/sipxconfig/rest/my/vmprefs", my(sipxMy{res: handlers.MyVoicemailPrefs(s.stores), method: "GET PUT", body: true}))
+	app.All("/sipxconfig/rest/my/mailbox/:user/preferences/activegreeting/:greeting",
+		my(sipxMy{res: handlers.MyActiveGreeting(s.stores), method: "PUT", param: "greeting"}))
+	// What needs a service pbxws does not run: 501, saying so.
+	for path, why := range map[string]string{
+		"/sipxconfig/rest/my/im/prefs":                "pbxws runs no instant-messaging server",
+		"/sipxconfig/rest/my/imbot/prefs":             "pbxws runs no instant-messaging server",
+		"/sipxconfig/rest/my/phonebook/googleImport":  "pbxws does not import Google contacts",
+		"/sipxconfig/rest/my/feed/voicemail/:folder":  "pbxws keeps no voicemail messages (Asterisk does)",
+		"/sipxconfig/rest/my/voicemail/attendant":     "pbxws runs no personal auto attendant (no IVR)",
+		"/sipxconfig/rest/my/voicemail/operator":      "pbxws runs no personal auto attendant (no IVR)",
+		"/sipxconfig/rest/my/voicemail/operator/:op":  "pbxws runs no personal auto attendant (no IVR)",
+		"/sipxconfig/rest/my/conferencedetails/:name": "pbxws runs no conference bridge (FreeSWITCH) to ask",
+		"/sipxconfig/rest/my/faxprefs":                "pbxws runs no fax service",
+	} {
+		app.All(path, my(sipxMy{res: handlers.NotServed(why), method: "GET PUT POST DELETE"}))
+	}
+
 	// Auto attendants: ADMIN or ATTENDANT_ADMIN; live mode ADMIN.
 	app.All("/sipxconfig/rest/auto-attendant", my(sipxMy{res: handlers.AutoAttendants(s.stores), method: "GET", role: roleAttendant}))
 	app.All("/sipxconfig/rest/auto-attendant/specialmode", my(sipxMy{res: handlers.AttendantSpecialMode(s.stores), method: "GET PUT DELETE", role: roleAttendant}))

@@ -371,7 +371,14 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		c.Set(fiber.HeaderAllow, allow)
 		return sipxText(c, http.StatusMethodNotAllowed, c.Method()+" is not offered here: use "+strings.Join(methods, " or "))
 	}
-	req := &handlers.Request{Act: "view", User: u.ID, Query: sipxQuery(c)}
+	req := &handlers.Request{Act: "view", User: u.ID, Admin: u.Admin, Query: sipxQuery(c), PathParams: map[string]string{}}
+	for _, name := range c.Route().Params {
+		v, err := url.PathUnescape(c.Params(name))
+		if err != nil {
+			return sipxText(c, http.StatusBadRequest, name+": malformed %-escape")
+		}
+		req.PathParams[name] = v
+	}
 	switch method {
 	case fiber.MethodPut, fiber.MethodPost:
 		req.Act = "edit"
@@ -379,9 +386,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		req.Act = "delete"
 	}
 	if r.param != "" {
-		if req.ID, err = url.PathUnescape(c.Params(r.param)); err != nil {
-			return sipxText(c, http.StatusBadRequest, r.param+": malformed %-escape")
-		}
+		req.ID = req.PathParams[r.param]
 	}
 	media, offered := "", r.media
 	if offered == nil {
@@ -424,6 +429,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	var ve *models.ValidationError
 	var forbidden *handlers.ErrForbidden
 	var conflict *models.ConflictError
+	var notServed *handlers.ErrNotServed
 	switch {
 	case errors.As(err, &ve) && len(ve.Fields) == 1 && (ve.Fields["password"] != "" || ve.Fields["pin"] != ""):
 		// The spec's own sentences ("Password must be at least 8 characters long").
@@ -436,6 +442,8 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		return sipxText(c, http.StatusForbidden, forbidden.Why)
 	case errors.As(err, &conflict):
 		return sipxText(c, http.StatusConflict, conflict.Msg)
+	case errors.As(err, &notServed):
+		return sipxText(c, http.StatusNotImplemented, notServed.Why)
 	case err != nil:
 		return err
 	}

@@ -206,3 +206,46 @@ func TestSipxContactInformation(t *testing.T) {
 		t.Fatalf("stored profile: %s %v", profile, err)
 	}
 }
+
+// Voicemail preferences and the active greeting, over the box json.php shows; what needs a
+// service pbxws does not run answers 501.
+func TestSipxVoicemailPrefs(t *testing.T) {
+	env, c := sipxSetup(t)
+	id := addUser(t, c, `{"userfeatures": {"firstname": "Vic", "loginclient": "vic", "passwdclient": "vicpin12"},
+		"voicemail": {"mailbox": "1060", "context": "default", "email": "vic@example.com"}}`)
+	vic := newSipx(t, env, "vic", "vicpin12")
+	a := vic.send("GET", "/sipxconfig/rest/my/vmprefs", "", "")
+	if a.status != http.StatusOK || !strings.HasSuffix(a.body, `<vmprefs><voicemailPermission>true</voicemailPermission><emailformat>full</emailformat><altEmailFormat>full</altEmailFormat><greeting>none</greeting><emailAttachType>no</emailAttachType><emailIncludeAudioAttachment>false</emailIncludeAudioAttachment><email>vic@example.com</email></vmprefs>`) {
+		t.Fatalf("vmprefs: %d %s", a.status, a.body)
+	}
+	if a = vic.send("PUT", "/sipxconfig/rest/my/vmprefs", "application/json", `{"vmprefs": {"emailformat": "brief", "emailAttachType": "yes"}}`); a.status != http.StatusOK {
+		t.Fatalf("PUT vmprefs: %d %s", a.status, a.body)
+	}
+	if a = vic.send("PUT", "/sipxconfig/rest/my/vmprefs", "application/json", `{"vmprefs": {"emailformat": "huge"}}`); a.status != http.StatusBadRequest || !strings.Contains(a.body, "emailformat") {
+		t.Fatalf("bad format: %d %s", a.status, a.body)
+	}
+	if vm := c.object(usersPath, "act=view&id="+strconv.Itoa(id))["voicemail"].(map[string]any); vm["attach"] != true || vm["email"] != "vic@example.com" {
+		t.Fatalf("json.php voicemail: %v", vm)
+	}
+	for greeting, stored := range map[string]string{"outofoffice": "outofoffice", "nonsense": "none"} {
+		if a = vic.send("PUT", "/sipxconfig/rest/my/mailbox/vic/preferences/activegreeting/"+greeting, "", ""); a.status != http.StatusOK {
+			t.Fatalf("greeting %s: %d %s", greeting, a.status, a.body)
+		}
+		var got string
+		if err := env.DB.Get(&got, `SELECT v.active_greeting FROM voicemails v JOIN users u ON u.voicemail_id = v.id WHERE u.id = $1`, id); err != nil || got != stored {
+			t.Fatalf("greeting %s stored as %q %v", greeting, got, err)
+		}
+	}
+	if a = newSipx(t, env, "clerk", "clerkpin").send("PUT", "/sipxconfig/rest/my/mailbox/vic/preferences/activegreeting/standard", "", ""); a.status != http.StatusForbidden {
+		t.Fatalf("another user's mailbox: %d", a.status)
+	}
+	if a = newSipx(t, env, "boss", "bosspin1").send("PUT", "/sipxconfig/rest/my/mailbox/vic/preferences/activegreeting/standard", "", ""); a.status != http.StatusOK {
+		t.Fatalf("an administrator on vic's mailbox: %d %s", a.status, a.body)
+	}
+	if a = vic.send("GET", "/sipxconfig/rest/my/keepalive", "", ""); a.status != http.StatusOK {
+		t.Fatalf("keepalive: %d", a.status)
+	}
+	if a = vic.send("GET", "/sipxconfig/rest/my/im/prefs", "", ""); a.status != http.StatusNotImplemented || !strings.Contains(a.body, "instant-messaging") {
+		t.Fatalf("im prefs: %d %s", a.status, a.body)
+	}
+}
