@@ -216,7 +216,7 @@ func (s *ContextStore) check(ctx context.Context, tx *sqlx.Tx, c *ContextComposi
 }
 
 // checkRanges validates ranges, naming each by its index within its type as the body did
-// (contextnumbers.group[0] even when user ranges come first).
+// (ranges.group[0] even when user ranges come first).
 func checkRanges(rs []ContextRange) *ValidationError {
 	ve := &ValidationError{}
 	index := map[string]int{}
