@@ -68,12 +68,7 @@ var sipxBranchSorts = map[string]func(*models.Entity) string{
 
 // RowsFor is {"branch": {"metadata": …, "branches": […]}}.
 func (sipxBranchCodec) RowsFor(es []models.Entity, q Query) (any, error) {
-	page, meta := sipxPage(es, q, sipxBranchSorts)
-	items := make([]any, len(page))
-	for i := range page {
-		items[i] = sipxBranchObject(&page[i])
-	}
-	return SipxDoc{Root: "branch", Value: SipxObject{{"metadata", meta}, {"branches", SipxList{Item: "branch", Items: items}}}}, nil
+	return sipxListDoc(es, q, sipxBranchSorts, "branch", "branches", "branch", sipxBranchObject), nil
 }
 
 func (sipxBranchCodec) Key(e *models.Entity) string { return strconv.Itoa(e.ID) }
@@ -82,14 +77,10 @@ func (sipxBranchCodec) Key(e *models.Entity) string { return strconv.Itoa(e.ID) 
 // name where XiVO shows a display name.
 func (sipxBranchCodec) Decode(body map[string]any, e *models.Entity) (*models.Entity, error) {
 	errs := &models.ValidationError{}
-	top := newFields(body, "", errs)
-	row, ok := top.object("branch")
+	f, ok := sipxRoot(body, "branch", errs)
 	if !ok {
-		errs.Add("branch", "is required: the body is a <branch> element (or {\"branch\": {…}})")
 		return nil, errs
 	}
-	f := top.sub("branch", row)
-	f.prefix = ""
 	if !f.strTrim("name", &e.Name) && e.ID == 0 {
 		f.fail("name", "is required")
 	}

@@ -38,12 +38,7 @@ var sipxGroupSorts = map[string]func(*models.UserGroup) string{
 
 // RowsFor is {"user-group": {"metadata": …, "groups": […]}}.
 func (sipxGroupCodec) RowsFor(gs []models.UserGroup, q Query) (any, error) {
-	page, meta := sipxPage(gs, q, sipxGroupSorts)
-	items := make([]any, len(page))
-	for i := range page {
-		items[i] = sipxGroupObject(&page[i])
-	}
-	return SipxDoc{Root: "user-group", Value: SipxObject{{"metadata", meta}, {"groups", SipxList{Item: "group", Items: items}}}}, nil
+	return sipxListDoc(gs, q, sipxGroupSorts, "user-group", "groups", "group", sipxGroupObject), nil
 }
 
 func (sipxGroupCodec) Key(g *models.UserGroup) string { return strconv.Itoa(g.ID) }
@@ -52,14 +47,11 @@ func (sipxGroupCodec) Key(g *models.UserGroup) string { return strconv.Itoa(g.ID
 // empty <branch/> clears it). Absent fields keep what is stored.
 func (sipxGroupCodec) Decode(body map[string]any, g *models.UserGroup) (*models.UserGroup, error) {
 	errs := &models.ValidationError{}
-	top := newFields(body, "", errs)
-	row, ok := top.object("group")
+	f, ok := sipxRoot(body, "group", errs)
 	if !ok {
-		errs.Add("group", "is required: the body is a <group> element (or {\"group\": {…}})")
 		return nil, errs
 	}
-	f := top.sub("group", row)
-	f.prefix = ""
+	row := f.m
 	if !f.strTrim("name", &g.Name) && g.ID == 0 {
 		f.fail("name", "is required")
 	}

@@ -174,14 +174,11 @@ func MyForward(st *models.Stores) *Resource {
 				return Result{}, err
 			}
 			errs := &models.ValidationError{}
-			top := newFields(body, "", errs)
-			seq, ok := top.object("call-sequence")
+			f, ok := sipxRoot(body, "call-sequence", errs)
 			if !ok {
-				errs.Add("call-sequence", "is required: the body is a <call-sequence> element")
 				return Result{}, errs
 			}
-			f := fields{m: seq, errs: errs}
-			rings := decodeRings(f, seq["rings"])
+			rings := decodeRings(f, f.m["rings"])
 			var expiration int
 			hasExp := f.integer("expiration", &expiration)
 			if err := errs.OrNil(); err != nil {
@@ -400,12 +397,11 @@ func MyContactInformation(st *models.Stores) *Resource {
 				return Result{}, err
 			}
 			errs := &models.ValidationError{}
-			row, ok := newFields(body, "", errs).object("contact-information")
+			f, ok := sipxRoot(body, "contact-information", errs)
 			if !ok {
-				return Result{}, models.Invalid("contact-information", "is required: the body is a <contact-information> element")
+				return Result{}, errs
 			}
 			err = st.Users.EditContactInfo(ctx, r.User, func(ci *models.ContactInfo) (*models.ContactInfo, error) {
-				f := fields{m: row, errs: errs}
 				p := &ci.Profile
 				for _, cf := range contactFields {
 					if !cf.ro {
@@ -497,12 +493,11 @@ func MyVoicemailPrefs(st *models.Stores) *Resource {
 				return Result{}, err
 			}
 			errs := &models.ValidationError{}
-			row, ok := newFields(body, "", errs).object("vmprefs")
+			f, ok := sipxRoot(body, "vmprefs", errs)
 			if !ok {
-				return Result{}, models.Invalid("vmprefs", "is required: the body is a <vmprefs> element")
+				return Result{}, errs
 			}
 			err = st.Users.EditVoicemailPrefs(ctx, r.User, func(p *models.VoicemailPrefs) (*models.VoicemailPrefs, error) {
-				f := fields{m: row, errs: errs}
 				f.strTrim("emailformat", &p.EmailFormat)
 				f.strTrim("altEmailFormat", &p.AltEmailFormat)
 				f.strTrim("greeting", &p.Greeting)

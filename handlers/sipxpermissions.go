@@ -39,12 +39,7 @@ var sipxPermissionSorts = map[string]func(*models.Permission) string{
 
 // RowsFor is {"permissions": {"metadata": …, "permissions": […]}}.
 func (sipxPermissionCodec) RowsFor(ps []models.Permission, q Query) (any, error) {
-	page, meta := sipxPage(ps, q, sipxPermissionSorts)
-	items := make([]any, len(page))
-	for i := range page {
-		items[i] = sipxPermissionObject(&page[i])
-	}
-	return SipxDoc{Root: "permissions", Value: SipxObject{{"metadata", meta}, {"permissions", SipxList{Item: "permission", Items: items}}}}, nil
+	return sipxListDoc(ps, q, sipxPermissionSorts, "permissions", "permissions", "permission", sipxPermissionObject), nil
 }
 
 // Key is the name: a new permission's drawn name is what the envelope says.
@@ -54,13 +49,10 @@ func (sipxPermissionCodec) Key(p *models.Permission) string { return p.Name }
 // builtIn are the server's.
 func (sipxPermissionCodec) Decode(body map[string]any, p *models.Permission) (*models.Permission, error) {
 	errs := &models.ValidationError{}
-	top := newFields(body, "", errs)
-	row, ok := top.object("permission")
+	f, ok := sipxRoot(body, "permission", errs)
 	if !ok {
-		errs.Add("permission", "is required: the body is a <permission> element")
 		return nil, errs
 	}
-	f := fields{m: row, errs: errs}
 	if !f.strTrim("label", &p.Label) && p.Name == "" {
 		f.fail("label", "is required")
 	}
@@ -138,16 +130,11 @@ var sipxHolderSorts = map[string]func(*models.PermissionHolder) string{
 // RowsFor is {"user-permission": {"metadata", "users"}} or {"user-group-permission":
 // {"metadata", "groups"}}.
 func (k sipxHolderCodec) RowsFor(hs []models.PermissionHolder, q Query) (any, error) {
-	page, meta := sipxPage(hs, q, sipxHolderSorts)
-	items := make([]any, len(page))
-	for i := range page {
-		items[i] = k.object(&page[i])
-	}
 	root, list := "user-permission", "users"
 	if k.group {
 		root, list = "user-group-permission", "groups"
 	}
-	return SipxDoc{Root: root, Value: SipxObject{{"metadata", meta}, {list, SipxList{Item: k.root(), Items: items}}}}, nil
+	return sipxListDoc(hs, q, sipxHolderSorts, root, list, k.root(), k.object), nil
 }
 
 func (k sipxHolderCodec) Key(h *models.PermissionHolder) string { return fmt.Sprint(h.ID) }
@@ -156,13 +143,11 @@ func (k sipxHolderCodec) Key(h *models.PermissionHolder) string { return fmt.Spr
 // ENABLE, DISABLE, or empty (a user then inherits; a group takes the default).
 func (k sipxHolderCodec) Decode(body map[string]any, stored *models.PermissionHolder) (*models.PermissionHolder, error) {
 	errs := &models.ValidationError{}
-	top := newFields(body, "", errs)
-	row, ok := top.object(k.root())
+	f, ok := sipxRoot(body, k.root(), errs)
 	if !ok {
-		errs.Add(k.root(), "is required: the body is a <"+k.root()+"> element")
 		return nil, errs
 	}
-	items, ok := sipxItems(row["permissions"], "setting")
+	items, ok := sipxItems(f.m["permissions"], "setting")
 	if !ok {
 		errs.Add("permissions", "must be a list of settings")
 		return nil, errs

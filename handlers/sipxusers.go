@@ -121,12 +121,7 @@ var sipxUserSorts = map[string]func(*models.UserComposite) string{
 
 // RowsFor is the list: {"user": {"metadata": …, "users": [...]}} (the root is "user", sic).
 func (sipxUserCodec) RowsFor(cs []models.UserComposite, q Query) (any, error) {
-	page, meta := sipxPage(cs, q, sipxUserSorts)
-	items := make([]any, len(page))
-	for i := range page {
-		items[i] = sipxUserObject(&page[i])
-	}
-	return SipxDoc{Root: "user", Value: SipxObject{{"metadata", meta}, {"users", SipxList{Item: "user", Items: items}}}}, nil
+	return sipxListDoc(cs, q, sipxUserSorts, "user", "users", "user", sipxUserObject), nil
 }
 
 // sipxPage sorts (sortby + sortdir, both needed; unknown keys ignored; case-insensitive) and
@@ -169,14 +164,11 @@ func (sipxUserCodec) Key(c *models.UserComposite) string { return strconv.Itoa(c
 // update names what it changes. userName is required.
 func (sipxUserCodec) Decode(body map[string]any, stored *models.UserComposite) (*models.UserComposite, error) {
 	errs := &models.ValidationError{}
-	top := newFields(body, "", errs)
-	row, ok := top.object("user")
+	f, ok := sipxRoot(body, "user", errs)
 	if !ok {
-		errs.Add("user", "is required: the body is a <user> element (or {\"user\": {…}})")
 		return nil, errs
 	}
-	f := top.sub("user", row)
-	f.prefix = ""
+	row := f.m
 	c := &models.UserComposite{User: stored.User}
 	u := &c.User
 	var name string

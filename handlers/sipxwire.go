@@ -254,3 +254,26 @@ func sipxItems(v any, item string) ([]any, bool) {
 	}
 	return nil, false
 }
+
+// sipxRoot reads a sipX body's root object ({"root": {…}}, <root>…</root>): its fields, named
+// without the root in errors, which gather in errs. !ok when the body has no such root (the
+// refusal is in errs).
+func sipxRoot(body map[string]any, root string, errs *models.ValidationError) (fields, bool) {
+	row, ok := newFields(body, "", errs).object(root)
+	if !ok {
+		errs.Add(root, "is required: the body is a <"+root+"> element (or {\""+root+"\": {…}})")
+		return fields{}, false
+	}
+	return fields{m: row, errs: errs}, true
+}
+
+// sipxListDoc is an admin list (§1.4): {root: {"metadata": …, list: [item, …]}}, sorted and
+// paged as the query asks.
+func sipxListDoc[T any](rows []T, q Query, sorts map[string]func(*T) string, root, list, item string, object func(*T) SipxObject) SipxDoc {
+	page, meta := sipxPage(rows, q, sorts)
+	items := make([]any, len(page))
+	for i := range page {
+		items[i] = object(&page[i])
+	}
+	return SipxDoc{Root: root, Value: SipxObject{{"metadata", meta}, {list, SipxList{Item: item, Items: items}}}}
+}

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"time"
 
+	"pbxws/handlers"
 	"pbxws/metrics"
 )
 
@@ -24,7 +26,7 @@ type admission struct {
 	line    string // read or write, for the metrics
 }
 
-var errBusy = errors.New("too many requests are waiting")
+var errBusy = errors.New("pbxws is busy: too many requests are waiting, retry later")
 
 func newAdmission(n int, maxWait time.Duration) *admission {
 	return &admission{slots: make(chan struct{}, max(n, 1)), maxWait: maxWait, line: "read"}
@@ -57,3 +59,18 @@ func (a *admission) enter() error {
 }
 
 func (a *admission) leave() { <-a.slots }
+
+// dispatch runs the request's act behind its admission queue: reads queue for the
+// processors, writes (write) for the database, where they mostly wait on commits. It
+// returns errBusy when the queue is full.
+func (s *Server) dispatch(ctx context.Context, res *handlers.Resource, req *handlers.Request, write bool) (handlers.Result, error) {
+	gate := s.admitReads
+	if write {
+		gate = s.admitWrites
+	}
+	if err := gate.enter(); err != nil {
+		return handlers.Result{}, err
+	}
+	defer gate.leave() // also when the act panics
+	return res.Dispatch(ctx, req)
+}

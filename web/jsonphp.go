@@ -127,20 +127,12 @@ func (s *Server) serveJSONPHP(c *fiber.Ctx, r jsonRoot) error {
 		req.Act = ""
 	}
 	c.Locals(localAct, req.Act)
-	// Reads queue for the processors, writes for the database (they mostly wait on commits).
-	gate := s.admitReads
+	write := false
 	switch req.Act {
 	case "add", "edit", "delete", "deleteall":
-		gate = s.admitWrites
+		write = true
 	}
-	if err := gate.enter(); err != nil {
-		c.Set(fiber.HeaderRetryAfter, "1")
-		return writeError(c, http.StatusServiceUnavailable, "pbxws is busy: too many requests are waiting, retry later", nil)
-	}
-	res, err := func() (handlers.Result, error) {
-		defer gate.leave() // also when the act panics
-		return ep.res.Dispatch(c.UserContext(), req)
-	}()
+	res, err := s.dispatch(c.UserContext(), ep.res, req, write)
 	if err != nil {
 		return s.jsonPHPError(c, err)
 	}
@@ -249,6 +241,9 @@ func (s *Server) jsonPHPError(c *fiber.Ctx, err error) error {
 	var th *acl.Throttled
 	var ns *handlers.ErrNotServed
 	switch {
+	case errors.Is(err, errBusy):
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return writeError(c, http.StatusServiceUnavailable, err.Error(), nil)
 	case errors.As(err, &ns):
 		return writeError(c, http.StatusNotImplemented, ns.Why, nil)
 	case errors.As(err, &th):

@@ -173,19 +173,12 @@ func (r sipxCRUD) serve(s *Server, c *fiber.Ctx, hasID bool) error {
 			return sipxFailure(c, req.Act, err)
 		}
 	}
-	gate := s.admitReads
-	if req.Act != "list" && req.Act != "view" {
-		gate = s.admitWrites
-	}
-	if err := gate.enter(); err != nil {
-		c.Set(fiber.HeaderRetryAfter, "1")
-		return sipxText(c, http.StatusServiceUnavailable, "pbxws is busy: too many requests are waiting, retry later")
-	}
 	c.Locals(localAct, req.Act)
-	res, err := func() (handlers.Result, error) {
-		defer gate.leave()
-		return r.res.Dispatch(c.UserContext(), req)
-	}()
+	res, err := s.dispatch(c.UserContext(), r.res, req, req.Act != "list" && req.Act != "view")
+	if errors.Is(err, errBusy) {
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return sipxText(c, http.StatusServiceUnavailable, err.Error())
+	}
 	if err != nil {
 		return sipxFailure(c, req.Act, err)
 	}
@@ -413,24 +406,16 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 			return err
 		}
 	}
-	gate := s.admitReads
-	if req.Act != "view" {
-		gate = s.admitWrites
-	}
-	if err := gate.enter(); err != nil {
-		c.Set(fiber.HeaderRetryAfter, "1")
-		return sipxText(c, http.StatusServiceUnavailable, "pbxws is busy: too many requests are waiting, retry later")
-	}
 	c.Locals(localAct, req.Act)
-	res, err := func() (handlers.Result, error) {
-		defer gate.leave()
-		return r.res.Dispatch(c.UserContext(), req)
-	}()
+	res, err := s.dispatch(c.UserContext(), r.res, req, req.Act != "view")
 	var ve *models.ValidationError
 	var forbidden *handlers.ErrForbidden
 	var conflict *models.ConflictError
 	var notServed *handlers.ErrNotServed
 	switch {
+	case errors.Is(err, errBusy):
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return sipxText(c, http.StatusServiceUnavailable, err.Error())
 	case errors.As(err, &ve) && len(ve.Fields) == 1 && (ve.Fields["password"] != "" || ve.Fields["pin"] != ""):
 		// The spec's own sentences ("Password must be at least 8 characters long").
 		return sipxText(c, http.StatusBadRequest, ve.Fields["password"]+ve.Fields["pin"])
