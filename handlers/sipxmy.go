@@ -379,17 +379,26 @@ func decodeAddress(f fields, key string, a **models.Address) {
 	af.str("officeDesignation", &(*a).OfficeDesignation)
 }
 
-// MyContactInformation is /my/contact-information (§6.10): the user's profile and names.
-// A PUT changes what it names; imId, salutation, manager, employeeId, enabled and
-// ldapManaged are kept whatever it says.
-func MyContactInformation(st *models.Stores) *Resource {
+// mine is a sipX object each user has one of: GET views it, PUT applies the body's root
+// object onto it inside the store's locked edit, and renames the refused fields.
+type mine[T any] struct {
+	root   string
+	get    func(ctx context.Context, user int) (*T, error)
+	edit   func(ctx context.Context, user int, merge func(*T) (*T, error)) error
+	view   func(ctx context.Context, r *Request, v *T) (any, error)
+	decode func(f fields, v *T)
+	names  wireNames
+}
+
+func (m mine[T]) resource() *Resource {
 	return &Resource{DefaultAct: "view", Acts: map[string]Act{
 		"view": func(ctx context.Context, r *Request) (Result, error) {
-			ci, err := st.Users.ContactInfo(ctx, r.User)
+			v, err := m.get(ctx, r.User)
 			if err != nil {
 				return Result{}, err
 			}
-			return Object(contactDoc(ci)), nil
+			doc, err := m.view(ctx, r, v)
+			return Object(doc), err
 		},
 		"edit": func(ctx context.Context, r *Request) (Result, error) {
 			body, err := r.decoded()
@@ -397,28 +406,41 @@ func MyContactInformation(st *models.Stores) *Resource {
 				return Result{}, err
 			}
 			errs := &models.ValidationError{}
-			f, ok := sipxRoot(body, "contact-information", errs)
+			f, ok := sipxRoot(body, m.root, errs)
 			if !ok {
 				return Result{}, errs
 			}
-			err = st.Users.EditContactInfo(ctx, r.User, func(ci *models.ContactInfo) (*models.ContactInfo, error) {
-				p := &ci.Profile
-				for _, cf := range contactFields {
-					if !cf.ro {
-						f.str(cf.wire, cf.get(p))
-					}
-				}
-				f.str("twitterName", &p.TwitterName)
-				decodeAddress(f, "homeAddress", &p.HomeAddress)
-				decodeAddress(f, "officeAddress", &p.OfficeAddress)
-				f.boolean("useBranchAddress", &p.UseBranchAddress)
-				f.strTrim("firstName", &ci.FirstName)
-				f.strTrim("lastName", &ci.LastName)
-				return ci, errs.OrNil()
+			err = m.edit(ctx, r.User, func(v *T) (*T, error) {
+				m.decode(f, v)
+				return v, errs.OrNil()
 			})
-			return Done(), WireErrors(err, sipxContactNames.Field)
+			return Done(), WireErrors(err, m.names.Field)
 		},
 	}}
+}
+
+// MyContactInformation is /my/contact-information (§6.10): the user's profile and names.
+// A PUT changes what it names; imId, salutation, manager, employeeId, enabled and
+// ldapManaged are kept whatever it says.
+func MyContactInformation(st *models.Stores) *Resource {
+	return mine[models.ContactInfo]{root: "contact-information", get: st.Users.ContactInfo, edit: st.Users.EditContactInfo,
+		names: sipxContactNames,
+		view:  func(_ context.Context, _ *Request, ci *models.ContactInfo) (any, error) { return contactDoc(ci), nil },
+		decode: func(f fields, ci *models.ContactInfo) {
+			p := &ci.Profile
+			for _, cf := range contactFields {
+				if !cf.ro {
+					f.str(cf.wire, cf.get(p))
+				}
+			}
+			f.str("twitterName", &p.TwitterName)
+			decodeAddress(f, "homeAddress", &p.HomeAddress)
+			decodeAddress(f, "officeAddress", &p.OfficeAddress)
+			f.boolean("useBranchAddress", &p.UseBranchAddress)
+			f.strTrim("firstName", &ci.FirstName)
+			f.strTrim("lastName", &ci.LastName)
+		},
+	}.resource()
 }
 
 // MyKeepAlive is GET /my/keepalive: 200, for clients that keep a session warm.
@@ -461,64 +483,36 @@ func MyActiveGreeting(st *models.Stores) *Resource {
 
 // MyVoicemailPrefs is /my/vmprefs: GET the box's preferences, PUT changes what it names.
 func MyVoicemailPrefs(st *models.Stores) *Resource {
-	format := func(s string) any {
-		if s == "" {
-			return nil
-		}
-		return s
-	}
-	return &Resource{DefaultAct: "view", Acts: map[string]Act{
-		"view": func(ctx context.Context, r *Request) (Result, error) {
-			p, err := st.Users.VoicemailPrefs(ctx, r.User)
-			if err != nil {
-				return Result{}, err
-			}
+	return mine[models.VoicemailPrefs]{root: "vmprefs", get: st.Users.VoicemailPrefs, edit: st.Users.EditVoicemailPrefs,
+		names: sipxVMNames,
+		view: func(ctx context.Context, r *Request, p *models.VoicemailPrefs) (any, error) {
 			allowed, err := st.Permissions.Allowed(ctx, r.User, "Voicemail")
-			if err != nil {
-				return Result{}, err
-			}
-			attach := "no"
-			if p.Attach {
-				attach = "yes"
-			}
-			o := SipxObject{{"voicemailPermission", allowed}, {"emailformat", format(p.EmailFormat)},
-				{"altEmailFormat", format(p.AltEmailFormat)}, {"greeting", p.Greeting}, {"emailAttachType", attach},
+			attach := map[bool]string{true: "yes", false: "no"}[p.Attach]
+			o := SipxObject{{"voicemailPermission", allowed}, {"emailformat", optText(p.EmailFormat)},
+				{"altEmailFormat", optText(p.AltEmailFormat)}, {"greeting", p.Greeting}, {"emailAttachType", attach},
 				{"emailIncludeAudioAttachment", p.Attach}}
 			o.add("email", optText(p.Email))
-			return Object(SipxDoc{Root: "vmprefs", Value: o}), nil
+			return SipxDoc{Root: "vmprefs", Value: o}, err
 		},
-		"edit": func(ctx context.Context, r *Request) (Result, error) {
-			body, err := r.decoded()
-			if err != nil {
-				return Result{}, err
-			}
-			errs := &models.ValidationError{}
-			f, ok := sipxRoot(body, "vmprefs", errs)
-			if !ok {
-				return Result{}, errs
-			}
-			err = st.Users.EditVoicemailPrefs(ctx, r.User, func(p *models.VoicemailPrefs) (*models.VoicemailPrefs, error) {
-				f.strTrim("emailformat", &p.EmailFormat)
-				f.strTrim("altEmailFormat", &p.AltEmailFormat)
-				f.strTrim("greeting", &p.Greeting)
-				f.strTrim("email", &p.Email)
-				var attach string
-				if f.strTrim("emailAttachType", &attach) {
-					switch attach {
-					case "yes":
-						p.Attach = true
-					case "no":
-						p.Attach = false
-					default:
-						f.fail("emailAttachType", "must be yes or no")
-					}
+		decode: func(f fields, p *models.VoicemailPrefs) {
+			f.strTrim("emailformat", &p.EmailFormat)
+			f.strTrim("altEmailFormat", &p.AltEmailFormat)
+			f.strTrim("greeting", &p.Greeting)
+			f.strTrim("email", &p.Email)
+			var attach string
+			if f.strTrim("emailAttachType", &attach) {
+				switch attach {
+				case "yes":
+					p.Attach = true
+				case "no":
+					p.Attach = false
+				default:
+					f.fail("emailAttachType", "must be yes or no")
 				}
-				f.boolean("emailIncludeAudioAttachment", &p.Attach)
-				return p, errs.OrNil()
-			})
-			return Done(), WireErrors(err, sipxVMNames.Field)
+			}
+			f.boolean("emailIncludeAudioAttachment", &p.Attach)
 		},
-	}}
+	}.resource()
 }
 
 var sipxVMNames = names(map[string]string{"voicemail": ""}, map[string]string{
