@@ -35,6 +35,9 @@ func jsonPHP(s *Server, app *fiber.App) {
 		"system_management/context":    both(handlers.Contexts(st)),
 		"call_management/cel":          both(handlers.CEL(st)),
 		"system_management/extensions": {res: handlers.Extensions(st), restricted: true},
+		"trunk_management/sip":         both(handlers.Trunks(st, "sip")),
+		"trunk_management/iax":         both(handlers.Trunks(st, "iax")),
+		"trunk_management/custom":      both(handlers.Trunks(st, "custom")),
 		// No act: each URL is its one command.
 		"control_system/reload":  {res: handlers.PBXControl(st, "reload"), restricted: true, private: true, ignoreAct: true},
 		"control_system/restart": {res: handlers.PBXControl(st, "restart"), restricted: true, private: true, ignoreAct: true},
