@@ -34,6 +34,7 @@ func jsonPHP(s *Server, app *fiber.App) {
 		"pbx_settings/devices":         both(handlers.Devices(st)),
 		"system_management/context":    both(handlers.Contexts(st)),
 		"call_management/cel":          both(handlers.CEL(st)),
+		"call_management/outcall":      both(handlers.Outcalls(st)),
 		"system_management/extensions": {res: handlers.Extensions(st), restricted: true},
 		"trunk_management/sip":         both(handlers.Trunks(st, "sip")),
 		"trunk_management/iax":         both(handlers.Trunks(st, "iax")),

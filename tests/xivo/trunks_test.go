@@ -292,7 +292,9 @@ func TestTrunkBadInputIs400NamingTheField(t *testing.T) {
 	l.must("trunk_management/sip/", "act=add", `{"protocol": {"name": "taken", "context": "from-extern"}, "trunkfeatures": {}}`)
 	l.must("pbx_settings/users/", "act=add", `{"userfeatures": {"firstname": "A"}, "linefeatures": {"protocol": ["sip"], "context": ["default"], "number": ["1001"], "name": ["linename"]}}`)
 	before := count(t, env, `SELECT count(*) FROM trunks`)
-	sip := func(p string) string { return `{"protocol": {"name": "t9", "context": "from-extern"` + p + `}, "trunkfeatures": {}}` }
+	sip := func(p string) string {
+		return `{"protocol": {"name": "t9", "context": "from-extern"` + p + `}, "trunkfeatures": {}}`
+	}
 	for _, tc := range []struct{ path, body, field string }{
 		{"sip", `{"trunkfeatures": {}}`, "protocol"},
 		{"sip", `{"protocol": {"name": "x", "context": "from-extern"}}`, "trunkfeatures"},
@@ -313,8 +315,8 @@ func TestTrunkBadInputIs400NamingTheField(t *testing.T) {
 		{"sip", sip(`, "dtmfmode": "loud"`), "protocol.dtmfmode"},
 		{"sip", sip(`, "call-limit": "ten"`), "protocol.call-limit"},
 		{"sip", sip(`, "allow": [["alaw"]]`), "protocol.allow"},
-		{"sip", sip(`, "username": "`+strings.Repeat("u", 81)+`"`), "protocol.username"},
-		{"sip", sip(`, "callerid": "`+strings.Repeat("c", 300)+`"`), "protocol.callerid"},
+		{"sip", sip(`, "username": "` + strings.Repeat("u", 81) + `"`), "protocol.username"},
+		{"sip", sip(`, "callerid": "` + strings.Repeat("c", 300) + `"`), "protocol.callerid"},
 		{"sip", `{"protocol": {"name": "t9", "context": "from-extern"}, "trunkfeatures": {"description": "` + strings.Repeat("d", 1001) + `"}}`, "trunkfeatures.description"},
 		{"sip", `{"protocol": {"name": "t9", "context": "from-extern"}, "trunkfeatures": {}, "register": {"username": "u", "host": "a b"}}`, "register.host"},
 		{"sip", `{"protocol": {"name": "t9", "context": "from-extern"}, "trunkfeatures": {}, "register": {"username": "u", "host": "h", "port": "x"}}`, "register.port"},
