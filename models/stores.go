@@ -21,6 +21,7 @@ type Stores struct {
 	PBXControl  *PBXControlStore
 	Trunks      *TrunkStore
 	Outcalls    *OutcallStore
+	Settings    *SettingsStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -40,6 +41,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		PBXControl:  &PBXControlStore{db: db},
 		Trunks:      &TrunkStore{db: db},
 		Outcalls:    &OutcallStore{db: db},
+		Settings:    &SettingsStore{db: db},
 	}
 }
 

@@ -39,6 +39,14 @@ func jsonPHP(s *Server, app *fiber.App) {
 		"trunk_management/sip":         both(handlers.Trunks(st, "sip")),
 		"trunk_management/iax":         both(handlers.Trunks(st, "iax")),
 		"trunk_management/custom":      both(handlers.Trunks(st, "custom")),
+		// Singletons: view (the default act) and edit; SCCP never honoured sum (§5.1).
+		"general_settings/sip":       both(handlers.Settings(st, "sip", "")),
+		"general_settings/iax":       both(handlers.Settings(st, "iax", "")),
+		"general_settings/sccp":      {res: handlers.Settings(st, "sccp", "sccpgeneralsettings"), restricted: true, private: true, noSum: true},
+		"general_settings/voicemail": both(handlers.Settings(st, "voicemail", "")),
+		"general_settings/phonebook": both(handlers.Settings(st, "phonebook", "")),
+		"general_settings/advanced":  both(handlers.Settings(st, "advanced", "")),
+		"queuelogger/configuration":  {res: handlers.Settings(st, "queuelogger", ""), private: true},
 		// No act: each URL is its one command.
 		"control_system/reload":  {res: handlers.PBXControl(st, "reload"), restricted: true, private: true, ignoreAct: true},
 		"control_system/restart": {res: handlers.PBXControl(st, "restart"), restricted: true, private: true, ignoreAct: true},
