@@ -22,6 +22,7 @@ type Stores struct {
 	Trunks      *TrunkStore
 	Outcalls    *OutcallStore
 	Settings    *SettingsStore
+	ParkingLots *ParkingLotStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -42,6 +43,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Trunks:      &TrunkStore{db: db},
 		Outcalls:    &OutcallStore{db: db},
 		Settings:    &SettingsStore{db: db},
+		ParkingLots: &ParkingLotStore{db: db},
 	}
 }
 
