@@ -23,6 +23,7 @@ type Stores struct {
 	Outcalls    *OutcallStore
 	Settings    *SettingsStore
 	ParkingLots *ParkingLotStore
+	Phonebook   *PhonebookStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -44,6 +45,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Outcalls:    &OutcallStore{db: db},
 		Settings:    &SettingsStore{db: db},
 		ParkingLots: &ParkingLotStore{db: db},
+		Phonebook:   &PhonebookStore{db: db},
 	}
 }
 

@@ -81,7 +81,9 @@ func TestParkingLotBadInputIs400NamingTheField(t *testing.T) {
 		return s
 	}
 	before := state()
-	p := func(extra string) string { return `{"name": "p2", "context": "default", "extension": "710", "positions": 5` + extra + `}` }
+	p := func(extra string) string {
+		return `{"name": "p2", "context": "default", "extension": "710", "positions": 5` + extra + `}`
+	}
 	for _, tc := range []struct{ body, field string }{
 		{`{"context": "default", "extension": "710", "positions": 5}`, "name"},
 		{`{"name": "p1", "context": "default", "extension": "710", "positions": 5}`, "name"},
