@@ -76,7 +76,9 @@ func (s *Setting) Check(v any) string {
 type SettingsSection struct {
 	Name     string
 	Settings []Setting
-	byKey    map[string]*Setting
+	// Rule, when set, checks what involves several keys (feature codes are unique).
+	Rule  func(values map[string]any) *ValidationError
+	byKey map[string]*Setting
 }
 
 // Setting returns the declaration of key.
@@ -224,6 +226,9 @@ var settingsSections = map[string]*SettingsSection{
 		boolSetting("general.hangupcause", false),
 		boolSetting("guest_active", false),
 	}},
+	"extenfeatures":   extenFeaturesSection(),
+	"generalfeatures": generalFeaturesSection(),
+	"featuremap":      featureMapSection(),
 	"queuelogger": {Name: "queuelogger", Settings: []Setting{
 		patternSetting("db_uri", "postgresql://asterisk@localhost/asterisk", 255, reDBURI, "must be a URI such as postgresql://user@host/database"),
 	}},
@@ -287,40 +292,98 @@ func (s *SettingsStore) read(ctx context.Context, q sqlx.QueryerContext, section
 // checked against its declaration (a ValidationError names each bad key), and only the
 // values that differ from their defaults are stored.
 func (s *SettingsStore) Edit(ctx context.Context, section string, merge func(stored *Settings) (*Settings, error)) error {
-	if settingsSections[section] == nil {
-		return ErrNotFound
-	}
-	return EditLocked(ctx, s.db, func(tx *sqlx.Tx) (*Settings, error) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (section) VALUES ($1) ON CONFLICT DO NOTHING`, section); err != nil {
+	return s.EditSet(ctx, []string{section}, func(set SettingsSet) (SettingsSet, error) {
+		merged, err := merge(set[section])
+		return SettingsSet{section: merged}, err
+	})
+}
+
+// SettingsSet is several sections read or written together, by name.
+type SettingsSet map[string]*Settings
+
+// GetSet reads several sections.
+func (s *SettingsStore) GetSet(ctx context.Context, sections ...string) (SettingsSet, error) {
+	set := SettingsSet{}
+	for _, name := range sections {
+		v, err := s.Get(ctx, name)
+		if err != nil {
 			return nil, err
 		}
-		return s.read(ctx, tx, section, " FOR UPDATE")
-	}, merge, func(tx *sqlx.Tx, _, merged *Settings) error {
-		sec := settingsSections[section]
+		set[name] = v
+	}
+	return set, nil
+}
+
+// EditSet is Edit over several sections in one transaction; errors then name keys under
+// their section ("featuremap.featuremap.blindxfer").
+func (s *SettingsStore) EditSet(ctx context.Context, sections []string, merge func(stored SettingsSet) (SettingsSet, error)) error {
+	for _, name := range sections {
+		if settingsSections[name] == nil {
+			return ErrNotFound
+		}
+	}
+	return EditLocked(ctx, s.db, func(tx *sqlx.Tx) (SettingsSet, error) {
+		set := SettingsSet{}
+		for _, name := range sections { // always in the caller's order: no lock cycle
+			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (section) VALUES ($1) ON CONFLICT DO NOTHING`, name); err != nil {
+				return nil, err
+			}
+			v, err := s.read(ctx, tx, name, " FOR UPDATE")
+			if err != nil {
+				return nil, err
+			}
+			set[name] = v
+		}
+		return set, nil
+	}, merge, func(tx *sqlx.Tx, _, merged SettingsSet) error {
 		ve := &ValidationError{}
-		keep := map[string]any{}
-		for k, v := range merged.Values {
-			st, ok := sec.byKey[k]
-			if !ok {
-				ve.Add(k, "is not a setting of the "+section+" section")
-				continue
+		stored := map[string][]byte{}
+		for _, name := range sections {
+			prefix := ""
+			if len(sections) > 1 {
+				prefix = name + "."
 			}
-			if rule := st.Check(v); rule != "" {
-				ve.Add(k, rule)
-				continue
+			keep, bad := checkSettings(settingsSections[name], merged[name].Values)
+			ve.Merge(prefix, bad)
+			b, err := json.Marshal(keep)
+			if err != nil {
+				return err
 			}
-			if v != st.Default {
-				keep[k] = v
-			}
+			stored[name] = b
 		}
 		if err := ve.OrNil(); err != nil {
 			return err
 		}
-		b, err := json.Marshal(keep)
-		if err != nil {
-			return err
+		for _, name := range sections {
+			if _, err := tx.ExecContext(ctx, `UPDATE settings SET value = CAST($2 AS jsonb) WHERE section = $1`, name, string(stored[name])); err != nil {
+				return err
+			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE settings SET value = CAST($2 AS jsonb) WHERE section = $1`, section, string(b))
-		return err
+		return nil
 	})
+}
+
+// checkSettings validates a section's values and returns those that differ from their
+// defaults.
+func checkSettings(sec *SettingsSection, values map[string]any) (map[string]any, *ValidationError) {
+	ve := &ValidationError{}
+	keep := map[string]any{}
+	for k, v := range values {
+		st, ok := sec.byKey[k]
+		if !ok {
+			ve.Add(k, "is not a setting of the "+sec.Name+" section")
+			continue
+		}
+		if rule := st.Check(v); rule != "" {
+			ve.Add(k, rule)
+			continue
+		}
+		if v != st.Default {
+			keep[k] = v
+		}
+	}
+	if sec.Rule != nil && len(ve.Fields) == 0 {
+		ve.Merge("", sec.Rule(values))
+	}
+	return keep, ve
 }

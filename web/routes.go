@@ -41,6 +41,7 @@ func jsonPHP(s *Server, app *fiber.App) {
 		"trunk_management/custom":      both(handlers.Trunks(st, "custom")),
 		"pbx_services/parkinglot":      both(handlers.ParkingLots(st)),
 		"pbx_services/phonebook":       both(handlers.Phonebook(st)),
+		"pbx_services/extenfeatures":   both(handlers.ExtenFeatures(st)),
 		// Singletons: view (the default act) and edit; SCCP never honoured sum (§5.1).
 		"general_settings/sip":       both(handlers.Settings(st, "sip", "")),
 		"general_settings/iax":       both(handlers.Settings(st, "iax", "")),
