@@ -2,8 +2,8 @@ package xivo_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -55,18 +55,11 @@ func TestOutcallsThroughTheClient(t *testing.T) {
 	if err != nil {
 		t.Fatalf("I5: %v", err)
 	}
-	parse := func(m map[string]any) (map[string]any, error) {
-		_, _, err := wsclient.ParseNamed(m)
-		if _, ok := m["context"]; !ok {
-			err = fmt.Errorf("no context")
-		}
-		return m, err
-	}
-	all, err := wsclient.ListTyped(ctx, c.Outcalls(), parse)
-	if err != nil || len(all) != 2 || all[0]["name"] != "o1" || fmt.Sprint(all[0]["id"]) != o1 || all[0]["context"] != "to-extern" {
+	all, err := wsclient.ListTyped(ctx, c.Outcalls(), wsclient.ParseOutcall)
+	if err != nil || len(all) != 2 || all[0].Name != "o1" || strconv.Itoa(all[0].ID) != o1 || all[0].Context != "to-extern" {
 		t.Fatalf("I4 list: %v %v", all, err)
 	}
-	if found, err := wsclient.SearchTyped(ctx, c.Outcalls(), "o2", parse); err != nil || len(found) != 1 {
+	if found, err := wsclient.SearchTyped(ctx, c.Outcalls(), "o2", wsclient.ParseOutcall); err != nil || len(found) != 1 {
 		t.Fatalf("search: %v %v", found, err)
 	}
 	if err := c.Outcalls().Delete(ctx, o2); err != nil {

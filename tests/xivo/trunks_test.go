@@ -3,8 +3,8 @@ package xivo_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -121,12 +121,12 @@ func TestTrunksThroughTheClient(t *testing.T) {
 	if _, err := c.SIPTrunks().RawAdd(ctx, wsclient.SIPTrunkBody(wsclient.SIPTrunk{Name: "t2", Context: "from-extern"})); err != nil {
 		t.Fatalf("I1 t2: %v", err)
 	}
-	sips, err := wsclient.ListTyped(ctx, c.SIPTrunks(), named)
+	sips, err := wsclient.ListTyped(ctx, c.SIPTrunks(), wsclient.ParseSIPTrunk)
 	if err != nil || len(sips) != 2 {
 		t.Fatalf("I1 list: %v %v", sips, err)
 	}
-	found, err := wsclient.SearchTyped(ctx, c.SIPTrunks(), "t1", named)
-	if err != nil || len(found) != 1 || fmt.Sprint(found[0]["id"]) != r1 {
+	found, err := wsclient.SearchByName(ctx, c.SIPTrunks(), "t1", wsclient.ParseSIPTrunk, wsclient.SIPTrunkName)
+	if err != nil || len(found) != 1 || strconv.Itoa(found[0].ID) != r1 {
 		t.Fatalf("I1 search_by_name: %v %v", found, err)
 	}
 	var host, typ, transport, ctxName, username string
@@ -145,6 +145,9 @@ func TestTrunksThroughTheClient(t *testing.T) {
 	if _, err := c.IAXTrunks().RawAdd(ctx, wsclient.IAXTrunkBody(wsclient.IAXTrunk{Name: "i1", Context: "from-extern"})); err != nil {
 		t.Fatalf("I2: %v", err)
 	}
+	if found, err := wsclient.SearchByName(ctx, c.IAXTrunks(), "i1", wsclient.ParseIAXTrunk, wsclient.IAXTrunkName); err != nil || len(found) != 1 || found[0].ID == 0 {
+		t.Fatalf("I2 search_by_name: %v %v", found, err)
+	}
 	iaxs, err := wsclient.SearchTyped(ctx, c.IAXTrunks(), "i1", named)
 	if err != nil || len(iaxs) != 1 || iaxs[0]["requirecalltoken"] != "auto" || iaxs[0]["host"] != "dynamic" {
 		t.Fatalf("I2 search_by_name: %v %v", iaxs, err)
@@ -152,12 +155,15 @@ func TestTrunksThroughTheClient(t *testing.T) {
 	if _, err := c.CustomTrunks().RawAdd(ctx, wsclient.CustomTrunkBody(wsclient.CustomTrunk{Name: "c1", Interface: "dahdi/g1"})); err != nil {
 		t.Fatalf("I3: %v", err)
 	}
-	customs, err := wsclient.ListTyped(ctx, c.CustomTrunks(), named)
-	if err != nil || len(customs) != 1 || customs[0]["interface"] != "dahdi/g1" || customs[0]["context"] != "" {
+	customs, err := wsclient.ListTyped(ctx, c.CustomTrunks(), wsclient.ParseCustomTrunk)
+	if err != nil || len(customs) != 1 || customs[0].Interface != "dahdi/g1" {
 		t.Fatalf("I3 list: %v %v", customs, err)
 	}
+	if found, err := wsclient.SearchByName(ctx, c.CustomTrunks(), "c1", wsclient.ParseCustomTrunk, wsclient.CustomTrunkName); err != nil || len(found) != 1 {
+		t.Fatalf("I3 search_by_name: %v %v", found, err)
+	}
 	// The typed view of custom trunks raises client-side; raw_view gets an object.
-	if v, err := c.CustomTrunks().RawView(ctx, fmt.Sprint(customs[0]["id"])); err != nil || v["protocol"] == nil {
+	if v, err := c.CustomTrunks().RawView(ctx, strconv.Itoa(customs[0].ID)); err != nil || v["protocol"] == nil {
 		t.Fatalf("I3 raw view: %v %v", v, err)
 	}
 	if n := count(t, env, `SELECT count(*) FROM trunks`); n != 4 {
