@@ -194,3 +194,24 @@ func TestOutcallBadInputIs400NamingTheField(t *testing.T) {
 		t.Fatalf("refused writes changed the database: %s, was %s", after, before)
 	}
 }
+
+// A context that a trunk, an outcall or a parking lot still uses cannot be deleted (405,
+// saying which table uses it: a parking lot through its number in extensions), and a renamed context follows into them.
+func TestContextsUsedByTrunksOutcallsAndParkingLots(t *testing.T) {
+	env := testenv.Start(t)
+	l := newLocal(t, env)
+	setupContexts(l)
+	l.must("trunk_management/sip/", "act=add", `{"protocol": {"name": "t1", "context": "from-extern"}, "trunkfeatures": {}}`)
+	l.must("call_management/outcall/", "act=add", `{"outcall": {"name": "o1", "context": "to-extern"}, "outcalltrunk": [1]}`)
+	l.must("pbx_services/parkinglot/", "act=add", `{"name": "p1", "context": "default", "extension": "700", "positions": 10}`)
+	for ctx, table := range map[string]string{"from-extern": "trunks", "to-extern": "outcalls", "default": "extensions"} {
+		st, out := l.do("system_management/context/", "act=delete&id="+ctx, "")
+		if st != http.StatusMethodNotAllowed || !strings.Contains(out, table) {
+			t.Errorf("delete %s: %d %s, want 405 naming %s", ctx, st, out, table)
+		}
+	}
+	l.must("system_management/context/", "act=edit&id=to-extern", `{"context": {"name": "outgoing"}}`)
+	if n := count(t, env, `SELECT count(*) FROM outcalls WHERE context = 'outgoing'`); n != 1 {
+		t.Fatal("the outcall did not follow its context's rename")
+	}
+}
