@@ -66,6 +66,11 @@ func init() {
 	ruleText["dialprefix"] = "must contain only digits, *, # and +"
 }
 
+const (
+	maxOutcallTrunks = 64
+	maxDialPatterns  = 500
+)
+
 // OutcallStore reads and writes outgoing routes.
 type OutcallStore struct{ db *sqlx.DB }
 
@@ -124,6 +129,14 @@ func (s *OutcallStore) check(ctx context.Context, tx *sqlx.Tx, o *Outcall) error
 	ve := CheckIn("outcall", o)
 	if len(o.Trunks) == 0 {
 		ve.Add("trunks", "must list at least one trunk")
+	}
+	// Bounds keep one write to a few hundred statements.
+	if len(o.Trunks) > maxOutcallTrunks {
+		ve.Add("trunks", fmt.Sprintf("must list at most %d trunks", maxOutcallTrunks))
+	}
+	if len(o.Patterns) > maxDialPatterns {
+		ve.Add("patterns", fmt.Sprintf("must have at most %d patterns", maxDialPatterns))
+		return ve
 	}
 	seen := map[int]bool{}
 	for i, id := range o.Trunks {

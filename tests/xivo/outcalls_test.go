@@ -182,6 +182,7 @@ func TestOutcallBadInputIs400NamingTheField(t *testing.T) {
 		{oc(`{"exten": ["_0X", ""], "callerid": ["` + strings.Repeat("c", 81) + `", ""]}`), "dialpattern[0].callerid"},
 		{oc(`[{"exten": "` + strings.Repeat("1", 41) + `"}]`), "dialpattern[0].exten"},
 		{oc(`"_0X"`), "dialpattern"},
+		{oc(`{"exten": [` + strings.TrimSuffix(strings.Repeat(`"_1X",`, 501), ",") + `]}`), "dialpattern"},
 	} {
 		l.wantField("call_management/outcall/", "act=add", tc.body, tc.field)
 	}
