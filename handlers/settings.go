@@ -95,6 +95,22 @@ func (c settingsCodec) apply(m map[string]any, prefix string, values map[string]
 				continue
 			}
 			values[path] = n
+		case models.SettingList:
+			list, ok := v.([]any)
+			if !ok {
+				errs.Add(path, "must be a list of strings")
+				continue
+			}
+			items := make([]string, 0, len(list))
+			for _, x := range list {
+				s, ok := scalarText(x)
+				if !ok {
+					errs.Add(path, "must be a list of strings")
+					break
+				}
+				items = append(items, strings.TrimSpace(s))
+			}
+			values[path] = items
 		default:
 			s, ok := scalarText(v)
 			if !ok {

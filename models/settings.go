@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -19,6 +20,9 @@ const (
 	SettingInt
 	SettingEnum
 	SettingText
+	// SettingList is a list of text items, each checked like a text setting (MaxLen,
+	// Pattern), at most MaxItems of them.
+	SettingList
 )
 
 // Setting declares one key of a settings section: its kind, its default and its rule.
@@ -32,6 +36,7 @@ type Setting struct {
 	Min, Max    int
 	Values      []string
 	MaxLen      int
+	MaxItems    int
 	Pattern     *regexp.Regexp
 	PatternRule string
 }
@@ -55,6 +60,21 @@ func (s *Setting) Check(v any) string {
 		t, ok := v.(string)
 		if !ok || !contains(s.Values, t) {
 			return "must be one of: " + strings.Join(s.Values, ", ")
+		}
+	case SettingList:
+		items, ok := v.([]string)
+		if !ok {
+			return "must be a list of strings"
+		}
+		if len(items) > s.MaxItems {
+			return fmt.Sprintf("must have at most %d items", s.MaxItems)
+		}
+		item := *s
+		item.Kind = SettingText
+		for i, x := range items {
+			if rule := item.Check(x); rule != "" {
+				return fmt.Sprintf("item %d %s", i, rule)
+			}
 		}
 	case SettingText:
 		t, ok := v.(string)
@@ -129,6 +149,13 @@ var (
 	reAudioFormats  = regexp.MustCompile(`^(wav49|wav|gsm|ulaw|alaw|g729)(\|(wav49|wav|gsm|ulaw|alaw|g729))*$`)
 )
 
+func listSetting(key string, maxItems, maxLen int, re *regexp.Regexp, rule string) Setting {
+	return Setting{Key: key, Kind: SettingList, Default: []string{}, MaxItems: maxItems, MaxLen: maxLen, Pattern: re, PatternRule: rule}
+}
+
+// reRegisterLine is a registration line: [transport://]user[:secret[:authuser]]@host[:port][/contact].
+var reRegisterLine = regexp.MustCompile(`^([a-z]+://)?[^\s@/]+@[A-Za-z0-9.\[\]:-]+(/[^\s]*)?$`)
+
 func language(key string) Setting {
 	return patternSetting(key, "en_US", 5, reLocaleSetting, "must be a locale such as en_US")
 }
@@ -160,6 +187,8 @@ var settingsSections = map[string]*SettingsSection{
 		intSetting("session-minse", 90, 90, 86400),
 		patternSetting("allow", "", 255, reCodecList, "must be codec names separated by commas"),
 		patternSetting("disallow", "all", 255, reCodecList, "must be codec names separated by commas"),
+		listSetting("register", 100, 255, reRegisterLine, "must be a registration such as user:secret@host/contact"),
+		listSetting("mwi", 100, 255, reRegisterLine, "must be a subscription such as user:secret@host/mailbox"),
 	}},
 	"iax": {Name: "iax", Settings: []Setting{
 		intSetting("bindport", 4569, 1, 65535),
@@ -176,6 +205,7 @@ var settingsSections = map[string]*SettingsSection{
 		enumSetting("encryption", "no", "yes", "no", "aes128"),
 		patternSetting("allow", "", 255, reCodecList, "must be codec names separated by commas"),
 		patternSetting("disallow", "all", 255, reCodecList, "must be codec names separated by commas"),
+		listSetting("register", 100, 255, reRegisterLine, "must be a registration such as user:secret@host"),
 	}},
 	"sccp": {Name: "sccp", Settings: []Setting{
 		boolSetting("directmedia", false),
@@ -281,6 +311,14 @@ func (s *SettingsStore) read(ctx context.Context, q sqlx.QueryerContext, section
 		if f, isNum := v.(float64); isNum && st.Kind == SettingInt {
 			v = int(f)
 		}
+		if list, isList := v.([]any); isList && st.Kind == SettingList {
+			items := make([]string, 0, len(list))
+			for _, x := range list {
+				t, _ := x.(string)
+				items = append(items, t)
+			}
+			v = items
+		}
 		if st.Check(v) == "" { // a value a later rule refuses falls back to the default
 			out.Values[st.Key] = v
 		}
@@ -378,7 +416,7 @@ func checkSettings(sec *SettingsSection, values map[string]any) (map[string]any,
 			ve.Add(k, rule)
 			continue
 		}
-		if v != st.Default {
+		if !reflect.DeepEqual(v, st.Default) {
 			keep[k] = v
 		}
 	}

@@ -80,7 +80,10 @@ func TestGeneralSettingsEditKeepsTheOtherKeys(t *testing.T) {
 			return v["bindport"] == float64(5070) && v["nat"] == "force_rport" && v["srvlookup"] == true && v["realm"] == "xivo"
 		}},
 		{"general_settings/iax/", `{"bandwidth": "low"}`, `{"maxauthreq": 10}`, func(v map[string]any) bool {
-			return v["bandwidth"] == "low" && v["maxauthreq"] == float64(10) && v["bindport"] == float64(4569)
+			return v["bandwidth"] == "low" && v["maxauthreq"] == float64(10) && v["bindport"] == float64(4569) && mustJSON(v["register"]) == "[]"
+		}},
+		{"general_settings/sip/", `{"register": ["udp://xivo:secret@sip.example.com/1000"]}`, `{"mwi": ["1000:pw@vm.example.com/1000"]}`, func(v map[string]any) bool {
+			return mustJSON(v["register"]) == `["udp://xivo:secret@sip.example.com/1000"]` && mustJSON(v["mwi"]) == `["1000:pw@vm.example.com/1000"]` && v["bindport"] == float64(5070)
 		}},
 		{"general_settings/sccp/", `{"keepalive": 120}`, `{"language": "de_DE"}`, func(v map[string]any) bool {
 			s := v["sccpgeneralsettings"].(map[string]any)
@@ -146,6 +149,9 @@ func TestGeneralSettingsBadValuesAre400NamingTheKey(t *testing.T) {
 		{"sip", `{"useragent": "ok", "frobnicate": 1}`, "frobnicate"},
 		{"sip", `{"useragent": ["a"]}`, "useragent"},
 		{"iax", `{"bandwidth": "ultra"}`, "bandwidth"},
+		{"sip", `{"register": "user@host"}`, "register"},
+		{"sip", `{"register": ["no at sign"]}`, "register"},
+		{"sip", `{"register": [["x"]]}`, "register"},
 		{"iax", `{"maxjitterbuffer": -1}`, "maxjitterbuffer"},
 		{"sccp", `{"dialtimeout": "abc"}`, "dialtimeout"},
 		{"sccp", `{"dialtimeout": 0}`, "dialtimeout"},
