@@ -339,6 +339,12 @@ func TestTrunkBadInputIs400NamingTheField(t *testing.T) {
 	if n := count(t, env, `SELECT count(*) FROM trunks`); n != before {
 		t.Fatalf("%d trunks after refused writes, want %d", n, before)
 	}
+	// Nor can a SIP line take a SIP trunk's name (both are peers of sip.conf).
+	lines := count(t, env, `SELECT count(*) FROM lines`)
+	l.wantField("pbx_settings/users/", "act=add", `{"userfeatures": {"firstname": "B"}, "linefeatures": {"protocol": ["sip"], "context": ["default"], "number": ["1002"], "name": ["taken"]}}`, "linefeatures[0].name")
+	if count(t, env, `SELECT count(*) FROM lines`) != lines {
+		t.Fatal("a line took a trunk's name")
+	}
 	if n := count(t, env, `SELECT count(*) FROM trunks WHERE transport = 'udp' AND context = 'from-extern'`); n != 1 {
 		t.Fatal("a refused edit changed the trunk")
 	}
