@@ -22,13 +22,7 @@ func outcallRow(o *models.Outcall) jsonObject {
 		{"preprocess_subroutine", ""}}
 }
 
-func (outcallCodec) Rows(os []models.Outcall) any {
-	out := make([]jsonObject, len(os))
-	for i := range os {
-		out[i] = outcallRow(&os[i])
-	}
-	return out
-}
+func (outcallCodec) Rows(os []models.Outcall) any { return objectsOf(os, outcallRow) }
 
 func (outcallCodec) View(o *models.Outcall) any {
 	trunks := make([]jsonObject, len(o.TrunkRefs))

@@ -21,13 +21,7 @@ func parkingLotWire(p *models.ParkingLot) jsonObject {
 		{"description", p.Description}, {"commented", p.Commented}}
 }
 
-func (parkingLotCodec) Rows(ps []models.ParkingLot) any {
-	out := make([]jsonObject, len(ps))
-	for i := range ps {
-		out[i] = parkingLotWire(&ps[i])
-	}
-	return out
-}
+func (parkingLotCodec) Rows(ps []models.ParkingLot) any { return objectsOf(ps, parkingLotWire) }
 
 func (parkingLotCodec) View(p *models.ParkingLot) any   { return parkingLotWire(p) }
 func (parkingLotCodec) Key(p *models.ParkingLot) string { return strconv.Itoa(p.ID) }

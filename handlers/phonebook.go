@@ -35,13 +35,7 @@ func phonebookWire(p *models.PhonebookEntry) jsonObject {
 	}
 }
 
-func (phonebookCodec) Rows(ps []models.PhonebookEntry) any {
-	out := make([]jsonObject, len(ps))
-	for i := range ps {
-		out[i] = phonebookWire(&ps[i])
-	}
-	return out
-}
+func (phonebookCodec) Rows(ps []models.PhonebookEntry) any { return objectsOf(ps, phonebookWire) }
 
 func (phonebookCodec) View(p *models.PhonebookEntry) any   { return phonebookWire(p) }
 func (phonebookCodec) Key(p *models.PhonebookEntry) string { return strconv.Itoa(p.ID) }

@@ -248,24 +248,10 @@ func (s *OutcallStore) writeParts(ctx context.Context, tx *sqlx.Tx, o *Outcall) 
 
 // Delete removes an outcall with its trunk list and patterns (the trunks stay).
 func (s *OutcallStore) Delete(ctx context.Context, id int) error {
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM outcalls WHERE id = $1`, id)
-		if err != nil {
-			return err
-		}
-		return oneRow(res)
-	})
+	return deleteOne(ctx, s.db, `DELETE FROM outcalls WHERE id = $1`, id)
 }
 
 // DeleteAll removes every outcall in one transaction and says how many went.
-func (s *OutcallStore) DeleteAll(ctx context.Context) (n int, err error) {
-	err = WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM outcalls`)
-		if err == nil {
-			n64, _ := res.RowsAffected()
-			n = int(n64)
-		}
-		return err
-	})
-	return n, err
+func (s *OutcallStore) DeleteAll(ctx context.Context) (int, error) {
+	return deleteRows(ctx, s.db, `DELETE FROM outcalls`)
 }

@@ -113,24 +113,10 @@ func (s *ParkingLotStore) Edit(ctx context.Context, id int, merge func(stored *P
 
 // Delete removes a parking lot (its number goes with it).
 func (s *ParkingLotStore) Delete(ctx context.Context, id int) error {
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM parking_lots WHERE id = $1`, id)
-		if err != nil {
-			return err
-		}
-		return oneRow(res)
-	})
+	return deleteOne(ctx, s.db, `DELETE FROM parking_lots WHERE id = $1`, id)
 }
 
 // DeleteAll removes every parking lot in one transaction and says how many went.
-func (s *ParkingLotStore) DeleteAll(ctx context.Context) (n int, err error) {
-	err = WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM parking_lots`)
-		if err == nil {
-			n64, _ := res.RowsAffected()
-			n = int(n64)
-		}
-		return err
-	})
-	return n, err
+func (s *ParkingLotStore) DeleteAll(ctx context.Context) (int, error) {
+	return deleteRows(ctx, s.db, `DELETE FROM parking_lots`)
 }

@@ -214,24 +214,10 @@ func writePhonebookParts(ctx context.Context, tx *sqlx.Tx, p *PhonebookEntry) er
 
 // Delete removes a contact with its numbers and addresses.
 func (s *PhonebookStore) Delete(ctx context.Context, id int) error {
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM phonebook WHERE id = $1`, id)
-		if err != nil {
-			return err
-		}
-		return oneRow(res)
-	})
+	return deleteOne(ctx, s.db, `DELETE FROM phonebook WHERE id = $1`, id)
 }
 
 // DeleteAll empties the phonebook in one transaction and says how many contacts went.
-func (s *PhonebookStore) DeleteAll(ctx context.Context) (n int, err error) {
-	err = WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM phonebook`)
-		if err == nil {
-			n64, _ := res.RowsAffected()
-			n = int(n64)
-		}
-		return err
-	})
-	return n, err
+func (s *PhonebookStore) DeleteAll(ctx context.Context) (int, error) {
+	return deleteRows(ctx, s.db, `DELETE FROM phonebook`)
 }
