@@ -78,6 +78,7 @@ func FuzzProvisioningCodecs(f *testing.F) {
 		`{"name": "p", "extension": 1, "positions": "x"}`,
 		`{"phonebook": {}, "phonebooknumber": {"x": []}, "phonebookaddress": {"home": 1}}`,
 		`{"generalmeetme": {"audiobuffers": "8"}, "sccpgeneralsettings": {"language": 1}}`,
+		`{"authentication": [{"user": 1, "x": null}, 2], "register": ["a@b", 1, []]}`,
 		`{"extenfeatures": {"xivo-features": {"fwdbusy": {"commented": "x"}}}, "featuremap": 1}`,
 	} {
 		f.Add([]byte(s))
@@ -105,6 +106,11 @@ func FuzzProvisioningCodecs(f *testing.F) {
 		},
 		func(m map[string]any) error {
 			sec := models.SettingsSectionNamed("advanced")
+			_, err := (settingsCodec{section: sec}).Decode(m, &models.Settings{Section: sec, Values: map[string]any{}})
+			return err
+		},
+		func(m map[string]any) error {
+			sec := models.SettingsSectionNamed("sip")
 			_, err := (settingsCodec{section: sec}).Decode(m, &models.Settings{Section: sec, Values: map[string]any{}})
 			return err
 		},

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"pbxws/models"
@@ -77,49 +78,88 @@ func (c settingsCodec) apply(m map[string]any, prefix string, values map[string]
 			errs.Add(path, "is not a setting of the "+c.section.Name+" section")
 			continue
 		}
-		switch st.Kind {
-		case models.SettingBool:
-			b, ok := truth(v)
-			if n, isNum := v.(json.Number); isNum && n != "0" && n != "1" {
-				ok = false // a number is 0 or 1, not any non-zero value
-			}
-			if !ok {
-				errs.Add(path, "must be a boolean (true/false, 1/0, yes/no)")
-				continue
-			}
-			values[path] = b
-		case models.SettingInt:
-			n, ok := intOf(v)
-			if !ok {
-				errs.Add(path, "must be a whole number")
-				continue
-			}
-			values[path] = n
-		case models.SettingList:
-			list, ok := v.([]any)
-			if !ok {
-				errs.Add(path, "must be a list of strings")
-				continue
-			}
-			items := make([]string, 0, len(list))
-			for _, x := range list {
-				s, ok := scalarText(x)
-				if !ok {
-					errs.Add(path, "must be a list of strings")
-					break
-				}
-				items = append(items, strings.TrimSpace(s))
-			}
-			values[path] = items
-		default:
-			s, ok := scalarText(v)
-			if !ok {
-				errs.Add(path, "must be a string")
-				continue
-			}
-			values[path] = strings.TrimSpace(s)
+		val, rule := settingValue(st, v)
+		if rule != "" {
+			errs.Add(path, rule)
+			continue
 		}
+		values[path] = val
 	}
+}
+
+// settingValue reads one wire value by the setting's declared kind, or says the rule it
+// breaks: booleans as XiVO wrote them (1/0, yes/no, true/false), numbers from JSON numbers
+// or digit strings, rows member by member.
+func settingValue(st *models.Setting, v any) (any, string) {
+	switch st.Kind {
+	case models.SettingBool:
+		b, ok := truth(v)
+		if n, isNum := v.(json.Number); isNum && n != "0" && n != "1" {
+			ok = false // a number is 0 or 1, not any non-zero value
+		}
+		if !ok {
+			return nil, "must be a boolean (true/false, 1/0, yes/no)"
+		}
+		return b, ""
+	case models.SettingInt:
+		n, ok := intOf(v)
+		if !ok {
+			return nil, "must be a whole number"
+		}
+		return n, ""
+	case models.SettingList:
+		list, ok := v.([]any)
+		if !ok {
+			return nil, "must be a list of strings"
+		}
+		items := make([]string, 0, len(list))
+		for _, x := range list {
+			s, ok := scalarText(x)
+			if !ok {
+				return nil, "must be a list of strings"
+			}
+			items = append(items, strings.TrimSpace(s))
+		}
+		return items, ""
+	case models.SettingRows:
+		list, ok := v.([]any)
+		if !ok {
+			return nil, "must be a list of objects"
+		}
+		rows := make([]map[string]any, 0, len(list))
+		for i, x := range list {
+			m, ok := x.(map[string]any)
+			if !ok {
+				return nil, fmt.Sprintf("row %d must be an object", i)
+			}
+			row := map[string]any{}
+			for _, col := range st.Columns {
+				row[col.Key] = col.Default
+			}
+			for k, y := range m {
+				col, ok := st.Column(k)
+				if !ok {
+					row[k] = y // an unknown column is refused by the model, naming it
+					continue
+				}
+				if y == nil {
+					continue
+				}
+				val, rule := settingValue(col, y)
+				if rule != "" {
+					return nil, fmt.Sprintf("row %d: %s %s", i, k, rule)
+				}
+				row[k] = val
+			}
+			rows = append(rows, row)
+		}
+		return rows, ""
+	}
+	s, ok := scalarText(v)
+	if !ok {
+		return nil, "must be a string"
+	}
+	return strings.TrimSpace(s), ""
 }
 
 // Settings is a settings section as a singleton: general_settings/<section> or

@@ -23,6 +23,9 @@ const (
 	// SettingList is a list of text items, each checked like a text setting (MaxLen,
 	// Pattern), at most MaxItems of them.
 	SettingList
+	// SettingRows is a list of rows (objects) whose members are declared by Columns, at
+	// most MaxItems of them (SIP authentication rows, IAX call number limits).
+	SettingRows
 )
 
 // Setting declares one key of a settings section: its kind, its default and its rule.
@@ -39,6 +42,17 @@ type Setting struct {
 	MaxItems    int
 	Pattern     *regexp.Regexp
 	PatternRule string
+	Columns     []Setting
+}
+
+// Column returns the declaration of a rows setting's column.
+func (s *Setting) Column(name string) (*Setting, bool) {
+	for i := range s.Columns {
+		if s.Columns[i].Key == name {
+			return &s.Columns[i], true
+		}
+	}
+	return nil, false
 }
 
 // Check returns the rule v breaks ("" when v is a valid value of the setting).
@@ -60,6 +74,25 @@ func (s *Setting) Check(v any) string {
 		t, ok := v.(string)
 		if !ok || !contains(s.Values, t) {
 			return "must be one of: " + strings.Join(s.Values, ", ")
+		}
+	case SettingRows:
+		rows, ok := v.([]map[string]any)
+		if !ok {
+			return "must be a list of objects"
+		}
+		if len(rows) > s.MaxItems {
+			return fmt.Sprintf("must have at most %d rows", s.MaxItems)
+		}
+		for i, r := range rows {
+			for k, x := range r {
+				col, ok := s.Column(k)
+				if !ok {
+					return fmt.Sprintf("row %d: %s is not a column (%s)", i, k, columnNames(s.Columns))
+				}
+				if rule := col.Check(x); rule != "" {
+					return fmt.Sprintf("row %d: %s %s", i, k, rule)
+				}
+			}
 		}
 	case SettingList:
 		items, ok := v.([]string)
@@ -153,6 +186,42 @@ func listSetting(key string, maxItems, maxLen int, re *regexp.Regexp, rule strin
 	return Setting{Key: key, Kind: SettingList, Default: []string{}, MaxItems: maxItems, MaxLen: maxLen, Pattern: re, PatternRule: rule}
 }
 
+func rowsSetting(key string, maxItems int, columns ...Setting) Setting {
+	return Setting{Key: key, Kind: SettingRows, Default: []map[string]any{}, MaxItems: maxItems, Columns: columns}
+}
+
+func columnNames(cols []Setting) string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Key
+	}
+	return strings.Join(names, ", ")
+}
+
+// storedRows reads rows back from jsonb: numbers of int columns become ints again.
+func storedRows(st *Setting, list []any) []map[string]any {
+	rows := make([]map[string]any, 0, len(list))
+	for _, x := range list {
+		m, _ := x.(map[string]any)
+		row := map[string]any{}
+		for k, v := range m {
+			if f, isNum := v.(float64); isNum {
+				if col, ok := st.Column(k); ok && col.Kind == SettingInt {
+					v = int(f)
+				}
+			}
+			row[k] = v
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+var (
+	reIPAddress = regexp.MustCompile(`^[0-9A-Fa-f.:]+$`)
+	reUserName  = regexp.MustCompile(`^[^\s:@]+$`)
+)
+
 // reRegisterLine is a registration line: [transport://]user[:secret[:authuser]]@host[:port][/contact].
 var reRegisterLine = regexp.MustCompile(`^([a-z]+://)?[^\s@/]+@[A-Za-z0-9.\[\]:-]+(/[^\s]*)?$`)
 
@@ -189,6 +258,10 @@ var settingsSections = map[string]*SettingsSection{
 		patternSetting("disallow", "all", 255, reCodecList, "must be codec names separated by commas"),
 		listSetting("register", 100, 255, reRegisterLine, "must be a registration such as user:secret@host/contact"),
 		listSetting("mwi", 100, 255, reRegisterLine, "must be a subscription such as user:secret@host/mailbox"),
+		rowsSetting("authentication", 100,
+			patternSetting("user", "", 80, reUserName, "must be a user name without spaces, : or @"),
+			textSetting("secret", "", 80),
+			patternSetting("realm", "", 128, regexp.MustCompile(`^[A-Za-z0-9.-]+$`), "must be a domain name")),
 	}},
 	"iax": {Name: "iax", Settings: []Setting{
 		intSetting("bindport", 4569, 1, 65535),
@@ -206,6 +279,10 @@ var settingsSections = map[string]*SettingsSection{
 		patternSetting("allow", "", 255, reCodecList, "must be codec names separated by commas"),
 		patternSetting("disallow", "all", 255, reCodecList, "must be codec names separated by commas"),
 		listSetting("register", 100, 255, reRegisterLine, "must be a registration such as user:secret@host"),
+		rowsSetting("callnumberlimits", 100,
+			patternSetting("destination", "", 39, reIPAddress, "must be an IP address"),
+			patternSetting("netmask", "", 39, reIPAddress, "must be an IP address or mask"),
+			intSetting("calllimits", 0, 0, 10000)),
 	}},
 	"sccp": {Name: "sccp", Settings: []Setting{
 		boolSetting("directmedia", false),
@@ -234,6 +311,10 @@ var settingsSections = map[string]*SettingsSection{
 		textSetting("fromstring", "XiVO PBX", 80),
 		enumSetting("charset", "UTF-8", "UTF-8", "ISO-8859-1", "ISO-8859-15"),
 		textSetting("emaildateformat", "%A, %B %d, %Y at %r", 64),
+		rowsSetting("zonemessages", 100,
+			patternSetting("name", "", 64, regexp.MustCompile(`^[a-z0-9_-]+$`), "must be 1-64 characters of a-z, 0-9, _ -"),
+			patternSetting("timezone", "", 64, reTimezone, "must be a time zone name such as Europe/Paris"),
+			textSetting("msg_format", "", 255)),
 	}},
 	"phonebook": {Name: "phonebook", Settings: []Setting{
 		patternSetting("accessfeatures", "", 1000, reHostList, "must be addresses or networks separated by commas"),
@@ -310,6 +391,9 @@ func (s *SettingsStore) read(ctx context.Context, q sqlx.QueryerContext, section
 		}
 		if f, isNum := v.(float64); isNum && st.Kind == SettingInt {
 			v = int(f)
+		}
+		if list, isList := v.([]any); isList && st.Kind == SettingRows {
+			v = storedRows(&st, list)
 		}
 		if list, isList := v.([]any); isList && st.Kind == SettingList {
 			items := make([]string, 0, len(list))

@@ -92,6 +92,19 @@ func TestGeneralSettingsEditKeepsTheOtherKeys(t *testing.T) {
 		{"general_settings/voicemail/", `{"maxmsg": 50, "attach": 0}`, `{"format": "wav49|gsm"}`, func(v map[string]any) bool {
 			return v["maxmsg"] == float64(50) && v["attach"] == false && v["format"] == "wav49|gsm" && v["envelope"] == true
 		}},
+		{"general_settings/voicemail/", `{"zonemessages": [{"name": "eu", "timezone": "Europe/Paris", "msg_format": "'vm-received' Q 'digits/at' HM"}]}`,
+			`{"maxlogins": 5}`, func(v map[string]any) bool {
+				z, _ := v["zonemessages"].([]any)
+				return len(z) == 1 && z[0].(map[string]any)["timezone"] == "Europe/Paris" && v["maxlogins"] == float64(5) && v["maxmsg"] == float64(50)
+			}},
+		{"general_settings/iax/", `{"callnumberlimits": [{"destination": "10.0.0.0", "netmask": "255.0.0.0", "calllimits": "20"}]}`, `{}`, func(v map[string]any) bool {
+			l, _ := v["callnumberlimits"].([]any)
+			return len(l) == 1 && l[0].(map[string]any)["calllimits"] == float64(20) && v["bandwidth"] == "low"
+		}},
+		{"general_settings/sip/", `{"authentication": [{"user": "xivo", "secret": "pw", "realm": "example.com"}]}`, `{}`, func(v map[string]any) bool {
+			a, _ := v["authentication"].([]any)
+			return len(a) == 1 && a[0].(map[string]any)["realm"] == "example.com" && len(v["register"].([]any)) == 1
+		}},
 		{"general_settings/phonebook/", `{"accessfeatures": "10.0.0.0/8,192.168.1.10"}`, `{"ldapfilter": "(cn=*)"}`, func(v map[string]any) bool {
 			return v["accessfeatures"] == "10.0.0.0/8,192.168.1.10" && v["ldapfilter"] == "(cn=*)" && v["xivoserver"] == ""
 		}},
@@ -152,6 +165,11 @@ func TestGeneralSettingsBadValuesAre400NamingTheKey(t *testing.T) {
 		{"sip", `{"register": "user@host"}`, "register"},
 		{"sip", `{"register": ["no at sign"]}`, "register"},
 		{"sip", `{"register": [["x"]]}`, "register"},
+		{"sip", `{"authentication": [{"user": "a b"}]}`, "authentication"},
+		{"sip", `{"authentication": {"user": "a"}}`, "authentication"},
+		{"iax", `{"callnumberlimits": [{"destination": "10.0.0.1", "calllimits": -1}]}`, "callnumberlimits"},
+		{"iax", `{"callnumberlimits": [{"destination": "10.0.0.1", "limit": 3}]}`, "callnumberlimits"},
+		{"voicemail", `{"zonemessages": ["eu"]}`, "zonemessages"},
 		{"iax", `{"maxjitterbuffer": -1}`, "maxjitterbuffer"},
 		{"sccp", `{"dialtimeout": "abc"}`, "dialtimeout"},
 		{"sccp", `{"dialtimeout": 0}`, "dialtimeout"},
