@@ -36,15 +36,21 @@ func (q Query) Has(name string) bool { return q.Params.Get(name) != "" }
 // canonical object and canonical objects into the façade's shapes; it never calls a store
 // (references it meets are left for the store to resolve inside the write's transaction).
 type Codec[Row, Obj any] interface {
+	ObjectCodec[Obj]
 	// Rows renders a list or search answer (never empty: the kit answers 204 for none).
 	Rows(rows []Row) any
+	// Key is the id an add answers, as the façade writes it.
+	Key(o *Obj) string
+}
+
+// ObjectCodec is the part of a Codec that reads and renders one object: all a singleton
+// (singleton.go) needs.
+type ObjectCodec[Obj any] interface {
 	// View renders one object.
 	View(o *Obj) any
 	// Decode applies a body onto base (the defaults on add, the locked stored object on
 	// edit) and returns the object to write. Errors name fields in wire terms.
 	Decode(body map[string]any, base *Obj) (*Obj, error)
-	// Key is the id an add answers, as the façade writes it.
-	Key(o *Obj) string
 	// Field names a canonical field path (models' errors) in the façade's wire terms.
 	Field(path string) string
 }

@@ -53,6 +53,15 @@ var errObjectOutsideRender = errors.New("handlers: a jsonObject is rendered by R
 // MarshalJSON refuses: json_encode's escaping of o would be escaped a second time.
 func (o jsonObject) MarshalJSON() ([]byte, error) { return nil, errObjectOutsideRender }
 
+// objectsOf renders each item of a list answer with render.
+func objectsOf[T any](items []T, render func(*T) jsonObject) []jsonObject {
+	out := make([]jsonObject, len(items))
+	for i := range items {
+		out[i] = render(&items[i])
+	}
+	return out
+}
+
 // jsonObjects is a list answer made of objects.
 type jsonObjects []jsonObject
 

@@ -24,7 +24,8 @@ func (u NumberUse) String() string { return u.Type + " " + u.TypeVal }
 
 // CheckNumber validates the number an object of family (id 0 when new) takes in context:
 // the context exists, the number falls inside one of its ranges of kind (user, group, queue,
-// meetme, incall) and no other object uses it. field names the number in errors (canonical
+// meetme, incall; "" for a family whose numbers lie outside ranges, parking lots) and no
+// other object uses it. field names the number in errors (canonical
 // path), contextField the context.
 func CheckNumber(ctx context.Context, q sqlx.QueryerContext, field, contextField, family string, id int, kind, contextName, number string) error {
 	var exists bool
@@ -40,17 +41,19 @@ func CheckNumber(ctx context.Context, q sqlx.QueryerContext, field, contextField
 	if !reDigits.MatchString(number) {
 		return Invalid(field, "must contain only digits")
 	}
-	var rs []ContextRange
-	if err := sqlx.SelectContext(ctx, q, &rs, `SELECT type, numberbeg, numberend, didlength
-		FROM context_ranges WHERE context = $1 AND type = $2`, contextName, kind); err != nil {
-		return err
-	}
-	in := false
-	for _, r := range rs {
-		in = in || inRange(number, r.NumberBeg, r.NumberEnd)
-	}
-	if !in {
-		return Invalid(field, fmt.Sprintf("must fall inside a %s number range of context %s", kind, contextName))
+	if kind != "" {
+		var rs []ContextRange
+		if err := sqlx.SelectContext(ctx, q, &rs, `SELECT type, numberbeg, numberend, didlength
+			FROM context_ranges WHERE context = $1 AND type = $2`, contextName, kind); err != nil {
+			return err
+		}
+		in := false
+		for _, r := range rs {
+			in = in || inRange(number, r.NumberBeg, r.NumberEnd)
+		}
+		if !in {
+			return Invalid(field, fmt.Sprintf("must fall inside a %s number range of context %s", kind, contextName))
+		}
 	}
 	var users []NumberUse
 	if err := sqlx.SelectContext(ctx, q, &users, `SELECT type, typeval FROM extensions

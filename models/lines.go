@@ -279,15 +279,20 @@ func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, p
 		return err
 	}
 	// One round trip: does the context exist, its user ranges, is the number taken.
-	var exists, taken bool
+	var exists, taken, trunkName bool
 	var ranges []byte
 	if err := q.QueryRowxContext(ctx, `SELECT EXISTS (SELECT 1 FROM contexts WHERE name = $1),
 		COALESCE((SELECT json_agg(json_build_array(numberbeg, numberend)) FROM context_ranges
 			WHERE context = $1 AND type = 'user'), '[]'),
 		$2 <> '' AND EXISTS (SELECT 1 FROM extensions WHERE context = $1 AND exten = $2
-			AND NOT (type = 'line' AND typeval = $3::text))`,
-		l.Context, l.Number, l.ID).Scan(&exists, &ranges, &taken); err != nil {
+			AND NOT (type = 'line' AND typeval = $3::text)),
+		EXISTS (SELECT 1 FROM trunks WHERE protocol = $4 AND name = $5)`,
+		l.Context, l.Number, l.ID, l.Protocol, l.Name).Scan(&exists, &ranges, &taken, &trunkName); err != nil {
 		return err
+	}
+	if trunkName && l.Protocol != "custom" {
+		// A trunk and a line of one protocol are peers of one configuration file.
+		return &ConflictError{Field: prefix + "name", Msg: fmt.Sprintf("%sname: %s is already the name of a %s trunk", prefix, l.Name, l.Protocol)}
 	}
 	if !exists {
 		return Invalid(prefix+"context", "must name an existing context")

@@ -24,6 +24,11 @@ type Stores struct {
 	UserGroups    *UserGroupStore
 	Permissions   *PermissionStore
 	Attendants    *AttendantStore
+	Trunks        *TrunkStore
+	Outcalls      *OutcallStore
+	Settings      *SettingsStore
+	ParkingLots   *ParkingLotStore
+	Phonebook     *PhonebookStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -45,6 +50,11 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		UserGroups:    &UserGroupStore{db: db},
 		Permissions:   &PermissionStore{db: db},
 		Attendants:    &AttendantStore{db: db},
+		Trunks:        &TrunkStore{db: db},
+		Outcalls:      &OutcallStore{db: db},
+		Settings:      &SettingsStore{db: db},
+		ParkingLots:   &ParkingLotStore{db: db},
+		Phonebook:     &PhonebookStore{db: db},
 	}
 }
 

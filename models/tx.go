@@ -37,3 +37,29 @@ func EditLocked[T any](ctx context.Context, db *sqlx.DB, lock func(tx *sqlx.Tx) 
 		return write(tx, stored, merged)
 	})
 }
+
+// deleteOne runs a DELETE of one object by id in its own transaction: ErrNotFound when no
+// row went.
+func deleteOne(ctx context.Context, db *sqlx.DB, query string, id int) error {
+	return WithTx(ctx, db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, query, id)
+		if err != nil {
+			return mapPQ(err, nil)
+		}
+		return oneRow(res)
+	})
+}
+
+// deleteRows runs a DELETE of many objects in one transaction and says how many went.
+func deleteRows(ctx context.Context, db *sqlx.DB, query string, args ...any) (n int, err error) {
+	err = WithTx(ctx, db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return mapPQ(err, nil)
+		}
+		n64, _ := res.RowsAffected()
+		n = int(n64)
+		return nil
+	})
+	return n, err
+}
