@@ -37,3 +37,12 @@ func EditLocked[T any](ctx context.Context, db *sqlx.DB, lock func(tx *sqlx.Tx) 
 		return write(tx, stored, merged)
 	})
 }
+
+// inTx runs a one-row statement in tx: stmt, prepared at start, or query itself when the
+// stores were not prepared (stmt nil).
+func inTx(ctx context.Context, tx *sqlx.Tx, stmt *sqlx.Stmt, query string, args ...any) *sqlx.Row {
+	if stmt != nil {
+		return tx.StmtxContext(ctx, stmt).QueryRowxContext(ctx, args...)
+	}
+	return tx.QueryRowxContext(ctx, query, args...)
+}
