@@ -133,6 +133,19 @@ type LineFilter struct {
 type LineStore struct {
 	db       *sqlx.DB
 	contexts *ContextStore
+	// A user add runs these: prepared, PostgreSQL neither parses nor plans them per add.
+	checkStmt, insertStmt *sqlx.Stmt
+}
+
+// prepare readies the hot statements; a statement that does not prepare fails the start.
+func (s *LineStore) prepare(ctx context.Context) (err error) {
+	if s.checkStmt, err = s.db.PreparexContext(ctx, lineCheckSQL); err != nil {
+		return fmt.Errorf("preparing the line check: %w", err)
+	}
+	if s.insertStmt, err = s.db.PreparexContext(ctx, lineInsertSQL); err != nil {
+		return fmt.Errorf("preparing the line insert: %w", err)
+	}
+	return nil
 }
 
 const lineCols = `l.id, l.user_id, l.protocol, l.name, l.context, l.number, l.secret, l.interface,
@@ -245,6 +258,13 @@ func (s *LineStore) DeleteAll(ctx context.Context) error {
 	})
 }
 
+// lineCheckSQL answers whether context $1 exists, its user ranges, and whether number $2
+// is taken there by a line other than $3.
+const lineCheckSQL = `SELECT EXISTS (SELECT 1 FROM contexts WHERE name = $1),
+	COALESCE((SELECT json_agg(json_build_array(numberbeg, numberend)) FROM context_ranges
+		WHERE context = $1 AND type = 'user'), '[]'),
+	$2 <> '' AND EXISTS (SELECT 1 FROM lines WHERE context = $1 AND number = $2 AND id <> $3)`
+
 // check validates a line and its number against its context; prefix names fields in errors
 // ("linefeatures[0]." when the line is written as part of a user).
 func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, prefix string) error {
@@ -259,11 +279,13 @@ func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, p
 	// One round trip: does the context exist, its user ranges, is the number taken.
 	var exists, taken bool
 	var ranges []byte
-	if err := q.QueryRowxContext(ctx, `SELECT EXISTS (SELECT 1 FROM contexts WHERE name = $1),
-		COALESCE((SELECT json_agg(json_build_array(numberbeg, numberend)) FROM context_ranges
-			WHERE context = $1 AND type = 'user'), '[]'),
-		$2 <> '' AND EXISTS (SELECT 1 FROM lines WHERE context = $1 AND number = $2 AND id <> $3)`,
-		l.Context, l.Number, l.ID).Scan(&exists, &ranges, &taken); err != nil {
+	var row *sqlx.Row
+	if tx, ok := q.(*sqlx.Tx); ok {
+		row = inTx(ctx, tx, s.checkStmt, lineCheckSQL, l.Context, l.Number, l.ID)
+	} else {
+		row = q.QueryRowxContext(ctx, lineCheckSQL, l.Context, l.Number, l.ID)
+	}
+	if err := row.Scan(&exists, &ranges, &taken); err != nil {
 		return err
 	}
 	if !exists {
@@ -297,6 +319,13 @@ func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, p
 	return nil
 }
 
+// lineInsertSQL inserts a line unless its name is taken (no row then).
+const lineInsertSQL = `INSERT INTO lines (user_id, protocol, name, context, number,
+	secret, interface, device_id, num, line_num, rules_type, rules_time, rules_order,
+	rules_group, provisioningid, configregistrar, callerid, internal, commented, encryption,
+	description, options) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,
+	$17,$18,$19,$20,$21,$22) ON CONFLICT (name) DO NOTHING RETURNING id`
+
 func (s *LineStore) insert(ctx context.Context, tx *sqlx.Tx, l *Line, prefix string) error {
 	if l.Secret == "" && l.Protocol != "custom" {
 		l.Secret = randomString(12, upperAlnum)
@@ -320,11 +349,7 @@ func (s *LineStore) insert(ctx context.Context, tx *sqlx.Tx, l *Line, prefix str
 		// A generated name that happens to exist already is drawn again: ON CONFLICT on the
 		// name alone answers no row instead of aborting the transaction (any other conflict
 		// still fails it, as it must).
-		err := tx.QueryRowxContext(ctx, `INSERT INTO lines (user_id, protocol, name, context, number,
-			secret, interface, device_id, num, line_num, rules_type, rules_time, rules_order,
-			rules_group, provisioningid, configregistrar, callerid, internal, commented, encryption,
-			description, options) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,
-			$17,$18,$19,$20,$21,$22) ON CONFLICT (name) DO NOTHING RETURNING id`,
+		err := inTx(ctx, tx, s.insertStmt, lineInsertSQL,
 			l.UserID, l.Protocol, l.Name, l.Context, l.Number, l.Secret, l.Interface, l.DeviceID,
 			l.Num, l.LineNum, l.RulesType, l.RulesTime, l.RulesOrder, l.RulesGroup, l.ProvisioningID,
 			l.ConfigRegistrar, l.CallerID, l.Internal, l.Commented, l.Encryption, l.Description,
