@@ -209,7 +209,7 @@ func (s *LineStore) get(ctx context.Context, q sqlx.QueryerContext, id int) (*Li
 // Create validates and inserts a line (free unless UserID is set), generating its name and
 // secret when absent.
 func (s *LineStore) Create(ctx context.Context, l *Line) error {
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.insert(ctx, tx, l, "") })
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.insert(ctx, tx, l, "", nil) })
 }
 
 // Update validates and writes every field of l.
@@ -265,9 +265,16 @@ const lineCheckSQL = `SELECT EXISTS (SELECT 1 FROM contexts WHERE name = $1),
 		WHERE context = $1 AND type = 'user'), '[]'),
 	$2 <> '' AND EXISTS (SELECT 1 FROM lines WHERE context = $1 AND number = $2 AND id <> $3)`
 
+// lineCheck is what lineCheckSQL answers about a line.
+type lineCheck struct {
+	exists, taken bool
+	ranges        []byte
+}
+
 // check validates a line and its number against its context; prefix names fields in errors
-// ("linefeatures[0]." when the line is written as part of a user).
-func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, prefix string) error {
+// ("linefeatures[0]." when the line is written as part of a user). found, when not nil, is
+// lineCheckSQL's answer for l, read already (a user add reads it with its insert).
+func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, prefix string, found *lineCheck) error {
 	ve := &ValidationError{}
 	ve.Merge(prefix, Check(l))
 	if l.Protocol == "custom" && l.Interface == "" {
@@ -277,17 +284,19 @@ func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, p
 		return err
 	}
 	// One round trip: does the context exist, its user ranges, is the number taken.
-	var exists, taken bool
-	var ranges []byte
-	var row *sqlx.Row
-	if tx, ok := q.(*sqlx.Tx); ok {
-		row = inTx(ctx, tx, s.checkStmt, lineCheckSQL, l.Context, l.Number, l.ID)
-	} else {
-		row = q.QueryRowxContext(ctx, lineCheckSQL, l.Context, l.Number, l.ID)
+	if found == nil {
+		found = &lineCheck{}
+		var row *sqlx.Row
+		if tx, ok := q.(*sqlx.Tx); ok {
+			row = inTx(ctx, tx, s.checkStmt, lineCheckSQL, l.Context, l.Number, l.ID)
+		} else {
+			row = q.QueryRowxContext(ctx, lineCheckSQL, l.Context, l.Number, l.ID)
+		}
+		if err := row.Scan(&found.exists, &found.ranges, &found.taken); err != nil {
+			return err
+		}
 	}
-	if err := row.Scan(&exists, &ranges, &taken); err != nil {
-		return err
-	}
+	exists, ranges, taken := found.exists, found.ranges, found.taken
 	if !exists {
 		return Invalid(prefix+"context", "must name an existing context")
 	}
@@ -326,7 +335,8 @@ const lineInsertSQL = `INSERT INTO lines (user_id, protocol, name, context, numb
 	description, options) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,
 	$17,$18,$19,$20,$21,$22) ON CONFLICT (name) DO NOTHING RETURNING id`
 
-func (s *LineStore) insert(ctx context.Context, tx *sqlx.Tx, l *Line, prefix string) error {
+// insert validates (see check: found may be nil) and inserts a new line.
+func (s *LineStore) insert(ctx context.Context, tx *sqlx.Tx, l *Line, prefix string, found *lineCheck) error {
 	if l.Secret == "" && l.Protocol != "custom" {
 		l.Secret = randomString(12, upperAlnum)
 	}
@@ -342,7 +352,7 @@ func (s *LineStore) insert(ctx context.Context, tx *sqlx.Tx, l *Line, prefix str
 		}
 	}
 	l.Options = l.Options.WithoutDefaults(l.Protocol)
-	if err := s.check(ctx, tx, l, prefix); err != nil {
+	if err := s.check(ctx, tx, l, prefix, found); err != nil {
 		return err
 	}
 	for attempt := 0; ; attempt++ {
@@ -375,7 +385,7 @@ func (s *LineStore) insert(ctx context.Context, tx *sqlx.Tx, l *Line, prefix str
 
 func (s *LineStore) update(ctx context.Context, tx *sqlx.Tx, l *Line, prefix string) error {
 	l.Options = l.Options.WithoutDefaults(l.Protocol)
-	if err := s.check(ctx, tx, l, prefix); err != nil {
+	if err := s.check(ctx, tx, l, prefix, nil); err != nil {
 		return err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE lines SET user_id=$2, protocol=$3, name=$4, context=$5,

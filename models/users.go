@@ -158,7 +158,7 @@ type UserStore struct {
 	// Hot reads run as prepared statements: the view's plan alone costs milliseconds.
 	viewStmt, listStmt *sqlx.Stmt
 	// The add's insert too: compiling a named query cost more CPU than the rest of the add.
-	insertStmt *sqlx.Stmt
+	insertStmt, insertCheckStmt *sqlx.Stmt
 	// lastList sizes the next list's slice at once: growing it to 10,000 users copied
 	// megabytes per request.
 	lastList atomic.Int64
@@ -174,6 +174,9 @@ func (s *UserStore) prepare(ctx context.Context) (err error) {
 	}
 	if s.insertStmt, err = s.db.PreparexContext(ctx, userInsertSQL); err != nil {
 		return fmt.Errorf("preparing the user insert: %w", err)
+	}
+	if s.insertCheckStmt, err = s.db.PreparexContext(ctx, userInsertCheckSQL); err != nil {
+		return fmt.Errorf("preparing the user insert with its line check: %w", err)
 	}
 	return nil
 }
@@ -518,7 +521,13 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 	}
 
 	var err error
-	if old == nil {
+	var first *lineCheck // the first line's check, when the insert read it
+	if old == nil && len(c.Lines) > 0 && c.Lines[0].ID == 0 {
+		l := &c.Lines[0]
+		first = &lineCheck{}
+		err = inTx(ctx, tx, s.insertCheckStmt, userInsertCheckSQL, append(u.insertArgs(), l.Context, l.Number, l.ID)...).
+			Scan(&u.ID, &first.exists, &first.ranges, &first.taken)
+	} else if old == nil {
 		err = inTx(ctx, tx, s.insertStmt, userInsertSQL, u.insertArgs()...).Scan(&u.ID)
 	} else {
 		_, err = tx.NamedExecContext(ctx, `UPDATE users SET entity_id=:entity_id,
@@ -541,7 +550,7 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 		return mapPQ(err, userConstraints)
 	}
 	if c.Lines != nil {
-		if err := s.writeLines(ctx, tx, u, c.Lines, old == nil); err != nil {
+		if err := s.writeLines(ctx, tx, u, c.Lines, old == nil, first); err != nil {
 			return err
 		}
 	} else if old != nil {
@@ -587,6 +596,13 @@ const userInsertSQL = `INSERT INTO users (entity_id, firstname, lastname, caller
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
 	$19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36,
 	$37, $38, $39, $40, $41, $42, $43, $44) RETURNING id`
+
+// userInsertCheckSQL is userInsertSQL that also answers lineCheckSQL for the user's first
+// line ($45 to $47): an add with a line saves the round trip of the check. The check reads
+// contexts, ranges and lines, which the insert does not touch: its answer is the one it
+// would have given as a statement of its own.
+var userInsertCheckSQL = `WITH u AS (` + userInsertSQL + `) SELECT u.id, c.* FROM u, (` +
+	strings.NewReplacer("$1", "$45", "$2", "$46", "$3", "$47").Replace(lineCheckSQL) + `) c`
 
 // insertArgs are the parameters of userInsertSQL.
 func (u *User) insertArgs() []any {
@@ -642,8 +658,9 @@ func (s *UserStore) writeVoicemail(ctx context.Context, tx *sqlx.Tx, u *User, vm
 
 // writeLines makes lines exactly the user's lines: listed lines are created (ID 0) or
 // attached/updated (their own fields as given), lines no longer listed are detached (kept as
-// free lines, so nothing is lost by omission).
-func (s *UserStore) writeLines(ctx context.Context, tx *sqlx.Tx, u *User, lines []Line, creating bool) error {
+// free lines, so nothing is lost by omission). first, when not nil, is the check of the
+// first line, new, read already.
+func (s *UserStore) writeLines(ctx context.Context, tx *sqlx.Tx, u *User, lines []Line, creating bool, first *lineCheck) error {
 	keep := make([]int, 0, len(lines))
 	for i := range lines {
 		l := &lines[i]
@@ -655,7 +672,11 @@ func (s *UserStore) writeLines(ctx context.Context, tx *sqlx.Tx, u *User, lines 
 			l.RulesOrder = i + 1
 		}
 		if l.ID == 0 {
-			if err := s.lines.insert(ctx, tx, l, prefix); err != nil {
+			found := first
+			if i > 0 {
+				found = nil
+			}
+			if err := s.lines.insert(ctx, tx, l, prefix, found); err != nil {
 				return err
 			}
 		} else {
