@@ -111,7 +111,7 @@ func run() error {
 	}
 	var rows []row
 	var profiles []string
-	celRSS, celPeak := -1, -1
+	celRSS, celPeak, peakBefore := -1, -1, 0
 	for i, sc := range scenarios() {
 		if !selected(sc.short) {
 			continue
@@ -125,6 +125,13 @@ func run() error {
 			}
 			fmt.Fprintf(out, "seeded %d CEL events (%d calls) over %d days in %s\n", celEvents, celEvents/celCallEvents, celDays,
 				time.Since(t0).Round(time.Millisecond))
+			// The search's own peak: the run's so far is kept, then the kernel's is reset.
+			if peakBefore, err = peakRSS(srv.cmd.Process.Pid); err != nil {
+				return fmt.Errorf("pbxws peak RSS: %w", err)
+			}
+			if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", srv.cmd.Process.Pid), []byte("5"), 0); err != nil {
+				fmt.Fprintln(out, "cannot reset pbxws's peak RSS, the CEL figure is the run's peak:", err)
+			}
 		}
 		var prof chan error
 		if profDir != "" {
@@ -157,6 +164,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("pbxws peak RSS: %w", err)
 	}
+	rss = max(rss, peakBefore)
 
 	fmt.Fprintf(out, "%-34s %10s %9s %9s | %10s %9s %9s | %6s\n", "scenario", "pbxws r/s", "p50", "p99", "base r/s", "p50", "p99", "ratio")
 	for _, r := range rows {
@@ -168,7 +176,7 @@ func run() error {
 	}
 	fmt.Fprintf(out, "\npbxws peak RSS: %.1f MB\n", float64(rss)/1024)
 	if celRSS >= 0 {
-		fmt.Fprintf(out, "pbxws RSS right after the CEL search: %.1f MB (peak so far %.1f MB)\n", float64(celRSS)/1024, float64(celPeak)/1024)
+		fmt.Fprintf(out, "pbxws RSS during the CEL search: peak %.1f MB, %.1f MB right after\n", float64(celPeak)/1024, float64(celRSS)/1024)
 	}
 	fmt.Fprintf(out, "\ntargets:\n")
 	byName := map[string]row{}
@@ -193,11 +201,10 @@ func run() error {
 	if cel, ok := byName["cel"]; ok {
 		check(cel.pbx.p50 <= 30*time.Millisecond, fmt.Sprintf("CEL search of one day over 5,000,000 events, limit 1000: p50 <= 30 ms (%s; p99 %s)",
 			ms(cel.pbx.p50), ms(cel.pbx.p99)))
-		check(celPeak <= 150*1024, fmt.Sprintf("RSS <= 150 MB through the CEL search (%.1f MB peak, %.1f MB after)",
-			float64(celPeak)/1024, float64(celRSS)/1024))
+		check(celPeak <= 150*1024, fmt.Sprintf("RSS <= 150 MB during the CEL search (%.1f MB peak)", float64(celPeak)/1024))
 	}
 	if add, ok := byName["add"]; ok {
-		check(add.pbx.rps >= 500, fmt.Sprintf("add >= 500/s (%.0f/s)", add.pbx.rps))
+		check(add.pbx.rps >= 2000, fmt.Sprintf("add >= 2,000/s (%.0f/s)", add.pbx.rps))
 	}
 	check(rss <= 150*1024, fmt.Sprintf("peak RSS <= 150 MB (%.1f MB)", float64(rss)/1024))
 
