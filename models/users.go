@@ -599,8 +599,8 @@ const userInsertSQL = `INSERT INTO users (entity_id, firstname, lastname, caller
 
 // userInsertCheckSQL is userInsertSQL that also answers lineCheckSQL for the user's first
 // line ($45 to $47): an add with a line saves the round trip of the check. The check reads
-// contexts, ranges and lines, which the insert does not touch: its answer is the one it
-// would have given as a statement of its own.
+// contexts, ranges and lines, which the insert does not write, so it answers as it would
+// have one statement later; a number taken in between is still refused by the unique key.
 var userInsertCheckSQL = `WITH u AS (` + userInsertSQL + `) SELECT u.id, c.* FROM u, (` +
 	strings.NewReplacer("$1", "$45", "$2", "$46", "$3", "$47").Replace(lineCheckSQL) + `) c`
 
