@@ -137,6 +137,19 @@ type LineFilter struct {
 type LineStore struct {
 	db       *sqlx.DB
 	contexts *ContextStore
+	// A user add runs these: prepared, PostgreSQL neither parses nor plans them per add.
+	checkStmt, insertStmt *sqlx.Stmt
+}
+
+// prepare readies the hot statements; a statement that does not prepare fails the start.
+func (s *LineStore) prepare(ctx context.Context) (err error) {
+	if s.checkStmt, err = s.db.PreparexContext(ctx, lineCheckSQL); err != nil {
+		return fmt.Errorf("preparing the line check: %w", err)
+	}
+	if s.insertStmt, err = s.db.PreparexContext(ctx, lineInsertSQL); err != nil {
+		return fmt.Errorf("preparing the line insert: %w", err)
+	}
+	return nil
 }
 
 const lineCols = `l.id, l.user_id, l.protocol, l.name, l.context, l.number, l.secret, l.interface,
@@ -220,7 +233,7 @@ func (s *LineStore) get(ctx context.Context, q sqlx.QueryerContext, id int) (*Li
 // Create validates and inserts a line (free unless UserID is set), generating its name and
 // secret when absent.
 func (s *LineStore) Create(ctx context.Context, l *Line) error {
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.insert(ctx, tx, l, "line.") })
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.insert(ctx, tx, l, "line.", nil) })
 }
 
 // Update validates and writes every field of l.
@@ -267,9 +280,26 @@ func (s *LineStore) DeleteAll(ctx context.Context) (n int, err error) {
 	return n, err
 }
 
+// lineCheckSQL answers whether context $1 exists, its user ranges, whether number $2 is
+// taken there by any object but line $3 (the extensions table), and whether a trunk of
+// protocol $4 has the name $5.
+const lineCheckSQL = `SELECT EXISTS (SELECT 1 FROM contexts WHERE name = $1),
+	COALESCE((SELECT json_agg(json_build_array(numberbeg, numberend)) FROM context_ranges
+		WHERE context = $1 AND type = 'user'), '[]'),
+	$2 <> '' AND EXISTS (SELECT 1 FROM extensions WHERE context = $1 AND exten = $2
+		AND NOT (type = 'line' AND typeval = $3::text)),
+	EXISTS (SELECT 1 FROM trunks WHERE protocol = $4 AND name = $5)`
+
+// lineCheck is what lineCheckSQL answers about a line.
+type lineCheck struct {
+	exists, taken, trunkName bool
+	ranges                   []byte
+}
+
 // check validates a line and its number against its context; prefix names fields in errors
-// ("lines[0]." when the line is written as part of a user).
-func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, prefix string) error {
+// ("lines[0]." when the line is written as part of a user). found, when not nil, is
+// lineCheckSQL's answer for l, read already (a user add reads it with its insert).
+func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, prefix string, found *lineCheck) error {
 	ve := &ValidationError{}
 	ve.Merge(prefix, Check(l))
 	if l.Protocol == "custom" && l.Interface == "" {
@@ -279,18 +309,21 @@ func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, p
 		return err
 	}
 	// One round trip: does the context exist, its user ranges, is the number taken.
-	var exists, taken, trunkName bool
-	var ranges []byte
-	if err := q.QueryRowxContext(ctx, `SELECT EXISTS (SELECT 1 FROM contexts WHERE name = $1),
-		COALESCE((SELECT json_agg(json_build_array(numberbeg, numberend)) FROM context_ranges
-			WHERE context = $1 AND type = 'user'), '[]'),
-		$2 <> '' AND EXISTS (SELECT 1 FROM extensions WHERE context = $1 AND exten = $2
-			AND NOT (type = 'line' AND typeval = $3::text)),
-		EXISTS (SELECT 1 FROM trunks WHERE protocol = $4 AND name = $5)`,
-		l.Context, l.Number, l.ID, l.Protocol, l.Name).Scan(&exists, &ranges, &taken, &trunkName); err != nil {
-		return err
+	if found == nil {
+		found = &lineCheck{}
+		var row *sqlx.Row
+		args := []any{l.Context, l.Number, l.ID, l.Protocol, l.Name}
+		if tx, ok := q.(*sqlx.Tx); ok {
+			row = inTx(ctx, tx, s.checkStmt, lineCheckSQL, args...)
+		} else {
+			row = q.QueryRowxContext(ctx, lineCheckSQL, args...)
+		}
+		if err := row.Scan(&found.exists, &found.ranges, &found.taken, &found.trunkName); err != nil {
+			return err
+		}
 	}
-	if trunkName && l.Protocol != "custom" {
+	exists, ranges, taken := found.exists, found.ranges, found.taken
+	if found.trunkName && l.Protocol != "custom" {
 		// A trunk and a line of one protocol are peers of one configuration file.
 		return &ConflictError{Field: prefix + "name", Msg: fmt.Sprintf("%sname: %s is already the name of a %s trunk", prefix, l.Name, l.Protocol)}
 	}
@@ -325,7 +358,15 @@ func (s *LineStore) check(ctx context.Context, q sqlx.QueryerContext, l *Line, p
 	return nil
 }
 
-func (s *LineStore) insert(ctx context.Context, tx *sqlx.Tx, l *Line, prefix string) error {
+// lineInsertSQL inserts a line unless its name is taken (no row then).
+const lineInsertSQL = `INSERT INTO lines (user_id, protocol, name, context, number,
+	secret, interface, device_id, num, line_num, rules_type, rules_time, rules_order,
+	rules_group, provisioningid, configregistrar, callerid, internal, commented, encryption,
+	description, options) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,
+	$17,$18,$19,$20,$21,$22) ON CONFLICT (name) DO NOTHING RETURNING id`
+
+// insert validates (see check: found may be nil) and inserts a new line.
+func (s *LineStore) insert(ctx context.Context, tx *sqlx.Tx, l *Line, prefix string, found *lineCheck) error {
 	if l.Secret == "" && l.Protocol != "custom" {
 		l.Secret = randomString(12, upperAlnum)
 	}
@@ -341,18 +382,14 @@ func (s *LineStore) insert(ctx context.Context, tx *sqlx.Tx, l *Line, prefix str
 		}
 	}
 	l.Options = l.Options.WithoutDefaults(l.Protocol)
-	if err := s.check(ctx, tx, l, prefix); err != nil {
+	if err := s.check(ctx, tx, l, prefix, found); err != nil {
 		return err
 	}
 	for attempt := 0; ; attempt++ {
 		// A generated name that happens to exist already is drawn again: ON CONFLICT on the
 		// name alone answers no row instead of aborting the transaction (any other conflict
 		// still fails it, as it must).
-		err := tx.QueryRowxContext(ctx, `INSERT INTO lines (user_id, protocol, name, context, number,
-			secret, interface, device_id, num, line_num, rules_type, rules_time, rules_order,
-			rules_group, provisioningid, configregistrar, callerid, internal, commented, encryption,
-			description, options) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,
-			$17,$18,$19,$20,$21,$22) ON CONFLICT (name) DO NOTHING RETURNING id`,
+		err := inTx(ctx, tx, s.insertStmt, lineInsertSQL,
 			l.UserID, l.Protocol, l.Name, l.Context, l.Number, l.Secret, l.Interface, l.DeviceID,
 			l.Num, l.LineNum, l.RulesType, l.RulesTime, l.RulesOrder, l.RulesGroup, l.ProvisioningID,
 			l.ConfigRegistrar, l.CallerID, l.Internal, l.Commented, l.Encryption, l.Description,
@@ -378,7 +415,7 @@ func (s *LineStore) insert(ctx context.Context, tx *sqlx.Tx, l *Line, prefix str
 
 func (s *LineStore) update(ctx context.Context, tx *sqlx.Tx, l *Line, prefix string) error {
 	l.Options = l.Options.WithoutDefaults(l.Protocol)
-	if err := s.check(ctx, tx, l, prefix); err != nil {
+	if err := s.check(ctx, tx, l, prefix, nil); err != nil {
 		return err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE lines SET user_id=$2, protocol=$3, name=$4, context=$5,

@@ -63,6 +63,9 @@ func (s *Stores) Prepare(ctx context.Context) error {
 	if err := s.Users.prepare(ctx); err != nil {
 		return err
 	}
+	if err := s.Lines.prepare(ctx); err != nil {
+		return err
+	}
 	return s.Changes.prepare(ctx)
 }
 

@@ -63,3 +63,12 @@ func deleteRows(ctx context.Context, db *sqlx.DB, query string, args ...any) (n 
 	})
 	return n, err
 }
+
+// inTx runs a one-row statement in tx: stmt, prepared at start, or query itself when the
+// stores were not prepared (stmt nil).
+func inTx(ctx context.Context, tx *sqlx.Tx, stmt *sqlx.Stmt, query string, args ...any) *sqlx.Row {
+	if stmt != nil {
+		return tx.StmtxContext(ctx, stmt).QueryRowxContext(ctx, args...)
+	}
+	return tx.QueryRowxContext(ctx, query, args...)
+}

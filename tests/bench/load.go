@@ -66,26 +66,6 @@ func scenarios() []scenario {
 	}
 	return []scenario{
 		{
-			// One day's window of the 5,000,000 seeded events, 1000 rows an answer.
-			name: "CEL search, 1 day of 5M (4 conns)", short: "cel", workers: 4, maxReqs: 4000, maxTime: 10 * time.Second, warmup: 40,
-			request: func(n int) (string, string, string) {
-				day := celFirstDay.AddDate(0, 0, rand.IntN(celDays)).Format("2006-01-02")
-				return "GET", "/service/ipbx/json.php/restricted/call_management/cel/?act=search&dbeg=" + day + "&dend=" + day + "&limit=1000", ""
-			},
-			validate: func() func(int, []byte) error {
-				return expect(200, once(func(body []byte) error {
-					var rows []map[string]any
-					if err := json.Unmarshal(body, &rows); err != nil {
-						return err
-					}
-					if len(rows) != 1000 {
-						return fmt.Errorf("CEL search answered %d rows, want 1000", len(rows))
-					}
-					return nil
-				}))
-			},
-		},
-		{
 			name: "users view by id (Basic, 32 conns)", short: "view", workers: 32, maxReqs: 30000, maxTime: 10 * time.Second, warmup: 3000,
 			request: func(n int) (string, string, string) {
 				return "GET", "/service/ipbx/json.php/restricted/pbx_settings/users/?act=view&id=" + strconv.Itoa(1+rand.IntN(seedUsers)), ""
@@ -114,6 +94,27 @@ func scenarios() []scenario {
 					}
 					return nil
 				})
+			},
+		},
+		{
+			// One day's window of the 5,000,000 events seeded just before (this runs last: see
+			// main), 1000 rows an answer.
+			name: "CEL search, 1 day of 5M (4 conns)", short: "cel", workers: 4, maxReqs: 4000, maxTime: 10 * time.Second, warmup: 40,
+			request: func(n int) (string, string, string) {
+				day := celFirstDay.AddDate(0, 0, rand.IntN(celDays)).Format("2006-01-02")
+				return "GET", "/service/ipbx/json.php/restricted/call_management/cel/?act=search&dbeg=" + day + "&dend=" + day + "&limit=1000", ""
+			},
+			validate: func() func(int, []byte) error {
+				return expect(200, once(func(body []byte) error {
+					var rows []map[string]any
+					if err := json.Unmarshal(body, &rows); err != nil {
+						return err
+					}
+					if len(rows) != 1000 {
+						return fmt.Errorf("CEL search answered %d rows, want 1000", len(rows))
+					}
+					return nil
+				}))
 			},
 		},
 	}
