@@ -19,6 +19,7 @@ type Stores struct {
 	Changes     *ChangeLog
 	CEL         *CELStore
 	PBXControl  *PBXControlStore
+	Groups      *GroupStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -36,6 +37,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Changes:     &ChangeLog{db: db},
 		CEL:         &CELStore{db: db},
 		PBXControl:  &PBXControlStore{db: db},
+		Groups:      &GroupStore{db: db},
 	}
 }
 

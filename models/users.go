@@ -755,6 +755,12 @@ func (s *UserStore) Delete(ctx context.Context, id int) error {
 }
 
 func deleteUser(ctx context.Context, tx *sqlx.Tx, id int) error {
+	if err := lockForDelete(ctx, tx, "users", id); err != nil {
+		return err
+	}
+	if err := refuseIfDestination(ctx, tx, "user", id); err != nil {
+		return err
+	}
 	var vmID *int
 	err := tx.GetContext(ctx, &vmID, `DELETE FROM users WHERE id = $1 RETURNING voicemail_id`, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -764,6 +770,9 @@ func deleteUser(ctx context.Context, tx *sqlx.Tx, id int) error {
 		return mapPQ(err, nil)
 	}
 	if vmID != nil {
+		if err := refuseIfDestination(ctx, tx, "voicemail", *vmID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM voicemails v WHERE v.id = $1
 			AND NOT EXISTS (SELECT 1 FROM users u WHERE u.voicemail_id = v.id)`, *vmID); err != nil {
 			return err
