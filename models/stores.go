@@ -20,6 +20,7 @@ type Stores struct {
 	CEL         *CELStore
 	PBXControl  *PBXControlStore
 	Groups      *GroupStore
+	ConfRooms   *ConfRoomStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -38,6 +39,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		CEL:         &CELStore{db: db},
 		PBXControl:  &PBXControlStore{db: db},
 		Groups:      &GroupStore{db: db},
+		ConfRooms:   &ConfRoomStore{db: db},
 	}
 }
 

@@ -33,6 +33,7 @@ func jsonPHP(s *Server, app *fiber.App) {
 		"pbx_settings/lines":           both(handlers.Lines(st)),
 		"pbx_settings/devices":         both(handlers.Devices(st)),
 		"pbx_settings/groups":          both(handlers.Groups(st)),
+		"pbx_settings/meetme":          both(handlers.ConfRooms(st)),
 		"system_management/context":    both(handlers.Contexts(st)),
 		"call_management/cel":          both(handlers.CEL(st)),
 		"system_management/extensions": {res: handlers.Extensions(st), restricted: true},

@@ -16,7 +16,8 @@ import (
 const groupsPath = "/service/ipbx/json.php/private/pbx_settings/groups/"
 
 // dialplanSetup adds the contexts the group, meetme, voicemail and incall tests share:
-// "default" (users 1000-1099, groups 2000-2099, meetme 4000-4009) and "from-extern"
+// "default" (users 1000-1099, groups 2000-2099, meetme 4000-4009, and groups and meetme
+// both 1050-1059, which overlap the users' numbers) and "from-extern"
 // (incalls 6000-6099), and the user Jack with line 1001.
 func dialplanSetup(t *testing.T, c *xc) (userID int) {
 	t.Helper()
@@ -26,7 +27,7 @@ func dialplanSetup(t *testing.T, c *xc) (userID int) {
 		"contextnumbers": map[string]any{
 			"user":   []any{map[string]any{"numberbeg": "1000", "numberend": "1099"}},
 			"group":  []any{map[string]any{"numberbeg": "2000", "numberend": "2099"}, map[string]any{"numberbeg": "1050", "numberend": "1059"}},
-			"meetme": []any{map[string]any{"numberbeg": "4000", "numberend": "4009"}},
+			"meetme": []any{map[string]any{"numberbeg": "4000", "numberend": "4009"}, map[string]any{"numberbeg": "1050", "numberend": "1059"}},
 		},
 	})
 	c.mustStatus(http.StatusOK, "POST", contextsPath, "act=add", map[string]any{
@@ -152,6 +153,12 @@ func TestGroupsBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	c := newClient(t, env)
 	uid := dialplanSetup(t, c)
 	id := c.add(groupsPath, []byte(`{"groupfeatures": {"name": "sales", "context": "default", "timeout": "0", "number": "2001"}, "user": []}`))
+	// A line inside the range groups share with users.
+	addUser(t, c, `{"userfeatures": {"firstname": "Jill"}, "linefeatures": {"protocol": ["sip"], "context": ["default"], "number": ["1052"]}}`)
+	st, _, raw := c.do("POST", groupsPath, "act=add", map[string]any{"groupfeatures": map[string]any{"name": "x", "context": "default", "number": "1052"}})
+	if st != http.StatusBadRequest || !strings.Contains(string(raw), "line") || !strings.Contains(string(raw), `"groupfeatures.number"`) {
+		t.Fatalf("a line's number: %d %s, want 400 naming groupfeatures.number and the line", st, raw)
+	}
 	// Each body is valid but for one part; edits start from the stored group's own values.
 	var base map[string]any
 	gf := func(over map[string]any) map[string]any {
@@ -179,7 +186,7 @@ func TestGroupsBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	cases := []tcase{
 		{"no name", over("name", ""), "groupfeatures.name"},
 		{"bad name", over("name", "a b"), "groupfeatures.name"},
-		{"line's number", over("number", "1001"), "groupfeatures.number"},
+		{"line's number", over("number", "1052"), "groupfeatures.number"},
 		{"outside the ranges", over("number", "3001"), "groupfeatures.number"},
 		{"not digits", over("number", "20a1"), "groupfeatures.number"},
 		{"unknown context", over("context", "nowhere"), "groupfeatures.context"},
