@@ -21,6 +21,7 @@ type Stores struct {
 	PBXControl  *PBXControlStore
 	Groups      *GroupStore
 	ConfRooms   *ConfRoomStore
+	Voicemails  *VoicemailStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -40,6 +41,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		PBXControl:  &PBXControlStore{db: db},
 		Groups:      &GroupStore{db: db},
 		ConfRooms:   &ConfRoomStore{db: db},
+		Voicemails:  &VoicemailStore{db: db},
 	}
 }
 

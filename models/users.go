@@ -618,24 +618,12 @@ func (s *UserStore) writeVoicemail(ctx context.Context, tx *sqlx.Tx, u *User, vm
 	var err error
 	if u.VoicemailID != nil {
 		vm.ID = *u.VoicemailID
-		_, err = tx.NamedExecContext(ctx, `UPDATE voicemails SET context=:context, mailbox=:mailbox,
-			fullname=:fullname, password=:password, email=:email, pager=:pager, tz=:tz,
-			language=:language, attach=:attach, deletevoicemail=:deletevoicemail,
-			skipcheckpass=:skipcheckpass, commented=:commented WHERE id=:id`, vm)
+		err = updateVoicemail(ctx, tx, vm)
 	} else {
-		err = tx.QueryRowxContext(ctx, `INSERT INTO voicemails (context, mailbox, fullname, password,
-			email, pager, tz, language, attach, deletevoicemail, skipcheckpass, commented)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id`, vm.Context, vm.Mailbox,
-			vm.Fullname, vm.Password, vm.Email, vm.Pager, vm.TZ, vm.Language, vm.Attach,
-			vm.DeleteVoicemail, vm.SkipCheckPass, vm.Commented).Scan(&vm.ID)
+		err = insertVoicemail(ctx, tx, vm)
 	}
 	if err != nil {
-		mapped := mapPQ(err, map[string]string{"voicemails_mailbox_context_key": "voicemail.mailbox", "voicemails_context_fkey": "voicemail.context"})
-		var ce *ConflictError
-		if errors.As(mapped, &ce) {
-			ce.Msg = fmt.Sprintf("mailbox %s already exists in context %s", vm.Mailbox, vm.Context)
-		}
-		return mapped
+		return err
 	}
 	u.VoicemailID = &vm.ID
 	u.EnableVoicemail = true

@@ -34,6 +34,7 @@ func jsonPHP(s *Server, app *fiber.App) {
 		"pbx_settings/devices":         both(handlers.Devices(st)),
 		"pbx_settings/groups":          both(handlers.Groups(st)),
 		"pbx_settings/meetme":          both(handlers.ConfRooms(st)),
+		"pbx_settings/voicemail":       both(handlers.Voicemails(st)),
 		"system_management/context":    both(handlers.Contexts(st)),
 		"call_management/cel":          both(handlers.CEL(st)),
 		"system_management/extensions": {res: handlers.Extensions(st), restricted: true},
