@@ -22,6 +22,7 @@ type Stores struct {
 	Groups      *GroupStore
 	ConfRooms   *ConfRoomStore
 	Voicemails  *VoicemailStore
+	Incalls     *IncallStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -42,6 +43,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Groups:      &GroupStore{db: db},
 		ConfRooms:   &ConfRoomStore{db: db},
 		Voicemails:  &VoicemailStore{db: db},
+		Incalls:     &IncallStore{db: db},
 	}
 }
 
