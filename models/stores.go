@@ -23,6 +23,7 @@ type Stores struct {
 	ConfRooms   *ConfRoomStore
 	Voicemails  *VoicemailStore
 	Incalls     *IncallStore
+	Schedules   *ScheduleStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -44,6 +45,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		ConfRooms:   &ConfRoomStore{db: db},
 		Voicemails:  &VoicemailStore{db: db},
 		Incalls:     &IncallStore{db: db},
+		Schedules:   &ScheduleStore{db: db},
 	}
 }
 
