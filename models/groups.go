@@ -248,6 +248,9 @@ func deleteGroup(ctx context.Context, tx *sqlx.Tx, id int) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM dialactions WHERE category = 'group' AND categoryval = $1`, strconv.Itoa(id)); err != nil {
 		return err
 	}
+	if err := leavePickups(ctx, tx, "group", id); err != nil {
+		return err
+	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM groups WHERE id = $1`, id)
 	return mapPQ(err, nil)
 }

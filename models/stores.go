@@ -24,6 +24,7 @@ type Stores struct {
 	Voicemails  *VoicemailStore
 	Incalls     *IncallStore
 	Schedules   *ScheduleStore
+	Pickups     *PickupStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -46,6 +47,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Voicemails:  &VoicemailStore{db: db},
 		Incalls:     &IncallStore{db: db},
 		Schedules:   &ScheduleStore{db: db},
+		Pickups:     &PickupStore{db: db},
 	}
 }
 

@@ -769,8 +769,10 @@ func deleteUser(ctx context.Context, tx *sqlx.Tx, id int) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM dialactions WHERE category = 'user' AND categoryval = $1`, fmt.Sprint(id)); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM queue_members WHERE usertype = 'user' AND userid = $1`, id)
-	return err
+	if _, err = tx.ExecContext(ctx, `DELETE FROM queue_members WHERE usertype = 'user' AND userid = $1`, id); err != nil {
+		return err
+	}
+	return leavePickups(ctx, tx, "user", id)
 }
 
 // DeleteAll removes every user (with everything Delete removes) in one transaction, and

@@ -39,6 +39,7 @@ func jsonPHP(s *Server, app *fiber.App) {
 		"call_management/cel":          both(handlers.CEL(st)),
 		"call_management/incall":       both(handlers.Incalls(st)),
 		"call_management/schedule":     both(handlers.Schedules(st)),
+		"call_management/pickup":       both(handlers.Pickups(st)),
 		"system_management/extensions": {res: handlers.Extensions(st), restricted: true},
 		// No act: each URL is its one command.
 		"control_system/reload":  {res: handlers.PBXControl(st, "reload"), restricted: true, private: true, ignoreAct: true},
