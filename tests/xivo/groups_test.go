@@ -285,55 +285,34 @@ func TestGroupsAcceptanceScenariosThroughTheClient(t *testing.T) {
 	ctx := context.Background()
 	ws := wsclient.New("localhost", "admin", "secret", wsclient.WithBaseURL(env.HTTPURL))
 	groups := ws.Groups()
-	r, err := groups.RawAdd(ctx, wsclient.GroupBody(wsclient.Group{Name: "huge", Number: "2034", Context: "default", UserIDs: []any{uid}}))
+	r, err := groups.Add(ctx, wsclient.Group{Name: "huge", Number: "2034", Context: "default", UserIDs: []any{uid}})
 	if err != nil || mustAtoi(r) <= 0 {
 		t.Fatalf("E1 add: %q %v", r, err)
 	}
-	byNumber := func(n string) []wsclient.Group {
-		items, err := groups.RawSearch(ctx, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []wsclient.Group
-		for _, it := range items {
-			g, err := wsclient.ParseGroup(it, false)
-			if err != nil {
-				t.Fatalf("parse %v: %v", it, err)
-			}
-			if g.Number == n || g.Name == n {
-				out = append(out, g)
-			}
-		}
-		return out
+	if found, err := groups.SearchByNumber(ctx, 2034); err != nil || len(found) != 1 || found[0].ID != mustAtoi(r) {
+		t.Fatalf("E1 search_by_number: %v %v", found, err)
 	}
-	if found := byNumber("2034"); len(found) != 1 || found[0].ID != mustAtoi(r) {
-		t.Fatalf("E1 search_by_number: %v", found)
+	if found, err := groups.SearchByName(ctx, "huge"); err != nil || len(found) != 1 {
+		t.Fatalf("E1 search_by_name: %v %v", found, err)
 	}
-	if found := byNumber("huge"); len(found) != 1 {
-		t.Fatalf("E1 search_by_name: %v", found)
-	}
-	v, err := groups.RawView(ctx, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := wsclient.ParseGroup(v, true)
-	if err != nil || g.Number != "2034" || len(g.UserIDs) != 1 || g.UserIDs[0] != float64(uid) && fmt.Sprint(g.UserIDs[0]) != strconv.Itoa(uid) {
+	g, err := groups.View(ctx, mustAtoi(r))
+	if err != nil || g.Number != "2034" || len(g.UserIDs) != 1 || fmt.Sprint(g.UserIDs[0]) != strconv.Itoa(uid) {
 		t.Fatalf("E2 view: %+v %v", g, err)
 	}
 	// Edit with the body xivo-ws sends (the same as add).
-	if err := groups.RawEdit(ctx, r, wsclient.GroupBody(wsclient.Group{Name: "huge2", Number: "2034", Context: "default"})); err != nil {
+	if err := groups.Edit(ctx, wsclient.Group{ID: mustAtoi(r), Name: "huge2", Number: "2034", Context: "default"}); err != nil {
 		t.Fatalf("edit: %v", err)
 	}
 	for _, x := range []wsclient.Group{{Name: "g2", Number: "", Context: "default"}, {Name: "g3", Number: 2035, Context: "default"}} {
-		if _, err := groups.RawAdd(ctx, wsclient.GroupBody(x)); err != nil {
+		if _, err := groups.Add(ctx, x); err != nil {
 			t.Fatalf("E3 %s: %v", x.Name, err)
 		}
 	}
-	if found := byNumber("2035"); len(found) != 1 || found[0].Name != "g3" {
-		t.Fatalf("E3 search_by_number(2035): %v", found)
+	if found, err := groups.SearchByNumber(ctx, 2035); err != nil || len(found) != 1 || found[0].Name != "g3" {
+		t.Fatalf("E3 search_by_number(2035): %v %v", found, err)
 	}
-	a, _ := groups.RawList(ctx)
-	b, _ := ws.Service("group").RawList(ctx)
+	a, _ := groups.List(ctx)
+	b, _ := ws.GroupAlias().List(ctx)
 	if len(a) != 3 || fmt.Sprint(a) != fmt.Sprint(b) {
 		t.Fatalf("E4: %v vs %v", a, b)
 	}
@@ -343,7 +322,7 @@ func TestGroupsAcceptanceScenariosThroughTheClient(t *testing.T) {
 	if err := groups.DeleteAll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if all, err := groups.RawList(ctx); err != nil || len(all) != 0 {
+	if all, err := groups.List(ctx); err != nil || len(all) != 0 {
 		t.Fatalf("E5: %v %v", all, err)
 	}
 }

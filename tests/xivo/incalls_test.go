@@ -234,28 +234,11 @@ func TestIncallsAcceptanceScenariosThroughTheClient(t *testing.T) {
 	if err != nil || mustAtoi(r) <= 0 {
 		t.Fatalf("H1 add: %q %v", r, err)
 	}
-	byNumber := func(n string) []wsclient.Incall {
-		items, err := incalls.RawSearch(ctx, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []wsclient.Incall
-		for _, it := range items {
-			x, err := wsclient.ParseIncall(it)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if x.Number == n {
-				out = append(out, x)
-			}
-		}
-		return out
-	}
-	if found := byNumber("6001"); len(found) != 1 || found[0].ID != mustAtoi(r) {
-		t.Fatalf("H1 search_by_number: %v", found)
+	if found, err := incalls.SearchByNumber(ctx, 6001); err != nil || len(found) != 1 || found[0].ID != mustAtoi(r) {
+		t.Fatalf("H1 search_by_number: %v %v", found, err)
 	}
 	for i, d := range []wsclient.Destination{{Type: "user", ID: mustAtoi(uid)}, {Type: "voicemail", ID: mustAtoi(vid)}} {
-		if _, err := incalls.RawAdd(ctx, wsclient.IncallBody(wsclient.Incall{Number: 6002 + i, Context: "from-extern", Destination: d})); err != nil {
+		if _, err := incalls.Add(ctx, wsclient.Incall{Number: 6002 + i, Context: "from-extern", Destination: d}); err != nil {
 			t.Fatalf("H2 %s: %v", d.Type, err)
 		}
 	}
@@ -263,7 +246,7 @@ func TestIncallsAcceptanceScenariosThroughTheClient(t *testing.T) {
 	if code := wsclient.StatusOf(err); code != http.StatusBadRequest {
 		t.Fatalf("H2 queue: %v, want a 400 until queues exist", err)
 	}
-	if err := incalls.RawEdit(ctx, r, wsclient.IncallBody(wsclient.Incall{Number: "6001", Context: "from-extern", Destination: wsclient.Destination{Type: "user", ID: uid}})); err != nil {
+	if err := incalls.Edit(ctx, wsclient.Incall{ID: mustAtoi(r), Number: "6001", Context: "from-extern", Destination: wsclient.Destination{Type: "user", ID: uid}}); err != nil {
 		t.Fatalf("H3 edit: %v", err)
 	}
 	if err := incalls.DeleteIfExists(ctx, "999"); err != nil {
@@ -272,7 +255,7 @@ func TestIncallsAcceptanceScenariosThroughTheClient(t *testing.T) {
 	if err := incalls.DeleteAll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if all, err := incalls.RawList(ctx); err != nil || len(all) != 0 {
+	if all, err := incalls.List(ctx); err != nil || len(all) != 0 {
 		t.Fatalf("H3 delete_all: %v %v", all, err)
 	}
 }

@@ -128,41 +128,23 @@ func TestMeetmeAcceptanceScenarioThroughTheClient(t *testing.T) {
 	account(t, env, "admin", "admin", "secret", nil, []string{"service/ipbx"}, false)
 	ctx := context.Background()
 	rooms := wsclient.New("localhost", "admin", "secret", wsclient.WithBaseURL(env.HTTPURL)).ConfRooms()
-	r, err := rooms.RawAdd(ctx, wsclient.ConfRoomBody(wsclient.ConfRoom{Name: "blue", Number: "4000", Context: "default"}))
+	r, err := rooms.Add(ctx, wsclient.ConfRoom{Name: "blue", Number: "4000", Context: "default"})
 	if err != nil || mustAtoi(r) <= 0 {
 		t.Fatalf("J1 add: %q %v", r, err)
 	}
-	if _, err := rooms.RawAdd(ctx, wsclient.ConfRoomBody(wsclient.ConfRoom{Name: "green", Number: 4001, Context: "default"})); err != nil {
+	if _, err := rooms.Add(ctx, wsclient.ConfRoom{Name: "green", Number: 4001, Context: "default"}); err != nil {
 		t.Fatalf("J1 int number: %v", err)
 	}
-	search := func(term string, keep func(wsclient.ConfRoom) bool) []wsclient.ConfRoom {
-		items, err := rooms.RawSearch(ctx, term)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []wsclient.ConfRoom
-		for _, it := range items {
-			x, err := wsclient.ParseConfRoom(it, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if keep(x) {
-				out = append(out, x)
-			}
-		}
-		return out
+	if found, err := rooms.SearchByNumber(ctx, 4000); err != nil || len(found) != 1 || found[0].ID != mustAtoi(r) {
+		t.Fatalf("J1 search_by_number: %v %v", found, err)
 	}
-	if found := search("4000", func(x wsclient.ConfRoom) bool { return x.Number == "4000" }); len(found) != 1 || found[0].ID != mustAtoi(r) {
-		t.Fatalf("J1 search_by_number: %v", found)
+	if found, err := rooms.SearchByName(ctx, "blue"); err != nil || len(found) != 1 {
+		t.Fatalf("J1 search_by_name: %v %v", found, err)
 	}
-	if found := search("blue", func(x wsclient.ConfRoom) bool { return x.Name == "blue" }); len(found) != 1 {
-		t.Fatalf("J1 search_by_name: %v", found)
+	if all, err := rooms.List(ctx); err != nil || len(all) != 2 || all[0].Number != "4000" {
+		t.Fatalf("J1 list: %v %v", all, err)
 	}
-	v, err := rooms.RawView(ctx, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if x, err := wsclient.ParseConfRoom(v, true); err != nil || x.Number != "4000" || x.ID != mustAtoi(r) {
+	if x, err := rooms.View(ctx, mustAtoi(r)); err != nil || x.Number != "4000" || x.ID != mustAtoi(r) {
 		t.Fatalf("J1 view: %+v %v", x, err)
 	}
 	if err := rooms.Delete(ctx, r); err != nil {

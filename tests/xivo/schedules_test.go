@@ -165,30 +165,22 @@ func TestSchedulesAcceptanceScenarioThroughTheClient(t *testing.T) {
 	ctx := context.Background()
 	schedules := wsclient.New("localhost", "admin", "secret", wsclient.WithBaseURL(env.HTTPURL)).Schedules()
 	opened := []map[string]any{{"hours": "08:00-12:00", "weekdays": "1-5", "monthdays": "1-31", "months": "1-12"}}
-	r, err := schedules.RawAdd(ctx, wsclient.ScheduleBody(wsclient.Schedule{Name: "huit_a_midi", EntityID: 1, Timezone: "America/Montreal",
-		FallbackActionType: "endcall", FallbackAction: "hangup", Description: "", Opened: opened}))
+	r, err := schedules.Add(ctx, wsclient.Schedule{Name: "huit_a_midi", EntityID: 1, Timezone: "America/Montreal",
+		FallbackActionType: "endcall", FallbackAction: "hangup", Description: "", Opened: opened})
 	if err != nil {
 		t.Fatalf("J4 add: %v", err)
 	}
-	items, err := schedules.RawList(ctx)
-	if err != nil || len(items) != 1 {
-		t.Fatalf("J4 list: %v %v", items, err)
+	rows, err := schedules.List(ctx)
+	if err != nil || len(rows) != 1 || strconv.Itoa(rows[0].ID) != r || rows[0].EntityID != 1 || rows[0].FallbackAction != "endcall:hangup" {
+		t.Fatalf("J4 list: %+v %v", rows, err)
 	}
-	row, err := wsclient.ParseSchedule(items[0], false)
-	if err != nil || strconv.Itoa(row.ID) != r || row.EntityID != 1 || row.FallbackAction != "endcall:hangup" {
-		t.Fatalf("J4 list item: %+v %v", row, err)
-	}
-	v, err := schedules.RawView(ctx, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := wsclient.ParseSchedule(v, true)
+	s, err := schedules.View(ctx, mustAtoi(r))
 	if err != nil || s.Name != "huit_a_midi" || s.Timezone != "America/Montreal" || len(s.Opened) != 1 || s.Opened[0]["hours"] != "08:00-12:00" ||
 		s.Opened[0]["weekdays"] != "1-5" || s.Opened[0]["monthdays"] != "1-31" || s.Opened[0]["months"] != "1-12" || len(s.Closed) != 0 {
 		t.Fatalf("J4 view: %+v %v", s, err)
 	}
 	// Without a fallback xivo-ws sends {"actiontype": "none"}.
-	if _, err := schedules.RawAdd(ctx, wsclient.ScheduleBody(wsclient.Schedule{Name: "plain", Timezone: "America/Montreal"})); err != nil {
+	if _, err := schedules.Add(ctx, wsclient.Schedule{Name: "plain", Timezone: "America/Montreal"}); err != nil {
 		t.Fatalf("J4 no fallback: %v", err)
 	}
 	if err := schedules.Delete(ctx, r); err != nil {

@@ -152,34 +152,19 @@ func TestVoicemailsAcceptanceScenarioThroughTheClient(t *testing.T) {
 	account(t, env, "admin", "admin", "secret", nil, []string{"service/ipbx"}, false)
 	ctx := context.Background()
 	vms := wsclient.New("localhost", "admin", "secret", wsclient.WithBaseURL(env.HTTPURL)).Voicemails()
-	r, err := vms.RawAdd(ctx, wsclient.VoicemailBody(wsclient.Voicemail{Mailbox: "1200", Fullname: "VM"}))
+	r, err := vms.Add(ctx, wsclient.Voicemail{Mailbox: "1200", Fullname: "VM"})
 	if err != nil {
 		t.Fatalf("J2 add: %v", err)
 	}
-	items, err := vms.RawList(ctx)
-	if err != nil || len(items) != 1 {
-		t.Fatalf("J2 list: %v %v", items, err)
+	all, err := vms.List(ctx)
+	if err != nil || len(all) != 1 || strconv.Itoa(all[0].ID) != r {
+		t.Fatalf("J2 list: %+v %v", all, err)
 	}
-	row, err := wsclient.ParseVoicemail(items[0], false)
-	if err != nil || strconv.Itoa(row.ID) != r {
-		t.Fatalf("J2 uniqueid: %+v %v", row, err)
-	}
-	v, err := vms.RawView(ctx, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if x, err := wsclient.ParseVoicemail(v, true); err != nil || x.Mailbox != "1200" {
+	if x, err := vms.View(ctx, mustAtoi(r)); err != nil || x.Mailbox != "1200" {
 		t.Fatalf("J2 view: %+v %v", x, err)
 	}
-	found, _ := vms.RawSearch(ctx, "1200")
-	n := 0
-	for _, it := range found {
-		if x, _ := wsclient.ParseVoicemail(it, false); x.Mailbox == "1200" {
-			n++
-		}
-	}
-	if n != 1 {
-		t.Fatalf("J2 search_by_number: %v", found)
+	if found, err := vms.SearchByNumber(ctx, 1200); err != nil || len(found) != 1 {
+		t.Fatalf("J2 search_by_number: %v %v", found, err)
 	}
 	if err := vms.Delete(ctx, r); err != nil {
 		t.Fatal(err)
