@@ -326,3 +326,40 @@ func TestGroupsAcceptanceScenariosThroughTheClient(t *testing.T) {
 		t.Fatalf("E5: %v %v", all, err)
 	}
 }
+
+// A context rename carries the numbers of its groups, rooms and incalls along (their
+// extensions rows follow), and a context that still holds any of them cannot be deleted:
+// a refusal, never a 500, and nothing changes.
+func TestNumberedObjectsFollowTheirContext(t *testing.T) {
+	env := testenv.Start(t)
+	c := newClient(t, env)
+	uid := dialplanSetup(t, c)
+	gid := c.add(groupsPath, []byte(`{"groupfeatures": {"name": "sales", "context": "default", "timeout": "0", "number": "2001"}, "user": []}`))
+	c.add(meetmePath, []byte(`{"meetmefeatures": {"name": "blue", "confno": "4000", "context": "default"}}`))
+	c.add(incallPath, []byte(`{"incall": {"exten": "6001", "context": "from-extern"}, "dialaction": {"answer": {"actiontype": "group", "actionarg1": "`+gid+`"}}}`))
+	// The user's line goes, so only the group and the room hold "default".
+	c.mustStatus(http.StatusOK, "GET", usersPath, "act=delete&id="+strconv.Itoa(uid), nil)
+	c.mustStatus(http.StatusOK, "POST", contextsPath, "act=edit&id=from-extern", map[string]any{"context": map[string]any{"name": "did"}})
+	var exts string
+	if err := env.DB.QueryRow(`SELECT string_agg(concat_ws(',', context, exten, type), ';' ORDER BY exten) FROM extensions`).Scan(&exts); err != nil || exts != "default,2001,group;default,4000,meetme;did,6001,incall" {
+		t.Fatalf("extensions after rename: %q %v", exts, err)
+	}
+	if items := c.list(incallPath, "act=list"); len(items) != 1 || items[0]["context"] != "did" {
+		t.Fatalf("incall after rename: %v", items)
+	}
+	before := tablesSnapshot(t, env, "contexts", "groups", "meetmes", "incalls", "extensions")
+	for _, name := range []string{"default", "did"} {
+		st, _, raw := c.do("GET", contextsPath, "act=delete&id="+name, nil)
+		if st != http.StatusMethodNotAllowed || !strings.Contains(string(raw), "other numbered object") {
+			t.Fatalf("delete of context %s still holding numbers: %d %s", name, st, raw)
+		}
+	}
+	for _, item := range c.list(contextsPath, "act=list") {
+		if item["deletable"] != false && item["context"].(map[string]any)["name"] != "to-extern" {
+			t.Fatalf("context listed as deletable: %v", item)
+		}
+	}
+	if after := tablesSnapshot(t, env, "contexts", "groups", "meetmes", "incalls", "extensions"); after != before {
+		t.Fatalf("refused deletes changed the database:\n%s\n%s", before, after)
+	}
+}
