@@ -256,16 +256,21 @@ func deleteGroup(ctx context.Context, tx *sqlx.Tx, id int) error {
 }
 
 // DeleteAll removes every group in one transaction and says how many there were; when one
-// is still a destination nothing is deleted (InUseError naming it).
+// is still a destination of another family nothing is deleted (InUseError naming it).
 func (s *GroupStore) DeleteAll(ctx context.Context) (n int, err error) {
-	return deleteEvery(ctx, s.db, "groups", deleteGroup)
+	return deleteEvery(ctx, s.db, "groups", "group", deleteGroup)
 }
 
-// deleteEvery deletes every row of table with del, all in one transaction.
-func deleteEvery(ctx context.Context, db *sqlx.DB, table string, del func(context.Context, *sqlx.Tx, int) error) (n int, err error) {
+// deleteEvery deletes every row of table with del, all in one transaction. The family's
+// own dial actions go first: groups sending calls to each other do not block their
+// deleting all of them.
+func deleteEvery(ctx context.Context, db *sqlx.DB, table, family string, del func(context.Context, *sqlx.Tx, int) error) (n int, err error) {
 	err = WithTx(ctx, db, func(tx *sqlx.Tx) error {
 		var ids []int
-		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM `+table+` ORDER BY id`); err != nil {
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM `+table+` ORDER BY id FOR UPDATE`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM dialactions WHERE category = $1`, family); err != nil {
 			return err
 		}
 		for _, id := range ids {

@@ -187,5 +187,5 @@ func deleteIncall(ctx context.Context, tx *sqlx.Tx, id int) error {
 
 // DeleteAll removes every incall in one transaction and says how many there were.
 func (s *IncallStore) DeleteAll(ctx context.Context) (int, error) {
-	return deleteEvery(ctx, s.db, "incalls", deleteIncall)
+	return deleteEvery(ctx, s.db, "incalls", "incall", deleteIncall)
 }

@@ -136,5 +136,5 @@ func deleteConfRoom(ctx context.Context, tx *sqlx.Tx, id int) error {
 // DeleteAll removes every room in one transaction and says how many there were; when one
 // is still a destination nothing is deleted.
 func (s *ConfRoomStore) DeleteAll(ctx context.Context) (int, error) {
-	return deleteEvery(ctx, s.db, "meetmes", deleteConfRoom)
+	return deleteEvery(ctx, s.db, "meetmes", "meetme", deleteConfRoom)
 }

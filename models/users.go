@@ -783,6 +783,10 @@ func (s *UserStore) DeleteAll(ctx context.Context) (n int, err error) {
 		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM users ORDER BY id FOR UPDATE`); err != nil {
 			return err
 		}
+		// Users sending calls to each other do not block deleting them all.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM dialactions WHERE category = 'user'`); err != nil {
+			return err
+		}
 		for _, id := range ids {
 			if err := deleteUser(ctx, tx, id); err != nil {
 				return err

@@ -363,3 +363,25 @@ func TestNumberedObjectsFollowTheirContext(t *testing.T) {
 		t.Fatalf("refused deletes changed the database:\n%s\n%s", before, after)
 	}
 }
+
+// deleteall is not blocked by objects of one family sending calls to each other, only by
+// other families: groups whose no-answer goes to one another all go; users likewise.
+func TestDeleteAllIgnoresReferencesWithinTheFamily(t *testing.T) {
+	env := testenv.Start(t)
+	c := newClient(t, env)
+	uid := dialplanSetup(t, c)
+	uid2 := addUser(t, c, `{"userfeatures": {"firstname": "Jill"}, "dialaction": {"noanswer": {"actiontype": "user", "actionarg1": "`+strconv.Itoa(uid)+`"}}}`)
+	c.mustStatus(http.StatusOK, "POST", usersPath, "act=edit&id="+strconv.Itoa(uid), map[string]any{
+		"dialaction": map[string]any{"noanswer": map[string]any{"actiontype": "user", "actionarg1": uid2}}})
+	a := c.add(groupsPath, []byte(`{"groupfeatures": {"name": "a", "context": "default", "number": "2001"}}`))
+	b := c.add(groupsPath, []byte(`{"groupfeatures": {"name": "b", "context": "default", "number": "2002"}, "dialaction": {"noanswer": {"actiontype": "group", "actionarg1": "`+a+`"}}}`))
+	c.mustStatus(http.StatusOK, "POST", groupsPath, "act=edit&id="+a, map[string]any{"dialaction": map[string]any{"noanswer": map[string]any{"actiontype": "group", "actionarg1": b}}})
+	// One by one, each is still the other's destination.
+	c.mustStatus(http.StatusMethodNotAllowed, "GET", groupsPath, "act=delete&id="+a, nil)
+	c.mustStatus(http.StatusOK, "GET", groupsPath, "act=deleteall", nil)
+	c.mustStatus(http.StatusOK, "GET", usersPath, "act=deleteall", nil)
+	var left int
+	if err := env.DB.QueryRow(`SELECT (SELECT count(*) FROM groups) + (SELECT count(*) FROM users) + (SELECT count(*) FROM dialactions)`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("deleteall left %d rows (%v)", left, err)
+	}
+}
