@@ -35,9 +35,13 @@ func incallView(c *models.IncallComposite) jsonObject {
 	if c.Incall.CallerIDMode != "" {
 		callerid = jsonObject{{"mode", c.Incall.CallerIDMode}, {"callerdisplay", c.Incall.CallerIDDisplay}}
 	}
-	return jsonObject{{"incall", incallRowWire(&c.Incall)},
+	out := jsonObject{{"incall", incallRowWire(&c.Incall)},
 		{"dialaction", dialActionsView("incall", c.Incall.ID, das)},
 		{"callerid", callerid}, {"rightcall", false}}
+	if c.Incall.ScheduleID != nil {
+		out.set("schedule_id", *c.Incall.ScheduleID) // only when linked, as in the original
+	}
+	return out
 }
 
 // decodeIncall applies an add/edit body onto c. incall merges field by field; a present
@@ -68,6 +72,10 @@ func decodeIncall(body map[string]any, c *models.IncallComposite) error {
 			c.Answer = &d
 		}
 	}
+	// schedule_id: 0, "" or null unlinks.
+	if top.optInt("schedule_id", &x.ScheduleID) && x.ScheduleID != nil && *x.ScheduleID == 0 {
+		x.ScheduleID = nil
+	}
 	if body["callerid"] == false {
 		x.CallerIDMode, x.CallerIDDisplay = "", ""
 	} else if cm, ok := top.object("callerid"); ok {
@@ -82,7 +90,8 @@ func decodeIncall(body map[string]any, c *models.IncallComposite) error {
 type incallCodec struct{ wireNames }
 
 var xivoIncallNames = names(map[string]string{"dial_actions": "dialaction"},
-	map[string]string{"incall.caller_id_mode": "callerid.mode", "incall.caller_id_display": "callerid.callerdisplay"},
+	map[string]string{"incall.caller_id_mode": "callerid.mode", "incall.caller_id_display": "callerid.callerdisplay",
+		"incall.schedule_id": "schedule_id"},
 	models.Incall{}, models.DialAction{})
 
 func (incallCodec) Rows(rs []models.IncallRow) any {

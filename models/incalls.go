@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/jmoiron/sqlx"
@@ -20,6 +21,8 @@ type Incall struct {
 	// CallerIDMode rewrites the caller's name with CallerIDDisplay ("" leaves it).
 	CallerIDMode    string `db:"callerid_mode" json:"mode" validate:"omitempty,oneof=prepend overwrite append"`
 	CallerIDDisplay string `db:"callerid_display" json:"callerdisplay" validate:"max=80,printable"`
+	// ScheduleID is the schedule the incall follows (nil: none).
+	ScheduleID *int `db:"schedule_id" json:"schedule_id"`
 }
 
 // IncallComposite is an incall with where it sends calls. On edit a nil Answer keeps the
@@ -46,7 +49,8 @@ var IncallEvents = []string{"answer"}
 // IncallStore reads and writes incoming calls.
 type IncallStore struct{ db *sqlx.DB }
 
-const incallCols = `id, context, number, preprocess_subroutine, description, commented, callerid_mode, callerid_display`
+const incallCols = `id, context, number, preprocess_subroutine, description, commented, callerid_mode, callerid_display,
+	schedule_id`
 
 var incallConstraints = map[string]string{
 	"extensions_context_exten_key": "incall.number",
@@ -55,7 +59,7 @@ var incallConstraints = map[string]string{
 
 // incallRows is the list query: each incall with its answer and its destination's name.
 const incallRows = `SELECT i.id, i.context, i.number, i.preprocess_subroutine, i.description, i.commented,
-	i.callerid_mode, i.callerid_display,
+	i.callerid_mode, i.callerid_display, i.schedule_id,
 	COALESCE(d.actiontype, 'none') AS actiontype, COALESCE(d.action, 'none') AS action,
 	d.actionarg1, d.actionarg2, COALESCE(d.linked, true) AS linked,
 	COALESCE(CASE d.actiontype
@@ -120,6 +124,15 @@ func (s *IncallStore) check(ctx context.Context, tx *sqlx.Tx, c *IncallComposite
 	if err := CheckNumber(ctx, tx, "incall.number", "incall.context", "incall", x.ID, "incall", x.Context, x.Number); err != nil {
 		return err
 	}
+	if x.ScheduleID != nil {
+		ok, err := lockExisting(ctx, tx, "schedules", *x.ScheduleID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return Invalid("incall.schedule_id", fmt.Sprintf("schedule %d does not exist", *x.ScheduleID))
+		}
+	}
 	das := []DialAction{*c.Answer}
 	if err := CheckDestinations(ctx, tx, "dial_actions", das); err != nil {
 		return err
@@ -136,9 +149,10 @@ func (s *IncallStore) Create(ctx context.Context, c *IncallComposite) error {
 		}
 		x := &c.Incall
 		err := tx.QueryRowxContext(ctx, `INSERT INTO incalls (context, number, preprocess_subroutine,
-			description, commented, callerid_mode, callerid_display) VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id`,
+			description, commented, callerid_mode, callerid_display, schedule_id)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id`,
 			x.Context, x.Number, x.PreprocessSubroutine, x.Description, x.Commented, x.CallerIDMode,
-			x.CallerIDDisplay).Scan(&x.ID)
+			x.CallerIDDisplay, x.ScheduleID).Scan(&x.ID)
 		if err != nil {
 			return mapPQ(err, incallConstraints)
 		}
@@ -157,8 +171,9 @@ func (s *IncallStore) Edit(ctx context.Context, id int, merge func(stored *Incal
 		}
 		x := &c.Incall
 		res, err := tx.ExecContext(ctx, `UPDATE incalls SET context=$2, number=$3, preprocess_subroutine=$4,
-			description=$5, commented=$6, callerid_mode=$7, callerid_display=$8 WHERE id=$1`,
-			id, x.Context, x.Number, x.PreprocessSubroutine, x.Description, x.Commented, x.CallerIDMode, x.CallerIDDisplay)
+			description=$5, commented=$6, callerid_mode=$7, callerid_display=$8, schedule_id=$9 WHERE id=$1`,
+			id, x.Context, x.Number, x.PreprocessSubroutine, x.Description, x.Commented, x.CallerIDMode,
+			x.CallerIDDisplay, x.ScheduleID)
 		if err != nil {
 			return mapPQ(err, incallConstraints)
 		}

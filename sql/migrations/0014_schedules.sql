@@ -24,3 +24,6 @@ CREATE TABLE schedule_periods (
     commented   boolean NOT NULL DEFAULT false
 );
 CREATE INDEX schedule_periods_schedule_idx ON schedule_periods (schedule_id, mode, position);
+
+-- An incall may follow a schedule (its view's schedule_id); deleting the schedule unlinks it.
+ALTER TABLE incalls ADD COLUMN schedule_id integer REFERENCES schedules (id) ON DELETE SET NULL;

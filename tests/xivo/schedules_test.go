@@ -77,20 +77,39 @@ func TestSchedulesEveryAct(t *testing.T) {
 		t.Fatalf("edit changed more than the name:\n%s\n%s", before, after)
 	}
 	before = scheduleTables(t, env)
-	_, _, raw := c.do("GET", schedulePath, "act=view&id="+id, nil)
+	st, _, raw := c.do("GET", schedulePath, "act=view&id="+id, nil)
 	c.mustStatus(http.StatusOK, "POST", schedulePath, "act=edit&id="+id, json.RawMessage(raw))
 	if after := scheduleTables(t, env); after != before {
 		t.Fatalf("view posted back changed the schedule:\n%s\n%s", before, after)
 	}
-	// Deleting unlinks the users that followed the schedule.
+	// An incall may follow the schedule; an unknown schedule is refused.
+	inc := c.add(incallPath, []byte(`{"incall": {"exten": "6001", "context": "from-extern"}, "dialaction": {"answer": {"actiontype": "none"}}, "schedule_id": `+id+`}`))
+	if iv := c.object(incallPath, "act=view&id="+inc); iv["schedule_id"] != float64(mustAtoi(id)) {
+		t.Fatalf("incall view schedule_id: %v", iv["schedule_id"])
+	}
+	st, _, raw = c.do("POST", incallPath, "act=edit&id="+inc, map[string]any{"schedule_id": 99})
+	if st != http.StatusBadRequest || !strings.Contains(string(raw), `"schedule_id"`) {
+		t.Fatalf("incall to an unknown schedule: %d %s", st, raw)
+	}
+	// A dial action sending calls to the schedule blocks its delete.
+	other := c.add(incallPath, []byte(`{"incall": {"exten": "6002", "context": "from-extern"}, "dialaction": {"answer": {"actiontype": "schedule", "actionarg1": "`+id+`"}}}`))
+	if st, _, raw := c.do("GET", schedulePath, "act=delete&id="+id, nil); st != http.StatusMethodNotAllowed || !strings.Contains(string(raw), "incall "+other) {
+		t.Fatalf("delete of a destination schedule: %d %s", st, raw)
+	}
+	c.mustStatus(http.StatusOK, "GET", incallPath, "act=delete&id="+other, nil)
+	// Deleting unlinks the users and incalls that followed the schedule.
 	mustExec(t, env, `UPDATE users SET schedule_id = $1 WHERE id = $2`, mustAtoi(id), uid)
 	for _, q := range []string{"act=view&id=99", "act=delete&id=99", "act=view&id="} {
 		c.mustStatus(http.StatusNotFound, "GET", schedulePath, q, nil)
 	}
 	c.mustStatus(http.StatusOK, "GET", schedulePath, "act=delete&id="+id, nil)
 	var left, sid int
-	if err := env.DB.QueryRow(`SELECT (SELECT count(*) FROM schedules) + (SELECT count(*) FROM schedule_periods) + (SELECT count(*) FROM dialactions WHERE category = 'schedule'), (SELECT schedule_id FROM users WHERE id = $1)`, uid).Scan(&left, &sid); err != nil || left != 0 || sid != 0 {
+	if err := env.DB.QueryRow(`SELECT (SELECT count(*) FROM schedules) + (SELECT count(*) FROM schedule_periods) + (SELECT count(*) FROM dialactions WHERE category = 'schedule')
+		+ (SELECT count(*) FROM incalls WHERE schedule_id IS NOT NULL), (SELECT schedule_id FROM users WHERE id = $1)`, uid).Scan(&left, &sid); err != nil || left != 0 || sid != 0 {
 		t.Fatalf("delete left %d rows, user schedule %d (%v)", left, sid, err)
+	}
+	if iv := c.object(incallPath, "act=view&id="+inc); iv["schedule_id"] != nil {
+		t.Fatalf("incall still shows schedule_id %v", iv["schedule_id"])
 	}
 }
 
