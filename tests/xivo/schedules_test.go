@@ -77,7 +77,7 @@ func TestSchedulesEveryAct(t *testing.T) {
 		t.Fatalf("edit changed more than the name:\n%s\n%s", before, after)
 	}
 	before = scheduleTables(t, env)
-	st, _, raw := c.do("GET", schedulePath, "act=view&id="+id, nil)
+	raw := c.mustStatus(http.StatusOK, "GET", schedulePath, "act=view&id="+id, nil)
 	c.mustStatus(http.StatusOK, "POST", schedulePath, "act=edit&id="+id, json.RawMessage(raw))
 	if after := scheduleTables(t, env); after != before {
 		t.Fatalf("view posted back changed the schedule:\n%s\n%s", before, after)
@@ -87,7 +87,7 @@ func TestSchedulesEveryAct(t *testing.T) {
 	if iv := c.object(incallPath, "act=view&id="+inc); iv["schedule_id"] != float64(mustAtoi(id)) {
 		t.Fatalf("incall view schedule_id: %v", iv["schedule_id"])
 	}
-	st, _, raw = c.do("POST", incallPath, "act=edit&id="+inc, map[string]any{"schedule_id": 99})
+	st, _, raw := c.do("POST", incallPath, "act=edit&id="+inc, map[string]any{"schedule_id": 99})
 	if st != http.StatusBadRequest || !strings.Contains(string(raw), `"schedule_id"`) {
 		t.Fatalf("incall to an unknown schedule: %d %s", st, raw)
 	}
