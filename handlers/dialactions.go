@@ -56,3 +56,37 @@ func idList(f fields, name, key string) ([]int, bool) {
 	}
 	return out, true
 }
+
+// callerIDView is a caller-id rewriting as views show it: false when there is none.
+func callerIDView(mode, display string) any {
+	if mode == "" {
+		return false
+	}
+	return jsonObject{{"mode", mode}, {"callerdisplay", display}}
+}
+
+// decodeCallerID reads callerid {mode, callerdisplay}; false (a view's "none") clears it.
+func decodeCallerID(top fields, mode, display *string) {
+	if top.m["callerid"] == false {
+		*mode, *display = "", ""
+	} else if cm, ok := top.object("callerid"); ok {
+		cf := top.sub("callerid", cm)
+		cf.strTrim("mode", mode)
+		cf.str("callerdisplay", display)
+	}
+}
+
+// decodeScheduleLink reads schedule_id: a schedule id, or 0, "" or null for none.
+func decodeScheduleLink(top fields, id **int) {
+	if top.optInt("schedule_id", id) && *id != nil && **id == 0 {
+		*id = nil
+	}
+}
+
+// setScheduleLink adds schedule_id to a view when the object follows a schedule (the
+// original omitted the key otherwise).
+func setScheduleLink(o *jsonObject, id *int) {
+	if id != nil {
+		o.set("schedule_id", *id)
+	}
+}

@@ -31,17 +31,22 @@ func groupView(c *models.GroupComposite) jsonObject {
 		members[i] = jsonObject{{"userid", uid}, {"usertype", "user"}, {"category", "group"},
 			{"groupfeaturesid", g.ID}, {"position", i}}
 	}
-	return jsonObject{
+	out := jsonObject{
 		{"groupfeatures", groupRow(g)},
 		{"queue", jsonObject{{"strategy", g.Strategy}, {"musicclass", g.MusicClass}, {"ringinuse", g.RingInUse}}},
 		// [] rather than false: xivo-ws iterates it.
 		{"user", members},
 		{"dialaction", dialActionsView("group", g.ID, c.DialActions)},
+		{"callerid", callerIDView(g.CallerIDMode, g.CallerIDDisplay)},
+		{"rightcall", false},
 	}
+	setScheduleLink(&out, g.ScheduleID)
+	return out
 }
 
 // decodeGroup applies an add/edit body onto c: groupfeatures and queue merge field by
-// field; user (the member ids) and dialaction replace what is stored when present.
+// field; user (the member ids) and dialaction replace what is stored when present;
+// callerid and schedule_id set the caller-id rewriting and the schedule followed.
 func decodeGroup(body map[string]any, c *models.GroupComposite) error {
 	errs := &models.ValidationError{}
 	top := newFields(body, "", errs)
@@ -69,6 +74,8 @@ func decodeGroup(body map[string]any, c *models.GroupComposite) error {
 		q.strTrim("musicclass", &g.MusicClass)
 		q.boolean("ringinuse", &g.RingInUse)
 	}
+	decodeCallerID(top, &g.CallerIDMode, &g.CallerIDDisplay)
+	decodeScheduleLink(top, &g.ScheduleID)
 	if ids, ok := idList(top, "user", "userid"); ok {
 		c.Members = ids
 	}
@@ -84,7 +91,8 @@ func decodeGroup(body map[string]any, c *models.GroupComposite) error {
 type groupCodec struct{ wireNames }
 
 var xivoGroupNames = names(map[string]string{"group": "groupfeatures", "members": "user", "dial_actions": "dialaction"},
-	map[string]string{"group.strategy": "queue.strategy", "group.music_class": "queue.musicclass", "group.ring_in_use": "queue.ringinuse"},
+	map[string]string{"group.strategy": "queue.strategy", "group.music_class": "queue.musicclass", "group.ring_in_use": "queue.ringinuse",
+		"group.caller_id_mode": "callerid.mode", "group.caller_id_display": "callerid.callerdisplay", "group.schedule_id": "schedule_id"},
 	models.Group{}, models.DialAction{})
 
 func (groupCodec) Rows(gs []models.Group) any {

@@ -31,16 +31,10 @@ func incallView(c *models.IncallComposite) jsonObject {
 	if c.Answer != nil {
 		das = []models.DialAction{*c.Answer}
 	}
-	var callerid any = false
-	if c.Incall.CallerIDMode != "" {
-		callerid = jsonObject{{"mode", c.Incall.CallerIDMode}, {"callerdisplay", c.Incall.CallerIDDisplay}}
-	}
 	out := jsonObject{{"incall", incallRowWire(&c.Incall)},
 		{"dialaction", dialActionsView("incall", c.Incall.ID, das)},
-		{"callerid", callerid}, {"rightcall", false}}
-	if c.Incall.ScheduleID != nil {
-		out.set("schedule_id", *c.Incall.ScheduleID) // only when linked, as in the original
-	}
+		{"callerid", callerIDView(c.Incall.CallerIDMode, c.Incall.CallerIDDisplay)}, {"rightcall", false}}
+	setScheduleLink(&out, c.Incall.ScheduleID)
 	return out
 }
 
@@ -72,17 +66,8 @@ func decodeIncall(body map[string]any, c *models.IncallComposite) error {
 			c.Answer = &d
 		}
 	}
-	// schedule_id: 0, "" or null unlinks.
-	if top.optInt("schedule_id", &x.ScheduleID) && x.ScheduleID != nil && *x.ScheduleID == 0 {
-		x.ScheduleID = nil
-	}
-	if body["callerid"] == false {
-		x.CallerIDMode, x.CallerIDDisplay = "", ""
-	} else if cm, ok := top.object("callerid"); ok {
-		cf := top.sub("callerid", cm)
-		cf.strTrim("mode", &x.CallerIDMode)
-		cf.str("callerdisplay", &x.CallerIDDisplay)
-	}
+	decodeScheduleLink(top, &x.ScheduleID)
+	decodeCallerID(top, &x.CallerIDMode, &x.CallerIDDisplay)
 	return errs.OrNil()
 }
 

@@ -103,3 +103,18 @@ func lockForDelete(ctx context.Context, tx *sqlx.Tx, table string, id int) error
 	}
 	return nil
 }
+
+// checkScheduleLink validates the schedule an object follows (nil: none), locking it.
+func checkScheduleLink(ctx context.Context, tx *sqlx.Tx, field string, id *int) error {
+	if id == nil {
+		return nil
+	}
+	ok, err := lockExisting(ctx, tx, "schedules", *id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return Invalid(field, fmt.Sprintf("schedule %d does not exist", *id))
+	}
+	return nil
+}

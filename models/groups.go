@@ -33,6 +33,11 @@ type Group struct {
 	PreprocessSubroutine string `db:"preprocess_subroutine" json:"preprocess_subroutine" validate:"max=39,printable"`
 	Description          string `db:"description" json:"description" validate:"max=1000"`
 	Commented            bool   `db:"commented" json:"commented"`
+	// CallerIDMode rewrites the caller's name with CallerIDDisplay ("" leaves it).
+	CallerIDMode    string `db:"callerid_mode" json:"mode" validate:"omitempty,oneof=prepend overwrite append"`
+	CallerIDDisplay string `db:"callerid_display" json:"callerdisplay" validate:"max=80,printable"`
+	// ScheduleID is the schedule the group follows (nil: none).
+	ScheduleID *int `db:"schedule_id" json:"schedule_id"`
 }
 
 // GroupComposite is a group with its members and dial actions. On writes a nil part keeps
@@ -59,7 +64,8 @@ func init() {
 type GroupStore struct{ db *sqlx.DB }
 
 const groupCols = `id, name, context, number, timeout, strategy, musicclass, ringinuse, transfer_user,
-	transfer_call, write_caller, write_calling, ignore_forward, preprocess_subroutine, description, commented`
+	transfer_call, write_caller, write_calling, ignore_forward, preprocess_subroutine, description, commented,
+	callerid_mode, callerid_display, schedule_id`
 
 var groupConstraints = map[string]string{
 	"groups_name_key":              "group.name",
@@ -121,11 +127,11 @@ func (s *GroupStore) Create(ctx context.Context, c *GroupComposite) error {
 		g := &c.Group
 		err := tx.QueryRowxContext(ctx, `INSERT INTO groups (name, context, number, timeout, strategy,
 			musicclass, ringinuse, transfer_user, transfer_call, write_caller, write_calling,
-			ignore_forward, preprocess_subroutine, description, commented)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) RETURNING id`,
+			ignore_forward, preprocess_subroutine, description, commented, callerid_mode, callerid_display,
+			schedule_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) RETURNING id`,
 			g.Name, g.Context, g.Number, g.Timeout, g.Strategy, g.MusicClass, g.RingInUse, g.TransferUser,
 			g.TransferCall, g.WriteCaller, g.WriteCalling, g.IgnoreForward, g.PreprocessSubroutine,
-			g.Description, g.Commented).Scan(&g.ID)
+			g.Description, g.Commented, g.CallerIDMode, g.CallerIDDisplay, g.ScheduleID).Scan(&g.ID)
 		if err != nil {
 			return mapPQ(err, groupConstraints)
 		}
@@ -149,10 +155,10 @@ func (s *GroupStore) Edit(ctx context.Context, id int, merge func(stored *GroupC
 		res, err := tx.ExecContext(ctx, `UPDATE groups SET name=$2, context=$3, number=$4, timeout=$5,
 			strategy=$6, musicclass=$7, ringinuse=$8, transfer_user=$9, transfer_call=$10,
 			write_caller=$11, write_calling=$12, ignore_forward=$13, preprocess_subroutine=$14,
-			description=$15, commented=$16 WHERE id=$1`,
+			description=$15, commented=$16, callerid_mode=$17, callerid_display=$18, schedule_id=$19 WHERE id=$1`,
 			id, g.Name, g.Context, g.Number, g.Timeout, g.Strategy, g.MusicClass, g.RingInUse,
 			g.TransferUser, g.TransferCall, g.WriteCaller, g.WriteCalling, g.IgnoreForward,
-			g.PreprocessSubroutine, g.Description, g.Commented)
+			g.PreprocessSubroutine, g.Description, g.Commented, g.CallerIDMode, g.CallerIDDisplay, g.ScheduleID)
 		if err != nil {
 			return mapPQ(err, groupConstraints)
 		}
@@ -186,6 +192,9 @@ func (s *GroupStore) check(ctx context.Context, tx *sqlx.Tx, c *GroupComposite, 
 	}
 	g := &c.Group
 	if err := CheckNumber(ctx, tx, "group.number", "group.context", "group", id, "group", g.Context, g.Number); err != nil {
+		return err
+	}
+	if err := checkScheduleLink(ctx, tx, "group.schedule_id", g.ScheduleID); err != nil {
 		return err
 	}
 	seen := map[int]bool{}

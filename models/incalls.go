@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strconv"
 
 	"github.com/jmoiron/sqlx"
@@ -124,14 +123,8 @@ func (s *IncallStore) check(ctx context.Context, tx *sqlx.Tx, c *IncallComposite
 	if err := CheckNumber(ctx, tx, "incall.number", "incall.context", "incall", x.ID, "incall", x.Context, x.Number); err != nil {
 		return err
 	}
-	if x.ScheduleID != nil {
-		ok, err := lockExisting(ctx, tx, "schedules", *x.ScheduleID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return Invalid("incall.schedule_id", fmt.Sprintf("schedule %d does not exist", *x.ScheduleID))
-		}
+	if err := checkScheduleLink(ctx, tx, "incall.schedule_id", x.ScheduleID); err != nil {
+		return err
 	}
 	das := []DialAction{*c.Answer}
 	if err := CheckDestinations(ctx, tx, "dial_actions", das); err != nil {

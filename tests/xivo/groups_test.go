@@ -385,3 +385,40 @@ func TestDeleteAllIgnoresReferencesWithinTheFamily(t *testing.T) {
 		t.Fatalf("deleteall left %d rows (%v)", left, err)
 	}
 }
+
+// A group's callerid and schedule_id are stored, shown and kept by edits that do not
+// name them; an unknown schedule is refused; deleting the schedule unlinks the group.
+func TestGroupsCallerIDAndSchedule(t *testing.T) {
+	env := testenv.Start(t)
+	c := newClient(t, env)
+	dialplanSetup(t, c)
+	sid := c.add(schedulePath, []byte(`{"schedule": {"name": "office", "timezone": "Europe/Paris"}, "opened": [{"hours": "08:00-18:00", "weekdays": "1-5"}]}`))
+	id := c.add(groupsPath, []byte(`{"groupfeatures": {"name": "sales", "context": "default", "number": "2001"}, "callerid": {"mode": "prepend", "callerdisplay": "Sales: "}, "schedule_id": `+sid+`}`))
+	c.mustStatus(http.StatusOK, "POST", groupsPath, "act=edit&id="+id, map[string]any{"groupfeatures": map[string]any{"timeout": 20}})
+	v := c.object(groupsPath, "act=view&id="+id)
+	if v["schedule_id"] != float64(mustAtoi(sid)) || v["callerid"].(map[string]any)["callerdisplay"] != "Sales: " {
+		t.Fatalf("view: schedule_id %v callerid %v", v["schedule_id"], v["callerid"])
+	}
+	before := groupTables(t, env)
+	for body, field := range map[string]string{`{"schedule_id": 99}`: "schedule_id", `{"callerid": {"mode": "replace"}}`: "callerid.mode"} {
+		st, _, raw := c.do("POST", groupsPath, "act=edit&id="+id, json.RawMessage(body))
+		if st != http.StatusBadRequest || !strings.Contains(string(raw), `"`+field+`"`) {
+			t.Fatalf("%s: %d %s, want 400 naming %s", body, st, raw, field)
+		}
+	}
+	if after := groupTables(t, env); after != before {
+		t.Fatalf("refused edits changed the group:\n%s\n%s", before, after)
+	}
+	c.mustStatus(http.StatusOK, "GET", schedulePath, "act=delete&id="+sid, nil)
+	var linked *int
+	if err := env.DB.QueryRow(`SELECT schedule_id FROM groups WHERE id = $1`, id).Scan(&linked); err != nil || linked != nil {
+		t.Fatalf("schedule_id after the schedule's delete: %v %v", linked, err)
+	}
+	if v := c.object(groupsPath, "act=view&id="+id); v["schedule_id"] != nil {
+		t.Fatalf("view still shows schedule_id %v", v["schedule_id"])
+	}
+	c.mustStatus(http.StatusOK, "POST", groupsPath, "act=edit&id="+id, map[string]any{"callerid": false})
+	if v := c.object(groupsPath, "act=view&id="+id); v["callerid"] != false {
+		t.Fatalf("callerid after clearing: %v", v["callerid"])
+	}
+}
