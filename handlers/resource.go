@@ -176,3 +176,18 @@ func ParseID(s string) (int, bool) {
 	}
 	return n, true
 }
+
+// ForbiddenError refuses an act to whoever asks (json.php answers 403).
+type ForbiddenError struct{ Msg string }
+
+func (e *ForbiddenError) Error() string { return e.Msg }
+
+// privateOnly is act for json.php private mode (local processes) only.
+func privateOnly(act Act) Act {
+	return func(ctx context.Context, r *Request) (Result, error) {
+		if !r.Private {
+			return Result{}, &ForbiddenError{Msg: "act " + r.Act + " is open to private mode (local processes) only"}
+		}
+		return act(ctx, r)
+	}
+}

@@ -60,11 +60,6 @@ func MyPortalPassword(st *models.Stores) *Resource {
 	}}
 }
 
-// ErrForbidden refuses a user what a permission does not allow (403).
-type ErrForbidden struct{ Why string }
-
-func (e *ErrForbidden) Error() string { return e.Why }
-
 // MyVoicemailPin is PUT /my/voicemail/pin/{pin}: 4 or more digits become the password of
 // the user's voicemail box, for a user with the permission TUI_CHANGE_PIN (on by default);
 // a user without a box gets 404.
@@ -81,7 +76,7 @@ func MyVoicemailPin(st *models.Stores) *Resource {
 			}
 			if ok, err := st.Permissions.Allowed(ctx, r.User, "TUI_CHANGE_PIN"); err != nil || !ok {
 				if err == nil {
-					err = &ErrForbidden{Why: "the permission TUI_CHANGE_PIN is off for this user"}
+					err = &ForbiddenError{Msg: "the permission TUI_CHANGE_PIN is off for this user"}
 				}
 				return Result{}, err
 			}
@@ -465,7 +460,7 @@ func MyActiveGreeting(st *models.Stores) *Resource {
 					return Result{}, err
 				}
 				if u != r.User && !r.Admin {
-					return Result{}, &ErrForbidden{Why: "the mailbox of " + name + " is not yours"}
+					return Result{}, &ForbiddenError{Msg: "the mailbox of " + name + " is not yours"}
 				}
 				target = u
 			}

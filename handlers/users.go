@@ -160,17 +160,7 @@ func userView(c *models.UserComposite) jsonObject {
 		rights[i] = jsonObject{{"rightcallid", id}, {"type", "user"}, {"typeval", typeval}}
 	}
 	out.set("rightcall", falseOr(rights))
-	if len(c.DialActions) > 0 {
-		das := newObject(len(c.DialActions))
-		for _, d := range c.DialActions {
-			das.set(d.Event, jsonObject{{"event", d.Event}, {"category", "user"}, {"categoryval", typeval},
-				{"actiontype", d.ActionType}, {"action", d.Action}, {"actionarg1", d.ActionArg1},
-				{"actionarg2", d.ActionArg2}, {"linked", d.Linked}})
-		}
-		out.set("dialaction", das)
-	} else {
-		out.set("dialaction", false)
-	}
+	out.set("dialaction", dialActionsView("user", uid, c.DialActions))
 	keys := make([]jsonObject, len(c.FuncKeys))
 	for i, k := range c.FuncKeys {
 		keys[i] = jsonObject{{"iduserfeatures", uid}, {"fknum", k.FKNum}, {"type", k.Type},

@@ -48,17 +48,20 @@ type ContextUse struct {
 	Name       string `db:"name"`
 	Lines      int    `db:"lines"`
 	Voicemails int    `db:"voicemails"`
-	IncludedBy int    `db:"included_by"`
+	// Numbers counts the other objects with a number here (groups, rooms, incalls).
+	Numbers    int `db:"numbers"`
+	IncludedBy int `db:"included_by"`
 }
 
 // Free reports whether nothing blocks deleting the context. Being included by other
 // contexts does not: xivo-ws acceptance (wire §8 C8) deletes "to-extern" while "default"
 // includes it, and the include rows go with it (ON DELETE CASCADE), as in XiVO.
-func (u ContextUse) Free() bool { return u.Lines == 0 && u.Voicemails == 0 }
+func (u ContextUse) Free() bool { return u.Lines == 0 && u.Voicemails == 0 && u.Numbers == 0 }
 
 // String says what uses the context, for the 405 answer of a refused delete.
 func (u ContextUse) String() string {
-	return fmt.Sprintf("context %s is still used by %d line(s) and %d voicemail box(es)", u.Name, u.Lines, u.Voicemails)
+	return fmt.Sprintf("context %s is still used by %d line(s), %d voicemail box(es) and %d other number(s) of its extensions (groups, conference rooms, incalls, parking lots)",
+		u.Name, u.Lines, u.Voicemails, u.Numbers)
 }
 
 // ContextStore reads and writes contexts.
@@ -182,6 +185,7 @@ func (s *ContextStore) rangesOf(ctx context.Context, q sqlx.QueryerContext, name
 const contextUseQuery = `SELECT c.name,
 	(SELECT count(*) FROM lines l WHERE l.context = c.name) AS lines,
 	(SELECT count(*) FROM voicemails v WHERE v.context = c.name) AS voicemails,
+	(SELECT count(*) FROM extensions x WHERE x.context = c.name AND x.type <> 'line') AS numbers,
 	(SELECT count(*) FROM context_includes i WHERE i.include = c.name AND i.context <> c.name) AS included_by
 	FROM contexts c WHERE c.name = ANY($1)`
 

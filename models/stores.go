@@ -29,6 +29,12 @@ type Stores struct {
 	Settings      *SettingsStore
 	ParkingLots   *ParkingLotStore
 	Phonebook     *PhonebookStore
+	Groups        *GroupStore
+	ConfRooms     *ConfRoomStore
+	Voicemails    *VoicemailStore
+	Incalls       *IncallStore
+	Schedules     *ScheduleStore
+	Pickups       *PickupStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -55,6 +61,12 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Settings:      &SettingsStore{db: db},
 		ParkingLots:   &ParkingLotStore{db: db},
 		Phonebook:     &PhonebookStore{db: db},
+		Groups:        &GroupStore{db: db},
+		ConfRooms:     &ConfRoomStore{db: db},
+		Voicemails:    &VoicemailStore{db: db},
+		Incalls:       &IncallStore{db: db},
+		Schedules:     &ScheduleStore{db: db},
+		Pickups:       &PickupStore{db: db},
 	}
 }
 

@@ -986,24 +986,12 @@ func (s *UserStore) writeVoicemail(ctx context.Context, tx *sqlx.Tx, u *User, vm
 	var err error
 	if u.VoicemailID != nil {
 		vm.ID = *u.VoicemailID
-		_, err = tx.NamedExecContext(ctx, `UPDATE voicemails SET context=:context, mailbox=:mailbox,
-			fullname=:fullname, password=:password, email=:email, pager=:pager, tz=:tz,
-			language=:language, attach=:attach, deletevoicemail=:deletevoicemail,
-			skipcheckpass=:skipcheckpass, commented=:commented WHERE id=:id`, vm)
+		err = updateVoicemail(ctx, tx, vm)
 	} else {
-		err = tx.QueryRowxContext(ctx, `INSERT INTO voicemails (context, mailbox, fullname, password,
-			email, pager, tz, language, attach, deletevoicemail, skipcheckpass, commented)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id`, vm.Context, vm.Mailbox,
-			vm.Fullname, vm.Password, vm.Email, vm.Pager, vm.TZ, vm.Language, vm.Attach,
-			vm.DeleteVoicemail, vm.SkipCheckPass, vm.Commented).Scan(&vm.ID)
+		err = insertVoicemail(ctx, tx, vm)
 	}
 	if err != nil {
-		mapped := mapPQ(err, map[string]string{"voicemails_mailbox_context_key": "voicemail.mailbox", "voicemails_context_fkey": "voicemail.context"})
-		var ce *ConflictError
-		if errors.As(mapped, &ce) {
-			ce.Msg = fmt.Sprintf("mailbox %s already exists in context %s", vm.Mailbox, vm.Context)
-		}
-		return mapped
+		return err
 	}
 	u.VoicemailID = &vm.ID
 	u.EnableVoicemail = true
@@ -1128,6 +1116,12 @@ func (s *UserStore) Delete(ctx context.Context, id int) error {
 }
 
 func deleteUser(ctx context.Context, tx *sqlx.Tx, id int) error {
+	if err := lockForDelete(ctx, tx, "users", id); err != nil {
+		return err
+	}
+	if err := refuseIfDestination(ctx, tx, "user", id); err != nil {
+		return err
+	}
 	var vmID *int
 	err := tx.GetContext(ctx, &vmID, `DELETE FROM users WHERE id = $1 RETURNING voicemail_id`, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -1137,6 +1131,9 @@ func deleteUser(ctx context.Context, tx *sqlx.Tx, id int) error {
 		return mapPQ(err, nil)
 	}
 	if vmID != nil {
+		if err := refuseIfDestination(ctx, tx, "voicemail", *vmID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM voicemails v WHERE v.id = $1
 			AND NOT EXISTS (SELECT 1 FROM users u WHERE u.voicemail_id = v.id)`, *vmID); err != nil {
 			return err
@@ -1145,8 +1142,10 @@ func deleteUser(ctx context.Context, tx *sqlx.Tx, id int) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM dialactions WHERE category = 'user' AND categoryval = $1`, fmt.Sprint(id)); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM queue_members WHERE usertype = 'user' AND userid = $1`, id)
-	return err
+	if _, err = tx.ExecContext(ctx, `DELETE FROM queue_members WHERE usertype = 'user' AND userid = $1`, id); err != nil {
+		return err
+	}
+	return leavePickups(ctx, tx, "user", id)
 }
 
 // DeleteAll removes every user (with everything Delete removes) in one transaction, and
@@ -1155,6 +1154,10 @@ func (s *UserStore) DeleteAll(ctx context.Context) (n int, err error) {
 	err = WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var ids []int
 		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM users ORDER BY id FOR UPDATE`); err != nil {
+			return err
+		}
+		// Users sending calls to each other do not block deleting them all.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM dialactions WHERE category = 'user'`); err != nil {
 			return err
 		}
 		for _, id := range ids {

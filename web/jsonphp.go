@@ -238,6 +238,7 @@ func (s *Server) jsonPHPError(c *fiber.Ctx, err error) error {
 	var ce *models.ConflictError
 	var ie *models.InUseError
 	var ua *handlers.ErrUnknownAct
+	var fe *handlers.ForbiddenError
 	var th *acl.Throttled
 	var ns *handlers.ErrNotServed
 	switch {
@@ -262,6 +263,8 @@ func (s *Server) jsonPHPError(c *fiber.Ctx, err error) error {
 		return writeError(c, http.StatusBadRequest, ua.Error(), map[string]string{"act": "must be one of: " + strings.Join(ua.Allowed, ", ")})
 	case errors.Is(err, models.ErrNotFound):
 		return writeError(c, http.StatusNotFound, "no such object", nil)
+	case errors.As(err, &fe):
+		return writeError(c, http.StatusForbidden, fe.Msg, nil)
 	case errors.As(err, &ie):
 		c.Set(fiber.HeaderAllow, "GET, POST")
 		return writeError(c, http.StatusMethodNotAllowed, ie.Msg, nil)

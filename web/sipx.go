@@ -409,7 +409,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	c.Locals(localAct, req.Act)
 	res, err := s.dispatch(c.UserContext(), r.res, req, req.Act != "view")
 	var ve *models.ValidationError
-	var forbidden *handlers.ErrForbidden
+	var forbidden *handlers.ForbiddenError
 	var conflict *models.ConflictError
 	var notServed *handlers.ErrNotServed
 	switch {
@@ -424,7 +424,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	case errors.Is(err, models.ErrNotFound):
 		return c.SendStatus(http.StatusNotFound)
 	case errors.As(err, &forbidden):
-		return sipxText(c, http.StatusForbidden, forbidden.Why)
+		return sipxText(c, http.StatusForbidden, forbidden.Msg)
 	case errors.As(err, &conflict):
 		return sipxText(c, http.StatusConflict, conflict.Msg)
 	case errors.As(err, &notServed):

@@ -155,17 +155,12 @@ type SCCPGeneralSettings struct {
 
 // Service accessors for the typed bodies below.
 func (c *Client) Agents() *Service          { return c.Service("agents") }
-func (c *Client) Groups() *Service          { return c.Service("groups") }
 func (c *Client) Queues() *Service          { return c.Service("queues") }
-func (c *Client) Incalls() *Service         { return c.Service("incalls") }
 func (c *Client) SIPTrunks() *Service       { return c.Service("sip_trunks") }
 func (c *Client) IAXTrunks() *Service       { return c.Service("iax_trunks") }
 func (c *Client) CustomTrunks() *Service    { return c.Service("custom_trunks") }
 func (c *Client) Outcalls() *Service        { return c.Service("outcalls") }
-func (c *Client) ConfRooms() *Service       { return c.Service("confrooms") }
-func (c *Client) Voicemails() *Service      { return c.Service("voicemails") }
 func (c *Client) QueueSkillRules() *Service { return c.Service("queueskillrules") }
-func (c *Client) Schedules() *Service       { return c.Service("schedules") }
 func (c *Client) Statconfs() *Service       { return c.Service("statconfs") }
 
 // AgentBody is the add/edit body xivo-ws sends for a.

@@ -3,6 +3,7 @@ package xivo_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -158,5 +159,63 @@ func TestSimultaneousEditsAcrossFacadesKeepEveryField(t *testing.T) {
 		if f != first || l != last {
 			t.Fatalf("round %d: stored %q %q, want %q %q", round, f, l, first, last)
 		}
+	}
+}
+
+// Simultaneous adds that compete for one number: one group gets 2001, the other a 400
+// naming its number (the extensions table's unique key, never a 500), twenty rounds; two
+// simultaneous pickup adds get two different numbers.
+func TestSimultaneousAddsOfOneNumber(t *testing.T) {
+	env := testenv.Start(t)
+	c := newClient(t, env)
+	dialplanSetup(t, c)
+	for round := 0; round < 20; round++ {
+		var wg sync.WaitGroup
+		codes := make([]int, 2)
+		bodies := make([]string, 2)
+		start := make(chan struct{})
+		for i := range codes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				codes[i], _, bodies[i] = send(t, fromAddr("127.0.0.1"), "POST", env.HTTPURL+groupsPath+"?act=add",
+					[]byte(fmt.Sprintf(`{"groupfeatures": {"name": "g%d_%d", "context": "default", "number": "2001"}}`, round, i)), "Content-Type", "application/json")
+			}()
+		}
+		close(start)
+		wg.Wait()
+		ok, refused := 0, 0
+		for i, st := range codes {
+			switch {
+			case st == http.StatusOK:
+				ok++
+			case st == http.StatusBadRequest && strings.Contains(bodies[i], "groupfeatures.number"):
+				refused++
+			default:
+				t.Fatalf("round %d: %d %s", round, st, bodies[i])
+			}
+		}
+		var n int
+		if err := env.DB.QueryRow(`SELECT count(*) FROM groups`).Scan(&n); err != nil || ok != 1 || refused != 1 || n != 1 {
+			t.Fatalf("round %d: %d added, %d refused, %d stored (%v)", round, ok, refused, n, err)
+		}
+		mustExec(t, env, `DELETE FROM groups`)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if st, _, body := send(t, fromAddr("127.0.0.1"), "POST", env.HTTPURL+pickupPath+"?act=add",
+				[]byte(fmt.Sprintf(`{"name": "p%d"}`, i)), "Content-Type", "application/json"); st != http.StatusOK {
+				t.Errorf("pickup add: %d %s", st, body)
+			}
+		}()
+	}
+	wg.Wait()
+	var ids string
+	if err := env.DB.QueryRow(`SELECT string_agg(id::text, ',' ORDER BY id) FROM pickups`).Scan(&ids); err != nil || ids != "0,1" {
+		t.Fatalf("pickup ids %q %v", ids, err)
 	}
 }
