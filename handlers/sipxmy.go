@@ -156,7 +156,7 @@ func ringObjects(rs []models.Ring) SipxList {
 func MyForward(st *models.Stores) *Resource {
 	return &Resource{DefaultAct: "view", Acts: map[string]Act{
 		"view": func(ctx context.Context, r *Request) (Result, error) {
-			c, err := st.Users.View(ctx, r.User)
+			c, err := st.Users.ViewAll(ctx, r.User)
 			if err != nil {
 				return Result{}, err
 			}
@@ -195,7 +195,7 @@ func MyForward(st *models.Stores) *Resource {
 func MyCallForwarding(st *models.Stores) *Resource {
 	return &Resource{DefaultAct: "view", Acts: map[string]Act{
 		"view": func(ctx context.Context, r *Request) (Result, error) {
-			c, err := st.Users.View(ctx, r.User)
+			c, err := st.Users.ViewAll(ctx, r.User)
 			if err != nil {
 				return Result{}, err
 			}

@@ -260,7 +260,7 @@ func SipxUsers(st *models.Stores) *Resource {
 			cs, err := s.ListComposites(ctx)
 			return slices.DeleteFunc(cs, func(c models.UserComposite) bool { return !keep(&c) }), err
 		},
-		Get:    s.View,
+		Get:    s.ViewAll,
 		Create: s.Create,
 		Edit:   s.Edit,
 		Delete: s.Delete,

@@ -189,7 +189,7 @@ type UserStore struct {
 	realm string
 	lines *LineStore
 	// Hot reads run as prepared statements: the view's plan alone costs milliseconds.
-	viewStmt, listStmt *sqlx.Stmt
+	viewStmt, viewAllStmt, listStmt *sqlx.Stmt
 	// The add's insert too: compiling a named query cost more CPU than the rest of the add.
 	insertStmt, insertCheckStmt *sqlx.Stmt
 	// lastList sizes the next list's slice at once: growing it to 10,000 users copied
@@ -199,6 +199,9 @@ type UserStore struct {
 
 // prepare readies the hot statements; a statement that does not prepare fails the start.
 func (s *UserStore) prepare(ctx context.Context) (err error) {
+	if s.viewAllStmt, err = s.db.PreparexContext(ctx, userViewAllSQL); err != nil {
+		return fmt.Errorf("preparing the user view with its sipX parts: %w", err)
+	}
 	if s.viewStmt, err = s.db.PreparexContext(ctx, UserViewSQL); err != nil {
 		return fmt.Errorf("preparing the user view: %w", err)
 	}
@@ -419,7 +422,19 @@ func (s *UserStore) get(ctx context.Context, q sqlx.QueryerContext, id int) (*Us
 // each part as JSON. Every subquery costs PostgreSQL a plan node to run per view, so the
 // parts a user often lacks (dial actions, call rights, keys, memberships) share one, tagged
 // by kind, and the lines read their owner's name from the outer row.
-const UserViewSQL = `SELECT ` + userCols + `,
+var UserViewSQL = userViewSQL("")
+
+// userViewAllSQL is UserViewSQL with the parts only the sipX façade shows: aliases, the call
+// sequence and user groups (json.php's views, the hot ones, do not pay for them).
+var userViewAllSQL = userViewSQL(`
+		UNION ALL SELECT 'a', to_json(alias) FROM user_aliases WHERE user_id = u.id
+		UNION ALL SELECT 'f', to_json(f) FROM (SELECT position, number, expiration, parallel, enabled
+			FROM user_rings WHERE user_id = u.id) f
+		UNION ALL SELECT 'g', to_json(g) FROM (SELECT ug.id, ug.name, ug.description FROM user_group_members gm
+			JOIN user_groups ug ON ug.id = gm.group_id WHERE gm.user_id = u.id) g`)
+
+func userViewSQL(moreParts string) string {
+	return `SELECT ` + userCols + `,
 	(SELECT COALESCE(json_agg(x ORDER BY x.rules_group, x.rules_order, x.id), '[]') FROM (
 		SELECT ` + lineCols + `, EXISTS (SELECT 1 FROM registrations r WHERE r.username = l.name
 			AND r.expires > localtimestamp) AS registered FROM lines l WHERE l.user_id = u.id) x) AS lines_json,
@@ -431,21 +446,23 @@ const UserViewSQL = `SELECT ` + userCols + `,
 		UNION ALL SELECT 'k', to_json(k) FROM (SELECT fknum, type, typeval, label, supervision, progfunckey
 			FROM user_funckeys WHERE user_id = u.id) k
 		UNION ALL SELECT 'm', to_json(m) FROM (SELECT category, queue_id, name, penalty, position
-			FROM queue_members WHERE usertype = 'user' AND userid = u.id) m
-		UNION ALL SELECT 'a', to_json(alias) FROM user_aliases WHERE user_id = u.id
-		UNION ALL SELECT 'f', to_json(f) FROM (SELECT position, number, expiration, parallel, enabled
-			FROM user_rings WHERE user_id = u.id) f
-		UNION ALL SELECT 'g', to_json(g) FROM (SELECT ug.id, ug.name, ug.description FROM user_group_members gm
-			JOIN user_groups ug ON ug.id = gm.group_id WHERE gm.user_id = u.id) g) p) AS parts_json,
+			FROM queue_members WHERE usertype = 'user' AND userid = u.id) m` + moreParts + `) p) AS parts_json,
 	(SELECT row_to_json(e) FROM (SELECT ` + entityCols + ` FROM entities WHERE id = u.entity_id) e) AS entity_json,
 	(SELECT COALESCE(json_agg(c.name ORDER BY c.name), '[]') FROM contexts c WHERE c.entity_id = u.entity_id
 		AND c.contexttype = 'internal') AS contexts_json
 	FROM users u WHERE u.id = $1`
+}
 
 // View returns the user with its lines (and whether each is registered), voicemail, dial
 // actions, call rights, keys, memberships and entity, read in one statement.
 func (s *UserStore) View(ctx context.Context, id int) (*UserComposite, error) {
-	return s.view(ctx, nil, id)
+	return s.view(ctx, nil, id, false)
+}
+
+// ViewAll is View with the parts the sipX façade adds: aliases, the call sequence, user
+// groups.
+func (s *UserStore) ViewAll(ctx context.Context, id int) (*UserComposite, error) {
+	return s.view(ctx, nil, id, true)
 }
 
 // Edit merges an edit onto the stored user in one transaction that locks the user's row
@@ -461,15 +478,15 @@ func (s *UserStore) Edit(ctx context.Context, id int, merge func(stored *UserCom
 		if err != nil {
 			return nil, err
 		}
-		return s.view(ctx, tx, id)
+		return s.view(ctx, tx, id, false)
 	}, merge, func(tx *sqlx.Tx, stored, merged *UserComposite) error {
 		merged.User.ID = id
 		return s.write(ctx, tx, merged, &stored.User)
 	})
 }
 
-// view reads the composite, within tx when it is not nil.
-func (s *UserStore) view(ctx context.Context, tx *sqlx.Tx, id int) (*UserComposite, error) {
+// view reads the composite, within tx when it is not nil; all adds the sipX parts.
+func (s *UserStore) view(ctx context.Context, tx *sqlx.Tx, id int, all bool) (*UserComposite, error) {
 	c := &UserComposite{}
 	// The parts arrive as JSON; sql.RawBytes would alias the driver's buffer, so they are
 	// decoded before the row is closed.
@@ -477,15 +494,19 @@ func (s *UserStore) view(ctx context.Context, tx *sqlx.Tx, id int) (*UserComposi
 	dest := c.User.scanDest(make([]any, 0, 50))
 	dest = append(dest, &lines, &voicemail, &parts, &entity, &contexts)
 	var err error
+	query, stmt := UserViewSQL, s.viewStmt
+	if all {
+		query, stmt = userViewAllSQL, s.viewAllStmt
+	}
 	switch {
-	case tx != nil && s.viewStmt != nil:
-		err = tx.StmtxContext(ctx, s.viewStmt).QueryRowContext(ctx, id).Scan(dest...)
+	case tx != nil && stmt != nil:
+		err = tx.StmtxContext(ctx, stmt).QueryRowContext(ctx, id).Scan(dest...)
 	case tx != nil:
-		err = tx.QueryRowContext(ctx, UserViewSQL, id).Scan(dest...)
-	case s.viewStmt != nil:
-		err = s.viewStmt.QueryRowContext(ctx, id).Scan(dest...)
+		err = tx.QueryRowContext(ctx, query, id).Scan(dest...)
+	case stmt != nil:
+		err = stmt.QueryRowContext(ctx, id).Scan(dest...)
 	default:
-		err = s.db.QueryRowContext(ctx, UserViewSQL, id).Scan(dest...)
+		err = s.db.QueryRowContext(ctx, query, id).Scan(dest...)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
