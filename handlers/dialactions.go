@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"strconv"
 
 	"pbxws/models"
@@ -89,4 +90,37 @@ func setScheduleLink(o *jsonObject, id *int) {
 	if id != nil {
 		o.set("schedule_id", *id)
 	}
+}
+
+// decodeRightCalls reads a body's "rightcall": call permission ids, or a view's rows
+// ({"rightcallid": n, …}) posted back; !ok when the body does not carry it.
+func decodeRightCalls(top fields) ([]int, bool) {
+	rc, ok := top.list("rightcall")
+	if !ok {
+		return nil, false
+	}
+	out := []int{}
+	for i, v := range rc {
+		if row, isRow := v.(map[string]any); isRow {
+			v = row["rightcallid"]
+		}
+		n, ok := intOf(v)
+		if !ok {
+			top.errs.Add(fmt.Sprintf("rightcall[%d]", i), "must be a call permission id")
+			continue
+		}
+		out = append(out, n)
+	}
+	return out, true
+}
+
+// rightCallsView is an object's call rights as views show them: rows of rightcallid, type
+// and typeval, or false for none.
+func rightCallsView(category string, id int, ids []int) any {
+	typeval := strconv.Itoa(id)
+	rows := make([]jsonObject, len(ids))
+	for i, rc := range ids {
+		rows[i] = jsonObject{{"rightcallid", rc}, {"type", category}, {"typeval", typeval}}
+	}
+	return falseOr(rows)
 }

@@ -38,7 +38,7 @@ func groupView(c *models.GroupComposite) jsonObject {
 		{"user", members},
 		{"dialaction", dialActionsView("group", g.ID, c.DialActions)},
 		{"callerid", callerIDView(g.CallerIDMode, g.CallerIDDisplay)},
-		{"rightcall", false},
+		{"rightcall", rightCallsView("group", g.ID, c.RightCalls)},
 	}
 	setScheduleLink(&out, g.ScheduleID)
 	return out
@@ -84,13 +84,17 @@ func decodeGroup(body map[string]any, c *models.GroupComposite) error {
 	} else if das, ok := top.object("dialaction"); ok {
 		c.DialActions = decodeDialActions(top.sub("dialaction", das), eventSet(models.GroupEvents...))
 	}
+	if rc, ok := decodeRightCalls(top); ok {
+		c.RightCalls = rc
+	}
 	return errs.OrNil()
 }
 
 // groupCodec is the json.php form of groups.
 type groupCodec struct{ wireNames }
 
-var xivoGroupNames = names(map[string]string{"group": "groupfeatures", "members": "user", "dial_actions": "dialaction"},
+var xivoGroupNames = names(map[string]string{"group": "groupfeatures", "members": "user", "dial_actions": "dialaction",
+	"right_calls": "rightcall"},
 	map[string]string{"group.strategy": "queue.strategy", "group.music_class": "queue.musicclass", "group.ring_in_use": "queue.ringinuse",
 		"group.caller_id_mode": "callerid.mode", "group.caller_id_display": "callerid.callerdisplay", "group.schedule_id": "schedule_id"},
 	models.Group{}, models.DialAction{})

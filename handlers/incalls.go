@@ -33,7 +33,8 @@ func incallView(c *models.IncallComposite) jsonObject {
 	}
 	out := jsonObject{{"incall", incallRowWire(&c.Incall)},
 		{"dialaction", dialActionsView("incall", c.Incall.ID, das)},
-		{"callerid", callerIDView(c.Incall.CallerIDMode, c.Incall.CallerIDDisplay)}, {"rightcall", false}}
+		{"callerid", callerIDView(c.Incall.CallerIDMode, c.Incall.CallerIDDisplay)},
+		{"rightcall", rightCallsView("incall", c.Incall.ID, c.RightCalls)}}
 	setScheduleLink(&out, c.Incall.ScheduleID)
 	return out
 }
@@ -68,13 +69,16 @@ func decodeIncall(body map[string]any, c *models.IncallComposite) error {
 	}
 	decodeScheduleLink(top, &x.ScheduleID)
 	decodeCallerID(top, &x.CallerIDMode, &x.CallerIDDisplay)
+	if rc, ok := decodeRightCalls(top); ok {
+		c.RightCalls = rc
+	}
 	return errs.OrNil()
 }
 
 // incallCodec is the json.php form of incoming calls.
 type incallCodec struct{ wireNames }
 
-var xivoIncallNames = names(map[string]string{"dial_actions": "dialaction", "number": "exten"},
+var xivoIncallNames = names(map[string]string{"dial_actions": "dialaction", "number": "exten", "right_calls": "rightcall"},
 	map[string]string{"incall.caller_id_mode": "callerid.mode", "incall.caller_id_display": "callerid.callerdisplay",
 		"incall.schedule_id": "schedule_id"},
 	models.Incall{}, models.DialAction{})
@@ -90,6 +94,7 @@ func (incallCodec) View(c *models.IncallComposite) any   { return incallView(c) 
 func (incallCodec) Key(c *models.IncallComposite) string { return strconv.Itoa(c.Incall.ID) }
 func (incallCodec) Decode(body map[string]any, stored *models.IncallComposite) (*models.IncallComposite, error) {
 	c := &models.IncallComposite{Incall: stored.Incall, Answer: stored.Answer}
+	// Call rights the body does not name stay nil: the store keeps them.
 	if err := decodeIncall(body, c); err != nil {
 		return nil, err
 	}

@@ -154,12 +154,7 @@ func userView(c *models.UserComposite) jsonObject {
 	}
 	out.set("groupmember", falseOr(groups))
 	out.set("queuemember", falseOr(queues))
-	typeval := strconv.Itoa(uid)
-	rights := make([]jsonObject, len(c.RightCalls))
-	for i, id := range c.RightCalls {
-		rights[i] = jsonObject{{"rightcallid", id}, {"type", "user"}, {"typeval", typeval}}
-	}
-	out.set("rightcall", falseOr(rights))
+	out.set("rightcall", rightCallsView("user", uid, c.RightCalls))
 	out.set("dialaction", dialActionsView("user", uid, c.DialActions))
 	keys := make([]jsonObject, len(c.FuncKeys))
 	for i, k := range c.FuncKeys {
@@ -290,20 +285,8 @@ func decodeUser(body map[string]any, c *models.UserComposite, stored []models.Li
 	if das, ok := top.object("dialaction"); ok {
 		c.DialActions = decodeDialActions(top.sub("dialaction", das), userEvents)
 	}
-	if rc, ok := top.list("rightcall"); ok {
-		c.RightCalls = []int{}
-		for i, v := range rc {
-			// Ids, or the view's rows {"rightcallid": n, …} posted back.
-			if row, isRow := v.(map[string]any); isRow {
-				v = row["rightcallid"]
-			}
-			n, ok := intOf(v)
-			if !ok {
-				errs.Add(fmt.Sprintf("rightcall[%d]", i), "must be a call permission id")
-				continue
-			}
-			c.RightCalls = append(c.RightCalls, n)
-		}
+	if rc, ok := decodeRightCalls(top); ok {
+		c.RightCalls = rc
 	}
 	if fk, present := body["phonefunckey"]; present && fk != nil && fk != false {
 		rows, ok := lineRows(fk)

@@ -46,6 +46,8 @@ type GroupComposite struct {
 	Group       Group
 	Members     []int // user ids, in ring order
 	DialActions []DialAction
+	// RightCalls are the call rights the group holds (nil keeps them on edit).
+	RightCalls []int
 }
 
 // GroupEvents are the dial-action events a group has.
@@ -104,6 +106,9 @@ func (s *GroupStore) get(ctx context.Context, q sqlx.QueryerContext, id int, loc
 	}
 	if err := sqlx.SelectContext(ctx, q, &c.Members, `SELECT userid FROM queue_members
 		WHERE category = 'group' AND queue_id = $1 AND usertype = 'user' ORDER BY position, id`, id); err != nil {
+		return nil, err
+	}
+	if c.RightCalls, err = rightCallsOf(ctx, q, "group", id); err != nil {
 		return nil, err
 	}
 	c.DialActions, err = dialActionsOf(ctx, q, "group", id)
@@ -232,6 +237,11 @@ func (s *GroupStore) writeParts(ctx context.Context, tx *sqlx.Tx, c *GroupCompos
 			}
 		}
 	}
+	if c.RightCalls != nil {
+		if err := writeRightCalls(ctx, tx, "group", id, c.RightCalls); err != nil {
+			return err
+		}
+	}
 	if c.DialActions != nil {
 		return writeDialActions(ctx, tx, "group", strconv.Itoa(id), c.DialActions)
 	}
@@ -255,6 +265,9 @@ func deleteGroup(ctx context.Context, tx *sqlx.Tx, id int) error {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM dialactions WHERE category = 'group' AND categoryval = $1`, strconv.Itoa(id)); err != nil {
+		return err
+	}
+	if err := dropRightCalls(ctx, tx, "group", id); err != nil {
 		return err
 	}
 	if err := leavePickups(ctx, tx, "group", id); err != nil {

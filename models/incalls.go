@@ -29,6 +29,8 @@ type Incall struct {
 type IncallComposite struct {
 	Incall Incall
 	Answer *DialAction
+	// RightCalls are the call rights the incall holds (nil keeps them on edit).
+	RightCalls []int
 }
 
 // IncallRow is an incall as lists show it: with its destination and a readable name of it.
@@ -100,6 +102,9 @@ func (s *IncallStore) get(ctx context.Context, q sqlx.QueryerContext, id int, lo
 	if err != nil {
 		return nil, err
 	}
+	if c.RightCalls, err = rightCallsOf(ctx, q, "incall", id); err != nil {
+		return nil, err
+	}
 	das, err := dialActionsOf(ctx, q, "incall", id)
 	for i := range das {
 		if das[i].Event == "answer" {
@@ -149,6 +154,9 @@ func (s *IncallStore) Create(ctx context.Context, c *IncallComposite) error {
 		if err != nil {
 			return mapPQ(err, incallConstraints)
 		}
+		if err := writeRightCalls(ctx, tx, "incall", x.ID, c.RightCalls); err != nil {
+			return err
+		}
 		return writeDialActions(ctx, tx, "incall", strconv.Itoa(x.ID), []DialAction{*c.Answer})
 	})
 }
@@ -173,6 +181,11 @@ func (s *IncallStore) Edit(ctx context.Context, id int, merge func(stored *Incal
 		if err := oneRow(res); err != nil {
 			return err
 		}
+		if c.RightCalls != nil {
+			if err := writeRightCalls(ctx, tx, "incall", id, c.RightCalls); err != nil {
+				return err
+			}
+		}
 		return writeDialActions(ctx, tx, "incall", strconv.Itoa(id), []DialAction{*c.Answer})
 	})
 }
@@ -187,6 +200,9 @@ func deleteIncall(ctx context.Context, tx *sqlx.Tx, id int) error {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM dialactions WHERE category = 'incall' AND categoryval = $1`, strconv.Itoa(id)); err != nil {
+		return err
+	}
+	if err := dropRightCalls(ctx, tx, "incall", id); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM incalls WHERE id = $1`, id)
