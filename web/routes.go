@@ -66,8 +66,14 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/rest/branch", crud(branches, false))
 	app.All("/sipxconfig/rest/branch/:id", crud(branches, true))
 
-	// "my" resources: the authenticated user's own (role USER).
 	my := func(r sipxMy) fiber.Handler { return func(c *fiber.Ctx) error { return r.serve(s, c) } }
+	// The shared phonebook (the XiVO one): the list is XML only; a book is CSV first.
+	app.All("/sipxconfig/rest/phonebook", my(sipxMy{res: handlers.SipxPhonebooks(), method: "GET", role: roleAdmin,
+		media: []string{"text/xml"}}))
+	app.All("/sipxconfig/rest/phonebook/:name", my(sipxMy{res: handlers.SipxPhonebook(s.stores), method: "GET", param: "name",
+		role: roleAdmin, media: []string{"text/comma-separated-values", "text/xml", "application/json"}}))
+
+	// "my" resources: the authenticated user's own (role USER).
 	app.All("/sipxconfig/rest/my/logindetails", my(sipxMy{res: handlers.MyLoginDetails(s.stores), method: fiber.MethodGet}))
 	app.All("/sipxconfig/rest/my/time", my(sipxMy{res: handlers.MyTime(time.Now), method: fiber.MethodGet}))
 	app.All("/sipxconfig/rest/my/portal/password/:password", my(sipxMy{res: handlers.MyPortalPassword(s.stores), method: fiber.MethodPut, param: "password"}))

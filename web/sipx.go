@@ -432,6 +432,11 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
+	if own, ok := res.JSON.(handlers.SipxRenderer); ok {
+		body, ctype := own.Render(media)
+		c.Set(fiber.HeaderContentType, ctype)
+		return c.Send(body)
+	}
 	switch doc, isDoc := res.JSON.(handlers.SipxDoc); {
 	case isDoc && media == "application/json":
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)

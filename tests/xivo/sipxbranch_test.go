@@ -106,3 +106,38 @@ func TestSipxUserGroups(t *testing.T) {
 	}
 	boss.send("GET", "/sipxconfig/rest/user-group/"+id, "", "").envelope(t, http.StatusBadRequest, "ERROR_OBJECT_NOT_FOUND")
 }
+
+// The sipX admin phonebook is the XiVO phonebook: listed by name (XML only), its entries
+// in CSV (the default), XML or JSON.
+func TestSipxPhonebookIsTheXivoOne(t *testing.T) {
+	env, c := sipxSetup(t)
+	boss := newSipx(t, env, "boss", "bosspin1")
+	const pb = "/service/ipbx/json.php/private/pbx_services/phonebook/"
+	c.mustStatus(http.StatusOK, "POST", pb, "act=add", []byte(`{"phonebook": {"displayname": "Penguin", "firstname": "Penguin", "lastname": "Em\"porer"}, "phonebooknumber": {"mobile": "0612", "office": "1234"}}`))
+	c.mustStatus(http.StatusOK, "POST", pb, "act=add", []byte(`{"phonebook": {"displayname": "Bob"}, "phonebooknumber": {"home": "0478000000"}}`))
+	a := boss.send("GET", "/sipxconfig/rest/phonebook", "", "")
+	if a.status != http.StatusOK || !strings.HasSuffix(a.body, `<phonebooks><phonebook name="xivo"/></phonebooks>`) {
+		t.Fatalf("phonebook list: %d %s", a.status, a.body)
+	}
+	if a = boss.send("GET", "/sipxconfig/rest/phonebook", "", "", "Accept", "application/json"); a.status != http.StatusNotAcceptable {
+		t.Fatalf("the list as JSON: %d", a.status)
+	}
+	a = boss.send("GET", "/sipxconfig/rest/phonebook/xivo", "", "")
+	// By display name, as json.php lists them.
+	want := "\"First name\",\"Last name\",\"Number\"\n\"Bob\",\"\",\"0478000000\"\n\"Penguin\",\"Em\\\"porer\",\"1234\"\n"
+	if a.status != http.StatusOK || !strings.HasPrefix(a.header.Get("Content-Type"), "text/comma-separated-values") || a.body != want {
+		t.Fatalf("CSV: %d %q %q\nwant %q", a.status, a.header.Get("Content-Type"), a.body, want)
+	}
+	if a = boss.send("GET", "/sipxconfig/rest/phonebook/xivo", "", "", "Accept", "application/json"); a.body != `{"phonebook":[{"first-name":"Bob","last-name":"","number":"0478000000"},{"first-name":"Penguin","last-name":"Em\"porer","number":"1234"}]}` {
+		t.Fatalf("JSON: %s", a.body)
+	}
+	if a = boss.send("GET", "/sipxconfig/rest/phonebook/xivo", "", "", "Accept", "text/xml"); !strings.Contains(a.body, "</entry><entry><first-name>Penguin</first-name><last-name>Em&#34;porer</last-name><number>1234</number></entry>") {
+		t.Fatalf("XML: %s", a.body)
+	}
+	if a = boss.send("GET", "/sipxconfig/rest/phonebook/sales", "", ""); a.status != http.StatusNotFound {
+		t.Fatalf("another book: %d", a.status)
+	}
+	if a = newSipx(t, env, "clerk", "clerkpin").send("GET", "/sipxconfig/rest/phonebook/xivo", "", ""); a.status != http.StatusForbidden {
+		t.Fatalf("a user who is not an administrator: %d", a.status)
+	}
+}
