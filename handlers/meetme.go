@@ -46,6 +46,7 @@ func decodeConfRoom(body map[string]any, r *models.ConfRoom) error {
 	f.strTrim("preprocess_subroutine", &r.PreprocessSubroutine)
 	f.str("description", &r.Description)
 	f.boolean("commented", &r.Commented)
+	f.optInt("owner_id", &r.OwnerID) // the sipX owner; not a field XiVO had
 	if mr, ok := top.object("meetmeroom"); ok {
 		rf := top.sub("meetmeroom", mr)
 		var confno string

@@ -25,6 +25,8 @@ type ConfRoom struct {
 	PreprocessSubroutine  string `db:"preprocess_subroutine" json:"preprocess_subroutine" validate:"max=39,printable"`
 	Description           string `db:"description" json:"description" validate:"max=1000"`
 	Commented             bool   `db:"commented" json:"commented"`
+	// OwnerID is the user the room belongs to (sipX /my/conferences), nil for none.
+	OwnerID *int `db:"owner_id" json:"owner_id"`
 }
 
 // NewConfRoom is a room with the defaults an add starts from.
@@ -36,12 +38,13 @@ func NewConfRoom() *ConfRoom {
 type ConfRoomStore struct{ db *sqlx.DB }
 
 const confRoomCols = `id, name, context, number, maxusers, pin, admin_pin, admin_typefrom, user_mode,
-	user_announcejoinleave, user_musiconhold, preprocess_subroutine, description, commented`
+	user_announcejoinleave, user_musiconhold, preprocess_subroutine, description, commented, owner_id`
 
 var confRoomConstraints = map[string]string{
 	"meetmes_name_key":             "meetme.name",
 	"extensions_context_exten_key": "meetme.number",
 	"meetmes_context_fkey":         "meetme.context",
+	"meetmes_owner_id_fkey":        "meetme.owner_id",
 }
 
 // List returns every room by id.
@@ -57,6 +60,23 @@ func (s *ConfRoomStore) Search(ctx context.Context, term string) ([]ConfRoom, er
 	err := s.db.SelectContext(ctx, &out, `SELECT `+confRoomCols+` FROM meetmes
 		WHERE name ILIKE $1 OR number ILIKE $1 ORDER BY id`, likeTerm(term))
 	return out, err
+}
+
+// OwnedBy returns the rooms a user owns, by name.
+func (s *ConfRoomStore) OwnedBy(ctx context.Context, userID int) ([]ConfRoom, error) {
+	var out []ConfRoom
+	err := s.db.SelectContext(ctx, &out, `SELECT `+confRoomCols+` FROM meetmes WHERE owner_id = $1 ORDER BY name`, userID)
+	return out, err
+}
+
+// IDByName returns the id of the room with that name, or ErrNotFound.
+func (s *ConfRoomStore) IDByName(ctx context.Context, name string) (int, error) {
+	var id int
+	err := s.db.GetContext(ctx, &id, `SELECT id FROM meetmes WHERE name = $1`, name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return id, err
 }
 
 // Get returns one room or ErrNotFound.
@@ -88,10 +108,10 @@ func (s *ConfRoomStore) Create(ctx context.Context, r *ConfRoom) error {
 		}
 		err := tx.QueryRowxContext(ctx, `INSERT INTO meetmes (name, context, number, maxusers, pin,
 			admin_pin, admin_typefrom, user_mode, user_announcejoinleave, user_musiconhold,
-			preprocess_subroutine, description, commented)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id`,
+			preprocess_subroutine, description, commented, owner_id)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) RETURNING id`,
 			r.Name, r.Context, r.Number, r.MaxUsers, r.Pin, r.AdminPin, r.AdminTypeFrom, r.UserMode,
-			r.UserAnnounceJoinLeave, r.UserMusicOnHold, r.PreprocessSubroutine, r.Description, r.Commented).Scan(&r.ID)
+			r.UserAnnounceJoinLeave, r.UserMusicOnHold, r.PreprocessSubroutine, r.Description, r.Commented, r.OwnerID).Scan(&r.ID)
 		return mapPQ(err, confRoomConstraints)
 	})
 }
@@ -107,9 +127,9 @@ func (s *ConfRoomStore) Edit(ctx context.Context, id int, merge func(stored *Con
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE meetmes SET name=$2, context=$3, number=$4, maxusers=$5,
 			pin=$6, admin_pin=$7, admin_typefrom=$8, user_mode=$9, user_announcejoinleave=$10,
-			user_musiconhold=$11, preprocess_subroutine=$12, description=$13, commented=$14 WHERE id=$1`,
+			user_musiconhold=$11, preprocess_subroutine=$12, description=$13, commented=$14, owner_id=$15 WHERE id=$1`,
 			id, r.Name, r.Context, r.Number, r.MaxUsers, r.Pin, r.AdminPin, r.AdminTypeFrom, r.UserMode,
-			r.UserAnnounceJoinLeave, r.UserMusicOnHold, r.PreprocessSubroutine, r.Description, r.Commented)
+			r.UserAnnounceJoinLeave, r.UserMusicOnHold, r.PreprocessSubroutine, r.Description, r.Commented, r.OwnerID)
 		if err != nil {
 			return mapPQ(err, confRoomConstraints)
 		}

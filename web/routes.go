@@ -83,6 +83,8 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/rest/my/contact-information", my(sipxMy{res: handlers.MyContactInformation(s.stores), method: "GET PUT", body: true}))
 	app.All("/sipxconfig/rest/my/voicemail/pin/:pin", my(sipxMy{res: handlers.MyVoicemailPin(s.stores), method: fiber.MethodPut, param: "pin"}))
 
+	app.All("/sipxconfig/rest/my/conferences", my(sipxMy{res: handlers.MyConferences(s.stores), method: "GET"}))
+	app.All("/sipxconfig/rest/my/conferences/:name", my(sipxMy{res: handlers.MyConference(s.stores), method: "GET PUT", param: "name", body: true}))
 	app.All("/sipxconfig/rest/my/keepalive", my(sipxMy{res: handlers.MyKeepAlive(), method: "GET"}))
 	app.All("/sipxconfig/rest/my/vmprefs", my(sipxMy{res: handlers.MyVoicemailPrefs(s.stores), method: "GET PUT", body: true}))
 	app.All("/sipxconfig/rest/my/mailbox/:user/preferences/activegreeting/:greeting",

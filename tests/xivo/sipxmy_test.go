@@ -2,6 +2,7 @@ package xivo_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -247,5 +248,53 @@ func TestSipxVoicemailPrefs(t *testing.T) {
 	}
 	if a = vic.send("GET", "/sipxconfig/rest/my/im/prefs", "", ""); a.status != http.StatusNotImplemented || !strings.Contains(a.body, "instant-messaging") {
 		t.Fatalf("im prefs: %d %s", a.status, a.body)
+	}
+}
+
+// /my/conferences are the XiVO conference rooms the user owns.
+func TestSipxMyConferencesAreOwnedRooms(t *testing.T) {
+	env, c := sipxSetup(t)
+	c.mustStatus(http.StatusOK, "POST", contextsPath, "act=edit&id=default", map[string]any{
+		"contextnumbers": map[string]any{"meetme": []any{map[string]any{"numberbeg": "4000", "numberend": "4009"}}}})
+	var bossID int
+	if err := env.DB.Get(&bossID, `SELECT id FROM users WHERE loginclient = 'boss'`); err != nil {
+		t.Fatal(err)
+	}
+	mine := c.add(meetmePath, []byte(fmt.Sprintf(`{"meetmefeatures": {"name": "weekly", "confno": "4001", "context": "default", "owner_id": %d, "description": "weekly"}, "meetmeroom": {"pin": "555"}}`, bossID)))
+	c.add(meetmePath, []byte(`{"meetmefeatures": {"name": "other", "confno": "4002", "context": "default"}}`))
+	boss := newSipx(t, env, "boss", "bosspin1")
+	a := boss.send("GET", "/sipxconfig/rest/my/conferences", "", "", "Accept", "application/json")
+	if a.status != http.StatusOK || a.body != `{"conferences":[{"enabled":true,"name":"weekly","description":"weekly","extension":"4001","accessCode":"555"}]}` {
+		t.Fatalf("my conferences: %d %s", a.status, a.body)
+	}
+	a = boss.send("GET", "/sipxconfig/rest/my/conferences/weekly", "", "")
+	if a.status != http.StatusOK || !strings.Contains(a.body, "<setting><enabled>true</enabled><name>weekly</name>") || !strings.Contains(a.body, "<accessCode>555</accessCode>") {
+		t.Fatalf("my conference: %d %s", a.status, a.body)
+	}
+	if a = boss.send("PUT", "/sipxconfig/rest/my/conferences/weekly", "text/xml", `<setting><maxMembers>12</maxMembers><moderatorCode>999</moderatorCode></setting>`); a.status != http.StatusOK {
+		t.Fatalf("PUT: %d %s", a.status, a.body)
+	}
+	var maxUsers int
+	var pin, adminPin string
+	if err := env.DB.QueryRow(`SELECT maxusers, pin, admin_pin FROM meetmes WHERE id = $1`, mustAtoi(mine)).Scan(&maxUsers, &pin, &adminPin); err != nil ||
+		maxUsers != 12 || pin != "555" || adminPin != "999" {
+		t.Fatalf("stored room: %d %q %q %v", maxUsers, pin, adminPin, err)
+	}
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+	}{
+		{"GET", "/sipxconfig/rest/my/conferences/other", "", http.StatusForbidden},
+		{"PUT", "/sipxconfig/rest/my/conferences/other", `<setting><name>x</name></setting>`, http.StatusForbidden},
+		{"GET", "/sipxconfig/rest/my/conferences/nosuch", "", http.StatusNotFound},
+		{"PUT", "/sipxconfig/rest/my/conferences/weekly", `<setting><video>true</video></setting>`, http.StatusBadRequest},
+		{"PUT", "/sipxconfig/rest/my/conferences/weekly", `<setting><name>other</name></setting>`, http.StatusBadRequest},
+	} {
+		if a = boss.send(tc.method, tc.path, "text/xml", tc.body); a.status != tc.status {
+			t.Fatalf("%s %s %s: %d %s, want %d", tc.method, tc.path, tc.body, a.status, a.body, tc.status)
+		}
+	}
+	if v := c.object(meetmePath, "act=view&id="+mine)["meetmefeatures"].(map[string]any); v["name"] != "weekly" {
+		t.Fatalf("json.php room after the refusals: %v", v)
 	}
 }
