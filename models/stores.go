@@ -35,6 +35,7 @@ type Stores struct {
 	Incalls       *IncallStore
 	Schedules     *ScheduleStore
 	Pickups       *PickupStore
+	PrivateBooks  *PrivateBookStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -67,6 +68,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Incalls:       &IncallStore{db: db},
 		Schedules:     &ScheduleStore{db: db},
 		Pickups:       &PickupStore{db: db},
+		PrivateBooks:  &PrivateBookStore{db: db},
 	}
 }
 

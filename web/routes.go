@@ -85,6 +85,13 @@ func sipxREST(s *Server, app *fiber.App) {
 
 	app.All("/sipxconfig/rest/my/conferences", my(sipxMy{res: handlers.MyConferences(s.stores), method: "GET"}))
 	app.All("/sipxconfig/rest/my/conferences/:name", my(sipxMy{res: handlers.MyConference(s.stores), method: "GET PUT", param: "name", body: true}))
+	app.All("/sipxconfig/rest/my/phonebook", my(sipxMy{res: handlers.MyPhonebook(s.stores), method: "GET",
+		media: []string{"text/xml", "application/json", "text/plain", "text/vcard"}}))
+	app.All("/sipxconfig/rest/my/search/phonebook", my(sipxMy{res: handlers.MySearchPhonebook(s.stores), method: "GET"}))
+	app.All("/sipxconfig/rest/my/pagedphonebook", my(sipxMy{res: handlers.MyPagedPhonebook(s.stores), method: "GET"}))
+	app.All("/sipxconfig/rest/my/phonebook/entry/:entry", my(sipxMy{res: handlers.MyPhonebookEntry(s.stores), method: "GET POST PUT DELETE",
+		param: "entry", body: true}))
+	app.All("/sipxconfig/rest/my/phonebook/showContactsOnPhone/:value", my(sipxMy{res: handlers.MyShowContactsOnPhone(s.stores), method: "PUT", param: "value"}))
 	app.All("/sipxconfig/rest/my/keepalive", my(sipxMy{res: handlers.MyKeepAlive(), method: "GET"}))
 	app.All("/sipxconfig/rest/my/vmprefs", my(sipxMy{res: handlers.MyVoicemailPrefs(s.stores), method: "GET PUT", body: true}))
 	app.All("/sipxconfig/rest/my/mailbox/:user/preferences/activegreeting/:greeting",

@@ -372,10 +372,12 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		}
 		req.PathParams[name] = v
 	}
-	switch method {
-	case fiber.MethodPut, fiber.MethodPost:
+	switch {
+	case method == fiber.MethodPost && r.res.Acts["add"] != nil:
+		req.Act = "add"
+	case method == fiber.MethodPut, method == fiber.MethodPost:
 		req.Act = "edit"
-	case fiber.MethodDelete:
+	case method == fiber.MethodDelete:
 		req.Act = "delete"
 	}
 	if r.param != "" {
@@ -390,7 +392,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 			return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(offered, " or "))
 		}
 	}
-	if req.Act == "edit" && r.body {
+	if (req.Act == "edit" || req.Act == "add") && r.body {
 		body, err := s.requestBody(c)
 		if err == nil {
 			req.Decoded, err = decodeSipxBody(c.Get(fiber.HeaderContentType), body)
@@ -423,6 +425,8 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		return sipxText(c, http.StatusBadRequest, strings.TrimPrefix(ve.Error(), "invalid input: "))
 	case errors.Is(err, models.ErrNotFound):
 		return c.SendStatus(http.StatusNotFound)
+	case errors.Is(err, models.ErrDuplicateEntry):
+		return sipxText(c, 747, err.Error()) // sipX's own code for it
 	case errors.As(err, &forbidden):
 		return sipxText(c, http.StatusForbidden, forbidden.Msg)
 	case errors.As(err, &conflict):

@@ -298,3 +298,78 @@ func TestSipxMyConferencesAreOwnedRooms(t *testing.T) {
 		t.Fatalf("json.php room after the refusals: %v", v)
 	}
 }
+
+// The user's phonebook: the private entries merged with the shared XiVO phonebook, in every
+// representation; private entries created, changed and deleted by their owner only.
+func TestSipxMyPhonebook(t *testing.T) {
+	env, c := sipxSetup(t)
+	c.mustStatus(http.StatusOK, "POST", "/service/ipbx/json.php/private/pbx_services/phonebook/", "act=add",
+		[]byte(`{"phonebook": {"displayname": "Acme Desk", "firstname": "Acme", "lastname": "Desk", "society": "Acme"}, "phonebooknumber": {"office": "0140000000"}}`))
+	clerk := newSipx(t, env, "clerk", "clerkpin")
+	a := clerk.send("POST", "/sipxconfig/rest/my/phonebook/entry/0", "application/json",
+		`{"entry": {"first-name": "Ann", "last-name": "Zed", "number": "555", "contact-information": {"emailAddress": "ann@example.com", "companyName": "Z"}}}`)
+	if a.status != http.StatusCreated {
+		t.Fatalf("POST entry: %d %s", a.status, a.body)
+	}
+	var id int
+	if err := env.DB.Get(&id, `SELECT e.id FROM private_phonebook_entries e JOIN users u ON u.id = e.user_id WHERE u.loginclient = 'clerk'`); err != nil {
+		t.Fatal(err)
+	}
+	path := "/sipxconfig/rest/my/phonebook/entry/" + strconv.Itoa(id)
+	for _, tc := range []struct {
+		method, body string
+		status       int
+		mention      string
+	}{
+		{"POST", `{"entry": {"first-name": "Ann", "last-name": "Zed", "number": "555"}}`, 747, "Duplicate Entry"},
+		{"POST", `{"entry": {"first-name": "Acme", "last-name": "Desk", "number": "0140000000"}}`, 747, "Duplicate Entry"},
+		{"POST", `{"entry": {"first-name": "No", "number": "1"}}`, http.StatusBadRequest, "cannot be Null"},
+		{"POST", `{"entry": {"first-name": "Bad", "last-name": "Mail", "number": "2", "contact-information": {"emailAddress": "nope"}}}`, http.StatusBadRequest, "Invalid Email Address"},
+	} {
+		if a = clerk.send(tc.method, "/sipxconfig/rest/my/phonebook/entry/0", "application/json", tc.body); a.status != tc.status || !strings.Contains(a.body, tc.mention) {
+			t.Fatalf("%s: %d %s, want %d %s", tc.body, a.status, a.body, tc.status, tc.mention)
+		}
+	}
+	if a = clerk.send("PUT", path, "text/xml", `<entry><number>556</number></entry>`); a.status != http.StatusOK {
+		t.Fatalf("PUT entry: %d %s", a.status, a.body)
+	}
+	if a = clerk.send("GET", path, "", "", "Accept", "application/json"); !strings.HasPrefix(a.body, `{"entry":{"first-name":"Ann","last-name":"Zed","number":"556","contact-information":{"companyName":"Z","emailAddress":"ann@example.com"}}}`) {
+		t.Fatalf("GET entry: %d %s", a.status, a.body)
+	}
+	// Another user sees neither the entry nor a way to it.
+	boss := newSipx(t, env, "boss", "bosspin1")
+	if a = boss.send("GET", path, "", ""); a.status != http.StatusNotFound {
+		t.Fatalf("another user's entry: %d", a.status)
+	}
+	if a = boss.send("DELETE", path, "", ""); a.status != http.StatusNotFound {
+		t.Fatalf("another user's delete: %d", a.status)
+	}
+	// The merged book, sorted by last name.
+	if a = clerk.send("GET", "/sipxconfig/rest/my/phonebook", "", "", "Accept", "text/plain"); a.body != "\"First name\",\"Last name\",\"Number\"\n\"Acme\",\"Desk\",\"0140000000\"\n\"Ann\",\"Zed\",\"556\"\n" {
+		t.Fatalf("CSV: %q", a.body)
+	}
+	if a = clerk.send("GET", "/sipxconfig/rest/my/phonebook", "", "", "Accept", "text/vcard"); !strings.Contains(a.body, "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Zed;Ann;;;\r\nFN:Ann Zed\r\nTEL;TYPE=WORK:556\r\n") {
+		t.Fatalf("vCard: %q", a.body)
+	}
+	if a = clerk.send("GET", "/sipxconfig/rest/my/search/phonebook?query=ze", "", ""); !strings.Contains(a.body, "<last-name>Zed</last-name>") || strings.Contains(a.body, "Desk") {
+		t.Fatalf("search: %s", a.body)
+	}
+	a = clerk.send("GET", "/sipxconfig/rest/my/pagedphonebook?start=1&end=5&filter=null", "", "")
+	if !strings.Contains(a.body, "<size>2</size><filtered-size>2</filtered-size><start-row>1</start-row><end-row>2</end-row><show-on-phone>true</show-on-phone>") ||
+		!strings.Contains(a.body, "<entry><id>"+strconv.Itoa(id)+"</id><first-name>Ann</first-name>") {
+		t.Fatalf("paged: %s", a.body)
+	}
+	if a = clerk.send("PUT", "/sipxconfig/rest/my/phonebook/showContactsOnPhone/false", "", ""); a.status != http.StatusOK {
+		t.Fatalf("showContactsOnPhone: %d", a.status)
+	}
+	if a = boss.send("PUT", "/sipxconfig/rest/my/phonebook/showContactsOnPhone/false", "", ""); a.status != http.StatusNotFound {
+		t.Fatalf("showContactsOnPhone without a book: %d", a.status)
+	}
+	if a = clerk.send("DELETE", path, "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE: %d", a.status)
+	}
+	var n int
+	if err := env.DB.Get(&n, `SELECT count(*) FROM private_phonebook_entries`); err != nil || n != 0 {
+		t.Fatalf("entries left: %d %v", n, err)
+	}
+}

@@ -1,0 +1,236 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// BookEntry is an entry of a user's phonebook: private (ID > 0, the user's own) or from the
+// shared phonebook (ID 0).
+type BookEntry struct {
+	ID        int         `db:"id"`
+	FirstName string      `db:"first_name" validate:"max=128,printable"`
+	LastName  string      `db:"last_name" validate:"max=128,printable"`
+	Number    string      `db:"number" validate:"max=128,printable"`
+	Contact   UserProfile `db:"-"`
+}
+
+// ErrDuplicateEntry: an entry with the same names and number is already in the user's
+// phonebook (sipX answers 747).
+var ErrDuplicateEntry = errors.New("Duplicate Entry")
+
+// PrivateBookStore reads and writes users' private phonebooks.
+type PrivateBookStore struct{ db *sqlx.DB }
+
+// Entries returns the user's phonebook: the private entries, then the shared phonebook's,
+// sorted by last name, first name, number; duplicates (same names and number) collapse.
+func (s *PrivateBookStore) Entries(ctx context.Context, userID int, shared []PhonebookEntry) ([]BookEntry, error) {
+	var rows []struct {
+		BookEntry
+		ContactJSON []byte `db:"contact"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT id, first_name, last_name, number, contact
+		FROM private_phonebook_entries WHERE user_id = $1 ORDER BY id`, userID); err != nil {
+		return nil, err
+	}
+	out := make([]BookEntry, 0, len(rows)+len(shared))
+	seen := map[[3]string]bool{}
+	add := func(e BookEntry) {
+		k := [3]string{e.FirstName, e.LastName, e.Number}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, e)
+		}
+	}
+	for _, r := range rows {
+		e := r.BookEntry
+		if err := json.Unmarshal(r.ContactJSON, &e.Contact); err != nil {
+			return nil, err
+		}
+		add(e)
+	}
+	for _, p := range shared {
+		first, last := p.FirstName, p.LastName
+		if first == "" && last == "" {
+			first = p.DisplayName
+		}
+		e := BookEntry{FirstName: first, LastName: last, Number: SharedNumber(&p)}
+		e.Contact.CompanyName, e.Contact.EmailAddress = p.Society, p.Email
+		e.Contact.CellPhoneNumber, e.Contact.HomePhoneNumber, e.Contact.FaxNumber = p.Numbers["mobile"], p.Numbers["home"], p.Numbers["fax"]
+		add(e)
+	}
+	sortEntries(out)
+	return out, nil
+}
+
+// SharedNumber is the number a shared entry shows: office, else mobile, home, other.
+func SharedNumber(p *PhonebookEntry) string {
+	for _, kind := range []string{"office", "mobile", "home", "other"} {
+		if n := p.Numbers[kind]; n != "" {
+			return n
+		}
+	}
+	return ""
+}
+
+func sortEntries(es []BookEntry) {
+	key := func(e BookEntry) string {
+		return strings.ToLower(e.LastName) + "\x00" + strings.ToLower(e.FirstName) + "\x00" + e.Number
+	}
+	for i := 1; i < len(es); i++ {
+		for j := i; j > 0 && key(es[j]) < key(es[j-1]); j-- {
+			es[j], es[j-1] = es[j-1], es[j]
+		}
+	}
+}
+
+// Get returns one of the user's private entries, or ErrNotFound.
+func (s *PrivateBookStore) Get(ctx context.Context, userID, id int) (*BookEntry, error) {
+	var r struct {
+		BookEntry
+		ContactJSON []byte `db:"contact"`
+	}
+	err := s.db.GetContext(ctx, &r, `SELECT id, first_name, last_name, number, contact
+		FROM private_phonebook_entries WHERE user_id = $1 AND id = $2`, userID, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	e := r.BookEntry
+	return &e, json.Unmarshal(r.ContactJSON, &e.Contact)
+}
+
+// checkEntry validates an entry: names and number required, the contact's fields valid,
+// and no other entry of the user's phonebook (shared ones included) alike.
+func (s *PrivateBookStore) checkEntry(ctx context.Context, tx *sqlx.Tx, userID int, e *BookEntry, shared []PhonebookEntry) error {
+	e.FirstName, e.LastName, e.Number = strings.TrimSpace(e.FirstName), strings.TrimSpace(e.LastName), strings.TrimSpace(e.Number)
+	if e.FirstName == "" || e.LastName == "" || e.Number == "" {
+		return Invalid("entry", "First Name / Last Name / Number cannot be Null")
+	}
+	if ve := Check(&e.Contact); ve.OrNil() != nil {
+		if _, bad := ve.Fields["email_address"]; bad {
+			return Invalid("entry.contact.email_address", "Invalid Email Address")
+		}
+		return CheckIn("entry.contact", &e.Contact)
+	}
+	if err := CheckIn("entry", e).OrNil(); err != nil {
+		return err
+	}
+	var dup bool
+	if err := tx.GetContext(ctx, &dup, `SELECT EXISTS (SELECT 1 FROM private_phonebook_entries
+		WHERE user_id = $1 AND first_name = $2 AND last_name = $3 AND number = $4 AND id <> $5)`,
+		userID, e.FirstName, e.LastName, e.Number, e.ID); err != nil {
+		return err
+	}
+	for i := range shared {
+		p := &shared[i]
+		dup = dup || p.FirstName == e.FirstName && p.LastName == e.LastName && SharedNumber(p) == e.Number
+	}
+	if dup {
+		return ErrDuplicateEntry
+	}
+	return nil
+}
+
+// Create adds an entry to the user's private phonebook (created when needed), setting its id.
+func (s *PrivateBookStore) Create(ctx context.Context, userID int, e *BookEntry, shared []PhonebookEntry) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO private_phonebooks (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, userID); err != nil {
+			return err
+		}
+		// One writer per book at a time: the duplicate check sees every entry.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM private_phonebooks WHERE user_id = $1 FOR UPDATE`, userID); err != nil {
+			return err
+		}
+		e.ID = 0
+		if err := s.checkEntry(ctx, tx, userID, e, shared); err != nil {
+			return err
+		}
+		contact, err := json.Marshal(e.Contact)
+		if err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &e.ID, `INSERT INTO private_phonebook_entries (user_id, first_name, last_name, number, contact)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, userID, e.FirstName, e.LastName, e.Number, string(contact))
+	})
+}
+
+// Edit merges an edit of one of the user's private entries, locked; ErrNotFound when it is
+// not in the user's book.
+func (s *PrivateBookStore) Edit(ctx context.Context, userID, id int, shared []PhonebookEntry, merge func(*BookEntry) (*BookEntry, error)) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var owner int
+		err := tx.GetContext(ctx, &owner, `SELECT user_id FROM private_phonebook_entries WHERE id = $1 FOR UPDATE`, id)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && owner != userID {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		stored, err := s.Get(ctx, userID, id)
+		if err != nil {
+			return err
+		}
+		e, err := merge(stored)
+		if err != nil {
+			return err
+		}
+		e.ID = id
+		if err := s.checkEntry(ctx, tx, userID, e, shared); err != nil {
+			return err
+		}
+		contact, err := json.Marshal(e.Contact)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE private_phonebook_entries SET first_name = $2, last_name = $3, number = $4,
+			contact = $5 WHERE id = $1`, id, e.FirstName, e.LastName, e.Number, string(contact))
+		return err
+	})
+}
+
+// Delete removes one of the user's private entries; ErrNotFound when it is not theirs.
+func (s *PrivateBookStore) Delete(ctx context.Context, userID, id int) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM private_phonebook_entries WHERE id = $1 AND user_id = $2`, id, userID)
+		if err != nil {
+			return err
+		}
+		return oneRow(res)
+	})
+}
+
+// SetShowOnPhone sets whether the user's phones show the private book; ErrNotFound when the
+// user has none.
+func (s *PrivateBookStore) SetShowOnPhone(ctx context.Context, userID int, show bool) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE private_phonebooks SET show_on_phone = $2 WHERE user_id = $1`, userID, show)
+		if err != nil {
+			return err
+		}
+		return oneRow(res)
+	})
+}
+
+// ShowOnPhone is "true" or "false" for the user's private book, "n/a" when the user has none.
+func (s *PrivateBookStore) ShowOnPhone(ctx context.Context, userID int) (string, error) {
+	var show bool
+	err := s.db.GetContext(ctx, &show, `SELECT show_on_phone FROM private_phonebooks WHERE user_id = $1`, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "n/a", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if show {
+		return "true", nil
+	}
+	return "false", nil
+}
