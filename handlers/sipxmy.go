@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -513,3 +514,25 @@ func MyVoicemailPrefs(st *models.Stores) *Resource {
 var sipxVMNames = names(map[string]string{"voicemail": ""}, map[string]string{
 	"voicemail.email_format": "emailformat", "voicemail.alt_email_format": "altEmailFormat",
 	"voicemail.greeting": "greeting", "voicemail.email": "email"})
+
+// Avatar is GET /avatar/{user} (anyone may ask): a redirect to the picture the user's
+// profile names (an http or https URL); 404 when it names none. pbxws keeps no pictures.
+func Avatar(st *models.Stores) *Resource {
+	return &Resource{DefaultAct: "view", Acts: map[string]Act{
+		"view": func(ctx context.Context, r *Request) (Result, error) {
+			id, err := st.Users.ByLogin(ctx, r.ID)
+			if err != nil {
+				return Result{}, err
+			}
+			ci, err := st.Users.ContactInfo(ctx, id)
+			if err != nil {
+				return Result{}, err
+			}
+			u := ci.Profile.Avatar
+			if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+				return Result{}, models.ErrNotFound
+			}
+			return Result{Status: http.StatusFound, Header: http.Header{"Location": {u}}}, nil
+		},
+	}}
+}

@@ -117,6 +117,9 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/rest/auto-attendant/livemode/:code", my(sipxMy{res: handlers.AttendantLiveMode(s.stores), method: "PUT POST DELETE", param: "code", role: roleAdmin}))
 	app.All("/sipxconfig/rest/auto-attendant/:attendant/special", my(sipxMy{res: handlers.AttendantSpecial(s.stores), method: "PUT DELETE", param: "attendant", role: roleAttendant}))
 
+	// Avatars: anyone.
+	app.All("/sipxconfig/rest/avatar/:user", my(sipxMy{res: handlers.Avatar(s.stores), method: "GET", param: "user", role: roleAnyone}))
+
 	// Every other path: 401 without credentials, 404 with them.
 	app.All("/sipxconfig", s.sipxUnknown)
 	app.All("/sipxconfig/*", s.sipxUnknown)

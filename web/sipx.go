@@ -29,6 +29,8 @@ const (
 	roleAdmin
 	// roleAttendant is ADMIN or ATTENDANT_ADMIN (the permission RECORD_SYSTEM_PROMPTS).
 	roleAttendant
+	// roleAnyone needs no credentials (avatars).
+	roleAnyone
 )
 
 // sipxCRUD is an admin CRUD resource (§1.3): GET lists or views, PUT creates (no id) or
@@ -352,9 +354,13 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		c.Set(fiber.HeaderAllow, allow)
 		return c.SendStatus(http.StatusOK)
 	}
-	u, ok, err := s.sipxAuthenticate(c, r.role)
-	if !ok {
-		return err
+	u := &models.SIPUser{}
+	if r.role != roleAnyone {
+		var ok bool
+		var err error
+		if u, ok, err = s.sipxAuthenticate(c, r.role); !ok {
+			return err
+		}
 	}
 	method := c.Method()
 	if method == fiber.MethodHead {
@@ -388,6 +394,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		offered = sipxMedia
 	}
 	if req.Act == "view" {
+		var ok bool
 		if media, ok = negotiate(c.Get(fiber.HeaderAccept), offered); !ok {
 			return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(offered, " or "))
 		}
@@ -435,6 +442,11 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		return sipxText(c, http.StatusNotImplemented, notServed.Why)
 	case err != nil:
 		return err
+	}
+	for k, vs := range res.Header {
+		for _, v := range vs {
+			c.Response().Header.Add(k, v)
+		}
 	}
 	if own, ok := res.JSON.(handlers.SipxRenderer); ok {
 		body, ctype := own.Render(media)

@@ -373,3 +373,24 @@ func TestSipxMyPhonebook(t *testing.T) {
 		t.Fatalf("entries left: %d %v", n, err)
 	}
 }
+
+// /avatar/{user} needs no credentials: a redirect to the picture the profile names.
+func TestSipxAvatar(t *testing.T) {
+	env, _ := sipxSetup(t)
+	clerk := newSipx(t, env, "clerk", "clerkpin")
+	if a := clerk.send("PUT", "/sipxconfig/rest/my/contact-information", "application/json",
+		`{"contact-information": {"avatar": "https://pictures.example.com/clerk.png"}}`); a.status != http.StatusOK {
+		t.Fatalf("PUT avatar: %d %s", a.status, a.body)
+	}
+	anon := newSipx(t, env, "", "")
+	anon.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	a := anon.send("GET", "/sipxconfig/rest/avatar/clerk", "", "")
+	if a.status != http.StatusFound || a.header.Get("Location") != "https://pictures.example.com/clerk.png" {
+		t.Fatalf("avatar: %d %q", a.status, a.header.Get("Location"))
+	}
+	for _, who := range []string{"boss", "nobody"} {
+		if a = anon.send("GET", "/sipxconfig/rest/avatar/"+who, "", ""); a.status != http.StatusNotFound {
+			t.Fatalf("avatar of %s: %d", who, a.status)
+		}
+	}
+}
