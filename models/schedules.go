@@ -23,6 +23,9 @@ type Schedule struct {
 	Timezone    string `db:"timezone" json:"timezone" validate:"max=64,printable"`
 	Description string `db:"description" json:"description" validate:"max=1000"`
 	Commented   bool   `db:"commented" json:"commented"`
+	// OwnerID is the user a personal schedule belongs to (nil: a general schedule). It is
+	// set when the schedule is created and never changed.
+	OwnerID *int `db:"owner_id" json:"owner_id"`
 }
 
 // SchedulePeriod is one time range: hours of the day ("08:00-12:00"), and the weekdays
@@ -61,7 +64,7 @@ const ScheduleFallbackEvent = "schedule_fallback"
 // ScheduleStore reads and writes schedules.
 type ScheduleStore struct{ db *sqlx.DB }
 
-const scheduleCols = `id, entity_id, name, timezone, description, commented`
+const scheduleCols = `id, entity_id, name, timezone, description, commented, owner_id`
 
 var scheduleConstraints = map[string]string{"schedules_name_key": "schedule.name"}
 
@@ -255,6 +258,26 @@ func renameClosedActions(err error) error {
 	return out
 }
 
+// UsableBy returns the schedules a user may use: the general ones and the user's own, by id.
+func (s *ScheduleStore) UsableBy(ctx context.Context, userID int) ([]ScheduleComposite, error) {
+	var ids []int
+	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM schedules WHERE owner_id IS NULL OR owner_id = $1 ORDER BY id`, userID); err != nil {
+		return nil, err
+	}
+	out := make([]ScheduleComposite, 0, len(ids))
+	for _, id := range ids {
+		c, err := s.Get(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *c)
+	}
+	return out, nil
+}
+
 // Create validates and inserts the schedule, setting its id.
 func (s *ScheduleStore) Create(ctx context.Context, c *ScheduleComposite) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -264,8 +287,8 @@ func (s *ScheduleStore) Create(ctx context.Context, c *ScheduleComposite) error 
 		}
 		x := &c.Schedule
 		if err := tx.QueryRowxContext(ctx, `INSERT INTO schedules (entity_id, name, timezone, description,
-			commented) VALUES ($1,$2,$3,$4,$5) RETURNING id`, x.EntityID, x.Name, x.Timezone, x.Description,
-			x.Commented).Scan(&x.ID); err != nil {
+			commented, owner_id) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`, x.EntityID, x.Name, x.Timezone, x.Description,
+			x.Commented, x.OwnerID).Scan(&x.ID); err != nil {
 			return mapPQ(err, scheduleConstraints)
 		}
 		return s.writeParts(ctx, tx, c, das)

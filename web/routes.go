@@ -92,6 +92,10 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/rest/my/phonebook/entry/:entry", my(sipxMy{res: handlers.MyPhonebookEntry(s.stores), method: "GET POST PUT DELETE",
 		param: "entry", body: true}))
 	app.All("/sipxconfig/rest/my/phonebook/showContactsOnPhone/:value", my(sipxMy{res: handlers.MyShowContactsOnPhone(s.stores), method: "PUT", param: "value"}))
+	schedules := my(sipxMy{res: handlers.MyCallForwardingSchedules(s.stores), method: "GET POST PUT DELETE", param: "id", body: true,
+		media: []string{"application/json"}})
+	app.All("/sipxconfig/rest/my/callfwdsched", schedules)
+	app.All("/sipxconfig/rest/my/callfwdsched/:id", schedules)
 	app.All("/sipxconfig/rest/my/keepalive", my(sipxMy{res: handlers.MyKeepAlive(), method: "GET"}))
 	app.All("/sipxconfig/rest/my/vmprefs", my(sipxMy{res: handlers.MyVoicemailPrefs(s.stores), method: "GET PUT", body: true}))
 	app.All("/sipxconfig/rest/my/mailbox/:user/preferences/activegreeting/:greeting",

@@ -421,10 +421,13 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	var forbidden *handlers.ForbiddenError
 	var conflict *models.ConflictError
 	var notServed *handlers.ErrNotServed
+	var unprocessable *handlers.ErrUnprocessable
 	switch {
 	case errors.Is(err, errBusy):
 		c.Set(fiber.HeaderRetryAfter, "1")
 		return sipxText(c, http.StatusServiceUnavailable, err.Error())
+	case errors.As(err, &unprocessable):
+		return sipxText(c, http.StatusUnprocessableEntity, strings.TrimPrefix(unprocessable.Error(), "invalid input: "))
 	case errors.As(err, &ve) && len(ve.Fields) == 1 && (ve.Fields["password"] != "" || ve.Fields["pin"] != ""):
 		// The spec's own sentences ("Password must be at least 8 characters long").
 		return sipxText(c, http.StatusBadRequest, ve.Fields["password"]+ve.Fields["pin"])
@@ -467,6 +470,9 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		b, err := json.Marshal(res.JSON)
 		if err != nil {
 			return err
+		}
+		if res.Status != 0 {
+			c.Status(res.Status)
 		}
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		return c.Send(b)

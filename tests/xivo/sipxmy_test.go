@@ -394,3 +394,67 @@ func TestSipxAvatar(t *testing.T) {
 		}
 	}
 }
+
+// Personal call-forwarding schedules are XiVO schedules with an owner; general ones are
+// usable by everyone and changed by no one here.
+func TestSipxCallForwardingSchedules(t *testing.T) {
+	env, c := sipxSetup(t)
+	c.mustStatus(http.StatusOK, "POST", "/service/ipbx/json.php/private/call_management/schedule/", "act=add",
+		[]byte(`{"schedule": {"name": "office", "timezone": "Europe/Paris"}, "opened": [{"hours": "08:00-18:00", "weekdays": "1-5"}]}`))
+	clerk := newSipx(t, env, "clerk", "clerkpin")
+	a := clerk.send("POST", "/sipxconfig/rest/my/callfwdsched", "application/json",
+		`{"name": "evenings", "description": "after work", "periods": [{"scheduledDay": 2, "start": {"hrs": 18, "min": 0}, "end": {"hrs": 22, "min": 30}}, {"scheduledDay": -2, "start": {"hrs": 9, "min": 0}, "end": {"hrs": 12, "min": 0}}]}`)
+	if a.status != http.StatusCreated || !strings.HasPrefix(a.body, `{"scheduleId":`) {
+		t.Fatalf("POST: %d %s", a.status, a.body)
+	}
+	var id int
+	if err := env.DB.Get(&id, `SELECT id FROM schedules WHERE name = 'evenings'`); err != nil {
+		t.Fatal(err)
+	}
+	var periods string
+	if err := env.DB.Get(&periods, `SELECT string_agg(hours || '/' || weekdays, ';' ORDER BY position) FROM schedule_periods WHERE schedule_id = $1 AND mode = 'opened'`, id); err != nil ||
+		periods != "18:00-22:30/1;09:00-12:00/6-7" {
+		t.Fatalf("stored periods %q %v", periods, err)
+	}
+	a = clerk.send("GET", "/sipxconfig/rest/my/callfwdsched", "", "")
+	if a.status != http.StatusOK || !strings.Contains(a.body, `"name":"office"`) ||
+		!strings.Contains(a.body, `{"scheduleId":`+strconv.Itoa(id)+`,"name":"evenings","description":"after work","periods":[{"scheduledDay":2,"start":{"hrs":18,"min":0},"end":{"hrs":22,"min":30}},{"scheduledDay":-2,"start":{"hrs":9,"min":0},"end":{"hrs":12,"min":0}}]}`) ||
+		!strings.Contains(a.body, `"scheduledDay":-1,"start":{"hrs":8,"min":0},"end":{"hrs":18,"min":0}`) {
+		t.Fatalf("GET: %d %s", a.status, a.body)
+	}
+	path := "/sipxconfig/rest/my/callfwdsched/" + strconv.Itoa(id)
+	boss := newSipx(t, env, "boss", "bosspin1")
+	for _, tc := range []struct {
+		who                *sx
+		method, path, body string
+		status             int
+	}{
+		{boss, "GET", path, "", http.StatusNotFound},
+		{boss, "PUT", path, `{"name": "mine"}`, http.StatusNotFound},
+		{clerk, "PUT", "/sipxconfig/rest/my/callfwdsched", `{"name": "x"}`, http.StatusForbidden},
+		{clerk, "DELETE", "/sipxconfig/rest/my/callfwdsched", "", http.StatusForbidden},
+		{clerk, "PUT", "/sipxconfig/rest/my/callfwdsched/1", `{"name": "office2"}`, http.StatusForbidden},
+		{clerk, "POST", "/sipxconfig/rest/my/callfwdsched", `{"name": "bad", "periods": [{"scheduledDay": 9, "start": {"hrs": 1, "min": 0}, "end": {"hrs": 2, "min": 0}}]}`, http.StatusUnprocessableEntity},
+		{clerk, "POST", "/sipxconfig/rest/my/callfwdsched", `{"name": "bad", "periods": [{"scheduledDay": 2, "start": {"hrs": 10, "min": 0}, "end": {"hrs": 9, "min": 0}}]}`, http.StatusUnprocessableEntity},
+		{clerk, "POST", "/sipxconfig/rest/my/callfwdsched", `{"name": "bad", "periods": [{"scheduledDay": 0, "start": {"hrs": 8, "min": 0}, "end": {"hrs": 12, "min": 0}}, {"scheduledDay": 2, "start": {"hrs": 11, "min": 0}, "end": {"hrs": 13, "min": 0}}]}`, http.StatusUnprocessableEntity},
+		{clerk, "POST", "/sipxconfig/rest/my/callfwdsched", `{"name": "office", "periods": []}`, http.StatusUnprocessableEntity},
+		{clerk, "PUT", path, `{"name": "evenings", "periods": [{"scheduledDay": 1, "start": {"hrs": 10, "min": 0}, "end": {"hrs": 11, "min": 0}}]}`, http.StatusOK},
+	} {
+		if a = tc.who.send(tc.method, tc.path, "application/json", tc.body); a.status != tc.status {
+			t.Fatalf("%s %s %s: %d %s, want %d", tc.method, tc.path, tc.body, a.status, a.body, tc.status)
+		}
+	}
+	if err := env.DB.Get(&periods, `SELECT string_agg(hours || '/' || weekdays, ';' ORDER BY position) FROM schedule_periods WHERE schedule_id = $1 AND mode = 'opened'`, id); err != nil || periods != "10:00-11:00/7" {
+		t.Fatalf("periods after the PUT %q %v", periods, err)
+	}
+	var n int
+	if err := env.DB.Get(&n, `SELECT count(*) FROM schedules`); err != nil || n != 2 {
+		t.Fatalf("schedules after the refusals: %d %v", n, err)
+	}
+	if a = clerk.send("DELETE", path, "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE: %d %s", a.status, a.body)
+	}
+	if err := env.DB.Get(&n, `SELECT count(*) FROM schedules`); err != nil || n != 1 {
+		t.Fatalf("schedules after the delete: %d %v", n, err)
+	}
+}
