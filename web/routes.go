@@ -44,6 +44,7 @@ func ccRoutes(s *Server, app *fiber.App) {
 
 // sipxREST declares the sipX REST resources, each with the role it needs (sipx-rest.md §2.3).
 func sipxREST(s *Server, app *fiber.App) {
+	s.sipxUsers = s.newSipxAuth()
 	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
 		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
 	}

@@ -46,18 +46,16 @@ type sipxCRUD struct {
 // sipxMedia are the types the CRUD resources offer, the default first.
 var sipxMedia = []string{"text/xml", "application/json"}
 
-func (s *Server) sipxAuth() *acl.UserAuth {
-	if s.sipxUsers == nil {
-		s.sipxUsers = acl.NewUserAuth(models.NewDirectory(s.db), acl.UserAuthConfig{Realm: s.cfg.Realm,
-			NonceLifetime: s.cfg.NonceLifetime, Throttle: s.throttle, Service: "sipx", MaxWait: s.cfg.MaxWait})
-	}
-	return s.sipxUsers
+// newSipxAuth is the sipX façade's user authenticator (built once, with the routes).
+func (s *Server) newSipxAuth() *acl.UserAuth {
+	return acl.NewUserAuth(models.NewDirectory(s.db), acl.UserAuthConfig{Realm: s.cfg.Realm,
+		NonceLifetime: s.cfg.NonceLifetime, Throttle: s.throttle, Service: "sipx", MaxWait: s.cfg.MaxWait})
 }
 
 // sipxAuthenticate returns the user the request authenticates, or writes the refusal: 401
 // with a Digest and a Basic challenge, or 403 when the role is missing.
 func (s *Server) sipxAuthenticate(c *fiber.Ctx, role sipxRole) (*models.SIPUser, bool, error) {
-	auth := s.sipxAuth()
+	auth := s.sipxUsers
 	u, _, err := auth.Authenticate(c.UserContext(), acl.AuthRequest{
 		Method: c.Method(), URI: string(c.Request().RequestURI()), Authorization: c.Get(fiber.HeaderAuthorization),
 		TLS: s.secure(c), Peer: s.peer(c),
