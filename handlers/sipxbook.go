@@ -50,13 +50,7 @@ type bookEntries []models.BookEntry
 func (es bookEntries) Render(media string) ([]byte, string) {
 	switch media {
 	case "text/plain":
-		q := strings.NewReplacer(`"`, `\"`)
-		var b bytes.Buffer
-		b.WriteString("\"First name\",\"Last name\",\"Number\"\n")
-		for _, e := range es {
-			b.WriteString(`"` + q.Replace(e.FirstName) + `","` + q.Replace(e.LastName) + `","` + q.Replace(e.Number) + "\"\n")
-		}
-		return b.Bytes(), "text/plain; charset=utf-8"
+		return entriesCSV(es), "text/plain; charset=utf-8"
 	case "text/vcard":
 		esc := strings.NewReplacer(`\`, `\\`, ",", `\,`, ";", `\;`, "\n", `\n`)
 		var b bytes.Buffer

@@ -41,28 +41,15 @@ func SipxPhonebooks() *Resource {
 	}}
 }
 
-// phonebookEntry is one entry as the sipX book shows it.
-type phonebookEntry struct{ first, last, number string }
-
-// entryNumber is the number a sipX entry shows: office, else mobile, home, other (§3.2).
-func entryNumber(p *models.PhonebookEntry) string {
-	for _, kind := range []string{"office", "mobile", "home", "other"} {
-		if n := p.Numbers[kind]; n != "" {
-			return n
-		}
-	}
-	return ""
-}
-
 // phonebookEntries is GET /phonebook/{name}: CSV (the default), XML or JSON.
-type phonebookEntries []phonebookEntry
+type phonebookEntries []models.BookEntry
 
 func (es phonebookEntries) Render(media string) ([]byte, string) {
 	switch media {
 	case "text/xml", "application/json":
 		items := make([]any, len(es))
 		for i, e := range es {
-			items[i] = SipxObject{{"first-name", e.first}, {"last-name", e.last}, {"number", e.number}}
+			items[i] = SipxObject{{"first-name", e.FirstName}, {"last-name", e.LastName}, {"number", e.Number}}
 		}
 		doc := SipxDoc{Root: "phonebook", Value: SipxList{Item: "entry", Items: items}}
 		if media == "text/xml" {
@@ -70,14 +57,19 @@ func (es phonebookEntries) Render(media string) ([]byte, string) {
 		}
 		return doc.JSON(), "application/json; charset=utf-8"
 	}
-	// CSV: every field quoted, a quote inside written \", lines ending in LF.
+	return entriesCSV(es), "text/comma-separated-values; charset=utf-8"
+}
+
+// entriesCSV is a phonebook as sipX exports it: every field quoted, a quote inside written
+// \", lines ending in LF.
+func entriesCSV(es []models.BookEntry) []byte {
 	q := strings.NewReplacer(`"`, `\"`)
 	var b bytes.Buffer
 	b.WriteString("\"First name\",\"Last name\",\"Number\"\n")
 	for _, e := range es {
-		b.WriteString(`"` + q.Replace(e.first) + `","` + q.Replace(e.last) + `","` + q.Replace(e.number) + "\"\n")
+		b.WriteString(`"` + q.Replace(e.FirstName) + `","` + q.Replace(e.LastName) + `","` + q.Replace(e.Number) + "\"\n")
 	}
-	return b.Bytes(), "text/comma-separated-values; charset=utf-8"
+	return b.Bytes()
 }
 
 // SipxPhonebook is GET /phonebook/{name}: the entries of the book; 404 for another name.
@@ -93,11 +85,7 @@ func SipxPhonebook(st *models.Stores) *Resource {
 			}
 			out := make(phonebookEntries, len(ps))
 			for i := range ps {
-				first, last := ps[i].FirstName, ps[i].LastName
-				if first == "" && last == "" {
-					first = ps[i].DisplayName
-				}
-				out[i] = phonebookEntry{first, last, entryNumber(&ps[i])}
+				out[i] = models.SharedEntry(&ps[i])
 			}
 			return Object(out), nil
 		},

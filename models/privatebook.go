@@ -54,18 +54,24 @@ func (s *PrivateBookStore) Entries(ctx context.Context, userID int, shared []Pho
 		}
 		add(e)
 	}
-	for _, p := range shared {
-		first, last := p.FirstName, p.LastName
-		if first == "" && last == "" {
-			first = p.DisplayName
-		}
-		e := BookEntry{FirstName: first, LastName: last, Number: SharedNumber(&p)}
-		e.Contact.CompanyName, e.Contact.EmailAddress = p.Society, p.Email
-		e.Contact.CellPhoneNumber, e.Contact.HomePhoneNumber, e.Contact.FaxNumber = p.Numbers["mobile"], p.Numbers["home"], p.Numbers["fax"]
-		add(e)
+	for i := range shared {
+		add(SharedEntry(&shared[i]))
 	}
 	sortEntries(out)
 	return out, nil
+}
+
+// SharedEntry is a shared phonebook entry as a user's phonebook shows it: the display name
+// stands for a first name when it has none, the number is SharedNumber.
+func SharedEntry(p *PhonebookEntry) BookEntry {
+	first, last := p.FirstName, p.LastName
+	if first == "" && last == "" {
+		first = p.DisplayName
+	}
+	e := BookEntry{FirstName: first, LastName: last, Number: SharedNumber(p)}
+	e.Contact.CompanyName, e.Contact.EmailAddress = p.Society, p.Email
+	e.Contact.CellPhoneNumber, e.Contact.HomePhoneNumber, e.Contact.FaxNumber = p.Numbers["mobile"], p.Numbers["home"], p.Numbers["fax"]
+	return e
 }
 
 // SharedNumber is the number a shared entry shows: office, else mobile, home, other.
