@@ -175,18 +175,11 @@ func MyForward(st *models.Stores) *Resource {
 				return Result{}, errs
 			}
 			rings := decodeRings(f, f.m["rings"])
-			var expiration int
-			hasExp := f.integer("expiration", &expiration)
+			expiration := optional(f.integer, "expiration")
 			if err := errs.OrNil(); err != nil {
 				return Result{}, err
 			}
-			return Done(), WireErrors(st.Users.Edit(ctx, r.User, func(stored *models.UserComposite) (*models.UserComposite, error) {
-				c := &models.UserComposite{User: stored.User, Rings: rings}
-				if hasExp {
-					c.User.RingSeconds = expiration
-				}
-				return c, nil
-			}), sipxForwardNames.Field)
+			return Done(), editForwarding(ctx, st, r.User, rings, expiration, nil)
 		},
 	}}
 }
@@ -217,25 +210,35 @@ func MyCallForwarding(st *models.Stores) *Resource {
 			if v, ok := body["rings"]; ok {
 				rings = decodeRings(f, v)
 			}
-			var expiration int
-			hasExp := f.integer("expiration", &expiration)
-			var withVM bool
-			hasVM := f.boolean("withVM", &withVM)
+			expiration, withVM := optional(f.integer, "expiration"), optional(f.boolean, "withVM")
 			if err := errs.OrNil(); err != nil {
 				return Result{}, err
 			}
-			return Done(), WireErrors(st.Users.Edit(ctx, r.User, func(stored *models.UserComposite) (*models.UserComposite, error) {
-				c := &models.UserComposite{User: stored.User, Rings: rings}
-				if hasExp {
-					c.User.RingSeconds = expiration
-				}
-				if hasVM {
-					c.ForwardVoicemail = &withVM
-				}
-				return c, nil
-			}), sipxForwardNames.Field)
+			return Done(), editForwarding(ctx, st, r.User, rings, expiration, withVM)
 		},
 	}}
+}
+
+// optional reads a field with read (fields.integer, fields.boolean): nil when absent.
+func optional[T any](read func(string, *T) bool, key string) *T {
+	var v T
+	if !read(key, &v) {
+		return nil
+	}
+	return &v
+}
+
+// editForwarding changes a user's call sequence (rings, nil to keep), the seconds the
+// user's own phones ring first and the voicemail fallback (nil: kept), in the users store's
+// locked edit.
+func editForwarding(ctx context.Context, st *models.Stores, user int, rings []models.Ring, expiration *int, voicemail *bool) error {
+	return WireErrors(st.Users.Edit(ctx, user, func(stored *models.UserComposite) (*models.UserComposite, error) {
+		c := &models.UserComposite{User: stored.User, Rings: rings, ForwardVoicemail: voicemail}
+		if expiration != nil {
+			c.User.RingSeconds = *expiration
+		}
+		return c, nil
+	}), sipxForwardNames.Field)
 }
 
 var sipxForwardNames = names(map[string]string{}, map[string]string{"user.ring_seconds": "expiration"})
