@@ -371,18 +371,10 @@ func lineRows(v any) ([]map[string]any, bool) {
 	return nil, false
 }
 
-// decodeVoicemail reads the user's voicemail part. xivo-ws sends name/number, the web
-// interface fullname/mailbox: both are accepted. A box needs a context: its own, else the
-// first line's.
-func decodeVoicemail(f fields, c *models.UserComposite, stored []models.Line) *models.ValidationError {
-	vm := &models.Voicemail{}
-	if c.Voicemail != nil {
-		cp := *c.Voicemail
-		vm = &cp
-	}
-	f.strTrim("number", &vm.Mailbox)
+// applyVoicemail sets the voicemail box fields an object carries: a user's voicemail part,
+// or a pbx_settings/voicemail body.
+func applyVoicemail(f fields, vm *models.Voicemail) {
 	f.strTrim("mailbox", &vm.Mailbox)
-	f.str("name", &vm.Fullname)
 	f.str("fullname", &vm.Fullname)
 	f.strTrim("password", &vm.Password)
 	f.strTrim("email", &vm.Email)
@@ -395,6 +387,20 @@ func decodeVoicemail(f fields, c *models.UserComposite, stored []models.Line) *m
 	}
 	f.boolean("deletevoicemail", &vm.DeleteVoicemail)
 	f.boolean("skipcheckpass", &vm.SkipCheckPass)
+}
+
+// decodeVoicemail reads the user's voicemail part. xivo-ws sends name/number, the web
+// interface fullname/mailbox: both are accepted. A box needs a context: its own, else the
+// first line's.
+func decodeVoicemail(f fields, c *models.UserComposite, stored []models.Line) *models.ValidationError {
+	vm := &models.Voicemail{}
+	if c.Voicemail != nil {
+		cp := *c.Voicemail
+		vm = &cp
+	}
+	f.strTrim("number", &vm.Mailbox)
+	f.str("name", &vm.Fullname)
+	applyVoicemail(f, vm)
 	if vm.Mailbox == "" {
 		if c.Voicemail == nil {
 			return nil // XiVO: no mailbox, no voicemail

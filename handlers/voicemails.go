@@ -23,21 +23,9 @@ func decodeStandaloneVoicemail(body map[string]any, v *models.Voicemail) error {
 		errs.Add("voicemail", "is required: an object with mailbox and fullname")
 	}
 	f := top.sub("voicemail", vm)
-	f.strTrim("context", &v.Context)
-	f.strTrim("mailbox", &v.Mailbox)
-	f.str("fullname", &v.Fullname)
-	f.strTrim("password", &v.Password)
-	f.strTrim("email", &v.Email)
-	f.strTrim("pager", &v.Pager)
-	f.strTrim("tz", &v.TZ)
 	f.strTrim("locale", &v.Language)
-	f.strTrim("language", &v.Language)
-	var attach bool
-	if f.boolean("attach", &attach) {
-		v.Attach = &attach
-	}
-	f.boolean("deletevoicemail", &v.DeleteVoicemail)
-	f.boolean("skipcheckpass", &v.SkipCheckPass)
+	applyVoicemail(f, v)
+	f.strTrim("pager", &v.Pager)
 	f.boolean("commented", &v.Commented)
 	if vf, ok := top.object("voicemailfeatures"); ok {
 		top.sub("voicemailfeatures", vf).boolean("skipcheckpass", &v.SkipCheckPass)
