@@ -29,7 +29,6 @@ type User struct {
 	SimultCalls          int     `db:"simultcalls" validate:"gte=1,lte=20"`
 	LoginClient          *string `db:"loginclient" validate:"omitempty,min=2,max=64,loginclient"`
 	PasswdHash           string  `db:"passwdclient_hash"`
-	PasswdHA1            string  `db:"passwdclient_ha1"`
 	EnableClient         bool    `db:"enableclient"`
 	CTIProfileID         *int    `db:"cti_profile_id"`
 	EnableHint           bool    `db:"enablehint"`
@@ -221,7 +220,7 @@ func (s *UserStore) prepare(ctx context.Context) (err error) {
 const UserListSQL = `SELECT ` + userCols + ` FROM users u ORDER BY u.id`
 
 const userCols = `u.id, u.entity_id, u.firstname, u.lastname, u.callerid, u.ringseconds, u.simultcalls,
-	u.loginclient, u.passwdclient_hash, u.passwdclient_ha1, u.enableclient, u.cti_profile_id,
+	u.loginclient, u.passwdclient_hash, u.enableclient, u.cti_profile_id,
 	u.enablehint, u.enablevoicemail, u.voicemail_id, u.voicemailtype, u.enablexfer, u.enableautomon,
 	u.callrecord, u.incallfilter, u.enablednd, u.enableunc, u.destunc, u.enablerna, u.destrna,
 	u.enablebusy, u.destbusy, u.musiconhold, u.outcallerid, u.mobilephonenumber, u.userfield,
@@ -232,7 +231,7 @@ const userCols = `u.id, u.entity_id, u.firstname, u.lastname, u.callerid, u.ring
 // scanDest appends the destinations of the userCols columns, in their order, to dst.
 func (u *User) scanDest(dst []any) []any {
 	return append(dst, &u.ID, &u.EntityID, &u.FirstName, &u.LastName, &u.CallerID,
-		&u.RingSeconds, &u.SimultCalls, &u.LoginClient, &u.PasswdHash, &u.PasswdHA1,
+		&u.RingSeconds, &u.SimultCalls, &u.LoginClient, &u.PasswdHash,
 		&u.EnableClient, &u.CTIProfileID, &u.EnableHint, &u.EnableVoicemail, &u.VoicemailID,
 		&u.VoicemailType, &u.EnableXfer, &u.EnableAutomon, &u.CallRecord, &u.IncallFilter,
 		&u.EnableDND, &u.EnableUNC, &u.DestUNC, &u.EnableRNA, &u.DestRNA, &u.EnableBusy,
@@ -706,15 +705,6 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 			u.CTIProfileID = nil // XiVO blanks an unknown profile id
 		}
 	}
-	switch {
-	case u.LoginClient == nil:
-		u.PasswdHA1 = ""
-	case c.Password != "":
-		u.PasswdHA1 = HA1(*u.LoginClient, s.realm, c.Password)
-	case old != nil && (old.LoginClient == nil || *old.LoginClient != *u.LoginClient):
-		// The digest secret binds the user name: a rename without a new password voids it.
-		u.PasswdHA1 = ""
-	}
 	if c.Password != "" {
 		h, err := bcrypt.GenerateFromPassword([]byte(c.Password), bcrypt.DefaultCost)
 		if err != nil {
@@ -743,7 +733,7 @@ func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, ol
 		_, err = tx.NamedExecContext(ctx, `UPDATE users SET entity_id=:entity_id,
 			firstname=:firstname, lastname=:lastname, callerid=:callerid, ringseconds=:ringseconds,
 			simultcalls=:simultcalls, loginclient=:loginclient, passwdclient_hash=:passwdclient_hash,
-			passwdclient_ha1=:passwdclient_ha1, enableclient=:enableclient,
+			enableclient=:enableclient,
 			cti_profile_id=:cti_profile_id, enablehint=:enablehint, enablevoicemail=:enablevoicemail,
 			voicemail_id=:voicemail_id, voicemailtype=:voicemailtype, enablexfer=:enablexfer,
 			enableautomon=:enableautomon, callrecord=:callrecord, incallfilter=:incallfilter,
@@ -964,7 +954,7 @@ func (s *UserStore) writeDigests(ctx context.Context, tx *sqlx.Tx, c *UserCompos
 
 // userInsertSQL inserts a user; its parameters are insertArgs, in order.
 const userInsertSQL = `INSERT INTO users (entity_id, firstname, lastname, callerid,
-	ringseconds, simultcalls, loginclient, passwdclient_hash, passwdclient_ha1, enableclient,
+	ringseconds, simultcalls, loginclient, passwdclient_hash, enableclient,
 	cti_profile_id, enablehint, enablevoicemail, voicemail_id, voicemailtype, enablexfer,
 	enableautomon, callrecord, incallfilter, enablednd, enableunc, destunc, enablerna,
 	destrna, enablebusy, destbusy, musiconhold, outcallerid, mobilephonenumber, userfield,
@@ -972,19 +962,19 @@ const userInsertSQL = `INSERT INTO users (entity_id, firstname, lastname, caller
 	ringforward, rightcallcode, agentid, pictureid, schedule_id, commented, description)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
 	$19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36,
-	$37, $38, $39, $40, $41, $42, $43, $44) RETURNING id`
+	$37, $38, $39, $40, $41, $42, $43) RETURNING id`
 
 // userInsertCheckSQL is userInsertSQL that also answers lineCheckSQL for the user's first
-// line ($45 to $49): an add with a line saves the round trip of the check. The check reads
+// line ($44 to $48): an add with a line saves the round trip of the check. The check reads
 // contexts, ranges and lines, which the insert does not write, so it answers as it would
 // have one statement later; a number taken in between is still refused by the unique key.
 var userInsertCheckSQL = `WITH u AS (` + userInsertSQL + `) SELECT u.id, c.* FROM u, (` +
-	strings.NewReplacer("$1", "$45", "$2", "$46", "$3", "$47", "$4", "$48", "$5", "$49").Replace(lineCheckSQL) + `) c`
+	strings.NewReplacer("$1", "$44", "$2", "$45", "$3", "$46", "$4", "$47", "$5", "$48").Replace(lineCheckSQL) + `) c`
 
 // insertArgs are the parameters of userInsertSQL.
 func (u *User) insertArgs() []any {
 	return []any{u.EntityID, u.FirstName, u.LastName, u.CallerID, u.RingSeconds, u.SimultCalls,
-		u.LoginClient, u.PasswdHash, u.PasswdHA1, u.EnableClient, u.CTIProfileID, u.EnableHint,
+		u.LoginClient, u.PasswdHash, u.EnableClient, u.CTIProfileID, u.EnableHint,
 		u.EnableVoicemail, u.VoicemailID, u.VoicemailType, u.EnableXfer, u.EnableAutomon,
 		u.CallRecord, u.IncallFilter, u.EnableDND, u.EnableUNC, u.DestUNC, u.EnableRNA,
 		u.DestRNA, u.EnableBusy, u.DestBusy, u.MusicOnHold, u.OutCallerID, u.MobilePhoneNumber,
