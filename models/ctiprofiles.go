@@ -2,8 +2,6 @@ package models
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -22,16 +20,4 @@ func (s *CTIProfileStore) List(ctx context.Context) ([]CTIProfile, error) {
 	var out []CTIProfile
 	err := s.db.SelectContext(ctx, &out, `SELECT id, name FROM cti_profiles ORDER BY id`)
 	return out, err
-}
-
-// GetByName returns the profile with that name, compared case-insensitively as XiVO's web
-// interface did (an exact match first), or ErrNotFound.
-func (s *CTIProfileStore) GetByName(ctx context.Context, name string) (*CTIProfile, error) {
-	var p CTIProfile
-	err := s.db.GetContext(ctx, &p, `SELECT id, name FROM cti_profiles
-		WHERE lower(name) = lower($1) ORDER BY name = $1 DESC, id LIMIT 1`, name)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	return &p, err
 }

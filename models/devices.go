@@ -198,14 +198,6 @@ func (s *DeviceStore) Create(ctx context.Context, d *Device) error {
 	})
 }
 
-// Update validates and writes every field of d.
-func (s *DeviceStore) Update(ctx context.Context, d *Device) error {
-	if err := s.check(d); err != nil {
-		return err
-	}
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return updateDevice(ctx, tx, d) })
-}
-
 // Edit merges an edit onto the stored device in one transaction that locks its row first.
 func (s *DeviceStore) Edit(ctx context.Context, id string, merge func(stored *Device) (*Device, error)) error {
 	return EditLocked(ctx, s.db, func(tx *sqlx.Tx) (*Device, error) {

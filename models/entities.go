@@ -89,15 +89,6 @@ func (s *EntityStore) Create(ctx context.Context, e *Entity) error {
 	})
 }
 
-// Update validates and writes every field of e. Contexts refer to entities by id, so a rename
-// shows everywhere at once.
-func (s *EntityStore) Update(ctx context.Context, e *Entity) error {
-	if err := CheckIn("entity", e).OrNil(); err != nil {
-		return err
-	}
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return updateEntity(ctx, tx, e) })
-}
-
 // Edit merges an edit onto the stored entity in one transaction that locks its row first.
 func (s *EntityStore) Edit(ctx context.Context, id int, merge func(stored *Entity) (*Entity, error)) error {
 	return EditLocked(ctx, s.db, func(tx *sqlx.Tx) (*Entity, error) {

@@ -236,11 +236,6 @@ func (s *LineStore) Create(ctx context.Context, l *Line) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.insert(ctx, tx, l, "line.", nil) })
 }
 
-// Update validates and writes every field of l.
-func (s *LineStore) Update(ctx context.Context, l *Line) error {
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.update(ctx, tx, l, "line.") })
-}
-
 // Edit merges an edit onto the stored line in one transaction that locks its row first.
 func (s *LineStore) Edit(ctx context.Context, id int, merge func(stored *Line) (*Line, error)) error {
 	return EditLocked(ctx, s.db, func(tx *sqlx.Tx) (*Line, error) {

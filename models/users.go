@@ -604,19 +604,6 @@ func (s *UserStore) Create(ctx context.Context, c *UserComposite) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.write(ctx, tx, c, nil) })
 }
 
-// Update writes the composite over the stored user in one transaction. Parts left nil keep
-// what is stored (lines, voicemail, dial actions, call rights, keys); memberships are never
-// touched by a user edit.
-func (s *UserStore) Update(ctx context.Context, c *UserComposite) error {
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		old, err := s.get(ctx, tx, c.User.ID)
-		if err != nil {
-			return err
-		}
-		return s.write(ctx, tx, c, old)
-	})
-}
-
 // write validates and stores c; old is the stored row on update, nil on create.
 func (s *UserStore) write(ctx context.Context, tx *sqlx.Tx, c *UserComposite, old *User) error {
 	u := &c.User
