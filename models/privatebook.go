@@ -22,7 +22,7 @@ type BookEntry struct {
 
 // ErrDuplicateEntry: an entry with the same names and number is already in the user's
 // phonebook (sipX answers 747).
-var ErrDuplicateEntry = errors.New("Duplicate Entry")
+var ErrDuplicateEntry = errors.New("duplicate entry")
 
 // PrivateBookStore reads and writes users' private phonebooks.
 type PrivateBookStore struct{ db *sqlx.DB }

@@ -434,7 +434,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	case errors.Is(err, models.ErrNotFound):
 		return c.SendStatus(http.StatusNotFound)
 	case errors.Is(err, models.ErrDuplicateEntry):
-		return sipxText(c, 747, err.Error()) // sipX's own code for it
+		return sipxText(c, 747, "Duplicate Entry") // sipX's own code and words for it
 	case errors.As(err, &forbidden):
 		return sipxText(c, http.StatusForbidden, forbidden.Msg)
 	case errors.As(err, &conflict):

@@ -3,7 +3,6 @@
 package ops
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -250,15 +249,3 @@ func get(t *testing.T, url string, user, password string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
-// lines returns the lines of s matching re.
-func lines(s string, re *regexp.Regexp) []string {
-	var out []string
-	sc := bufio.NewScanner(strings.NewReader(s))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if re.MatchString(sc.Text()) {
-			out = append(out, sc.Text())
-		}
-	}
-	return out
-}
