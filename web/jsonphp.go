@@ -212,8 +212,11 @@ func (s *Server) render(c *fiber.Ctx, res handlers.Result, req *handlers.Request
 		c.Response().SetBodyRaw(body)
 		return nil
 	}
-	// fasthttp copies the body into its own recycled buffer; ours goes back to the pool.
-	return c.Send(body)
+	// Copied into fasthttp's own buffer: ours goes back to the pool when render returns,
+	// before fasthttp writes the response (Send would keep a reference to it, and another
+	// request could then fill it).
+	c.Response().SetBody(body)
+	return nil
 }
 
 func etagMatch(header, etag string) bool {

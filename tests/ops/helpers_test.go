@@ -248,4 +248,3 @@ func get(t *testing.T, url string, user, password string) (int, string) {
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b)
 }
-
