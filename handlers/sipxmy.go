@@ -129,6 +129,9 @@ func decodeRings(f fields, v any) []models.Ring {
 		rf.strTrim("number", &r.Number)
 		rf.integer("expiration", &r.Expiration)
 		rf.boolean("enabled", &r.Enabled)
+		// scheduleId (JSON /my/callfwd): a schedule the user may not use leaves the ring
+		// unlimited, as sipX did.
+		r.ScheduleID = optional(rf.integer, "scheduleId")
 		var typ string
 		if rf.strTrim("type", &typ) {
 			switch typ {
@@ -196,6 +199,9 @@ func MyCallForwarding(st *models.Stores) *Resource {
 			rings := make([]map[string]any, len(c.Rings))
 			for i, g := range c.Rings {
 				rings[i] = map[string]any{"expiration": g.Expiration, "type": ringType(g), "enabled": g.Enabled, "number": g.Number}
+				if g.ScheduleID != nil {
+					rings[i]["scheduleId"] = *g.ScheduleID
+				}
 			}
 			return Result{JSON: map[string]any{"rings": rings, "withVM": c.User.ForwardVoicemail, "expiration": c.User.RingSeconds}}, nil
 		},

@@ -145,6 +145,9 @@ type Ring struct {
 	Expiration int    `db:"expiration" json:"expiration" validate:"gte=1,lte=3600"`
 	Parallel   bool   `db:"parallel" json:"parallel"`
 	Enabled    bool   `db:"enabled" json:"enabled"`
+	// ScheduleID limits the ring to a schedule's open periods (nil: always). A schedule the
+	// user may not use (neither general nor theirs) is dropped on write: the ring stays.
+	ScheduleID *int `db:"schedule_id" json:"schedule_id"`
 }
 
 // UserComposite is a user with everything that hangs off it. On writes a nil part means
@@ -427,7 +430,7 @@ var UserViewSQL = userViewSQL("")
 // sequence and user groups (json.php's views, the hot ones, do not pay for them).
 var userViewAllSQL = userViewSQL(`
 		UNION ALL SELECT 'a', to_json(alias) FROM user_aliases WHERE user_id = u.id
-		UNION ALL SELECT 'f', to_json(f) FROM (SELECT position, number, expiration, parallel, enabled
+		UNION ALL SELECT 'f', to_json(f) FROM (SELECT position, number, expiration, parallel, enabled, schedule_id
 			FROM user_rings WHERE user_id = u.id) f
 		UNION ALL SELECT 'g', to_json(g) FROM (SELECT ug.id, ug.name, ug.description FROM user_group_members gm
 			JOIN user_groups ug ON ug.id = gm.group_id WHERE gm.user_id = u.id) g`)
@@ -870,8 +873,9 @@ func writeRings(ctx context.Context, tx *sqlx.Tx, c *UserComposite, old *User) e
 			return err
 		}
 		for i, r := range c.Rings {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO user_rings (user_id, position, number, expiration, parallel, enabled)
-				VALUES ($1, $2, $3, $4, $5, $6)`, u.ID, i, r.Number, r.Expiration, r.Parallel, r.Enabled); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO user_rings (user_id, position, number, expiration, parallel, enabled, schedule_id)
+				VALUES ($1, $2, $3, $4, $5, $6, (SELECT id FROM schedules WHERE id = $7 AND (owner_id IS NULL OR owner_id = $1)))`,
+				u.ID, i, r.Number, r.Expiration, r.Parallel, r.Enabled, r.ScheduleID); err != nil {
 				return mapPQ(err, nil)
 			}
 		}

@@ -451,10 +451,43 @@ func TestSipxCallForwardingSchedules(t *testing.T) {
 	if err := env.DB.Get(&n, `SELECT count(*) FROM schedules`); err != nil || n != 2 {
 		t.Fatalf("schedules after the refusals: %d %v", n, err)
 	}
+	// A ring limited to the personal schedule, one to a schedule the user may not use (the
+	// boss's) and one to no schedule at all: the second is kept unlimited.
+	a = boss.send("POST", "/sipxconfig/rest/my/callfwdsched", "application/json",
+		`{"name": "boss only", "periods": [{"scheduledDay": 3, "start": {"hrs": 9, "min": 0}, "end": {"hrs": 10, "min": 0}}]}`)
+	if a.status != http.StatusCreated {
+		t.Fatalf("boss POST: %d %s", a.status, a.body)
+	}
+	var bossSched int
+	if err := env.DB.Get(&bossSched, `SELECT id FROM schedules WHERE name = 'boss only'`); err != nil {
+		t.Fatal(err)
+	}
+	rings := fmt.Sprintf(`{"rings": [{"number": "300", "expiration": 20, "type": "If no response", "enabled": true, "scheduleId": %d},
+		{"number": "301", "expiration": 20, "type": "If no response", "enabled": true, "scheduleId": %d},
+		{"number": "302", "expiration": 25, "type": "At the same time", "enabled": false}]}`, id, bossSched)
+	if a = clerk.send("PUT", "/sipxconfig/rest/my/callfwd", "application/json", rings); a.status != http.StatusOK {
+		t.Fatalf("PUT callfwd with schedules: %d %s", a.status, a.body)
+	}
+	var stored string
+	if err := env.DB.Get(&stored, `SELECT string_agg(r.number || '@' || COALESCE(r.schedule_id::text, '-'), ',' ORDER BY r.position)
+		FROM user_rings r JOIN users u ON u.id = r.user_id WHERE u.loginclient = 'clerk'`); err != nil ||
+		stored != fmt.Sprintf("300@%d,301@-,302@-", id) {
+		t.Fatalf("stored rings %q %v", stored, err)
+	}
+	a = clerk.send("GET", "/sipxconfig/rest/my/callfwd", "", "")
+	if want := fmt.Sprintf(`{"enabled":true,"expiration":20,"number":"300","scheduleId":%d,"type":"If no response"}`, id); a.status != http.StatusOK ||
+		!strings.Contains(a.body, want) || strings.Count(a.body, "scheduleId") != 1 {
+		t.Fatalf("GET callfwd: %d %s, want a ring %s", a.status, a.body, want)
+	}
 	if a = clerk.send("DELETE", path, "", ""); a.status != http.StatusOK {
 		t.Fatalf("DELETE: %d %s", a.status, a.body)
 	}
-	if err := env.DB.Get(&n, `SELECT count(*) FROM schedules`); err != nil || n != 1 {
+	if err := env.DB.Get(&n, `SELECT count(*) FROM schedules`); err != nil || n != 2 {
 		t.Fatalf("schedules after the delete: %d %v", n, err)
+	}
+	// The schedule's ring stays, unlimited.
+	if err := env.DB.Get(&stored, `SELECT string_agg(r.number || '@' || COALESCE(r.schedule_id::text, '-'), ',' ORDER BY r.position)
+		FROM user_rings r JOIN users u ON u.id = r.user_id WHERE u.loginclient = 'clerk'`); err != nil || stored != "300@-,301@-,302@-" {
+		t.Fatalf("rings after the schedule's delete %q %v", stored, err)
 	}
 }
