@@ -36,6 +36,7 @@ type Stores struct {
 	Schedules     *ScheduleStore
 	Pickups       *PickupStore
 	PrivateBooks  *PrivateBookStore
+	SpeedDials    *SpeedDialStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -69,6 +70,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Schedules:     &ScheduleStore{db: db},
 		Pickups:       &PickupStore{db: db},
 		PrivateBooks:  &PrivateBookStore{db: db},
+		SpeedDials:    &SpeedDialStore{db: db},
 	}
 }
 

@@ -19,6 +19,8 @@ var (
 	reContextType = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
 	reExtension   = regexp.MustCompile(`^[0-9*#]+$`)
 	reDialable    = regexp.MustCompile(`^\+?[0-9*#]+$`)
+	// reSpeedDial is what a speed-dial key dials: a number, or a SIP address user@host.
+	reSpeedDial = regexp.MustCompile(`^(\+?[0-9*#]+|(sip:)?[A-Za-z0-9._~+-]+@[A-Za-z0-9.-]+(:[0-9]{1,5})?)$`)
 	reZipcode     = regexp.MustCompile(`^[A-Za-z0-9_-]{0,16}$`)
 	reCountry     = regexp.MustCompile(`^[A-Z]{2}$`)
 	reLineName    = regexp.MustCompile(`^[A-Za-z0-9@+._-]{1,40}$`)
@@ -45,6 +47,7 @@ var ruleText = map[string]string{
 	"extension":   "must contain only digits, * and #",
 	"dialable":    "must be a dialable number (optional +, then digits, * and #)",
 	"printable":   "must be printable text without control characters",
+	"speeddial":   "must be a number (optional +, then digits, * and #) or a SIP address user@host",
 	"zipcode":     "must be at most 16 characters of A-Z, a-z, 0-9, _ -",
 	"country":     "must be a 2-letter upper-case country code",
 	"linename":    "must be 1-40 characters of A-Z, a-z, 0-9, @ + . _ -",
@@ -68,6 +71,7 @@ func newValidator() *validator.Validate {
 	must(v.RegisterValidation("contexttype", re(reContextType)))
 	must(v.RegisterValidation("extension", re(reExtension)))
 	must(v.RegisterValidation("dialable", re(reDialable)))
+	must(v.RegisterValidation("speeddial", re(reSpeedDial)))
 	must(v.RegisterValidation("zipcode", re(reZipcode)))
 	must(v.RegisterValidation("country", re(reCountry)))
 	must(v.RegisterValidation("linename", re(reLineName)))

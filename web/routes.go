@@ -97,6 +97,8 @@ func sipxREST(s *Server, app *fiber.App) {
 		media: []string{"application/json"}})
 	app.All("/sipxconfig/rest/my/callfwdsched", schedules)
 	app.All("/sipxconfig/rest/my/callfwdsched/:id", schedules)
+	app.All("/sipxconfig/rest/my/speeddial", my(sipxMy{res: handlers.MySpeedDial(s.stores), method: "GET PUT", body: true,
+		media: []string{"application/json"}}))
 	app.All("/sipxconfig/rest/my/keepalive", my(sipxMy{res: handlers.MyKeepAlive(), method: "GET"}))
 	app.All("/sipxconfig/rest/my/vmprefs", my(sipxMy{res: handlers.MyVoicemailPrefs(s.stores), method: "GET PUT", body: true}))
 	app.All("/sipxconfig/rest/my/mailbox/:user/preferences/activegreeting/:greeting",
