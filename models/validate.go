@@ -20,12 +20,12 @@ var (
 	reExtension   = regexp.MustCompile(`^[0-9*#]+$`)
 	reDialable    = regexp.MustCompile(`^\+?[0-9*#]+$`)
 	// reSpeedDial is what a speed-dial key dials: a number, or a SIP address user@host.
-	reSpeedDial = regexp.MustCompile(`^(\+?[0-9*#]+|(sip:)?[A-Za-z0-9._~+-]+@[A-Za-z0-9.-]+(:[0-9]{1,5})?)$`)
-	reZipcode     = regexp.MustCompile(`^[A-Za-z0-9_-]{0,16}$`)
-	reCountry     = regexp.MustCompile(`^[A-Z]{2}$`)
-	reLineName    = regexp.MustCompile(`^[A-Za-z0-9@+._-]{1,40}$`)
-	reDeviceSlug  = regexp.MustCompile(`^[a-z0-9]{1,32}$`)
-	reLanguage    = regexp.MustCompile(`^[a-z]{2}_[A-Z]{2}$`)
+	reSpeedDial  = regexp.MustCompile(`^(\+?[0-9*#]+|(sip:)?[A-Za-z0-9._~+-]+@[A-Za-z0-9.-]+(:[0-9]{1,5})?)$`)
+	reZipcode    = regexp.MustCompile(`^[A-Za-z0-9_-]{0,16}$`)
+	reCountry    = regexp.MustCompile(`^[A-Z]{2}$`)
+	reLineName   = regexp.MustCompile(`^[A-Za-z0-9@+._-]{1,40}$`)
+	reDeviceSlug = regexp.MustCompile(`^[a-z0-9]{1,32}$`)
+	reLanguage   = regexp.MustCompile(`^[a-z]{2}_[A-Z]{2}$`)
 )
 
 // reservedContexts are Asterisk dialplan names a context may not take.
