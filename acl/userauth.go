@@ -2,6 +2,8 @@ package acl
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/netip"
 	"strings"
@@ -17,6 +19,36 @@ import (
 // UserDirectory is what UserAuth needs from models.Directory.
 type UserDirectory interface {
 	LookupUser(ctx context.Context, nameOrAlias string) (*models.SIPUser, error)
+	LookupPrivateKey(ctx context.Context, key string) (*models.SIPUser, error)
+}
+
+// keyLogin is the login the throttle counts a private-key attempt under: the key's hash
+// prefix, so that wrong keys are counted per peer (the attacker), never one shared name that
+// a guesser could lock every key holder out with, and no key reaches the logs.
+func keyLogin(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return "private key " + hex.EncodeToString(h[:4])
+}
+
+// errUnknownKey refuses a private key no user has.
+var errUnknownKey = &AuthError{Status: 403, Text: "unknown or withdrawn private key", guess: true}
+
+// AuthenticateKey returns the user whose private key is key (sipX /rest/private/{key}/…).
+// Wrong keys are throttled per peer like wrong passwords; a refusal is *AuthError 403.
+func (a *UserAuth) AuthenticateKey(ctx context.Context, key string, peer netip.Addr) (*models.SIPUser, error) {
+	login := keyLogin(key)
+	if t := a.cfg.Throttle.Wait(peer, login); t != nil {
+		return nil, t
+	}
+	u, err := a.dir.LookupPrivateKey(ctx, key)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, a.failed(peer, login, errUnknownKey)
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.cfg.Throttle.Succeeded(peer, login)
+	return u, nil
 }
 
 // UserAuthConfig configures user (portal password) authentication.

@@ -25,6 +25,16 @@ func (d fakeDir) LookupUser(_ context.Context, name string) (*models.SIPUser, er
 	return nil, models.ErrNotFound
 }
 
+// testKey is the fake user's private key.
+const testKey = "0123456789abcdefghijklmnopqrstuv"
+
+func (d fakeDir) LookupPrivateKey(_ context.Context, key string) (*models.SIPUser, error) {
+	if key == testKey {
+		return d.u, nil
+	}
+	return nil, models.ErrNotFound
+}
+
 func newTestAuth(t *testing.T, life time.Duration) *UserAuth {
 	t.Helper()
 	h, err := bcrypt.GenerateFromPassword([]byte("pin201"), bcrypt.MinCost)
@@ -275,6 +285,31 @@ func TestUserAuthThrottlesFailures(t *testing.T) {
 	// The friend's verified credentials still pass at once.
 	if err := basic(friend, "pin201"); err != nil {
 		t.Fatalf("cached credentials during the attack: %v", err)
+	}
+}
+
+// A private key authenticates its user alone; wrong keys from one peer are throttled, and
+// the holder of the right key elsewhere is not.
+func TestUserAuthPrivateKey(t *testing.T) {
+	th, _ := newTestThrottle(ThrottleConfig{Free: 2, Backoff: time.Hour, BanAfter: 100})
+	a := newTestAuth(t, time.Minute)
+	a.cfg.Throttle = th
+	ctx := context.Background()
+	attacker, holder := netip.MustParseAddr("192.0.2.66"), netip.MustParseAddr("192.0.2.1")
+	if u, err := a.AuthenticateKey(ctx, testKey, holder); err != nil || u.UserName != "alice" {
+		t.Fatalf("the right key: %v %v", u, err)
+	}
+	for i, k := range []string{"0123456789abcdefghijklmnopqrstuw", "short"} {
+		if _, err := a.AuthenticateKey(ctx, k, attacker); err != errUnknownKey {
+			t.Fatalf("guess %d: %v", i, err)
+		}
+	}
+	var thr *Throttled
+	if _, err := a.AuthenticateKey(ctx, testKey, attacker); !errors.As(err, &thr) {
+		t.Fatalf("third try from the guesser: %v, want throttled", err)
+	}
+	if _, err := a.AuthenticateKey(ctx, testKey, holder); err != nil {
+		t.Fatalf("the holder during the attack: %v", err)
 	}
 }
 

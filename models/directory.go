@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"strings"
@@ -94,9 +95,28 @@ func (d *Directory) LookupUser(ctx context.Context, nameOrAlias string) (*SIPUse
 	if nameOrAlias == "" {
 		return nil, ErrNotFound
 	}
+	return d.lookup(ctx, lookupUserSQL, nameOrAlias)
+}
+
+// lookupKeySQL finds the user whose private key hashes to $1.
+const lookupKeySQL = `
+SELECT u.id, COALESCE(u.loginclient, ''), u.firstname, u.lastname, u.passwdclient_hash, '', u.admin
+FROM users u WHERE u.commented = false AND u.private_key_hash = $1`
+
+// LookupPrivateKey finds the user whose private key is key; ErrNotFound when none is.
+func (d *Directory) LookupPrivateKey(ctx context.Context, key string) (*SIPUser, error) {
+	if !ValidPrivateKey(key) {
+		return nil, ErrNotFound
+	}
+	h := sha256.Sum256([]byte(key))
+	return d.lookup(ctx, lookupKeySQL, h[:])
+}
+
+// lookup reads the user query selects (by its one argument) and the user's SIP lines.
+func (d *Directory) lookup(ctx context.Context, query string, arg any) (*SIPUser, error) {
 	var u SIPUser
 	var first, last string
-	err := d.db.QueryRowContext(ctx, lookupUserSQL, nameOrAlias).Scan(&u.ID, &u.UserName, &first, &last, &u.PinHash, &u.PinHA1, &u.Admin)
+	err := d.db.QueryRowContext(ctx, query, arg).Scan(&u.ID, &u.UserName, &first, &last, &u.PinHash, &u.PinHA1, &u.Admin)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

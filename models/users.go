@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -318,6 +320,53 @@ func (s *UserStore) ByLogin(ctx context.Context, name string) (int, error) {
 		return 0, ErrNotFound
 	}
 	return id, err
+}
+
+// privateKeyAlphabet is what a private key is made of: 32 of these, 192 bits (64 symbols:
+// each random byte maps to one without bias).
+const privateKeyAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
+
+// ValidPrivateKey reports whether key has the shape of a private key.
+func ValidPrivateKey(key string) bool {
+	if len(key) != 32 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if !strings.ContainsRune(privateKeyAlphabet, rune(key[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// NewPrivateKey gives the user a new private key, which replaces the old one, and returns
+// it: only its hash is stored.
+func (s *UserStore) NewPrivateKey(ctx context.Context, id int) (string, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	key := make([]byte, 32)
+	for i, b := range raw {
+		key[i] = privateKeyAlphabet[b&63]
+	}
+	h := sha256.Sum256(key)
+	return string(key), s.setPrivateKey(ctx, id, h[:])
+}
+
+// RevokePrivateKey takes the user's private key away.
+func (s *UserStore) RevokePrivateKey(ctx context.Context, id int) error {
+	return s.setPrivateKey(ctx, id, nil)
+}
+
+func (s *UserStore) setPrivateKey(ctx context.Context, id int, hash []byte) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET private_key_hash = $2 WHERE id = $1`, id, hash)
+		if err != nil {
+			return err
+		}
+		return oneRow(res)
+	})
 }
 
 // SetAdmin grants or revokes the sipX ADMIN role.

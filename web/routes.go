@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -68,6 +69,12 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/rest/branch/:id", crud(branches, true))
 
 	my := func(r sipxMy) fiber.Handler { return func(c *fiber.Ctx) error { return r.serve(s, c) } }
+	// mine declares a "my" resource and its twin under /private/{key}/, which authenticates
+	// the user by their private key alone (§1: feed readers cannot send credentials).
+	mine := func(path string, h fiber.Handler) {
+		app.All(path, h)
+		app.All(strings.Replace(path, "/sipxconfig/rest/my/", "/sipxconfig/rest/private/:"+privateKeyParam+"/", 1), h)
+	}
 	// The shared phonebook (the XiVO one): the list is XML only; a book is CSV first.
 	app.All("/sipxconfig/rest/phonebook", my(sipxMy{res: handlers.SipxPhonebooks(), method: "GET", role: roleAdmin,
 		media: []string{"text/xml"}}))
@@ -75,33 +82,33 @@ func sipxREST(s *Server, app *fiber.App) {
 		role: roleAdmin, media: []string{"text/comma-separated-values", "text/xml", "application/json"}}))
 
 	// "my" resources: the authenticated user's own (role USER).
-	app.All("/sipxconfig/rest/my/logindetails", my(sipxMy{res: handlers.MyLoginDetails(s.stores), method: fiber.MethodGet}))
-	app.All("/sipxconfig/rest/my/time", my(sipxMy{res: handlers.MyTime(time.Now), method: fiber.MethodGet}))
-	app.All("/sipxconfig/rest/my/portal/password/:password", my(sipxMy{res: handlers.MyPortalPassword(s.stores), method: fiber.MethodPut, param: "password"}))
-	app.All("/sipxconfig/rest/my/forward", my(sipxMy{res: handlers.MyForward(s.stores), method: "GET PUT", body: true}))
-	app.All("/sipxconfig/rest/my/callfwd", my(sipxMy{res: handlers.MyCallForwarding(s.stores), method: "GET PUT", body: true,
+	mine("/sipxconfig/rest/my/logindetails", my(sipxMy{res: handlers.MyLoginDetails(s.stores), method: fiber.MethodGet}))
+	mine("/sipxconfig/rest/my/time", my(sipxMy{res: handlers.MyTime(time.Now), method: fiber.MethodGet}))
+	mine("/sipxconfig/rest/my/portal/password/:password", my(sipxMy{res: handlers.MyPortalPassword(s.stores), method: fiber.MethodPut, param: "password"}))
+	mine("/sipxconfig/rest/my/forward", my(sipxMy{res: handlers.MyForward(s.stores), method: "GET PUT", body: true}))
+	mine("/sipxconfig/rest/my/callfwd", my(sipxMy{res: handlers.MyCallForwarding(s.stores), method: "GET PUT", body: true,
 		media: []string{"application/json"}}))
-	app.All("/sipxconfig/rest/my/contact-information", my(sipxMy{res: handlers.MyContactInformation(s.stores), method: "GET PUT", body: true}))
-	app.All("/sipxconfig/rest/my/voicemail/pin/:pin", my(sipxMy{res: handlers.MyVoicemailPin(s.stores), method: fiber.MethodPut, param: "pin"}))
+	mine("/sipxconfig/rest/my/contact-information", my(sipxMy{res: handlers.MyContactInformation(s.stores), method: "GET PUT", body: true}))
+	mine("/sipxconfig/rest/my/voicemail/pin/:pin", my(sipxMy{res: handlers.MyVoicemailPin(s.stores), method: fiber.MethodPut, param: "pin"}))
 
-	app.All("/sipxconfig/rest/my/conferences", my(sipxMy{res: handlers.MyConferences(s.stores), method: "GET"}))
-	app.All("/sipxconfig/rest/my/conferences/:name", my(sipxMy{res: handlers.MyConference(s.stores), method: "GET PUT", param: "name", body: true}))
-	app.All("/sipxconfig/rest/my/phonebook", my(sipxMy{res: handlers.MyPhonebook(s.stores), method: "GET",
+	mine("/sipxconfig/rest/my/conferences", my(sipxMy{res: handlers.MyConferences(s.stores), method: "GET"}))
+	mine("/sipxconfig/rest/my/conferences/:name", my(sipxMy{res: handlers.MyConference(s.stores), method: "GET PUT", param: "name", body: true}))
+	mine("/sipxconfig/rest/my/phonebook", my(sipxMy{res: handlers.MyPhonebook(s.stores), method: "GET",
 		media: []string{"text/xml", "application/json", "text/plain", "text/vcard"}}))
-	app.All("/sipxconfig/rest/my/search/phonebook", my(sipxMy{res: handlers.MySearchPhonebook(s.stores), method: "GET"}))
-	app.All("/sipxconfig/rest/my/pagedphonebook", my(sipxMy{res: handlers.MyPagedPhonebook(s.stores), method: "GET"}))
-	app.All("/sipxconfig/rest/my/phonebook/entry/:entry", my(sipxMy{res: handlers.MyPhonebookEntry(s.stores), method: "GET POST PUT DELETE",
+	mine("/sipxconfig/rest/my/search/phonebook", my(sipxMy{res: handlers.MySearchPhonebook(s.stores), method: "GET"}))
+	mine("/sipxconfig/rest/my/pagedphonebook", my(sipxMy{res: handlers.MyPagedPhonebook(s.stores), method: "GET"}))
+	mine("/sipxconfig/rest/my/phonebook/entry/:entry", my(sipxMy{res: handlers.MyPhonebookEntry(s.stores), method: "GET POST PUT DELETE",
 		param: "entry", body: true}))
-	app.All("/sipxconfig/rest/my/phonebook/showContactsOnPhone/:value", my(sipxMy{res: handlers.MyShowContactsOnPhone(s.stores), method: "PUT", param: "value"}))
+	mine("/sipxconfig/rest/my/phonebook/showContactsOnPhone/:value", my(sipxMy{res: handlers.MyShowContactsOnPhone(s.stores), method: "PUT", param: "value"}))
 	schedules := my(sipxMy{res: handlers.MyCallForwardingSchedules(s.stores), method: "GET POST PUT DELETE", param: "id", body: true,
 		media: []string{"application/json"}})
-	app.All("/sipxconfig/rest/my/callfwdsched", schedules)
-	app.All("/sipxconfig/rest/my/callfwdsched/:id", schedules)
-	app.All("/sipxconfig/rest/my/speeddial", my(sipxMy{res: handlers.MySpeedDial(s.stores), method: "GET PUT", body: true,
+	mine("/sipxconfig/rest/my/callfwdsched", schedules)
+	mine("/sipxconfig/rest/my/callfwdsched/:id", schedules)
+	mine("/sipxconfig/rest/my/speeddial", my(sipxMy{res: handlers.MySpeedDial(s.stores), method: "GET PUT", body: true,
 		media: []string{"application/json"}}))
-	app.All("/sipxconfig/rest/my/keepalive", my(sipxMy{res: handlers.MyKeepAlive(), method: "GET"}))
-	app.All("/sipxconfig/rest/my/vmprefs", my(sipxMy{res: handlers.MyVoicemailPrefs(s.stores), method: "GET PUT", body: true}))
-	app.All("/sipxconfig/rest/my/mailbox/:user/preferences/activegreeting/:greeting",
+	mine("/sipxconfig/rest/my/keepalive", my(sipxMy{res: handlers.MyKeepAlive(), method: "GET"}))
+	mine("/sipxconfig/rest/my/vmprefs", my(sipxMy{res: handlers.MyVoicemailPrefs(s.stores), method: "GET PUT", body: true}))
+	mine("/sipxconfig/rest/my/mailbox/:user/preferences/activegreeting/:greeting",
 		my(sipxMy{res: handlers.MyActiveGreeting(s.stores), method: "PUT", param: "greeting"}))
 	// What needs a service pbxws does not run: 501, saying so.
 	for path, why := range map[string]string{
@@ -115,7 +122,7 @@ func sipxREST(s *Server, app *fiber.App) {
 		"/sipxconfig/rest/my/conferencedetails/:name": "pbxws runs no conference bridge (FreeSWITCH) to ask",
 		"/sipxconfig/rest/my/faxprefs":                "pbxws runs no fax service",
 	} {
-		app.All(path, my(sipxMy{res: handlers.NotServed(why), method: "GET PUT POST DELETE"}))
+		mine(path, my(sipxMy{res: handlers.NotServed(why), method: "GET PUT POST DELETE"}))
 	}
 
 	// Auto attendants: ADMIN or ATTENDANT_ADMIN; live mode ADMIN.

@@ -94,6 +94,28 @@ func (s *Server) sipxAuthenticate(c *fiber.Ctx, role sipxRole) (*models.SIPUser,
 	return u, true, nil
 }
 
+// privateKeyParam is the path parameter of /sipxconfig/rest/private/{key}/….
+const privateKeyParam = "puk"
+
+// sipxKeyUser returns the user whose private key the path carries, or writes the refusal:
+// 403 for a key no user has (throttled per peer, like wrong passwords).
+func (s *Server) sipxKeyUser(c *fiber.Ctx, key string) (*models.SIPUser, bool, error) {
+	u, err := s.sipxUsers.AuthenticateKey(c.UserContext(), key, s.peer(c))
+	var ae *acl.AuthError
+	var th *acl.Throttled
+	switch {
+	case errors.As(err, &th):
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(th.Seconds()))
+		return nil, false, sipxText(c, http.StatusTooManyRequests, th.Error())
+	case errors.As(err, &ae):
+		return nil, false, sipxText(c, ae.Status, ae.Text)
+	case err != nil:
+		return nil, false, err
+	}
+	c.Locals(localAccount, u.UserName)
+	return u, true, nil
+}
+
 func sipxText(c *fiber.Ctx, status int, text string) error {
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
@@ -353,7 +375,15 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		return c.SendStatus(http.StatusOK)
 	}
 	u := &models.SIPUser{}
-	if r.role != roleAnyone {
+	key, byKey := c.Params(privateKeyParam), slices.Contains(c.Route().Params, privateKeyParam)
+	switch {
+	case byKey:
+		var ok bool
+		var err error
+		if u, ok, err = s.sipxKeyUser(c, key); !ok {
+			return err
+		}
+	case r.role != roleAnyone:
 		var ok bool
 		var err error
 		if u, ok, err = s.sipxAuthenticate(c, r.role); !ok {
@@ -370,6 +400,9 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	}
 	req := &handlers.Request{Act: "view", User: u.ID, Admin: u.Admin, Query: sipxQuery(c), PathParams: map[string]string{}}
 	for _, name := range c.Route().Params {
+		if name == privateKeyParam {
+			continue
+		}
 		v, err := url.PathUnescape(c.Params(name))
 		if err != nil {
 			return sipxText(c, http.StatusBadRequest, name+": malformed %-escape")

@@ -60,7 +60,7 @@ func init() {
 		{"serve", "[flags]", "start the server (the default)", (*cli).serve},
 		{"migrate", "[status] [flags]", "apply the database migrations and exit; status lists them", (*cli).migrate},
 		{"account", "COMMAND [flags]", "manage json.php web-service accounts (pbxws account -h)", (*cli).account},
-		{"user", "grant-admin|revoke-admin NAME [flags]", "give or take a user's sipX ADMIN role", (*cli).user},
+		{"user", "grant-admin|revoke-admin|private-key|revoke-private-key NAME [flags]", "give or take a user's sipX ADMIN role or private key", (*cli).user},
 		{"db", "status|stop|psql [flags]", "where the database is and whether it is up; stop the private cluster; a psql shell", (*cli).db},
 		{"backup", "FILE [flags]", "dump the database into FILE (pg_dump custom format)", (*cli).backup},
 		{"restore", "FILE [flags]", "load a backup into a database that holds no pbxws data yet", (*cli).restore},
