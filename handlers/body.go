@@ -46,6 +46,10 @@ func DecodeBody(b []byte) (map[string]any, error) {
 	return m, nil
 }
 
+// multiline are the body paths whose text may span lines (CR and LF, no other control
+// character): a vCard carried in XML.
+var multiline = map[string]bool{"pb.vcard": true}
+
 func walkStrings(v any, path string, depth int, ve *models.ValidationError) {
 	if depth > maxDepth {
 		ve.Add(path, fmt.Sprintf("is nested deeper than %d levels", maxDepth))
@@ -53,6 +57,9 @@ func walkStrings(v any, path string, depth int, ve *models.ValidationError) {
 	}
 	switch t := v.(type) {
 	case string:
+		if multiline[path] {
+			t = strings.NewReplacer("\r", "", "\n", "").Replace(t)
+		}
 		if !models.Printable(t) {
 			ve.Add(nonEmptyPath(path), "must not contain control characters (CR, LF, …)")
 		}

@@ -38,6 +38,9 @@ type Request struct {
 	// Decoded, when not nil, is the body as the façade already decoded it (sipX XML); the
 	// kit then does not read Body as JSON.
 	Decoded map[string]any
+	// ContentType is the body's media type (lower case, without parameters) where a resource
+	// reads the body itself (imports).
+	ContentType string
 }
 
 // decoded is the request body as an object.
@@ -109,6 +112,11 @@ type Resource struct {
 	// every act answers ErrNotServed.
 	Unavailable string
 }
+
+// ErrUnsupportedMedia refuses a body of a type the resource does not read (415).
+type ErrUnsupportedMedia struct{ Msg string }
+
+func (e *ErrUnsupportedMedia) Error() string { return e.Msg }
 
 // ErrNotServed is a documented resource pbxws does not serve (yet): 501, never a fake answer.
 type ErrNotServed struct{ Why string }

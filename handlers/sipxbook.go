@@ -268,3 +268,77 @@ func MyShowContactsOnPhone(st *models.Stores) *Resource {
 		},
 	}}
 }
+
+// MyPhonebookEntrySync is /my/phonebookentry/{internalId} (§6.9), the vCard sync of desktop
+// address books: PUT <pb><internalId/><uid/><vcard/><userName/></pb> writes the card into the
+// user's private book, by uid (the entry's number) when given, else by internal id (created
+// when new: 201); DELETE removes the entry by internal id, else by number (404 when the
+// book has neither). userName names another user's book, for an ADMIN only.
+func MyPhonebookEntrySync(st *models.Stores) *Resource {
+	return &Resource{DefaultAct: "edit", Acts: map[string]Act{
+		"edit": func(ctx context.Context, r *Request) (Result, error) {
+			body, err := r.decoded()
+			if err != nil {
+				return Result{}, err
+			}
+			errs := &models.ValidationError{}
+			f, ok := sipxRoot(body, "pb", errs)
+			if !ok {
+				return Result{}, errs
+			}
+			internal, uidText, card, userName := r.ID, "", "", ""
+			f.strTrim("internalId", &internal)
+			f.strTrim("uid", &uidText)
+			f.str("vcard", &card)
+			f.strTrim("userName", &userName)
+			uid := 0
+			if uidText != "" {
+				if uid, ok = ParseID(uidText); !ok {
+					f.fail("uid", "must be the number of an entry of the phonebook")
+				}
+			}
+			if internal == "" && uid == 0 {
+				f.fail("internalId", "is required when uid is empty")
+			}
+			if len(internal) > 255 {
+				f.fail("internalId", "must be at most 255 characters")
+			}
+			if err := errs.OrNil(); err != nil {
+				return Result{}, err
+			}
+			cards, err := parseVCards([]byte(card))
+			if err != nil {
+				return Result{}, err
+			}
+			if len(cards) != 1 {
+				return Result{}, models.Invalid("vcard", "must hold exactly one card")
+			}
+			user := r.User
+			if userName != "" && r.Admin {
+				if user, err = st.Users.ByLogin(ctx, userName); err != nil {
+					if err == models.ErrNotFound {
+						return Result{}, models.Invalid("userName", "no user has this login")
+					}
+					return Result{}, err
+				}
+			}
+			e := &models.BookEntry{}
+			bookEntryOfVCard(cards[0], e)
+			shared, err := st.Phonebook.List(ctx)
+			if err != nil {
+				return Result{}, err
+			}
+			created, err := st.PrivateBooks.Sync(ctx, user, internal, uid, e, shared)
+			if err != nil {
+				return Result{}, err
+			}
+			if created {
+				return Result{Status: http.StatusCreated, ID: strconv.Itoa(e.ID)}, nil
+			}
+			return Done(), nil
+		},
+		"delete": func(ctx context.Context, r *Request) (Result, error) {
+			return Done(), st.PrivateBooks.DeleteSynced(ctx, r.User, r.ID)
+		},
+	}}
+}

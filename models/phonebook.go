@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"errors"
 	"sort"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -151,6 +153,43 @@ func (s *PhonebookStore) Create(ctx context.Context, p *PhonebookEntry) error {
 			return mapPQ(err, nil)
 		}
 		return writePhonebookParts(ctx, tx, p)
+	})
+}
+
+// CreateMany validates every contact, then inserts them all in one transaction (an import),
+// after removing every stored contact when replace is set: all or none. A refusal names each
+// bad contact's fields after label(i) (its line).
+func (s *PhonebookStore) CreateMany(ctx context.Context, ps []PhonebookEntry, replace bool, label func(i int) string) error {
+	ve := &ValidationError{}
+	for i := range ps {
+		var one *ValidationError
+		if errors.As(checkPhonebook(&ps[i]), &one) {
+			for f, rule := range one.Fields {
+				ve.Add(label(i)+": "+strings.TrimPrefix(f, "phonebook_entry."), rule)
+			}
+		}
+	}
+	if err := ve.OrNil(); err != nil {
+		return err
+	}
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if replace {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM phonebook`); err != nil {
+				return err
+			}
+		}
+		for i := range ps {
+			p := &ps[i]
+			if err := tx.QueryRowxContext(ctx, `INSERT INTO phonebook (title, displayname, firstname, lastname,
+				society, email, url, description) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id`, p.Title,
+				p.DisplayName, p.FirstName, p.LastName, p.Society, p.Email, p.URL, p.Description).Scan(&p.ID); err != nil {
+				return mapPQ(err, nil)
+			}
+			if err := writePhonebookParts(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

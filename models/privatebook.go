@@ -202,6 +202,72 @@ func (s *PrivateBookStore) Edit(ctx context.Context, userID, id int, shared []Ph
 	})
 }
 
+// Sync writes an entry a synchronising client sent (sipX /my/phonebookentry): the entry
+// numbered uid when uid > 0 (ErrNotFound when it is not in the user's book), else the one
+// the client calls internalID, created when there is none (created says so). The write
+// replaces the entry's names, number and contact information, and locks the user's book.
+func (s *PrivateBookStore) Sync(ctx context.Context, userID int, internalID string, uid int, e *BookEntry,
+	shared []PhonebookEntry) (created bool, err error) {
+	err = WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO private_phonebooks (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM private_phonebooks WHERE user_id = $1 FOR UPDATE`, userID); err != nil {
+			return err
+		}
+		var ids []int
+		if uid > 0 {
+			err = tx.SelectContext(ctx, &ids, `SELECT id FROM private_phonebook_entries WHERE user_id = $1 AND id = $2`, userID, uid)
+		} else {
+			err = tx.SelectContext(ctx, &ids, `SELECT id FROM private_phonebook_entries WHERE user_id = $1 AND internal_id = $2`, userID, internalID)
+		}
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 && uid > 0 {
+			return ErrNotFound
+		}
+		e.ID = 0
+		if len(ids) == 1 {
+			e.ID = ids[0]
+		}
+		if err := s.checkEntry(ctx, tx, userID, e, shared); err != nil {
+			return err
+		}
+		contact, err := json.Marshal(e.Contact)
+		if err != nil {
+			return err
+		}
+		var iid any
+		if internalID != "" {
+			iid = internalID
+		}
+		if e.ID == 0 {
+			created = true
+			return mapPQ(tx.GetContext(ctx, &e.ID, `INSERT INTO private_phonebook_entries (user_id, first_name, last_name, number, contact, internal_id)
+				VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, userID, e.FirstName, e.LastName, e.Number, string(contact), iid), nil)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE private_phonebook_entries SET first_name = $2, last_name = $3, number = $4,
+			contact = $5, internal_id = COALESCE($6, internal_id) WHERE id = $1`, e.ID, e.FirstName, e.LastName, e.Number, string(contact), iid)
+		return mapPQ(err, nil)
+	})
+	return created, err
+}
+
+// DeleteSynced removes the user's entry a synchronising client calls key: by its internal
+// id, else by its number; ErrNotFound when the user's book has neither.
+func (s *PrivateBookStore) DeleteSynced(ctx context.Context, userID int, key string) error {
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM private_phonebook_entries WHERE user_id = $1 AND id = (
+			SELECT id FROM private_phonebook_entries WHERE user_id = $1 AND (internal_id = $2 OR CAST(id AS text) = $2)
+			ORDER BY internal_id = $2 DESC NULLS LAST LIMIT 1)`, userID, key)
+		if err != nil {
+			return err
+		}
+		return oneRow(res)
+	})
+}
+
 // Delete removes one of the user's private entries; ErrNotFound when it is not theirs.
 func (s *PrivateBookStore) Delete(ctx context.Context, userID, id int) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {

@@ -75,11 +75,12 @@ func sipxREST(s *Server, app *fiber.App) {
 		app.All(path, h)
 		app.All(strings.Replace(path, "/sipxconfig/rest/my/", "/sipxconfig/rest/private/:"+privateKeyParam+"/", 1), h)
 	}
-	// The shared phonebook (the XiVO one): the list is XML only; a book is CSV first.
+	// The shared phonebook (the XiVO one): the list is XML only; a book is CSV first, and
+	// imports CSV or vCard (POST adds, PUT replaces).
 	app.All("/sipxconfig/rest/phonebook", my(sipxMy{res: handlers.SipxPhonebooks(), method: "GET", role: roleAdmin,
 		media: []string{"text/xml"}}))
-	app.All("/sipxconfig/rest/phonebook/:name", my(sipxMy{res: handlers.SipxPhonebook(s.stores), method: "GET", param: "name",
-		role: roleAdmin, media: []string{"text/comma-separated-values", "text/xml", "application/json"}}))
+	app.All("/sipxconfig/rest/phonebook/:name", my(sipxMy{res: handlers.SipxPhonebook(s.stores), method: "GET POST PUT", param: "name",
+		role: roleAdmin, media: []string{"text/comma-separated-values", "text/xml", "application/json"}, raw: true}))
 
 	// "my" resources: the authenticated user's own (role USER).
 	mine("/sipxconfig/rest/my/logindetails", my(sipxMy{res: handlers.MyLoginDetails(s.stores), method: fiber.MethodGet}))
@@ -99,6 +100,8 @@ func sipxREST(s *Server, app *fiber.App) {
 	mine("/sipxconfig/rest/my/pagedphonebook", my(sipxMy{res: handlers.MyPagedPhonebook(s.stores), method: "GET"}))
 	mine("/sipxconfig/rest/my/phonebook/entry/:entry", my(sipxMy{res: handlers.MyPhonebookEntry(s.stores), method: "GET POST PUT DELETE",
 		param: "entry", body: true}))
+	mine("/sipxconfig/rest/my/phonebookentry/:internal", my(sipxMy{res: handlers.MyPhonebookEntrySync(s.stores), method: "PUT DELETE",
+		param: "internal", body: true}))
 	mine("/sipxconfig/rest/my/phonebook/showContactsOnPhone/:value", my(sipxMy{res: handlers.MyShowContactsOnPhone(s.stores), method: "PUT", param: "value"}))
 	schedules := my(sipxMy{res: handlers.MyCallForwardingSchedules(s.stores), method: "GET POST PUT DELETE", param: "id", body: true,
 		media: []string{"application/json"}})

@@ -365,6 +365,9 @@ type sipxMy struct {
 	// media: what GET offers, the default first (sipxMedia when nil).
 	body  bool
 	media []string
+	// raw: PUT and POST hand the body as sent, with its Content-Type, to the resource
+	// (imports of CSV and vCard).
+	raw bool
 }
 
 func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
@@ -446,6 +449,15 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 			return err
 		}
 	}
+	if (req.Act == "edit" || req.Act == "add") && r.raw {
+		body, err := s.requestBody(c)
+		if err != nil {
+			return err
+		}
+		req.Body = body
+		req.ContentType, _, _ = strings.Cut(strings.ToLower(strings.TrimSpace(c.Get(fiber.HeaderContentType))), ";")
+		req.ContentType = strings.TrimSpace(req.ContentType)
+	}
 	c.Locals(localAct, req.Act)
 	res, err := s.dispatch(c.UserContext(), r.res, req, req.Act != "view")
 	var ve *models.ValidationError
@@ -453,7 +465,10 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	var conflict *models.ConflictError
 	var notServed *handlers.ErrNotServed
 	var unprocessable *handlers.ErrUnprocessable
+	var unsupported *handlers.ErrUnsupportedMedia
 	switch {
+	case errors.As(err, &unsupported):
+		return sipxText(c, http.StatusUnsupportedMediaType, unsupported.Msg)
 	case errors.Is(err, errBusy):
 		c.Set(fiber.HeaderRetryAfter, "1")
 		return sipxText(c, http.StatusServiceUnavailable, err.Error())
