@@ -64,16 +64,56 @@ type DialogsSnapshot struct {
 // transaction it replaced (BEGIN, SELECT … FOR UPDATE, DELETE, INSERT, COMMIT) cost pbxws
 // and PostgreSQL more than the rest of the call. A replaced record takes a new id, so its
 // old status lines (left to Sweep's orphan pass) are not part of it.
-func (s *CallRecordStore) Create(ctx context.Context, key, method, instance string, cache, lease time.Duration) (int64, error) {
+func (s *CallRecordStore) Create(ctx context.Context, key, method, instance string, cache, lease time.Duration, p CallParties) (int64, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, `INSERT INTO call_records (call_key, method, instance, cache_until, live_until)
-		VALUES ($1, $2, $3, now() + make_interval(secs => $4), now() + make_interval(secs => $5))
+	err := s.db.QueryRowContext(ctx, `INSERT INTO call_records (call_key, method, instance, cache_until, live_until, user_id, caller, callee)
+		VALUES ($1, $2, $3, now() + make_interval(secs => $4), now() + make_interval(secs => $5), $6, $7, $8)
 		ON CONFLICT (call_key) DO UPDATE SET id = nextval(pg_get_serial_sequence('call_records', 'id')),
 			method = EXCLUDED.method, instance = EXCLUDED.instance, created_at = now(),
-			cache_until = EXCLUDED.cache_until, live_until = EXCLUDED.live_until, dialogs = '[]'
+			cache_until = EXCLUDED.cache_until, live_until = EXCLUDED.live_until, dialogs = '[]',
+			user_id = EXCLUDED.user_id, caller = EXCLUDED.caller, callee = EXCLUDED.callee
 		RETURNING id`,
-		key, method, instance, cache.Seconds(), lease.Seconds()).Scan(&id)
+		key, method, instance, cache.Seconds(), lease.Seconds(), p.UserID, p.Caller, p.Callee).Scan(&id)
 	return id, err
+}
+
+// CallParties are who a record is for: the user who asked, and the calling and called
+// parties as the request named them (user@host).
+type CallParties struct {
+	UserID         int
+	Caller, Callee string
+}
+
+// LiveCall is a click-to-call call in progress: its parties, when it was asked for,
+// whether a leg is answered, and whether both parties are lines of this PBX.
+type LiveCall struct {
+	Caller, Callee     string
+	Started            time.Time
+	Answered, Internal bool
+}
+
+// LiveCalls are the user's click-to-call calls whose dialogs are alive (their owner renews
+// the lease), oldest first.
+func (s *CallRecordStore) LiveCalls(ctx context.Context, userID int) ([]LiveCall, error) {
+	var out []LiveCall
+	rows, err := s.db.QueryContext(ctx, `SELECT COALESCE(caller, ''), COALESCE(callee, ''), created_at,
+			EXISTS (SELECT 1 FROM jsonb_array_elements(dialogs) d WHERE d->>'state' = 'Confirmed Dialog')
+			OR EXISTS (SELECT 1 FROM call_status_lines l WHERE l.record_id = call_records.id AND l.method = 'INVITE' AND l.status_line LIKE 'SIP/2.0 2%'),
+			EXISTS (SELECT 1 FROM lines WHERE split_part(caller, '@', 1) IN (number, name))
+			AND EXISTS (SELECT 1 FROM lines WHERE split_part(callee, '@', 1) IN (number, name))
+		FROM call_records WHERE user_id = $1 AND live_until > now() ORDER BY created_at, id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c LiveCall
+		if err := rows.Scan(&c.Caller, &c.Callee, &c.Started, &c.Answered, &c.Internal); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // CloseAbandoned ends, in one transaction, the records instance owned with live dialogs

@@ -37,6 +37,8 @@ type Stores struct {
 	Pickups       *PickupStore
 	PrivateBooks  *PrivateBookStore
 	SpeedDials    *SpeedDialStore
+	// CallRecords are the click-to-call records (the SIP agent keeps its own handle).
+	CallRecords *CallRecordStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -71,6 +73,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Pickups:       &PickupStore{db: db},
 		PrivateBooks:  &PrivateBookStore{db: db},
 		SpeedDials:    &SpeedDialStore{db: db},
+		CallRecords:   NewCallRecordStore(db),
 	}
 }
 

@@ -65,7 +65,7 @@ func (a *Agent) Call(ctx context.Context, r CallRequest) error {
 	if old != nil {
 		old.teardown()
 	}
-	id, err := a.store.create(ctx, key, r.Method, r.CacheTime)
+	id, err := a.store.create(ctx, key, r.Method, r.CacheTime, models.CallParties{UserID: r.Agent.ID, Caller: r.Caller, Callee: r.Callee})
 	if err != nil {
 		return fmt.Errorf("storing the call record: %w", err)
 	}
@@ -127,7 +127,7 @@ func (a *Agent) Transfer(ctx context.Context, r CallRequest, target string) erro
 		return notFound
 	}
 	newKey := a.Key(r.Agent, target, r.Callee)
-	id, err := a.store.create(ctx, newKey, "INVITE", r.CacheTime)
+	id, err := a.store.create(ctx, newKey, "INVITE", r.CacheTime, models.CallParties{UserID: r.Agent.ID, Caller: target, Callee: r.Callee})
 	if err != nil {
 		return fmt.Errorf("storing the call record: %w", err)
 	}

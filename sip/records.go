@@ -58,8 +58,8 @@ func newRecordStore(db *sqlx.DB, instance string, lease time.Duration, log *slog
 
 // create stores a new record under key, replacing any record there; it returns the new id
 // (one statement: see models.CallRecordStore.Create).
-func (s *recordStore) create(ctx context.Context, key, method string, cache time.Duration) (int64, error) {
-	return s.rows.Create(ctx, key, method, s.instance, cache, s.lease)
+func (s *recordStore) create(ctx context.Context, key, method string, cache time.Duration, p models.CallParties) (int64, error) {
+	return s.rows.Create(ctx, key, method, s.instance, cache, s.lease, p)
 }
 
 // restartedLine is the last status line of a record whose dialogs a previous run of this

@@ -109,6 +109,7 @@ func sipxREST(s *Server, app *fiber.App) {
 	mine("/sipxconfig/rest/my/callfwdsched/:id", schedules)
 	mine("/sipxconfig/rest/my/speeddial", my(sipxMy{res: handlers.MySpeedDial(s.stores), method: "GET PUT", body: true,
 		media: []string{"application/json"}}))
+	mine("/sipxconfig/rest/my/activecdrs", my(sipxMy{res: handlers.MyActiveCDRs(s.stores, s.sipDomain, time.Now), method: "GET"}))
 	mine("/sipxconfig/rest/my/keepalive", my(sipxMy{res: handlers.MyKeepAlive(), method: "GET"}))
 	mine("/sipxconfig/rest/my/vmprefs", my(sipxMy{res: handlers.MyVoicemailPrefs(s.stores), method: "GET PUT", body: true}))
 	mine("/sipxconfig/rest/my/mailbox/:user/preferences/activegreeting/:greeting",

@@ -527,3 +527,15 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	}
 	return c.SendStatus(http.StatusOK)
 }
+
+// sipDomain is the SIP domain addresses are shown in: the SIP agent's, else the configured
+// one, else "localhost".
+func (s *Server) sipDomain() string {
+	if s.cc != nil && s.cc.Agent != nil {
+		return s.cc.Agent.Domain()
+	}
+	if s.cfg.SIPDomain != "" {
+		return s.cfg.SIPDomain
+	}
+	return "localhost"
+}

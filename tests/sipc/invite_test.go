@@ -2,6 +2,8 @@ package sipc_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"encoding/xml"
 	"net/http"
 	"strings"
@@ -81,6 +83,28 @@ func TestInviteModeBridgesTwoPhones(t *testing.T) {
 			t.Fatalf("dialog %+v", x)
 		}
 	}
+	// The call is the user's active call (sipX /my/activecdrs) while it is up, and only 201's.
+	activeCDRs := func(user, pin string) []map[string]any {
+		t.Helper()
+		a := do(t, httpc(env, ""), "GET", env.HTTPSURL+"/sipxconfig/rest/my/activecdrs",
+			"Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pin)), "Accept", "application/json")
+		var doc struct {
+			CDRs []map[string]any `json:"cdrs"`
+		}
+		if a.status != http.StatusOK || json.Unmarshal([]byte(a.body), &doc) != nil {
+			t.Fatalf("activecdrs of %s: %d %s", user, a.status, a.body)
+		}
+		return doc.CDRs
+	}
+	testenv.Eventually(t, 10*time.Second, "the answered call in 201's /my/activecdrs", func() bool {
+		l := activeCDRs("201", u201.pin)
+		return len(l) == 1 && l[0]["from"] == "201" && l[0]["to"] == "202" && l[0]["from-aor"] == "<sip:201@example.test>" &&
+			l[0]["to-aor"] == "<sip:202@example.test>" && l[0]["direction"] == "OUTBOUND" && l[0]["recipient"] == "202" &&
+			l[0]["internal"] == true && l[0]["type"] == "Internal" && l[0]["start-time"].(float64) > float64(time.Now().Add(-time.Minute).UnixMilli())
+	})
+	if l := activeCDRs("203", u203.pin); len(l) != 0 {
+		t.Fatalf("203 sees %v", l)
+	}
 	// A second INVITE-mode call under the same key is refused while this one is up.
 	a := do(t, httpc(env, ""), "POST", ccURL(env, "201", "202", "sipMethod=INVITE"))
 	var ps processingStatus
@@ -101,6 +125,7 @@ func TestInviteModeBridgesTwoPhones(t *testing.T) {
 		}
 		return len(d.Dialog) == 2
 	})
+	testenv.Eventually(t, 10*time.Second, "no call left in /my/activecdrs", func() bool { return len(activeCDRs("201", u201.pin)) == 0 })
 }
 
 // action=transfer (spec §5.3): the target gets the callee's offer, the caller a BYE, the callee
