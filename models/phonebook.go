@@ -216,8 +216,38 @@ func (s *PhonebookStore) Edit(ctx context.Context, id int, merge func(stored *Ph
 }
 
 // writePhonebookParts replaces the numbers and addresses of p (empty ones are not stored).
+// phonebookWords are the words a contact is found by: its names and numbers, lower case.
+func phonebookWords(p *PhonebookEntry) []string {
+	text := p.FirstName + " " + p.LastName + " " + p.DisplayName
+	for _, n := range p.Numbers {
+		text += " " + n
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range strings.Fields(strings.ToLower(text)) {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// SearchWords returns the contacts one of whose words (names, numbers) starts with prefix
+// (lower case), by display name: a range scan of the word index.
+func (s *PhonebookStore) SearchWords(ctx context.Context, prefix string) ([]PhonebookEntry, error) {
+	return s.query(ctx, s.db, `SELECT `+phonebookCols+` FROM phonebook WHERE id IN (
+		SELECT phonebook_id FROM phonebook_words WHERE word LIKE $1 ESCAPE '\') ORDER BY displayname, id`, likePrefix(prefix))
+}
+
+// likePrefix is a LIKE pattern matching what starts with s.
+func likePrefix(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
+}
+
 func writePhonebookParts(ctx context.Context, tx *sqlx.Tx, p *PhonebookEntry) error {
-	for _, q := range []string{`DELETE FROM phonebook_numbers WHERE phonebook_id = $1`, `DELETE FROM phonebook_addresses WHERE phonebook_id = $1`} {
+	for _, q := range []string{`DELETE FROM phonebook_numbers WHERE phonebook_id = $1`, `DELETE FROM phonebook_addresses WHERE phonebook_id = $1`,
+		`DELETE FROM phonebook_words WHERE phonebook_id = $1`} {
 		if _, err := tx.ExecContext(ctx, q, p.ID); err != nil {
 			return err
 		}
@@ -232,6 +262,10 @@ func writePhonebookParts(ctx context.Context, tx *sqlx.Tx, p *PhonebookEntry) er
 		SELECT $1, k, n FROM unnest(CAST($2 AS text[]), CAST($3 AS text[])) AS t(k, n)`,
 		p.ID, pq.StringArray(kinds), pq.StringArray(numbers)); err != nil {
 		return mapPQ(err, nil)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO phonebook_words (phonebook_id, word) SELECT $1, w FROM unnest(CAST($2 AS text[])) AS w`,
+		p.ID, pq.StringArray(phonebookWords(p))); err != nil {
+		return err
 	}
 	akinds := make([]string, 0, len(p.Addresses))
 	for k, a := range p.Addresses {

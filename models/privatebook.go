@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -85,13 +86,17 @@ func SharedNumber(p *PhonebookEntry) string {
 }
 
 func sortEntries(es []BookEntry) {
-	key := func(e BookEntry) string {
-		return strings.ToLower(e.LastName) + "\x00" + strings.ToLower(e.FirstName) + "\x00" + e.Number
+	type keyed struct {
+		key string
+		e   BookEntry
 	}
-	for i := 1; i < len(es); i++ {
-		for j := i; j > 0 && key(es[j]) < key(es[j-1]); j-- {
-			es[j], es[j-1] = es[j-1], es[j]
-		}
+	ks := make([]keyed, len(es))
+	for i, e := range es {
+		ks[i] = keyed{strings.ToLower(e.LastName) + "\x00" + strings.ToLower(e.FirstName) + "\x00" + e.Number, e}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
+	for i := range ks {
+		es[i] = ks[i].e
 	}
 }
 

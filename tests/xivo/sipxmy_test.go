@@ -354,6 +354,28 @@ func TestSipxMyPhonebook(t *testing.T) {
 	if a = clerk.send("GET", "/sipxconfig/rest/my/search/phonebook?query=ze", "", ""); !strings.Contains(a.body, "<last-name>Zed</last-name>") || strings.Contains(a.body, "Desk") {
 		t.Fatalf("search: %s", a.body)
 	}
+	// The shared book is searched by the words of its names and numbers, in any alphabet; a
+	// LIKE wildcard in the query is a character like any other.
+	c.mustStatus(http.StatusOK, "POST", "/service/ipbx/json.php/private/pbx_services/phonebook/", "act=add",
+		[]byte(`{"phonebook": {"displayname": "Émile Zola", "firstname": "Émile", "lastname": "Zola"}, "phonebooknumber": {"mobile": "0611223344"}}`))
+	for _, tc := range []struct{ query, has, not string }{
+		{"%C3%A9mi", "<first-name>Émile</first-name>", "Desk"},
+		{"0611", "<number>0611223344</number>", "Zed"},
+		{"desk", "<last-name>Desk</last-name>", "Zola"},
+		{"%25", "<phonebook></phonebook>", "entry"},
+		{"_", "<phonebook></phonebook>", "entry"},
+		{"mile", "<phonebook></phonebook>", "Zola"},
+	} {
+		a = clerk.send("GET", "/sipxconfig/rest/my/search/phonebook?query="+tc.query, "", "")
+		if a.status != http.StatusOK || !strings.Contains(a.body, tc.has) || strings.Contains(a.body, tc.not) {
+			t.Fatalf("search %s: %d %s", tc.query, a.status, a.body)
+		}
+	}
+	var zola int
+	if err := env.DB.Get(&zola, `SELECT id FROM phonebook WHERE lastname = 'Zola'`); err != nil {
+		t.Fatal(err)
+	}
+	c.mustStatus(http.StatusOK, "GET", "/service/ipbx/json.php/private/pbx_services/phonebook/", "act=delete&id="+strconv.Itoa(zola), nil)
 	a = clerk.send("GET", "/sipxconfig/rest/my/pagedphonebook?start=1&end=5&filter=null", "", "")
 	if !strings.Contains(a.body, "<size>2</size><filtered-size>2</filtered-size><start-row>1</start-row><end-row>2</end-row><show-on-phone>true</show-on-phone>") ||
 		!strings.Contains(a.body, "<entry><id>"+strconv.Itoa(id)+"</id><first-name>Ann</first-name>") {
