@@ -83,20 +83,19 @@ func (es bookEntries) Render(media string) ([]byte, string) {
 	return doc.XML(), "text/xml; charset=utf-8"
 }
 
-func userBook(ctx context.Context, st *models.Stores, user int) ([]models.BookEntry, []models.PhonebookEntry, error) {
-	shared, err := st.Phonebook.List(ctx)
+func userBook(ctx context.Context, st *models.Stores, user int) ([]models.BookEntry, error) {
+	shared, err := st.Phonebook.BookEntries(ctx, "")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	es, err := st.PrivateBooks.Entries(ctx, user, shared)
-	return es, shared, err
+	return st.PrivateBooks.Entries(ctx, user, shared)
 }
 
 // MyPhonebook is GET /my/phonebook.
 func MyPhonebook(st *models.Stores) *Resource {
 	return &Resource{DefaultAct: "view", Acts: map[string]Act{
 		"view": func(ctx context.Context, r *Request) (Result, error) {
-			es, _, err := userBook(ctx, st, r.User)
+			es, err := userBook(ctx, st, r.User)
 			return Object(bookEntries(es)), err
 		},
 	}}
@@ -114,7 +113,7 @@ func MySearchPhonebook(st *models.Stores) *Resource {
 			}
 			// The shared contacts with a word starting with the term (an index scan), merged
 			// with the private book; the test below is the exact one.
-			shared, err := st.Phonebook.SearchWords(ctx, term)
+			shared, err := st.Phonebook.BookEntries(ctx, term)
 			if err != nil {
 				return Result{}, err
 			}
@@ -136,7 +135,7 @@ func MySearchPhonebook(st *models.Stores) *Resource {
 func MyPagedPhonebook(st *models.Stores) *Resource {
 	return &Resource{DefaultAct: "view", Acts: map[string]Act{
 		"view": func(ctx context.Context, r *Request) (Result, error) {
-			es, _, err := userBook(ctx, st, r.User)
+			es, err := userBook(ctx, st, r.User)
 			if err != nil {
 				return Result{}, err
 			}
@@ -226,11 +225,7 @@ func MyPhonebookEntry(st *models.Stores) *Resource {
 			if err := decodeBookEntry(body, e); err != nil {
 				return Result{}, err
 			}
-			shared, err := st.Phonebook.List(ctx)
-			if err != nil {
-				return Result{}, err
-			}
-			if err := st.PrivateBooks.Create(ctx, r.User, e, shared); err != nil {
+			if err := st.PrivateBooks.Create(ctx, r.User, e); err != nil {
 				return Result{}, err
 			}
 			return Result{Status: http.StatusCreated, ID: strconv.Itoa(e.ID)}, nil
@@ -244,11 +239,7 @@ func MyPhonebookEntry(st *models.Stores) *Resource {
 			if err != nil {
 				return Result{}, err
 			}
-			shared, err := st.Phonebook.List(ctx)
-			if err != nil {
-				return Result{}, err
-			}
-			return Done(), st.PrivateBooks.Edit(ctx, r.User, id, shared, func(e *models.BookEntry) (*models.BookEntry, error) {
+			return Done(), st.PrivateBooks.Edit(ctx, r.User, id, func(e *models.BookEntry) (*models.BookEntry, error) {
 				return e, decodeBookEntry(body, e)
 			})
 		},
@@ -330,11 +321,7 @@ func MyPhonebookEntrySync(st *models.Stores) *Resource {
 			}
 			e := &models.BookEntry{}
 			bookEntryOfVCard(cards[0], e)
-			shared, err := st.Phonebook.List(ctx)
-			if err != nil {
-				return Result{}, err
-			}
-			created, err := st.PrivateBooks.Sync(ctx, user, internal, uid, e, shared)
+			created, err := st.PrivateBooks.Sync(ctx, user, internal, uid, e)
 			if err != nil {
 				return Result{}, err
 			}

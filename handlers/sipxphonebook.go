@@ -179,15 +179,8 @@ func SipxPhonebook(st *models.Stores) *Resource {
 			if r.ID != xivoPhonebook {
 				return Result{}, models.ErrNotFound
 			}
-			ps, err := st.Phonebook.List(ctx)
-			if err != nil {
-				return Result{}, err
-			}
-			out := make(phonebookEntries, len(ps))
-			for i := range ps {
-				out[i] = models.SharedEntry(&ps[i])
-			}
-			return Object(out), nil
+			es, err := st.Phonebook.BookEntries(ctx, "")
+			return Object(phonebookEntries(es)), err
 		},
 	}}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strings"
 
@@ -85,11 +86,6 @@ WHERE u.commented = false AND (lower(u.loginclient) = lower($1)
 ORDER BY (lower(COALESCE(u.loginclient, '')) = lower($1)) DESC, u.id
 LIMIT 1`
 
-const userLinesSQL = `
-SELECT id, name, number, secret, context FROM lines
-WHERE user_id = $1 AND protocol = 'sip' AND commented = false
-ORDER BY num, line_num, id`
-
 // LookupUser finds the user named by a user name or alias; ErrNotFound when there is none.
 func (d *Directory) LookupUser(ctx context.Context, nameOrAlias string) (*SIPUser, error) {
 	if nameOrAlias == "" {
@@ -116,7 +112,11 @@ func (d *Directory) LookupPrivateKey(ctx context.Context, key string) (*SIPUser,
 func (d *Directory) lookup(ctx context.Context, query string, arg any) (*SIPUser, error) {
 	var u SIPUser
 	var first, last string
-	err := d.db.QueryRowContext(ctx, query, arg).Scan(&u.ID, &u.UserName, &first, &last, &u.PinHash, &u.PinHA1, &u.Admin)
+	var lines []byte
+	// The user's lines come in the same round trip: every authenticated request pays it.
+	err := d.db.QueryRowContext(ctx, `SELECT x.*, (SELECT COALESCE(json_agg(json_build_array(l.id, l.name, l.number, l.secret, l.context)
+			ORDER BY l.num, l.line_num, l.id), '[]') FROM lines l WHERE l.user_id = x.id AND l.protocol = 'sip' AND l.commented = false)
+		FROM (`+query+`) x`, arg).Scan(&u.ID, &u.UserName, &first, &last, &u.PinHash, &u.PinHA1, &u.Admin, &lines)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -124,20 +124,18 @@ func (d *Directory) lookup(ctx context.Context, query string, arg any) (*SIPUser
 		return nil, err
 	}
 	u.DisplayName = strings.TrimSpace(first + " " + last)
-	rows, err := d.db.QueryContext(ctx, userLinesSQL, u.ID)
-	if err != nil {
+	var raw [][5]json.RawMessage
+	if err := json.Unmarshal(lines, &raw); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	for _, r := range raw {
 		var l SIPLine
-		if err := rows.Scan(&l.ID, &l.Name, &l.Number, &l.Secret, &l.Context); err != nil {
-			return nil, err
+		for i, dst := range []any{&l.ID, &l.Name, &l.Number, &l.Secret, &l.Context} {
+			if err := json.Unmarshal(r[i], dst); err != nil {
+				return nil, err
+			}
 		}
 		u.Lines = append(u.Lines, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	if u.UserName == "" && len(u.Lines) > 0 {
 		u.UserName = u.Lines[0].Number

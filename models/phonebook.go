@@ -216,6 +216,47 @@ func (s *PhonebookStore) Edit(ctx context.Context, id int, merge func(stored *Ph
 }
 
 // writePhonebookParts replaces the numbers and addresses of p (empty ones are not stored).
+// What a shared contact shows in a user's phonebook: the display name stands for a first
+// name when it has none, and the number is the office one, else mobile, home, other.
+const (
+	sharedFirstSQL  = `CASE WHEN p.firstname = '' AND p.lastname = '' THEN p.displayname ELSE p.firstname END`
+	sharedNumberSQL = `COALESCE((SELECT n.number FROM phonebook_numbers n WHERE n.phonebook_id = p.id AND n.number <> ''
+		AND n.type IN ('office', 'mobile', 'home', 'other')
+		ORDER BY array_position(ARRAY['office', 'mobile', 'home', 'other'], CAST(n.type AS text)) LIMIT 1), '')`
+)
+
+// BookEntries are the shared contacts as users' phonebooks show them (names, the number,
+// company, e-mail, cell, home and fax numbers), by display name: all of them, or with
+// prefix those one of whose words (names, numbers) starts with it (lower case), a range
+// scan of the word index. One query.
+func (s *PhonebookStore) BookEntries(ctx context.Context, prefix string) ([]BookEntry, error) {
+	where, args := "", []any{}
+	if prefix != "" {
+		where, args = `WHERE p.id IN (SELECT phonebook_id FROM phonebook_words WHERE word LIKE $1 ESCAPE '\')`, []any{likePrefix(prefix)}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+sharedFirstSQL+`, p.lastname, `+sharedNumberSQL+`, p.society, p.email,
+			COALESCE(n.mobile, ''), COALESCE(n.home, ''), COALESCE(n.fax, '')
+		FROM phonebook p LEFT JOIN LATERAL (SELECT max(number) FILTER (WHERE type = 'mobile') AS mobile,
+			max(number) FILTER (WHERE type = 'home') AS home, max(number) FILTER (WHERE type = 'fax') AS fax
+			FROM phonebook_numbers WHERE phonebook_id = p.id) n ON true `+where+`
+		ORDER BY p.displayname, p.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []BookEntry
+	for rows.Next() {
+		var e BookEntry
+		c := &e.Contact
+		if err := rows.Scan(&e.FirstName, &e.LastName, &e.Number, &c.CompanyName, &c.EmailAddress,
+			&c.CellPhoneNumber, &c.HomePhoneNumber, &c.FaxNumber); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
 // phonebookWords are the words a contact is found by: its names and numbers, lower case.
 func phonebookWords(p *PhonebookEntry) []string {
 	text := p.FirstName + " " + p.LastName + " " + p.DisplayName
@@ -231,13 +272,6 @@ func phonebookWords(p *PhonebookEntry) []string {
 		}
 	}
 	return out
-}
-
-// SearchWords returns the contacts one of whose words (names, numbers) starts with prefix
-// (lower case), by display name: a range scan of the word index.
-func (s *PhonebookStore) SearchWords(ctx context.Context, prefix string) ([]PhonebookEntry, error) {
-	return s.query(ctx, s.db, `SELECT `+phonebookCols+` FROM phonebook WHERE id IN (
-		SELECT phonebook_id FROM phonebook_words WHERE word LIKE $1 ESCAPE '\') ORDER BY displayname, id`, likePrefix(prefix))
 }
 
 // likePrefix is a LIKE pattern matching what starts with s.

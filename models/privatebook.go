@@ -30,7 +30,7 @@ type PrivateBookStore struct{ db *sqlx.DB }
 
 // Entries returns the user's phonebook: the private entries, then the shared phonebook's,
 // sorted by last name, first name, number; duplicates (same names and number) collapse.
-func (s *PrivateBookStore) Entries(ctx context.Context, userID int, shared []PhonebookEntry) ([]BookEntry, error) {
+func (s *PrivateBookStore) Entries(ctx context.Context, userID int, shared []BookEntry) ([]BookEntry, error) {
 	var rows []struct {
 		BookEntry
 		ContactJSON []byte `db:"contact"`
@@ -55,34 +55,11 @@ func (s *PrivateBookStore) Entries(ctx context.Context, userID int, shared []Pho
 		}
 		add(e)
 	}
-	for i := range shared {
-		add(SharedEntry(&shared[i]))
+	for _, e := range shared {
+		add(e)
 	}
 	sortEntries(out)
 	return out, nil
-}
-
-// SharedEntry is a shared phonebook entry as a user's phonebook shows it: the display name
-// stands for a first name when it has none, the number is SharedNumber.
-func SharedEntry(p *PhonebookEntry) BookEntry {
-	first, last := p.FirstName, p.LastName
-	if first == "" && last == "" {
-		first = p.DisplayName
-	}
-	e := BookEntry{FirstName: first, LastName: last, Number: SharedNumber(p)}
-	e.Contact.CompanyName, e.Contact.EmailAddress = p.Society, p.Email
-	e.Contact.CellPhoneNumber, e.Contact.HomePhoneNumber, e.Contact.FaxNumber = p.Numbers["mobile"], p.Numbers["home"], p.Numbers["fax"]
-	return e
-}
-
-// SharedNumber is the number a shared entry shows: office, else mobile, home, other.
-func SharedNumber(p *PhonebookEntry) string {
-	for _, kind := range []string{"office", "mobile", "home", "other"} {
-		if n := p.Numbers[kind]; n != "" {
-			return n
-		}
-	}
-	return ""
 }
 
 func sortEntries(es []BookEntry) {
@@ -120,7 +97,7 @@ func (s *PrivateBookStore) Get(ctx context.Context, userID, id int) (*BookEntry,
 
 // checkEntry validates an entry: names and number required, the contact's fields valid,
 // and no other entry of the user's phonebook (shared ones included) alike.
-func (s *PrivateBookStore) checkEntry(ctx context.Context, tx *sqlx.Tx, userID int, e *BookEntry, shared []PhonebookEntry) error {
+func (s *PrivateBookStore) checkEntry(ctx context.Context, tx *sqlx.Tx, userID int, e *BookEntry) error {
 	e.FirstName, e.LastName, e.Number = strings.TrimSpace(e.FirstName), strings.TrimSpace(e.LastName), strings.TrimSpace(e.Number)
 	if e.FirstName == "" || e.LastName == "" || e.Number == "" {
 		return Invalid("entry", "First Name / Last Name / Number cannot be Null")
@@ -136,13 +113,10 @@ func (s *PrivateBookStore) checkEntry(ctx context.Context, tx *sqlx.Tx, userID i
 	}
 	var dup bool
 	if err := tx.GetContext(ctx, &dup, `SELECT EXISTS (SELECT 1 FROM private_phonebook_entries
-		WHERE user_id = $1 AND first_name = $2 AND last_name = $3 AND number = $4 AND id <> $5)`,
+		WHERE user_id = $1 AND first_name = $2 AND last_name = $3 AND number = $4 AND id <> $5)
+		OR EXISTS (SELECT 1 FROM phonebook p WHERE `+sharedFirstSQL+` = $2 AND p.lastname = $3 AND `+sharedNumberSQL+` = $4)`,
 		userID, e.FirstName, e.LastName, e.Number, e.ID); err != nil {
 		return err
-	}
-	for i := range shared {
-		p := &shared[i]
-		dup = dup || p.FirstName == e.FirstName && p.LastName == e.LastName && SharedNumber(p) == e.Number
 	}
 	if dup {
 		return ErrDuplicateEntry
@@ -151,7 +125,7 @@ func (s *PrivateBookStore) checkEntry(ctx context.Context, tx *sqlx.Tx, userID i
 }
 
 // Create adds an entry to the user's private phonebook (created when needed), setting its id.
-func (s *PrivateBookStore) Create(ctx context.Context, userID int, e *BookEntry, shared []PhonebookEntry) error {
+func (s *PrivateBookStore) Create(ctx context.Context, userID int, e *BookEntry) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO private_phonebooks (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, userID); err != nil {
 			return err
@@ -161,7 +135,7 @@ func (s *PrivateBookStore) Create(ctx context.Context, userID int, e *BookEntry,
 			return err
 		}
 		e.ID = 0
-		if err := s.checkEntry(ctx, tx, userID, e, shared); err != nil {
+		if err := s.checkEntry(ctx, tx, userID, e); err != nil {
 			return err
 		}
 		contact, err := json.Marshal(e.Contact)
@@ -175,7 +149,7 @@ func (s *PrivateBookStore) Create(ctx context.Context, userID int, e *BookEntry,
 
 // Edit merges an edit of one of the user's private entries, locked; ErrNotFound when it is
 // not in the user's book.
-func (s *PrivateBookStore) Edit(ctx context.Context, userID, id int, shared []PhonebookEntry, merge func(*BookEntry) (*BookEntry, error)) error {
+func (s *PrivateBookStore) Edit(ctx context.Context, userID, id int, merge func(*BookEntry) (*BookEntry, error)) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		var owner int
 		err := tx.GetContext(ctx, &owner, `SELECT user_id FROM private_phonebook_entries WHERE id = $1 FOR UPDATE`, id)
@@ -194,7 +168,7 @@ func (s *PrivateBookStore) Edit(ctx context.Context, userID, id int, shared []Ph
 			return err
 		}
 		e.ID = id
-		if err := s.checkEntry(ctx, tx, userID, e, shared); err != nil {
+		if err := s.checkEntry(ctx, tx, userID, e); err != nil {
 			return err
 		}
 		contact, err := json.Marshal(e.Contact)
@@ -211,8 +185,7 @@ func (s *PrivateBookStore) Edit(ctx context.Context, userID, id int, shared []Ph
 // numbered uid when uid > 0 (ErrNotFound when it is not in the user's book), else the one
 // the client calls internalID, created when there is none (created says so). The write
 // replaces the entry's names, number and contact information, and locks the user's book.
-func (s *PrivateBookStore) Sync(ctx context.Context, userID int, internalID string, uid int, e *BookEntry,
-	shared []PhonebookEntry) (created bool, err error) {
+func (s *PrivateBookStore) Sync(ctx context.Context, userID int, internalID string, uid int, e *BookEntry) (created bool, err error) {
 	err = WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO private_phonebooks (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, userID); err != nil {
 			return err
@@ -236,7 +209,7 @@ func (s *PrivateBookStore) Sync(ctx context.Context, userID int, internalID stri
 		if len(ids) == 1 {
 			e.ID = ids[0]
 		}
-		if err := s.checkEntry(ctx, tx, userID, e, shared); err != nil {
+		if err := s.checkEntry(ctx, tx, userID, e); err != nil {
 			return err
 		}
 		contact, err := json.Marshal(e.Contact)

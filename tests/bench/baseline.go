@@ -25,6 +25,7 @@ import (
 type baseline struct {
 	db              *sql.DB
 	view1, all, cel *sql.Stmt
+	books, search   *sql.Stmt
 	mu              sync.Mutex
 	creds           map[[32]byte]bool
 }
@@ -49,6 +50,12 @@ func startBaseline(ctx context.Context, dsn string, poolSize int) (string, func(
 		CAST(amaflags AS text) AS amaflags, accountcode, peeraccount, uniqueid, linkedid, userfield, peer
 		FROM cel WHERE eventtime >= CAST($1 AS timestamp) AND eventtime < CAST($1 AS timestamp) + interval '1 day'
 		ORDER BY cel.eventtime, cel.id LIMIT $2`); err != nil {
+		return "", nil, err
+	}
+	if b.books, err = db.PrepareContext(ctx, baseBookSQL); err != nil {
+		return "", nil, err
+	}
+	if b.search, err = db.PrepareContext(ctx, baseSearchSQL); err != nil {
 		return "", nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -88,6 +95,14 @@ func (b *baseline) auth(r *http.Request) bool {
 func (b *baseline) serve(w http.ResponseWriter, r *http.Request) {
 	if !b.auth(r) {
 		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	switch r.URL.Path {
+	case "/sipxconfig/rest/phonebook/xivo":
+		b.book(w, r, false)
+		return
+	case "/sipxconfig/rest/my/search/phonebook":
+		b.book(w, r, true)
 		return
 	}
 	var v any

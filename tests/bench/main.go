@@ -1,7 +1,8 @@
 // Command bench is `make bench`: it seeds 10,000 users with a SIP line each and measures the
 // real pbxws binary and a minimal net/http + database/sql baseline doing the same SELECTs,
 // side by side: requests/s, p50 and p99 for users view (Basic auth, 32 connections), users
-// list of all 10,000, users add, and (last, once 5,000,000 call events are seeded) a CEL
+// list of all 10,000, users add, the sipX phonebook (a 10,000-contact book as CSV, and the
+// user's search at 32 connections), and (last, once 5,000,000 call events are seeded) a CEL
 // search of one day; and pbxws's RSS. It prints figures and whether each target is met; it
 // asserts nothing. Every load loop, and the seeding, is bounded in count and time.
 package main
@@ -73,6 +74,11 @@ func run() error {
 		return fmt.Errorf("seeding: %w", err)
 	}
 	fmt.Fprintf(out, "seeded %d users with one SIP line each in %s\n", seedUsers, time.Since(t0).Round(time.Millisecond))
+	t0 = time.Now()
+	if err := seedPhonebook(ctx, db); err != nil {
+		return fmt.Errorf("seeding the phonebook: %w", err)
+	}
+	fmt.Fprintf(out, "seeded %d phonebook contacts in %s\n", seedContacts, time.Since(t0).Round(time.Millisecond))
 
 	acct := exec.CommandContext(ctx, ws.bin, "account", "add", "--name", "bench", "--login", login,
 		"--password-stdin", "--section", "service/ipbx", "--section", "xivo/configuration")
@@ -88,7 +94,8 @@ func run() error {
 	}
 	pprofURL := "http://127.0.0.1:" + strconv.Itoa(pprofPort) + "/debug/pprof/profile"
 	// The -pprof listener costs nothing until a profile is asked for (PBXWS_BENCH_PROFILE).
-	srv, err := ws.start(ctx, "-sip", "", "-pprof", "127.0.0.1:"+strconv.Itoa(pprofPort))
+	// 127.0.0.1 is a trusted proxy: the sipX scenarios come as through a TLS-terminating one.
+	srv, err := ws.start(ctx, "-sip", "", "-pprof", "127.0.0.1:"+strconv.Itoa(pprofPort), "-trusted-proxies", "127.0.0.1/32")
 	if err != nil {
 		return err
 	}
@@ -203,6 +210,12 @@ func run() error {
 			ms(cel.pbx.p50), ms(cel.pbx.p99)))
 		check(celPeak <= 150*1024, fmt.Sprintf("RSS <= 150 MB during the CEL search (%.1f MB peak)", float64(celPeak)/1024))
 	}
+	if book, ok := byName["book"]; ok {
+		check(book.pbx.p50 <= 50*time.Millisecond, fmt.Sprintf("sipX /phonebook/{name} CSV of 10,000 p50 <= 50 ms (%s)", ms(book.pbx.p50)))
+	}
+	if search, ok := byName["search"]; ok {
+		check(search.pbx.p99 <= 10*time.Millisecond, fmt.Sprintf("sipX /my/search/phonebook p99 <= 10 ms at 32 conns (%s)", ms(search.pbx.p99)))
+	}
 	if add, ok := byName["add"]; ok {
 		check(add.pbx.rps >= 2000, fmt.Sprintf("add >= 2,000/s (%.0f/s)", add.pbx.rps))
 	}
@@ -229,7 +242,7 @@ func run() error {
 }
 
 // selected says whether PBXWS_BENCH_ONLY (a comma-separated list of scenario short names:
-// cel, view, list1, list4, add, sip) names a scenario; unset, every scenario runs.
+// view, list1, list4, add, cel, book, search, sip) names a scenario; unset, every scenario runs.
 func selected(short string) bool {
 	only := os.Getenv("PBXWS_BENCH_ONLY")
 	if only == "" {
