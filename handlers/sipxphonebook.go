@@ -62,14 +62,26 @@ func (es phonebookEntries) Render(media string) ([]byte, string) {
 	return entriesCSV(es), "text/comma-separated-values; charset=utf-8"
 }
 
+// csvQuote writes a quote inside a CSV value as sipX does, \".
+var csvQuote = strings.NewReplacer(`"`, `\"`)
+
 // entriesCSV is a phonebook as sipX exports it: every field quoted, a quote inside written
 // \", lines ending in LF.
 func entriesCSV(es []models.BookEntry) []byte {
-	q := strings.NewReplacer(`"`, `\"`)
 	var b bytes.Buffer
+	b.Grow(32 + 48*len(es))
 	b.WriteString("\"First name\",\"Last name\",\"Number\"\n")
-	for _, e := range es {
-		b.WriteString(`"` + q.Replace(e.FirstName) + `","` + q.Replace(e.LastName) + `","` + q.Replace(e.Number) + "\"\n")
+	for i := range es {
+		e := &es[i]
+		for j, v := range [3]string{e.FirstName, e.LastName, e.Number} {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('"')
+			_, _ = csvQuote.WriteString(&b, v)
+			b.WriteByte('"')
+		}
+		b.WriteByte('\n')
 	}
 	return b.Bytes()
 }

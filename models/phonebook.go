@@ -225,20 +225,28 @@ const (
 		ORDER BY array_position(ARRAY['office', 'mobile', 'home', 'other'], CAST(n.type AS text)) LIMIT 1), '')`
 )
 
+// numberKinds are a contact's numbers, one column a kind.
+const numberKinds = `max(number) FILTER (WHERE type = 'office') AS office, max(number) FILTER (WHERE type = 'mobile') AS mobile,
+	max(number) FILTER (WHERE type = 'home') AS home, max(number) FILTER (WHERE type = 'fax') AS fax,
+	max(number) FILTER (WHERE type = 'other') AS other`
+
 // BookEntries are the shared contacts as users' phonebooks show them (names, the number,
 // company, e-mail, cell, home and fax numbers), by display name: all of them, or with
 // prefix those one of whose words (names, numbers) starts with it (lower case), a range
 // scan of the word index. One query.
 func (s *PhonebookStore) BookEntries(ctx context.Context, prefix string) ([]BookEntry, error) {
+	// The numbers by kind: one grouped pass for the whole book, one index lookup a contact
+	// for a search's few.
+	numbers := `LEFT JOIN (SELECT phonebook_id, ` + numberKinds + ` FROM phonebook_numbers GROUP BY phonebook_id) n ON n.phonebook_id = p.id`
 	where, args := "", []any{}
 	if prefix != "" {
+		numbers = `LEFT JOIN LATERAL (SELECT ` + numberKinds + ` FROM phonebook_numbers WHERE phonebook_id = p.id) n ON true`
 		where, args = `WHERE p.id IN (SELECT phonebook_id FROM phonebook_words WHERE word LIKE $1 ESCAPE '\')`, []any{likePrefix(prefix)}
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+sharedFirstSQL+`, p.lastname, `+sharedNumberSQL+`, p.society, p.email,
+	rows, err := s.db.QueryContext(ctx, `SELECT `+sharedFirstSQL+`, p.lastname,
+			COALESCE(NULLIF(n.office, ''), NULLIF(n.mobile, ''), NULLIF(n.home, ''), NULLIF(n.other, ''), ''), p.society, p.email,
 			COALESCE(n.mobile, ''), COALESCE(n.home, ''), COALESCE(n.fax, '')
-		FROM phonebook p LEFT JOIN LATERAL (SELECT max(number) FILTER (WHERE type = 'mobile') AS mobile,
-			max(number) FILTER (WHERE type = 'home') AS home, max(number) FILTER (WHERE type = 'fax') AS fax
-			FROM phonebook_numbers WHERE phonebook_id = p.id) n ON true `+where+`
+		FROM phonebook p `+numbers+` `+where+`
 		ORDER BY p.displayname, p.id`, args...)
 	if err != nil {
 		return nil, err
@@ -246,13 +254,13 @@ func (s *PhonebookStore) BookEntries(ctx context.Context, prefix string) ([]Book
 	defer rows.Close()
 	var out []BookEntry
 	for rows.Next() {
-		var e BookEntry
+		out = append(out, BookEntry{})
+		e := &out[len(out)-1]
 		c := &e.Contact
 		if err := rows.Scan(&e.FirstName, &e.LastName, &e.Number, &c.CompanyName, &c.EmailAddress,
 			&c.CellPhoneNumber, &c.HomePhoneNumber, &c.FaxNumber); err != nil {
 			return nil, err
 		}
-		out = append(out, e)
 	}
 	return out, rows.Err()
 }
