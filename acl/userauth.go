@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -59,6 +60,9 @@ type UserAuthConfig struct {
 	// Throttle slows repeated failures (nil: not throttled). Service names the log lines.
 	Throttle *Throttle
 	Service  string
+	// Changes, when set, is bumped by every write of this process: a verified user read
+	// before it is read again (so this instance's own changes apply at once).
+	Changes *Epoch
 	// MaxChecks bcrypt comparisons run at once (0: half the processors), each waiting at most
 	// MaxWait for its turn (0: 10 s).
 	MaxChecks int
@@ -80,7 +84,51 @@ type UserAuth struct {
 	keys     *credentialKeys
 	compare  func(hash, password []byte) error // bcrypt's, counted by tests
 	vmu      sync.Mutex
-	verified map[[32]byte]string
+	verified map[[32]byte]verifiedCred
+	now      func() time.Time // time.Now; tests move it
+}
+
+// Epoch counts the writes that may change users; UserAuth answers a verified user from
+// memory only while the epoch it read the user in is current.
+type Epoch struct{ n atomic.Int64 }
+
+// Bump records a write.
+func (e *Epoch) Bump() {
+	if e != nil {
+		e.n.Add(1)
+	}
+}
+
+func (e *Epoch) current() int64 {
+	if e == nil {
+		return 0
+	}
+	return e.n.Load()
+}
+
+// verifiedCred is a Basic credential bcrypt accepted: the hash it matched and the user as
+// read then.
+type verifiedCred struct {
+	hash  string
+	user  *models.SIPUser
+	at    time.Time
+	epoch int64
+}
+
+// verifiedFresh is how long a verified credential's user is answered without reading it
+// again: a user's change (password, ADMIN role, lines, disabling) made through another
+// pbxws instance reaches requests that carry the same credentials within this time (one made
+// through this one, at once: see UserAuthConfig.Changes). Past it, the user is read again and the
+// credential stays verified while the hash is the same.
+const verifiedFresh = time.Second
+
+func (a *UserAuth) remember(k [32]byte, u *models.SIPUser, at time.Time, epoch int64) {
+	a.vmu.Lock()
+	defer a.vmu.Unlock()
+	if len(a.verified) >= maxVerified {
+		clear(a.verified)
+	}
+	a.verified[k] = verifiedCred{hash: u.PinHash, user: u, at: at, epoch: epoch}
 }
 
 // maxVerified bounds the verified-credential cache; when full it starts over.
@@ -126,7 +174,7 @@ func NewUserAuth(dir UserDirectory, cfg UserAuthConfig) *UserAuth {
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("not a pin"), bcrypt.DefaultCost)
 	return &UserAuth{dir: dir, cfg: cfg, digest: NewDigest(cfg.Realm, cfg.NonceLifetime), dummy: dummy,
 		checks: newPasswordChecks(cfg.MaxChecks, cfg.MaxWait),
-		keys:   newCredentialKeys(), compare: bcrypt.CompareHashAndPassword, verified: map[[32]byte]string{}}
+		keys:   newCredentialKeys(), compare: bcrypt.CompareHashAndPassword, verified: map[[32]byte]verifiedCred{}, now: time.Now}
 }
 
 // Challenges are the WWW-Authenticate values of a 401: Digest always, Basic when allowed.
@@ -177,25 +225,31 @@ func (a *UserAuth) failed(peer netip.Addr, login string, err error) error {
 }
 
 func (a *UserAuth) basic(ctx context.Context, peer netip.Addr, login, password string) (*models.SIPUser, error) {
+	k := a.keys.of(login, password)
+	now, epoch := a.now(), a.cfg.Changes.current()
+	a.vmu.Lock()
+	v, ok := a.verified[k]
+	a.vmu.Unlock()
+	if ok && now.Sub(v.at) < verifiedFresh && v.epoch == a.cfg.Changes.current() {
+		// Verified against the user as read less than verifiedFresh ago: no round trip.
+		metrics.CredentialCache.WithLabelValues("users", "hit").Inc()
+		u := *v.user
+		return &u, nil
+	}
 	u, err := a.dir.LookupUser(ctx, login)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return nil, err
 	}
-	k := a.keys.of(login, password)
-	if u != nil && u.PinHash != "" {
-		a.vmu.Lock()
-		known := a.verified[k] == u.PinHash
-		a.vmu.Unlock()
-		if known {
-			metrics.CredentialCache.WithLabelValues("users", "hit").Inc()
-			return u, nil
-		}
+	if u != nil && u.PinHash != "" && ok && v.hash == u.PinHash {
+		a.remember(k, u, now, epoch)
+		metrics.CredentialCache.WithLabelValues("users", "hit").Inc()
+		return u, nil
 	}
 	metrics.CredentialCache.WithLabelValues("users", "miss").Inc()
 	if t := a.cfg.Throttle.Wait(peer, login); t != nil {
 		return nil, t
 	}
-	v, err := a.checks.do(ctx, k, func() (any, error) {
+	res, err := a.checks.do(ctx, k, func() (any, error) {
 		switch {
 		case u == nil:
 			// Spend the same time as for a real user, so timing does not tell who exists.
@@ -210,19 +264,14 @@ func (a *UserAuth) basic(ctx context.Context, peer netip.Addr, login, password s
 		case a.compare([]byte(u.PinHash), []byte(password)) != nil:
 			return nil, errPinMismatch
 		}
-		a.vmu.Lock()
-		if len(a.verified) >= maxVerified {
-			clear(a.verified)
-		}
-		a.verified[k] = u.PinHash
-		a.vmu.Unlock()
+		a.remember(k, u, now, epoch)
 		return u, nil
 	})
 	if err != nil {
 		return nil, a.failed(peer, login, err)
 	}
 	a.cfg.Throttle.Succeeded(peer, login)
-	return v.(*models.SIPUser), nil
+	return res.(*models.SIPUser), nil
 }
 
 // checkDigest verifies Digest credentials against the secret kept for the login form the

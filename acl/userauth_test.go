@@ -121,11 +121,34 @@ func TestUserAuthBasicVerifiesEachPasswordOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.dir.(fakeDir).u.PinHash = string(h)
+	// The verified user is answered for verifiedFresh without reading it again; then the
+	// changed hash is seen and the old pin fails.
+	at := time.Now()
+	a.now = func() time.Time { return at }
+	if err := basic("alice", "pin201"); err != nil {
+		t.Fatalf("the old pin within %s of its last check: %v", verifiedFresh, err)
+	}
+	at = at.Add(verifiedFresh + time.Millisecond)
 	if err := basic("alice", "pin201"); err == nil {
 		t.Fatal("the old pin still passed after the password changed")
 	}
 	if err := basic("alice", "new-pin"); err != nil {
 		t.Fatalf("new pin: %v", err)
+	}
+	// A write of this process (the epoch moves) is seen at once, whatever the clock says.
+	var changes Epoch
+	a.cfg.Changes = &changes
+	if err := basic("alice", "new-pin"); err != nil {
+		t.Fatalf("new pin with an epoch: %v", err)
+	}
+	h2, _ := bcrypt.GenerateFromPassword([]byte("third-pin"), bcrypt.MinCost)
+	a.dir.(fakeDir).u.PinHash = string(h2)
+	if err := basic("alice", "new-pin"); err != nil {
+		t.Fatalf("within the window, before any write of this process: %v", err)
+	}
+	changes.Bump()
+	if err := basic("alice", "new-pin"); err == nil {
+		t.Fatal("the replaced pin passed after this process's write")
 	}
 }
 

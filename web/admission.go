@@ -72,5 +72,10 @@ func (s *Server) dispatch(ctx context.Context, res *handlers.Resource, req *hand
 		return handlers.Result{}, err
 	}
 	defer gate.leave() // also when the act panics
+	if write {
+		// Bumped after the write too: a request authenticated while it ran re-reads.
+		s.userChanges.Bump()
+		defer s.userChanges.Bump()
+	}
 	return res.Dispatch(ctx, req)
 }

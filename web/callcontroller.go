@@ -67,7 +67,8 @@ func (s *Server) startSIP(ctx context.Context, cert tls.Certificate) error {
 	s.cc = &handlers.CallController{
 		Agent: agent, Dir: dir,
 		Auth: acl.NewUserAuth(dir, acl.UserAuthConfig{Realm: cfg.Realm, AllowEmptyPin: cfg.CCAllowEmptyPin,
-			NonceLifetime: cfg.NonceLifetime, Throttle: s.throttle, Service: "callcontroller", MaxWait: cfg.MaxWait}),
+			NonceLifetime: cfg.NonceLifetime, Throttle: s.throttle, Service: "callcontroller", MaxWait: cfg.MaxWait,
+			Changes: &s.userChanges}),
 		Health:           s.health,
 		Trusted:          trusted,
 		RemoteAccess:     cfg.CCRemoteAccess,

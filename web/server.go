@@ -33,6 +33,9 @@ type Server struct {
 	proxies acl.Proxies
 	// throttle slows failed authentications on every service that authenticates.
 	throttle *acl.Throttle
+	// userChanges counts this instance's writes: the user authenticators read a verified
+	// user again after any (acl.UserAuthConfig.Changes).
+	userChanges acl.Epoch
 	// Requests queue in arrival order: reads for the processors, writes for the database.
 	admitReads, admitWrites *admission
 	stores                  *models.Stores

@@ -49,7 +49,7 @@ var sipxMedia = []string{"text/xml", "application/json"}
 // newSipxAuth is the sipX façade's user authenticator (built once, with the routes).
 func (s *Server) newSipxAuth() *acl.UserAuth {
 	return acl.NewUserAuth(models.NewDirectory(s.db), acl.UserAuthConfig{Realm: s.cfg.Realm,
-		NonceLifetime: s.cfg.NonceLifetime, Throttle: s.throttle, Service: "sipx", MaxWait: s.cfg.MaxWait})
+		NonceLifetime: s.cfg.NonceLifetime, Throttle: s.throttle, Service: "sipx", MaxWait: s.cfg.MaxWait, Changes: &s.userChanges})
 }
 
 // sipxAuthenticate returns the user the request authenticates, or writes the refusal: 401
