@@ -36,6 +36,8 @@ type Stores struct {
 	Schedules     *ScheduleStore
 	Pickups       *PickupStore
 	PrivateBooks  *PrivateBookStore
+	// ERLs are the e911 locations and their links to users, user groups and phones.
+	ERLs *ERLStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -69,6 +71,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Schedules:     &ScheduleStore{db: db},
 		Pickups:       &PickupStore{db: db},
 		PrivateBooks:  &PrivateBookStore{db: db},
+		ERLs:          &ERLStore{db: db},
 	}
 }
 

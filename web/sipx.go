@@ -227,6 +227,20 @@ func decodeSipxBody(ctype string, body []byte) (map[string]any, error) {
 	return nil, errUnsupportedMedia
 }
 
+// sipxStructured reports whether a body is XML or JSON, by its Content-Type (or, without
+// one, by its first character).
+func sipxStructured(ctype string, body []byte) bool {
+	mt := strings.ToLower(strings.TrimSpace(strings.SplitN(ctype, ";", 2)[0]))
+	switch mt {
+	case "text/xml", "application/xml", "application/json", "text/json":
+		return true
+	case "":
+		trimmed := bytes.TrimSpace(body)
+		return bytes.HasPrefix(trimmed, []byte("<")) || bytes.HasPrefix(trimmed, []byte("{"))
+	}
+	return false
+}
+
 var errUnsupportedMedia = errors.New("the body must be XML (text/xml) or JSON (application/json)")
 
 // negotiate picks the first offered type the Accept header allows (§1.1); none or */*
@@ -343,6 +357,12 @@ type sipxMy struct {
 	// media: what GET offers, the default first (sipxMedia when nil).
 	body  bool
 	media []string
+	// text: PUT also takes a body that is neither XML nor JSON (text/plain, or what curl -d
+	// labels a form), handed to the act as it is in Request.Body.
+	text bool
+	// ownMedia: GET answers in the type the resource's answer carries (provisioning
+	// profiles), whatever Accept says.
+	ownMedia bool
 }
 
 func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
@@ -391,7 +411,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	if offered == nil {
 		offered = sipxMedia
 	}
-	if req.Act == "view" {
+	if req.Act == "view" && !r.ownMedia {
 		var ok bool
 		if media, ok = negotiate(c.Get(fiber.HeaderAccept), offered); !ok {
 			return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(offered, " or "))
@@ -399,7 +419,9 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	}
 	if (req.Act == "edit" || req.Act == "add") && r.body {
 		body, err := s.requestBody(c)
-		if err == nil {
+		if err == nil && r.text && !sipxStructured(c.Get(fiber.HeaderContentType), body) {
+			req.Body = body
+		} else if err == nil {
 			req.Decoded, err = decodeSipxBody(c.Get(fiber.HeaderContentType), body)
 		}
 		if errors.Is(err, errUnsupportedMedia) {
@@ -462,6 +484,9 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
 		return c.Send(doc.XML())
 	case res.Text != nil:
+		if res.Status != 0 {
+			c.Status(res.Status)
+		}
 		c.Set(fiber.HeaderContentType, res.TextType)
 		return c.Send(res.Text)
 	case res.JSON != nil:
