@@ -502,5 +502,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	case res.Status != 0:
 		return c.SendStatus(res.Status)
 	}
-	return c.SendStatus(http.StatusOK)
+	// 200 with an empty body (§8), not Fiber's status text.
+	c.Status(http.StatusOK)
+	return nil
 }
