@@ -90,6 +90,17 @@ func erlItems(body map[string]any, read func(i int, f fields)) error {
 	return errs.OrNil()
 }
 
+// decodeERLs reads the ERLs of PUT /erls.
+func decodeERLs(body map[string]any) ([]models.ERL, error) {
+	var es []models.ERL
+	err := erlItems(body, func(_ int, f fields) {
+		var e models.ERL
+		decodeERL(f, &e)
+		es = append(es, e)
+	})
+	return es, err
+}
+
 // notFound answers 404 with a sentence saying what is missing.
 func notFound(msg string) (Result, error) {
 	return Result{Status: http.StatusNotFound, Text: []byte(msg + "\n"), TextType: "text/plain; charset=utf-8"}, nil
@@ -108,12 +119,8 @@ func SipxERLs(st *models.Stores) *Resource {
 			return Object(erlList(items)), err
 		},
 		"edit": func(ctx context.Context, r *Request) (Result, error) {
-			var es []models.ERL
-			if err := erlItems(r.Decoded, func(_ int, f fields) {
-				var e models.ERL
-				decodeERL(f, &e)
-				es = append(es, e)
-			}); err != nil {
+			es, err := decodeERLs(r.Decoded)
+			if err != nil {
 				return Result{}, err
 			}
 			return Done(), renameFields(st.ERLs.SaveAll(ctx, es), erlWireField)
@@ -327,31 +334,37 @@ func SipxPhoneERLs(st *models.Stores) *Resource {
 func SipxPhonesERL(st *models.Stores) *Resource {
 	return &Resource{DefaultAct: "edit", Acts: map[string]Act{
 		"edit": func(ctx context.Context, r *Request) (Result, error) {
-			var links []models.PhoneERL
-			err := erlItems(r.Decoded, func(_ int, f fields) {
-				var serial, elin string
-				link := models.PhoneERL{}
-				if !f.strTrim("serial", &serial) || serial == "" {
-					f.fail("serial", "is required")
-				} else if macs, err := sipxSerials("serial", serial); err != nil || len(macs) != 1 {
-					f.fail("serial", "must be a serial number (a MAC written as 12 hex digits)")
-				} else {
-					link.MAC = macs[0]
-				}
-				if f.strTrim("elin", &elin) && elin != "" {
-					if rule := models.CheckELIN(elin); rule != "" {
-						f.fail("elin", rule)
-					}
-					link.ERL = &models.ERL{ELIN: elin}
-				}
-				links = append(links, link)
-			})
+			links, err := decodePhoneERLs(r.Decoded)
 			if err != nil {
 				return Result{}, err
 			}
 			return Done(), renameFields(st.ERLs.SetPhoneERLs(ctx, links), erlWireField)
 		},
 	}}
+}
+
+// decodePhoneERLs reads the links of PUT /erl/phones: each a serial and an ELIN ("": none).
+func decodePhoneERLs(body map[string]any) ([]models.PhoneERL, error) {
+	var links []models.PhoneERL
+	err := erlItems(body, func(_ int, f fields) {
+		var serial, elin string
+		link := models.PhoneERL{}
+		if !f.strTrim("serial", &serial) || serial == "" {
+			f.fail("serial", "is required")
+		} else if macs, err := sipxSerials("serial", serial); err != nil || len(macs) != 1 {
+			f.fail("serial", "must be a serial number (a MAC written as 12 hex digits)")
+		} else {
+			link.MAC = macs[0]
+		}
+		if f.strTrim("elin", &elin) && elin != "" {
+			if rule := models.CheckELIN(elin); rule != "" {
+				f.fail("elin", rule)
+			}
+			link.ERL = &models.ERL{ELIN: elin}
+		}
+		links = append(links, link)
+	})
+	return links, err
 }
 
 // SipxPhoneGroupERL is /erl/phonegroup/{group}: GET the ERLs of the group's phones, PUT
