@@ -357,8 +357,9 @@ type sipxMy struct {
 	// media: what GET offers, the default first (sipxMedia when nil).
 	body  bool
 	media []string
-	// text: PUT also takes a body that is neither XML nor JSON (text/plain, or what curl -d
-	// labels a form), handed to the act as it is in Request.Body.
+	// text: PUT also takes a body that is neither XML nor JSON (text/plain), handed to the
+	// act as it is in Request.Body; a body curl -d labels a form is read by its first
+	// character (XML, JSON, else text).
 	text bool
 	// ownMedia: GET answers in the type the resource's answer carries (provisioning
 	// profiles), whatever Accept says.
@@ -419,10 +420,14 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	}
 	if (req.Act == "edit" || req.Act == "add") && r.body {
 		body, err := s.requestBody(c)
-		if err == nil && r.text && !sipxStructured(c.Get(fiber.HeaderContentType), body) {
+		ctype := c.Get(fiber.HeaderContentType)
+		if r.text && strings.HasPrefix(strings.ToLower(strings.TrimSpace(ctype)), fiber.MIMEApplicationForm) {
+			ctype = "" // curl -d labels every body a form: read it by its first character
+		}
+		if err == nil && r.text && !sipxStructured(ctype, body) {
 			req.Body = body
 		} else if err == nil {
-			req.Decoded, err = decodeSipxBody(c.Get(fiber.HeaderContentType), body)
+			req.Decoded, err = decodeSipxBody(ctype, body)
 		}
 		if errors.Is(err, errUnsupportedMedia) {
 			return sipxText(c, http.StatusUnsupportedMediaType, err.Error())

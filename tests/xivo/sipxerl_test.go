@@ -90,6 +90,14 @@ func TestSipxERLsSaveListEditDelete(t *testing.T) {
 	if a := boss.send("GET", one, "", "", "Accept", "application/json"); a.body != `{"e911Location":{"location":"123 Test Street, Chattanooga, TN, 37412","elin":"4235551212","addressInfo":"Building A","description":"lobby"}}` {
 		t.Fatalf("GET %s JSON after a PUT: %d %s", one, a.status, a.body)
 	}
+	if a := boss.send("PUT", one, "application/json", `{"e911Location":{"description":"main lobby"}}`); a.status != http.StatusOK {
+		t.Fatalf("PUT %s JSON: %d %s", one, a.status, a.body)
+	}
+	var kept string
+	if err := env.DB.Get(&kept, `SELECT concat_ws('|', location, address_info, description) FROM erls WHERE elin = '4235551212'`); err != nil ||
+		kept != "123 Test Street, Chattanooga, TN, 37412|Building A|main lobby" {
+		t.Fatalf("after a JSON PUT: %q %v", kept, err)
+	}
 
 	// Refusals name the field; nothing is written.
 	before := erlTables(t, env)
@@ -138,7 +146,10 @@ func TestSipxERLsSaveListEditDelete(t *testing.T) {
 	if a := boss.send("DELETE", one, "", ""); a.status != http.StatusOK {
 		t.Fatalf("DELETE %s: %d %s", one, a.status, a.body)
 	}
-	boss.send("PUT", sipxERLs, "text/xml", `<e911Locations>`+seedERL+`</e911Locations>`)
+	// curl -d labels the XML a form: it is read as XML all the same.
+	if a := boss.send("PUT", sipxERLs, "application/x-www-form-urlencoded", `<e911Locations>`+seedERL+`</e911Locations>`); a.status != http.StatusOK {
+		t.Fatalf("PUT /erls labelled a form: %d %s", a.status, a.body)
+	}
 	if a := boss.send("DELETE", sipxERLs+"?elin=4235551212&elin=14235550000", "", ""); a.status != http.StatusOK {
 		t.Fatalf("DELETE /erls?elin=…: %d %s", a.status, a.body)
 	}
@@ -180,7 +191,10 @@ func TestSipxERLLinksOfUsersGroupsAndPhones(t *testing.T) {
 	if a := boss.send("GET", user, "", "", "Accept", "application/json"); !strings.HasPrefix(a.body, `{"e911Location":{"location":"123 Test Street`) {
 		t.Fatalf("GET %s as JSON: %s", user, a.body)
 	}
-	// An XML body naming the ELIN works too; so does an alias (the line number).
+	// An XML or JSON body naming the ELIN works too.
+	if a := boss.send("PUT", user, "application/json", `{"e911Location":{"elin":"4235551212"}}`); a.status != http.StatusOK || userERL() != "4235551212" {
+		t.Fatalf("PUT %s JSON: %d %s", user, a.status, a.body)
+	}
 	if a := boss.send("PUT", user, "text/xml", `<e911Location><elin>4235550000</elin></e911Location>`); a.status != http.StatusOK || userERL() != "4235550000" {
 		t.Fatalf("PUT %s XML: %d %s", user, a.status, a.body)
 	}
@@ -237,6 +251,9 @@ func TestSipxERLLinksOfUsersGroupsAndPhones(t *testing.T) {
 	}
 	if a := boss.send("GET", group, "", "", "Accept", "text/plain"); a.body != "4235550000" {
 		t.Fatalf("GET %s as text: %s", group, a.body)
+	}
+	if a := boss.send("GET", group, "", "", "Accept", "application/json"); a.body != `{"e911Location":{"location":"Floor 2","elin":"4235550000","addressInfo":"","description":""}}` {
+		t.Fatalf("GET %s as JSON: %s", group, a.body)
 	}
 	if a := boss.send("GET", user, "", ""); a.status != http.StatusOK || a.body != "4235550000" {
 		t.Fatalf("the member's ERL through the group: %d %s", a.status, a.body)
@@ -321,6 +338,10 @@ func TestSipxERLLinksOfUsersGroupsAndPhones(t *testing.T) {
 		`{"location":"Floor 2","elin":"4235550000","addressInfo":"","description":"","serial":"0004f280cc95"},`+
 		`{"location":"Floor 2","elin":"4235550000","addressInfo":"","description":"","serial":"805ec0aabbcc"}]}` {
 		t.Fatalf("GET %s: %d %s", pg, a.status, a.body)
+	}
+	if a := boss.send("GET", pg, "", ""); !strings.HasPrefix(a.body, `<?xml version="1.0" encoding="UTF-8"?><e911Locations><e911Location><location>Floor 2</location>`) ||
+		strings.Count(a.body, "<serial>") != 2 {
+		t.Fatalf("GET %s as XML: %s", pg, a.body)
 	}
 	before = erlTables(t, env)
 	if a := boss.send("PUT", pg, "text/plain", "4235559999"); a.status != http.StatusBadRequest || erlTables(t, env) != before {
