@@ -214,31 +214,36 @@ func sipxQuery(c *fiber.Ctx) map[string][]string {
 }
 
 // decodeSipxBody reads an XML or JSON body by its Content-Type (or, without one, by its
-// first character).
+// first character; JSON when it is neither).
 func decodeSipxBody(ctype string, body []byte) (map[string]any, error) {
-	mt := strings.ToLower(strings.TrimSpace(strings.SplitN(ctype, ";", 2)[0]))
-	trimmed := bytes.TrimSpace(body)
-	switch {
-	case mt == "text/xml" || mt == "application/xml" || (mt == "" && bytes.HasPrefix(trimmed, []byte("<"))):
+	switch sipxBodyFormat(ctype, body) {
+	case "xml":
 		return handlers.DecodeSipxXML(body)
-	case mt == "application/json" || mt == "" || mt == "text/json":
+	case "json":
+		return handlers.DecodeBody(body)
+	}
+	if sipxMediaType(ctype) == "" {
 		return handlers.DecodeBody(body)
 	}
 	return nil, errUnsupportedMedia
 }
 
-// sipxStructured reports whether a body is XML or JSON, by its Content-Type (or, without
-// one, by its first character).
-func sipxStructured(ctype string, body []byte) bool {
-	mt := strings.ToLower(strings.TrimSpace(strings.SplitN(ctype, ";", 2)[0]))
-	switch mt {
-	case "text/xml", "application/xml", "application/json", "text/json":
-		return true
-	case "":
-		trimmed := bytes.TrimSpace(body)
-		return bytes.HasPrefix(trimmed, []byte("<")) || bytes.HasPrefix(trimmed, []byte("{"))
+// sipxBodyFormat is "xml" or "json" for a body of that Content-Type (or, without one,
+// starting with "<" or "{"), "" for any other.
+func sipxBodyFormat(ctype string, body []byte) string {
+	trimmed := bytes.TrimSpace(body)
+	switch mt := sipxMediaType(ctype); {
+	case mt == "text/xml" || mt == "application/xml" || (mt == "" && bytes.HasPrefix(trimmed, []byte("<"))):
+		return "xml"
+	case mt == "application/json" || mt == "text/json" || (mt == "" && bytes.HasPrefix(trimmed, []byte("{"))):
+		return "json"
 	}
-	return false
+	return ""
+}
+
+// sipxMediaType is a Content-Type without its parameters, in lower case.
+func sipxMediaType(ctype string) string {
+	return strings.ToLower(strings.TrimSpace(strings.SplitN(ctype, ";", 2)[0]))
 }
 
 var errUnsupportedMedia = errors.New("the body must be XML (text/xml) or JSON (application/json)")
@@ -421,10 +426,10 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	if (req.Act == "edit" || req.Act == "add") && r.body {
 		body, err := s.requestBody(c)
 		ctype := c.Get(fiber.HeaderContentType)
-		if r.text && strings.HasPrefix(strings.ToLower(strings.TrimSpace(ctype)), fiber.MIMEApplicationForm) {
+		if r.text && sipxMediaType(ctype) == fiber.MIMEApplicationForm {
 			ctype = "" // curl -d labels every body a form: read it by its first character
 		}
-		if err == nil && r.text && !sipxStructured(ctype, body) {
+		if err == nil && r.text && sipxBodyFormat(ctype, body) == "" {
 			req.Body = body
 		} else if err == nil {
 			req.Decoded, err = decodeSipxBody(ctype, body)
