@@ -90,7 +90,7 @@ func (s *ERLStore) SaveAll(ctx context.Context, es []ERL) error {
 		prefix := fmt.Sprintf("erls[%d].", i)
 		es[i].check(prefix, ve)
 		if j, dup := seen[es[i].ELIN]; dup {
-			ve.Add(prefix+"elin", fmt.Sprintf("is also the ELIN of erls[%d]", j))
+			ve.Add(prefix+"elin", fmt.Sprintf("is given twice: also at position %d of the list", j))
 		}
 		seen[es[i].ELIN] = i
 	}

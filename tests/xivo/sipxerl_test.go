@@ -2,10 +2,12 @@ package xivo_test
 
 import (
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,7 +115,7 @@ func TestSipxERLsSaveListEditDelete(t *testing.T) {
 		{"long location", "PUT", sipxERLs, "application/json", `{"e911Locations":[{"elin":"4235559999","location":"` + strings.Repeat("l", 256) + `"}]}`, 400, "e911Locations[0].location: must be at most 255"},
 		{"long address", "PUT", sipxERLs, "application/json", `{"e911Locations":[{"elin":"4235559999","location":"x","addressInfo":"` + strings.Repeat("a", 256) + `"}]}`, 400, "e911Locations[0].addressInfo"},
 		{"long description", "PUT", sipxERLs, "application/json", `{"e911Locations":[{"elin":"4235559999","location":"x","description":"` + strings.Repeat("d", 256) + `"}]}`, 400, "e911Locations[0].description"},
-		{"twice", "PUT", sipxERLs, "application/json", `{"e911Locations":[{"elin":"4235559999","location":"x"},{"elin":"4235559999","location":"y"}]}`, 400, "e911Locations[1].elin: is also the ELIN of erls[0]"},
+		{"twice", "PUT", sipxERLs, "application/json", `{"e911Locations":[{"elin":"4235559999","location":"x"},{"elin":"4235559999","location":"y"}]}`, 400, "e911Locations[1].elin: is given twice: also at position 0 of the list"},
 		{"other root", "PUT", sipxERLs, "text/xml", `<e911Location><elin>4235559999</elin></e911Location>`, 400, "e911Locations: is required"},
 		{"empty", "PUT", sipxERLs, "text/xml", `<e911Locations/>`, 400, "e911Locations: must hold at least one"},
 		{"DOCTYPE", "PUT", sipxERLs, "text/xml", `<!DOCTYPE e [<!ENTITY a "4235559999">]><e911Locations><e911Location><elin>&a;</elin><location>x</location></e911Location></e911Locations>`, 400, "DOCTYPE"},
@@ -370,5 +372,35 @@ func TestSipxERLLinksOfUsersGroupsAndPhones(t *testing.T) {
 	}
 	if got := phoneERLs(); got != "80:5e:c0:aa:bb:cc=4235550000" {
 		t.Fatalf("device_erls after the device's delete: %s", got)
+	}
+}
+
+// Two simultaneous PUTs of one ERL, one of its address and one of its description, both
+// survive, twenty rounds in a row.
+func TestSimultaneousERLEditsKeepEveryField(t *testing.T) {
+	env, _ := sipxSetup(t)
+	boss := newSipx(t, env, "boss", "bosspin1")
+	if a := boss.send("PUT", sipxERLs, "text/xml", `<e911Locations>`+seedERL+`</e911Locations>`); a.status != http.StatusOK {
+		t.Fatalf("PUT /erls: %d %s", a.status, a.body)
+	}
+	for round := 0; round < 20; round++ {
+		addr, desc := fmt.Sprintf("Building %d", round), fmt.Sprintf("round %d", round)
+		var wg sync.WaitGroup
+		codes := make([]int, 2)
+		for i, body := range []string{`{"e911Location":{"addressInfo":"` + addr + `"}}`, `{"e911Location":{"description":"` + desc + `"}}`} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i] = boss.send("PUT", sipxERL+"elin/4235551212", "application/json", body).status
+			}()
+		}
+		wg.Wait()
+		var got string
+		if err := env.DB.Get(&got, `SELECT address_info || '|' || description FROM erls WHERE elin = '4235551212'`); err != nil {
+			t.Fatal(err)
+		}
+		if codes[0] != http.StatusOK || codes[1] != http.StatusOK || got != addr+"|"+desc {
+			t.Fatalf("round %d: %v, stored %q", round, codes, got)
+		}
 	}
 }
