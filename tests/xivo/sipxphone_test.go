@@ -190,6 +190,18 @@ func TestSipxPhoneProfilesCarryTheLinesJSONPHPAttaches(t *testing.T) {
 		t.Fatalf("Aastra profile: %d %s", a.status, a.body)
 	}
 
+	// A device json.php makes with a catalogue model's vendor and model strings has that
+	// model's profiles; one of another vendor is a generic SIP phone, with none.
+	c.add(devicesPath, []byte(`{"mac": "00:04:F2:00:07:77", "vendor": "Polycom", "model": "VVX410"}`))
+	c.add(devicesPath, []byte(`{"mac": "00:11:22:00:07:77", "vendor": "Snom", "model": "320"}`))
+	if a := boss.send("GET", sipxPhones+"/0004f2000777/profile/0004f2000777.cfg", "", ""); a.status != http.StatusOK ||
+		profileAttrs(t, a.body, "APPLICATION")["CONFIG_FILES"] != "0004f2000777-sipx-phone.cfg" {
+		t.Fatalf("profile of a json.php device: %d %s", a.status, a.body)
+	}
+	if a := boss.send("GET", sipxPhones+"/001122000777/profile/001122000777.cfg", "", ""); a.status != http.StatusNotFound {
+		t.Fatalf("profile of a generic json.php device: %d %s", a.status, a.body)
+	}
+
 	// 404: unknown phone, unknown profile name, a profile of another phone, the generic
 	// phone's (it has none).
 	for _, p := range []string{sipxPhones + "/0004f2ffffff/profile/0004f2ffffff.cfg", profile + "nothing.cfg",
