@@ -39,6 +39,8 @@ type Stores struct {
 	SpeedDials    *SpeedDialStore
 	// CallRecords are the click-to-call records (the SIP agent keeps its own handle).
 	CallRecords *CallRecordStore
+	// ERLs are the e911 locations and their links to users, user groups and phones.
+	ERLs *ERLStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -74,6 +76,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		PrivateBooks:  &PrivateBookStore{db: db},
 		SpeedDials:    &SpeedDialStore{db: db},
 		CallRecords:   NewCallRecordStore(db),
+		ERLs:          &ERLStore{db: db},
 	}
 }
 

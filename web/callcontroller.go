@@ -189,6 +189,25 @@ func (s *Server) SIPAddr() string {
 	return s.sip.Addr()
 }
 
+// provisioningServer is where provisioning profiles send phones to register: the SIP
+// domain, else the advertised SIP host, else the bound one; the advertised or bound port.
+func (s *Server) provisioningServer() handlers.ProvisioningServer {
+	ps := handlers.ProvisioningServer{Port: "5060"}
+	addr := s.cfg.SIPAdvertise
+	if addr == "" {
+		addr = s.SIPAddr()
+	}
+	if h, p, err := net.SplitHostPort(addr); err == nil {
+		ps.Host, ps.Port = h, p
+	} else {
+		ps.Host = addr
+	}
+	if s.cfg.SIPDomain != "" {
+		ps.Host = s.cfg.SIPDomain
+	}
+	return ps
+}
+
 // CCHTTPAddr and CCHTTPSAddr are the bound dedicated callcontroller listeners.
 func (s *Server) CCHTTPAddr() string  { return addrOf(s.ccHTTPLn) }
 func (s *Server) CCHTTPSAddr() string { return addrOf(s.ccHTTPSLn) }

@@ -135,6 +135,23 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/rest/auto-attendant/livemode/:code", my(sipxMy{res: handlers.AttendantLiveMode(s.stores), method: "PUT POST DELETE", param: "code", role: roleAdmin}))
 	app.All("/sipxconfig/rest/auto-attendant/:attendant/special", my(sipxMy{res: handlers.AttendantSpecial(s.stores), method: "PUT DELETE", param: "attendant", role: roleAttendant}))
 
+	// Phones (devices): made in bulk, and their provisioning profiles in their own types.
+	app.All("/sipxconfig/rest/phone", my(sipxMy{res: handlers.SipxPhones(s.stores), method: "POST", role: roleAdmin, body: true}))
+	app.All("/sipxconfig/rest/phone/:serialNumber/profile/:name", my(sipxMy{res: handlers.SipxPhoneProfile(s.stores, s.provisioningServer),
+		method: "GET", role: roleAdmin, ownMedia: true}))
+
+	// e911 locations (ERLs) and what is linked to them: ADMIN.
+	erl := func(res *handlers.Resource, method, param string, media []string) fiber.Handler {
+		return my(sipxMy{res: res, method: method, param: param, role: roleAdmin, body: true, text: true, media: media})
+	}
+	app.All("/sipxconfig/rest/erls", erl(handlers.SipxERLs(s.stores), "GET PUT DELETE", "", handlers.ERLMedia))
+	app.All("/sipxconfig/rest/erl/elin/:elin", erl(handlers.SipxERL(s.stores), "GET PUT DELETE", "elin", handlers.ERLMedia))
+	app.All("/sipxconfig/rest/erl/user/:user", erl(handlers.SipxUserERL(s.stores), "GET PUT DELETE", "user", handlers.UserERLMedia))
+	app.All("/sipxconfig/rest/erl/group/:group", erl(handlers.SipxGroupERL(s.stores), "GET PUT DELETE", "group", handlers.GroupERLMedia))
+	app.All("/sipxconfig/rest/erl/phone/:serial", erl(handlers.SipxPhoneERLs(s.stores), "GET", "serial", handlers.ERLMedia))
+	app.All("/sipxconfig/rest/erl/phones", erl(handlers.SipxPhonesERL(s.stores), "PUT", "", handlers.ERLMedia))
+	app.All("/sipxconfig/rest/erl/phonegroup/:group", erl(handlers.SipxPhoneGroupERL(s.stores), "GET PUT DELETE", "group", handlers.ERLMedia))
+
 	// Avatars: anyone.
 	app.All("/sipxconfig/rest/avatar/:user", my(sipxMy{res: handlers.Avatar(s.stores), method: "GET", param: "user", role: roleAnyone}))
 

@@ -236,17 +236,36 @@ func sipxQuery(c *fiber.Ctx) map[string][]string {
 }
 
 // decodeSipxBody reads an XML or JSON body by its Content-Type (or, without one, by its
-// first character).
+// first character; JSON when it is neither).
 func decodeSipxBody(ctype string, body []byte) (map[string]any, error) {
-	mt := strings.ToLower(strings.TrimSpace(strings.SplitN(ctype, ";", 2)[0]))
-	trimmed := bytes.TrimSpace(body)
-	switch {
-	case mt == "text/xml" || mt == "application/xml" || (mt == "" && bytes.HasPrefix(trimmed, []byte("<"))):
+	switch sipxBodyFormat(ctype, body) {
+	case "xml":
 		return handlers.DecodeSipxXML(body)
-	case mt == "application/json" || mt == "" || mt == "text/json":
+	case "json":
+		return handlers.DecodeBody(body)
+	}
+	if sipxMediaType(ctype) == "" {
 		return handlers.DecodeBody(body)
 	}
 	return nil, errUnsupportedMedia
+}
+
+// sipxBodyFormat is "xml" or "json" for a body of that Content-Type (or, without one,
+// starting with "<" or "{"), "" for any other.
+func sipxBodyFormat(ctype string, body []byte) string {
+	trimmed := bytes.TrimSpace(body)
+	switch mt := sipxMediaType(ctype); {
+	case mt == "text/xml" || mt == "application/xml" || (mt == "" && bytes.HasPrefix(trimmed, []byte("<"))):
+		return "xml"
+	case mt == "application/json" || mt == "text/json" || (mt == "" && bytes.HasPrefix(trimmed, []byte("{"))):
+		return "json"
+	}
+	return ""
+}
+
+// sipxMediaType is a Content-Type without its parameters, in lower case.
+func sipxMediaType(ctype string) string {
+	return strings.ToLower(strings.TrimSpace(strings.SplitN(ctype, ";", 2)[0]))
 }
 
 var errUnsupportedMedia = errors.New("the body must be XML (text/xml) or JSON (application/json)")
@@ -368,6 +387,13 @@ type sipxMy struct {
 	// raw: PUT and POST hand the body as sent, with its Content-Type, to the resource
 	// (imports of CSV and vCard).
 	raw bool
+	// text: PUT also takes a body that is neither XML nor JSON (text/plain), handed to the
+	// act as it is in Request.Body; a body curl -d labels a form is read by its first
+	// character (XML, JSON, else text).
+	text bool
+	// ownMedia: GET answers in the type the resource's answer carries (provisioning
+	// profiles), whatever Accept says.
+	ownMedia bool
 }
 
 func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
@@ -427,7 +453,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	if offered == nil {
 		offered = sipxMedia
 	}
-	if req.Act == "view" {
+	if req.Act == "view" && !r.ownMedia {
 		var ok bool
 		if media, ok = negotiate(c.Get(fiber.HeaderAccept), offered); !ok {
 			return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(offered, " or "))
@@ -435,8 +461,14 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	}
 	if (req.Act == "edit" || req.Act == "add") && r.body {
 		body, err := s.requestBody(c)
-		if err == nil {
-			req.Decoded, err = decodeSipxBody(c.Get(fiber.HeaderContentType), body)
+		ctype := c.Get(fiber.HeaderContentType)
+		if r.text && sipxMediaType(ctype) == fiber.MIMEApplicationForm {
+			ctype = "" // curl -d labels every body a form: read it by its first character
+		}
+		if err == nil && r.text && sipxBodyFormat(ctype, body) == "" {
+			req.Body = body
+		} else if err == nil {
+			req.Decoded, err = decodeSipxBody(ctype, body)
 		}
 		if errors.Is(err, errUnsupportedMedia) {
 			return sipxText(c, http.StatusUnsupportedMediaType, err.Error())
@@ -510,6 +542,9 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "text/xml; charset=utf-8")
 		return c.Send(doc.XML())
 	case res.Text != nil:
+		if res.Status != 0 {
+			c.Status(res.Status)
+		}
 		c.Set(fiber.HeaderContentType, res.TextType)
 		return c.Send(res.Text)
 	case res.JSON != nil:
@@ -525,7 +560,9 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	case res.Status != 0:
 		return c.SendStatus(res.Status)
 	}
-	return c.SendStatus(http.StatusOK)
+	// 200 with an empty body (§8), not Fiber's status text.
+	c.Status(http.StatusOK)
+	return nil
 }
 
 // sipDomain is the SIP domain addresses are shown in: the SIP agent's, else the configured
