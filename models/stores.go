@@ -36,6 +36,10 @@ type Stores struct {
 	Schedules     *ScheduleStore
 	Pickups       *PickupStore
 	PrivateBooks  *PrivateBookStore
+	// The PBX host's configuration (xivo/configuration network/*, provisioning, CTI main).
+	HostConfig *HostConfigStore
+	NetIfaces  *NetIfaceStore
+	IPRoutes   *IPRouteStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -69,6 +73,9 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Schedules:     &ScheduleStore{db: db},
 		Pickups:       &PickupStore{db: db},
 		PrivateBooks:  &PrivateBookStore{db: db},
+		HostConfig:    &HostConfigStore{db: db},
+		NetIfaces:     &NetIfaceStore{db: db},
+		IPRoutes:      &IPRouteStore{db: db},
 	}
 }
 
