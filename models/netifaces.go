@@ -3,10 +3,12 @@ package models
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/jmoiron/sqlx"
@@ -194,6 +196,18 @@ func (s *NetIfaceStore) Create(ctx context.Context, n *NetIface) error {
 // DHCP server listens on, stays (InUseError).
 func (s *NetIfaceStore) Delete(ctx context.Context, id int) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		// The DHCP row first, as a DHCP edit locks it before the interfaces: no lock cycle.
+		var extra []byte
+		if err := tx.GetContext(ctx, &extra, `SELECT CAST(COALESCE(value->'extra_ifaces', '[]') AS text)
+			FROM host_settings WHERE section = 'network/dhcp' FOR SHARE`); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var dhcpIfaces []string
+		if len(extra) > 0 {
+			if err := json.Unmarshal(extra, &dhcpIfaces); err != nil {
+				return err
+			}
+		}
 		var n NetIface
 		err := tx.GetContext(ctx, &n, `SELECT `+netifaceCols+` FROM netifaces WHERE id = $1 FOR UPDATE`, id)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -202,12 +216,7 @@ func (s *NetIfaceStore) Delete(ctx context.Context, id int) error {
 		if err != nil {
 			return err
 		}
-		var dhcp bool
-		if err := tx.GetContext(ctx, &dhcp, `SELECT COALESCE(value->'extra_ifaces', '[]') ? $1
-			FROM host_settings WHERE section = 'network/dhcp' FOR SHARE`, n.IfName); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		if dhcp {
+		if slices.Contains(dhcpIfaces, n.IfName) {
 			return &InUseError{Msg: "interface " + n.IfName + " is one of the DHCP server's extra_ifaces (network/dhcp)"}
 		}
 		var routes []string
