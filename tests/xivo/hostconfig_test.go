@@ -1,10 +1,14 @@
 package xivo_test
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -775,4 +779,99 @@ func TestHostConfigNeedsItsSection(t *testing.T) {
 	}
 	ch.none()
 	c.mustStatus(200, "GET", cfgRoot+"/restricted/network/mail/", "", nil)
+}
+
+// Views honour sum (304 when unchanged); the commands and the CTI document do not need it.
+func TestHostConfigViewsHonourSum(t *testing.T) {
+	env := testenv.Start(t)
+	c, p := configClients(t, env)
+	for _, path := range []string{cfgRoot + "/restricted/network/mail/", cfgRoot + "/restricted/network/dhcp/",
+		cfgRoot + "/restricted/support/monitoring/", cfgRoot + "/private/network/resolvconf/", cfgRoot + "/private/provisioning/general/"} {
+		cl := c
+		if strings.Contains(path, "/private/") {
+			cl = p
+		}
+		raw := cl.mustStatus(200, "GET", path, "act=view", nil)
+		sum := md5.Sum(raw)
+		if st, _, body := cl.do("GET", path, "act=view&sum="+hex.EncodeToString(sum[:]), nil); st != http.StatusNotModified || len(body) != 0 {
+			t.Fatalf("%s with its sum: %d %q", path, st, body)
+		}
+	}
+}
+
+// Two simultaneous edits of one section, each of other keys, both survive: each edit locks
+// the section it merges.
+func TestSimultaneousHostConfigEditsKeepEveryKey(t *testing.T) {
+	env := testenv.Start(t)
+	path := cfgRoot + "/private/provisioning/general/"
+	for round := 0; round < 10; round++ {
+		port := 9000 + round
+		user := fmt.Sprintf("prov%d", round)
+		raceEdits(t, env, path, "", fmt.Sprintf(`{"http_port": %d}`, port), fmt.Sprintf(`{"username": %q}`, user))
+		var gotPort int
+		var gotUser string
+		if err := env.DB.QueryRow(`SELECT CAST(value->>'http_port' AS int), value->>'username' FROM host_settings
+			WHERE section = 'provisioning/general'`).Scan(&gotPort, &gotUser); err != nil {
+			t.Fatal(err)
+		}
+		if gotPort != port || gotUser != user {
+			t.Fatalf("round %d: stored %d %q, want %d %q", round, gotPort, gotUser, port, user)
+		}
+	}
+}
+
+// Two interfaces added at once, each with a gateway: the host has one default gateway, so
+// exactly one add wins, and only its change is announced.
+func TestSimultaneousGatewaysOneWins(t *testing.T) {
+	env := testenv.Start(t)
+	ch := listenChanges(t, env)
+	path := env.HTTPURL + cfgRoot + "/private/network/interface/?act=add"
+	for round := 0; round < 5; round++ {
+		if _, err := env.DB.Exec(`DELETE FROM netifaces`); err != nil {
+			t.Fatal(err)
+		}
+		codes := make([]int, 2)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range codes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				body := fmt.Sprintf(`{"ifname": "eth%d", "address": "10.%d.0.1", "netmask": "16", "gateway": "10.%d.0.254"}`, i, i, i)
+				codes[i], _, _ = send(t, fromAddr("127.0.0.1"), "POST", path, []byte(body), "Content-Type", "application/json")
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if codes[0]+codes[1] != 200+400 {
+			t.Fatalf("round %d: answers %v, want one 200 and one 400", round, codes)
+		}
+		var n int
+		if err := env.DB.Get(&n, `SELECT count(*) FROM netifaces WHERE gateway IS NOT NULL`); err != nil || n != 1 {
+			t.Fatalf("round %d: %d interfaces with a gateway (%v)", round, n, err)
+		}
+		ch.next("network/interface", "add")
+		ch.none()
+	}
+}
+
+// A change whose value would not fit a notification is announced without it; the agent
+// reads it from host_config_changes.
+func TestLargeChangeIsAnnouncedWithoutItsValue(t *testing.T) {
+	env := testenv.Start(t)
+	_, p := configClients(t, env)
+	ch := listenChanges(t, env)
+	if _, err := env.DB.Exec(`INSERT INTO devices (id) SELECT 'device' || lpad(CAST(i AS text), 6, '0') FROM generate_series(1, 1000) i`); err != nil {
+		t.Fatal(err)
+	}
+	p.mustStatus(200, "GET", cfgRoot+"/private/provisioning/configregistrar/", "act=sync_devices", nil)
+	n := ch.next("provisioning/configregistrar", "sync_devices")
+	if n.Config != nil {
+		t.Fatalf("a 13 kB value went into the notice: %d bytes", len(n.Config))
+	}
+	var count int
+	if err := env.DB.Get(&count, `SELECT jsonb_array_length(value->'devices') FROM host_config_changes WHERE id = $1`, n.ID); err != nil || count != 1000 {
+		t.Fatalf("recorded %d devices (%v)", count, err)
+	}
 }
