@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -111,7 +113,11 @@ func readHostConfig[T any, P interface {
 	out := new(T)
 	P(out).setDefaults()
 	var raw []byte
-	if err := sqlx.GetContext(ctx, q, &raw, `SELECT value FROM host_settings WHERE section = $1`+lock, P(out).HostSection()); err != nil {
+	err := sqlx.GetContext(ctx, q, &raw, `SELECT value FROM host_settings WHERE section = $1`+lock, P(out).HostSection())
+	if errors.Is(err, sql.ErrNoRows) {
+		return out, nil // nothing stored yet: the defaults (an edit inserts the row first)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(raw, out); err != nil {

@@ -833,3 +833,23 @@ func TestLargeChangeIsAnnouncedWithoutItsValue(t *testing.T) {
 		t.Fatalf("recorded %d devices (%v)", count, err)
 	}
 }
+
+// A section whose row is gone reads as its defaults, and an edit stores it again.
+func TestHostConfigWithoutItsRowReadsDefaults(t *testing.T) {
+	env := testenv.Start(t)
+	_, p := configClients(t, env)
+	ch := listenChanges(t, env)
+	if _, err := env.DB.Exec(`DELETE FROM host_settings WHERE section = 'provisioning/general'`); err != nil {
+		t.Fatal(err)
+	}
+	gen := cfgRoot + "/private/provisioning/general/"
+	if got := p.object(gen, ""); got["http_port"] != 8667.0 || got["username"] != "admin" {
+		t.Fatalf("defaults %v", got)
+	}
+	p.mustStatus(200, "POST", gen, "act=edit", map[string]any{"secure": true})
+	ch.next("provisioning/general", "edit")
+	var secure bool
+	if err := env.DB.Get(&secure, `SELECT CAST(value->>'secure' AS boolean) FROM host_settings WHERE section = 'provisioning/general'`); err != nil || !secure {
+		t.Fatalf("stored secure %v %v", secure, err)
+	}
+}
