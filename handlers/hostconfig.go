@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,70 +39,10 @@ func hostSingleton[T any, P interface {
 // carry and edits ignore).
 func rejectUnknown(body map[string]any, errs *models.ValidationError, known ...string) {
 	for k := range body {
-		if k != "id" && !containsString(known, k) {
+		if k != "id" && !slices.Contains(known, k) {
 			errs.Add(k, "is not a setting of this section (known: "+strings.Join(known, ", ")+")")
 		}
 	}
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// optText reads a nullable text: null or "" (after trimming) is nil.
-func (f fields) optText(key string, dst **string) {
-	v, ok := f.m[key]
-	if !ok {
-		return
-	}
-	if v == nil {
-		*dst = nil
-		return
-	}
-	s, ok := scalarText(v)
-	if !ok {
-		f.fail(key, "must be a string or null")
-		return
-	}
-	if s = strings.TrimSpace(s); s == "" {
-		*dst = nil
-	} else {
-		*dst = &s
-	}
-}
-
-// words reads a list given as a JSON array of strings or as one space-separated string.
-func (f fields) words(key string, dst *[]string) {
-	v, ok := f.m[key]
-	if !ok {
-		return
-	}
-	out := []string{}
-	switch t := v.(type) {
-	case nil:
-	case string:
-		out = strings.Fields(t)
-	case []any:
-		for i, x := range t {
-			s, ok := x.(string)
-			if !ok {
-				f.fail(key+"["+strconv.Itoa(i)+"]", "must be a string")
-				return
-			}
-			if s = strings.TrimSpace(s); s != "" {
-				out = append(out, s)
-			}
-		}
-	default:
-		f.fail(key, "must be a list of strings")
-		return
-	}
-	*dst = out
 }
 
 // ---- network/mail ----
