@@ -20,6 +20,9 @@ var sectionLeaves = []string{
 	"xivo/configuration/support/monitoring",
 	"xivo/configuration/provisioning/general",
 	"xivo/configuration/provisioning/autoprov",
+	// Private mode only (routed, never granted in use): listed so that every route has its
+	// section.
+	"xivo/configuration/provisioning/configregistrar",
 	"service/ipbx/queuelogger/configuration",
 	"service/ipbx/general_settings/sccp",
 	"service/ipbx/general_settings/sip",
@@ -60,6 +63,7 @@ var sectionLeaves = []string{
 	"service/callcenter/settings/queueskills",
 	"service/callcenter/settings/queueskillrules",
 	"cti/profiles",
+	"cti/configuration", // private mode only, like configregistrar
 }
 
 // grantable holds every leaf and every ancestor of one.

@@ -217,6 +217,57 @@ func (f fields) list(key string) ([]any, bool) {
 	return a, true
 }
 
+// optText reads a nullable text: null or "" (after trimming) is nil.
+func (f fields) optText(key string, dst **string) {
+	v, ok := f.m[key]
+	if !ok {
+		return
+	}
+	if v == nil {
+		*dst = nil
+		return
+	}
+	s, ok := scalarText(v)
+	if !ok {
+		f.fail(key, "must be a string or null")
+		return
+	}
+	if s = strings.TrimSpace(s); s == "" {
+		*dst = nil
+	} else {
+		*dst = &s
+	}
+}
+
+// words reads a list given as a JSON array of strings or as one space-separated string.
+func (f fields) words(key string, dst *[]string) {
+	v, ok := f.m[key]
+	if !ok {
+		return
+	}
+	out := []string{}
+	switch t := v.(type) {
+	case nil:
+	case string:
+		out = strings.Fields(t)
+	case []any:
+		for i, x := range t {
+			s, ok := x.(string)
+			if !ok {
+				f.fail(key+"["+strconv.Itoa(i)+"]", "must be a string")
+				return
+			}
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	default:
+		f.fail(key, "must be a list of strings")
+		return
+	}
+	*dst = out
+}
+
 func (f fields) sub(key string, m map[string]any) fields {
 	return fields{m: m, prefix: f.prefix + key + ".", errs: f.errs}
 }

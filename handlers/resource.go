@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"pbxws/models"
 )
 
 // Request is one act call as the façade decoded it: the act, the object id, the (trimmed)
@@ -149,7 +151,8 @@ func (res *Resource) Dispatch(ctx context.Context, r *Request) (Result, error) {
 	if !ok {
 		return Result{}, &ErrUnknownAct{Act: act, Allowed: res.actNames()}
 	}
-	return fn(ctx, r)
+	// Writes that announce what changed say who asked (models.Actor).
+	return fn(models.WithActor(ctx, r.Account), r)
 }
 
 func (res *Resource) actNames() []string {

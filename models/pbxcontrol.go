@@ -9,7 +9,9 @@ import (
 
 // PBXControlChannel is the PostgreSQL notification channel on which every reload or restart
 // request is announced, with a JSON payload {"id", "action", "requested_by"}: a deployment
-// LISTENs on it to reload or restart its PBX.
+// LISTENs on it to reload or restart its PBX. Changes of the host configuration are announced
+// on it too, with "action": "configure" and {"section", "op", "object_id", "config"} besides
+// (HostChange, models/hostconfig.go; migration 0070).
 const PBXControlChannel = "pbxws_pbx_control"
 
 // PBXControlStore records PBX reload and restart requests.

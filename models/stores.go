@@ -41,6 +41,10 @@ type Stores struct {
 	CallRecords *CallRecordStore
 	// ERLs are the e911 locations and their links to users, user groups and phones.
 	ERLs *ERLStore
+	// The PBX host's configuration (xivo/configuration network/*, provisioning, CTI main).
+	HostConfig *HostConfigStore
+	NetIfaces  *NetIfaceStore
+	IPRoutes   *IPRouteStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -77,6 +81,9 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		SpeedDials:    &SpeedDialStore{db: db},
 		CallRecords:   NewCallRecordStore(db),
 		ERLs:          &ERLStore{db: db},
+		HostConfig:    &HostConfigStore{db: db},
+		NetIfaces:     &NetIfaceStore{db: db},
+		IPRoutes:      &IPRouteStore{db: db},
 	}
 }
 

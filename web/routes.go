@@ -175,7 +175,6 @@ func jsonPHP(s *Server, app *fiber.App) {
 func jsonPHPRoutes(st *models.Stores) []jsonRoot {
 	check := jsonEndpoint{res: handlers.Check(), restricted: true, noSum: true, ignoreAct: true}
 	callcenter := notYet("the call-center web services (agents, queues, skills) are not served yet")
-	config := notYet("pbxws does not serve this configuration web service yet")
 	stats := notYet("the call-center statistics are not served yet")
 	ipbx := notYet("pbxws does not serve this IPBX web service yet")
 	return []jsonRoot{
@@ -218,17 +217,23 @@ func jsonPHPRoutes(st *models.Stores) []jsonRoot {
 			"check":         check,
 			"manage/entity": both(handlers.Entities(st)),
 
-			"network/interface":     config,
-			"network/iproute":       config,
-			"network/resolvconf":    config,
-			"network/mail":          config,
-			"network/dhcp":          config,
-			"support/monitoring":    config,
-			"provisioning/general":  config,
-			"provisioning/autoprov": config,
+			// The PBX host's configuration: stored, validated and announced on
+			// models.PBXControlChannel for a host agent to apply (models/hostconfig.go).
+			"network/interface":    both(handlers.NetIfaces(st)),
+			"network/iproute":      both(handlers.IPRoutes(st)),
+			"network/resolvconf":   both(handlers.ResolvConf(st)),
+			"network/mail":         {res: handlers.Mail(st), restricted: true},
+			"network/dhcp":         {res: handlers.DHCP(st), restricted: true},
+			"support/monitoring":   {res: handlers.Monitoring(st), restricted: true},
+			"provisioning/general": both(handlers.ProvisioningGeneral(st)),
+			// Commands: no sum (nothing to hash), 400 for any other act.
+			"provisioning/autoprov":        {res: handlers.Autoprov(st), restricted: true, private: true, noSum: true},
+			"provisioning/configregistrar": {res: handlers.ConfigRegistrar(st), private: true, noSum: true},
 		}},
 		{root: "/cti/json.php", section: "cti", endpoints: map[string]jsonEndpoint{
 			"profiles": {res: handlers.CTIProfiles(st), restricted: true, private: true, noSum: true},
+			// The CTI server's whole configuration, for a local CTI server (private).
+			"configuration": {res: handlers.CTIConfiguration(st), private: true, noSum: true, ignoreAct: true},
 		}},
 		{root: "/callcenter/json.php", section: "service/callcenter", endpoints: map[string]jsonEndpoint{
 			"settings/agents":          callcenter,

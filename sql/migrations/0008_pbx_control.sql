@@ -1,7 +1,8 @@
 -- Reload and restart requests for the PBX (json.php control_system/reload|restart). pbxws
 -- runs no Asterisk: it records each request and announces it on the channel
 -- pbxws_pbx_control, whose payload is {"id": …, "action": "reload"|"restart",
--- "requested_by": …}, for a host agent to apply.
+-- "requested_by": …}, for a host agent to apply. Changes of the host configuration are
+-- announced on the same channel with "action": "configure" (payload in migration 0070).
 CREATE TABLE pbx_control_requests (
     id           bigserial PRIMARY KEY,
     action       text NOT NULL CHECK (action IN ('reload', 'restart')),

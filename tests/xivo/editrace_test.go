@@ -14,23 +14,31 @@ import (
 // unless both answer 200.
 func raceEdits(t *testing.T, env *testenv.Env, path, id string, a, b string) {
 	t.Helper()
+	codes := postAtOnce(t, env.HTTPURL+path+"?act=edit&id="+id, a, b)
+	if codes[0] != http.StatusOK || codes[1] != http.StatusOK {
+		t.Fatalf("simultaneous edits answered %v", codes)
+	}
+}
+
+// postAtOnce POSTs every body to url at the same moment (private mode's loopback peer) and
+// returns the status codes in the bodies' order.
+func postAtOnce(t *testing.T, url string, bodies ...string) []int {
+	t.Helper()
 	var wg sync.WaitGroup
-	codes := make([]int, 2)
+	codes := make([]int, len(bodies))
 	start := make(chan struct{})
-	for i, body := range []string{a, b} {
+	for i, body := range bodies {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
-			st, _, _ := send(t, fromAddr("127.0.0.1"), "POST", env.HTTPURL+path+"?act=edit&id="+id, []byte(body), "Content-Type", "application/json")
+			st, _, _ := send(t, fromAddr("127.0.0.1"), "POST", url, []byte(body), "Content-Type", "application/json")
 			codes[i] = st
 		}()
 	}
 	close(start)
 	wg.Wait()
-	if codes[0] != http.StatusOK || codes[1] != http.StatusOK {
-		t.Fatalf("simultaneous edits answered %v", codes)
-	}
+	return codes
 }
 
 const privUsers = "/service/ipbx/json.php/private/pbx_settings/users/"
