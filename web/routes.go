@@ -211,7 +211,7 @@ func jsonPHPRoutes(st *models.Stores) []jsonRoot {
 			"data/stats2":            stats,
 			"data/stats3":            stats,
 			"data/stats4":            stats,
-			"settings/configuration": stats,
+			"settings/configuration": {res: handlers.Statconfs(st), restricted: true, private: true, noSum: true},
 		}},
 	}
 }
