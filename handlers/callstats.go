@@ -123,7 +123,7 @@ func newReport(ctx context.Context, st *models.Stores, r *Request, table int) (*
 	}
 	start, _ := models.ClockMinutes(conf.Conf.HourStart)
 	end, _ := models.ClockMinutes(conf.Conf.HourEnd)
-	rep.window = models.StatsWindow{Zone: zone, Loc: loc, StartMin: start, EndMin: end, Days: conf.Conf.Workdays()}
+	rep.window = models.StatsWindow{Loc: loc, StartMin: start, EndMin: end, Days: conf.Conf.Workdays()}
 
 	rep.axe = r.Param("axetype")
 	if rep.axe == "" {

@@ -2,8 +2,6 @@ package models
 
 import (
 	"context"
-	"fmt"
-	"sort"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -31,11 +29,9 @@ import (
 
 // StatsWindow is what a report counts: what happens from Beg to End (exclusive), on the
 // working days and within the working hours (minutes of the day, StartMin to EndMin) of
-// Loc (the zone named Zone, as PostgreSQL names it too), bucketed by Unit: "hour", "day",
-// "month" or "year".
+// Loc, bucketed by Unit: "hour", "day", "month" or "year".
 type StatsWindow struct {
 	Beg, End         time.Time
-	Zone             string
 	Loc              *time.Location
 	StartMin, EndMin int
 	Days             map[time.Weekday]bool
@@ -58,21 +54,6 @@ func (w StatsWindow) BucketKey(t time.Time) string {
 	}
 	return t.Format("2006010215")
 }
-
-func (w StatsWindow) isoDays() pq.Int64Array {
-	var out pq.Int64Array
-	for d := range w.Days {
-		iso := int64(d)
-		if d == time.Sunday {
-			iso = 7
-		}
-		out = append(out, iso)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
-
-func clock(min int) string { return fmt.Sprintf("%02d:%02d:00", min/60, min%60) }
 
 // QueueCounters are one queue's calls in one bucket.
 type QueueCounters struct {
@@ -113,37 +94,68 @@ func (c *QueueCounters) Presented() int {
 	return c.Answered + c.Abandoned + c.Timeout + c.LeaveEmpty + c.JoinEmpty + c.Full + c.Closed + c.DivertCARatio + c.DivertHoldTime
 }
 
-// QueueStatsSQL reads the calls of queues ($1) that entered from $2 to $3, bucketed by
-// date_trunc($4) in zone $5, within working hours ($6 to $7) on working days ($8, ISO
-// numbers), each queue with its service level ($9, $10 parallel to the names), counted by
-// their closing event, with the answered and abandoned calls by waiting-time period
-// ($11..$20: begin and end of periods 1 to 5, null when unused, end -1 when open). The
-// index range is widened by a day past $3: a call closes after it entered, never a day after.
-const QueueStatsSQL = `SELECT c.queuename, to_char(date_trunc($4, c.entered_local), 'YYYYMMDDHH24') AS bucket, c.event,
-		count(*) AS calls, COALESCE(sum(c.wait), 0) AS wait,
-		count(*) FILTER (WHERE c.wait <= q.qos) AS in_qos,
-		count(*) FILTER (WHERE c.period = 1) AS p1, count(*) FILTER (WHERE c.period = 2) AS p2,
-		count(*) FILTER (WHERE c.period = 3) AS p3, count(*) FILTER (WHERE c.period = 4) AS p4,
-		count(*) FILTER (WHERE c.period = 5) AS p5
-	FROM (SELECT e.queuename, e.event, e.wait, e.entered AT TIME ZONE $5 AS entered_local,
-			CASE WHEN e.wait >= $11 AND ($12 < 0 OR e.wait < $12) THEN 1
-				WHEN e.wait >= $13 AND ($14 < 0 OR e.wait < $14) THEN 2
-				WHEN e.wait >= $15 AND ($16 < 0 OR e.wait < $16) THEN 3
-				WHEN e.wait >= $17 AND ($18 < 0 OR e.wait < $18) THEN 4
-				WHEN e.wait >= $19 AND ($20 < 0 OR e.wait < $20) THEN 5 ELSE 0 END AS period
-		FROM (SELECT l.queuename, l.event, w.wait, l.time - make_interval(secs => w.wait) AS entered
-			FROM queue_log l
-			CROSS JOIN LATERAL (SELECT CASE l.event WHEN 'CONNECT' THEN l.data1 WHEN 'ABANDON' THEN l.data3
-				WHEN 'EXITWITHTIMEOUT' THEN l.data3 WHEN 'EXITEMPTY' THEN l.data3 WHEN 'LEAVEEMPTY' THEN l.data3 END AS raw) r
-			CROSS JOIN LATERAL (SELECT CASE WHEN r.raw ~ '^[0-9]{1,6}$' THEN CAST(r.raw AS integer) ELSE 0 END AS wait) w
-			WHERE l.queuename = ANY($1) AND l.time >= $2 AND l.time < CAST($3 AS timestamptz) + interval '1 day'
-				AND l.event IN ('CONNECT', 'ABANDON', 'EXITWITHTIMEOUT', 'EXITEMPTY', 'LEAVEEMPTY', 'FULL', 'CLOSED',
-					'JOINEMPTY', 'DIVERT_CA_RATIO', 'DIVERT_HOLDTIME')) e
-		WHERE e.entered >= $2 AND e.entered < $3) c
-	JOIN unnest(CAST($9 AS text[]), CAST($10 AS integer[])) AS q (name, qos) ON q.name = c.queuename
-	WHERE CAST(c.entered_local AS time) >= CAST($6 AS time) AND CAST(c.entered_local AS time) < CAST($7 AS time)
-		AND CAST(EXTRACT(ISODOW FROM c.entered_local) AS integer) = ANY($8)
-	GROUP BY c.queuename, bucket, c.event`
+// QueueStatsSQL reads the calls of each queue ($1, with its service level in $2) that
+// entered in each working period ($3 to $4, bucket keys $5), counted by their closing event,
+// with the answered and abandoned calls by waiting-time period ($6..$15: begin and end of
+// periods 1 to 5, null when unused, end -1 when open; periods never overlap). Each period
+// is one range scan of the queue's exits.
+const QueueStatsSQL = `SELECT q.name AS queuename, iv.bucket, l.event, count(*) AS calls, COALESCE(sum(l.seconds), 0) AS wait,
+		count(*) FILTER (WHERE l.seconds <= q.qos) AS in_qos,
+		count(*) FILTER (WHERE l.seconds >= $6 AND ($7 < 0 OR l.seconds < $7)) AS p1,
+		count(*) FILTER (WHERE l.seconds >= $8 AND ($9 < 0 OR l.seconds < $9)) AS p2,
+		count(*) FILTER (WHERE l.seconds >= $10 AND ($11 < 0 OR l.seconds < $11)) AS p3,
+		count(*) FILTER (WHERE l.seconds >= $12 AND ($13 < 0 OR l.seconds < $13)) AS p4,
+		count(*) FILTER (WHERE l.seconds >= $14 AND ($15 < 0 OR l.seconds < $15)) AS p5
+	FROM unnest(CAST($1 AS text[]), CAST($2 AS integer[])) AS q (name, qos)
+	CROSS JOIN unnest(CAST($3 AS timestamptz[]), CAST($4 AS timestamptz[]), CAST($5 AS text[])) AS iv (beg, fin, bucket)
+	CROSS JOIN LATERAL (SELECT l.event, l.seconds FROM queue_log l
+		WHERE l.queuename = q.name AND l.entered >= iv.beg AND l.entered < iv.fin
+			AND l.event IN ('CONNECT', 'ABANDON', 'EXITWITHTIMEOUT', 'EXITEMPTY', 'LEAVEEMPTY', 'FULL', 'CLOSED',
+				'JOINEMPTY', 'DIVERT_CA_RATIO', 'DIVERT_HOLDTIME')) l
+	GROUP BY q.name, iv.bucket, l.event`
+
+// StatsInterval is one working period of a window: a span of working hours within one
+// bucket.
+type StatsInterval struct {
+	Beg, End time.Time
+	Bucket   string
+}
+
+// Intervals are the window's working periods: the working hours of each working day, split
+// at each hour when the window's buckets are hours.
+func (w StatsWindow) Intervals() []StatsInterval {
+	var out []StatsInterval
+	b := w.Beg.In(w.Loc)
+	for day := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, w.Loc); day.Before(w.End); day = day.AddDate(0, 0, 1) {
+		if !w.Days[day.Weekday()] {
+			continue
+		}
+		from := time.Date(day.Year(), day.Month(), day.Day(), 0, w.StartMin, 0, 0, w.Loc)
+		to := time.Date(day.Year(), day.Month(), day.Day(), 0, w.EndMin, 0, 0, w.Loc)
+		from, to = maxTime(from, w.Beg), minTime(to, w.End)
+		for from.Before(to) {
+			next := to
+			if w.Unit == "hour" {
+				h := from.In(w.Loc)
+				if top := time.Date(h.Year(), h.Month(), h.Day(), h.Hour()+1, 0, 0, 0, w.Loc); top.Before(next) {
+					next = top
+				}
+			}
+			out = append(out, StatsInterval{Beg: from, End: next, Bucket: w.BucketKey(from)})
+			from = next
+		}
+	}
+	return out
+}
+
+func intervalArgs(ivs []StatsInterval) (begs, ends []string, buckets pq.StringArray) {
+	for _, iv := range ivs {
+		begs = append(begs, iv.Beg.Format(time.RFC3339Nano))
+		ends = append(ends, iv.End.Format(time.RFC3339Nano))
+		buckets = append(buckets, iv.Bucket)
+	}
+	return begs, ends, buckets
+}
 
 // QueueStatsArgs are QueueStatsSQL's arguments.
 func QueueStatsArgs(w StatsWindow, queues []StatsQueue, periods []WaitPeriod) []any {
@@ -152,7 +164,8 @@ func QueueStatsArgs(w StatsWindow, queues []StatsQueue, periods []WaitPeriod) []
 	for i, q := range queues {
 		names[i], qos[i] = q.Name, int64(q.QoS)
 	}
-	args := []any{names, w.Beg, w.End, w.Unit, w.Zone, clock(w.StartMin), clock(w.EndMin), w.isoDays(), names, qos}
+	begs, ends, buckets := intervalArgs(w.Intervals())
+	args := []any{names, qos, pq.StringArray(begs), pq.StringArray(ends), buckets}
 	for i := 0; i < 5; i++ {
 		if i < len(periods) {
 			args = append(args, periods[i].Beg, periods[i].End)
@@ -242,43 +255,38 @@ func (c *AgentCounters) Add(o *AgentCounters) {
 	c.Pause += o.Pause
 }
 
-// agentCallsSQL counts each agent's answered calls, conversation and wrap-up seconds by
-// bucket: a conversation is counted when it began (its closing event's time less its length).
-const agentCallsSQL = `SELECT c.agent, to_char(date_trunc($4, c.local), 'YYYYMMDDHH24') AS bucket,
-		count(*) FILTER (WHERE c.event = 'CONNECT') AS answered,
-		COALESCE(sum(c.secs) FILTER (WHERE c.event IN ('COMPLETECALLER', 'COMPLETEAGENT', 'TRANSFER')), 0) AS talk,
-		COALESCE(sum(c.secs) FILTER (WHERE c.event = 'WRAPUPSTART'), 0) AS wrapup
-	FROM (SELECT l.agent, l.event, v.secs, s.began AT TIME ZONE $5 AS local, s.began
-		FROM queue_log l
-		CROSS JOIN LATERAL (SELECT CASE l.event WHEN 'COMPLETECALLER' THEN l.data2 WHEN 'COMPLETEAGENT' THEN l.data2
-			WHEN 'TRANSFER' THEN l.data4 WHEN 'WRAPUPSTART' THEN l.data1 END AS raw) r
-		CROSS JOIN LATERAL (SELECT CASE WHEN r.raw ~ '^[0-9]{1,6}$' THEN CAST(r.raw AS integer) ELSE 0 END AS secs) v
-		CROSS JOIN LATERAL (SELECT CASE WHEN l.event IN ('COMPLETECALLER', 'COMPLETEAGENT', 'TRANSFER')
-			THEN l.time - make_interval(secs => v.secs) ELSE l.time END AS began) s
-		WHERE l.agent = ANY($1) AND l.time >= $2 AND l.time < CAST($3 AS timestamptz) + interval '1 day'
-			AND l.event IN ('CONNECT', 'COMPLETECALLER', 'COMPLETEAGENT', 'TRANSFER', 'WRAPUPSTART')) c
-	WHERE c.began >= $2 AND c.began < $3
-		AND CAST(c.local AS time) >= CAST($6 AS time) AND CAST(c.local AS time) < CAST($7 AS time)
-		AND CAST(EXTRACT(ISODOW FROM c.local) AS integer) = ANY($8)
-	GROUP BY c.agent, bucket`
+// agentCallsSQL counts each agent's ($1) answered calls, conversation and wrap-up seconds
+// in each working period ($2 to $3, bucket keys $4), a call in the period it entered the
+// queue.
+const agentCallsSQL = `SELECT a.agent, iv.bucket,
+		count(*) FILTER (WHERE l.event = 'CONNECT') AS answered,
+		COALESCE(sum(l.seconds) FILTER (WHERE l.event IN ('COMPLETECALLER', 'COMPLETEAGENT', 'TRANSFER')), 0) AS talk,
+		COALESCE(sum(l.seconds) FILTER (WHERE l.event = 'WRAPUPSTART'), 0) AS wrapup
+	FROM unnest(CAST($1 AS text[])) AS a (agent)
+	CROSS JOIN unnest(CAST($2 AS timestamptz[]), CAST($3 AS timestamptz[]), CAST($4 AS text[])) AS iv (beg, fin, bucket)
+	CROSS JOIN LATERAL (SELECT l.event, l.seconds FROM queue_log l
+		WHERE l.agent = a.agent AND l.entered >= iv.beg AND l.entered < iv.fin
+			AND l.event IN ('CONNECT', 'COMPLETECALLER', 'COMPLETEAGENT', 'TRANSFER', 'WRAPUPSTART')) l
+	GROUP BY a.agent, iv.bucket`
 
 // agentStatesSQL reads the session and pause events of agents ($1) from $2 to $3, with the
-// last of each kind before $2 (the state the window opens in).
+// last of each kind before $2 (the state the window opens in). The event lists are literal:
+// the agent index covers them.
 const agentStatesSQL = `SELECT agent, time, event FROM (
-		SELECT a.agent, k.kind, last.time, last.event, last.id FROM unnest(CAST($1 AS text[])) AS a (agent)
-		CROSS JOIN (VALUES ('login', CAST($4 AS text[])), ('pause', CAST($5 AS text[]))) AS k (kind, events)
+		SELECT a.agent, last.time, last.event, last.id FROM unnest(CAST($1 AS text[])) AS a (agent)
 		CROSS JOIN LATERAL (SELECT l.time, l.event, l.id FROM queue_log l
-			WHERE l.agent = a.agent AND l.time < $2 AND l.event = ANY(k.events)
+			WHERE l.agent = a.agent AND l.time < $2 AND l.event IN ('AGENTLOGIN', 'AGENTCALLBACKLOGIN', 'AGENTLOGOFF', 'AGENTCALLBACKLOGOFF')
 			ORDER BY l.time DESC, l.id DESC LIMIT 1) last
 		UNION ALL
-		SELECT l.agent, '', l.time, l.event, l.id FROM queue_log l
-		WHERE l.agent = ANY($1) AND l.time >= $2 AND l.time < $3 AND (l.event = ANY($4) OR l.event = ANY($5))) x
+		SELECT a.agent, last.time, last.event, last.id FROM unnest(CAST($1 AS text[])) AS a (agent)
+		CROSS JOIN LATERAL (SELECT l.time, l.event, l.id FROM queue_log l
+			WHERE l.agent = a.agent AND l.time < $2 AND l.event IN ('PAUSE', 'PAUSEALL', 'UNPAUSE', 'UNPAUSEALL')
+			ORDER BY l.time DESC, l.id DESC LIMIT 1) last
+		UNION ALL
+		SELECT l.agent, l.time, l.event, l.id FROM queue_log l
+		WHERE l.agent = ANY($1) AND l.time >= $2 AND l.time < $3
+			AND l.event IN ('AGENTLOGIN', 'AGENTCALLBACKLOGIN', 'AGENTLOGOFF', 'AGENTCALLBACKLOGOFF', 'PAUSE', 'PAUSEALL', 'UNPAUSE', 'UNPAUSEALL')) x
 	ORDER BY agent, time, id`
-
-var (
-	loginEvents = pq.StringArray{"AGENTLOGIN", "AGENTCALLBACKLOGIN", "AGENTLOGOFF", "AGENTCALLBACKLOGOFF"}
-	pauseEvents = pq.StringArray{"PAUSE", "PAUSEALL", "UNPAUSE", "UNPAUSEALL"}
-)
 
 // AgentInterfaces are the names queue_log gives an agent: Agent/<number> (and the forms
 // XiVO also matched: agent/<number>, the bare number).
@@ -314,8 +322,9 @@ func (s *CallStatsStore) Agents(ctx context.Context, w StatsWindow, agents []Sta
 		}
 		return c
 	}
-	rows, err := s.db.QueryContext(ctx, agentCallsSQL, ifaces, w.Beg, w.End, w.Unit, w.Zone,
-		clock(w.StartMin), clock(w.EndMin), w.isoDays())
+	intervals := w.Intervals()
+	begs, ends, buckets := intervalArgs(intervals)
+	rows, err := s.db.QueryContext(ctx, agentCallsSQL, ifaces, pq.StringArray(begs), pq.StringArray(ends), buckets)
 	if err != nil {
 		return nil, err
 	}
@@ -354,7 +363,7 @@ func (s *CallStatsStore) Agents(ctx context.Context, w StatsWindow, agents []Sta
 			st.paused = false
 		}
 	}
-	erows, err := s.db.QueryContext(ctx, agentStatesSQL, ifaces, w.Beg, end, loginEvents, pauseEvents)
+	erows, err := s.db.QueryContext(ctx, agentStatesSQL, ifaces, w.Beg, end)
 	if err != nil {
 		return nil, err
 	}
@@ -413,47 +422,18 @@ func (s *CallStatsStore) Agents(ctx context.Context, w StatsWindow, agents []Sta
 	} {
 		for id, spans := range kind.spans {
 			for _, sp := range spans {
-				w.spread(sp.from, sp.to, func(bucket string, d time.Duration) { kind.add(counter(id, bucket), d) })
+				spread(intervals, sp.from, sp.to, func(bucket string, d time.Duration) { kind.add(counter(id, bucket), d) })
 			}
 		}
 	}
 	return out, nil
 }
 
-// spread adds the part of [from, to) that falls within working hours to the buckets it
-// spans.
-func (w StatsWindow) spread(from, to time.Time, add func(bucket string, d time.Duration)) {
-	if from.Before(w.Beg) {
-		from = w.Beg
-	}
-	if to.After(w.End) {
-		to = w.End
-	}
-	if !from.Before(to) {
-		return
-	}
-	f := from.In(w.Loc)
-	for day := time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, w.Loc); day.Before(to); day = day.AddDate(0, 0, 1) {
-		if !w.Days[day.Weekday()] {
-			continue
-		}
-		ws := day.Add(time.Duration(w.StartMin) * time.Minute)
-		we := day.Add(time.Duration(w.EndMin) * time.Minute)
-		if w.EndMin == 24*60 {
-			we = day.AddDate(0, 0, 1)
-		}
-		a, b := maxTime(from, ws), minTime(to, we)
-		// Hour buckets split the overlap at each hour; larger buckets hold a whole day.
-		for a.Before(b) {
-			next := b
-			if w.Unit == "hour" {
-				h := a.In(w.Loc)
-				if top := time.Date(h.Year(), h.Month(), h.Day(), h.Hour()+1, 0, 0, 0, w.Loc); top.Before(next) {
-					next = top
-				}
-			}
-			add(w.BucketKey(a), next.Sub(a))
-			a = next
+// spread adds the part of [from, to) that falls in each working period to its bucket.
+func spread(intervals []StatsInterval, from, to time.Time, add func(bucket string, d time.Duration)) {
+	for _, iv := range intervals {
+		if a, b := maxTime(from, iv.Beg), minTime(to, iv.End); a.Before(b) {
+			add(iv.Bucket, b.Sub(a))
 		}
 	}
 }

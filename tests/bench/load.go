@@ -117,6 +117,8 @@ func scenarios() []scenario {
 				}))
 			},
 		},
+		// Last, after the CEL: its queue log is seeded just before (see main).
+		statsScenario(),
 	}
 }
 
