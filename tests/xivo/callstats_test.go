@@ -265,6 +265,22 @@ func TestCallCenterStatisticsFromTheQueueLog(t *testing.T) {
 		"8": {"login": 3600.0, "pause": 0.0}, "9": {"login": 3600.0, "connect": 1.0, "conversation": 120.0},
 		"12": {"login": 3600.0, "pause": 3600.0}, "17": {"login": 3600.0}, "total": {"login": 36000.0, "pause": 3600.0},
 	})
+	// The same working hours told in Paris's time (UTC+1 in January): the same figures, the
+	// day's rows named by Paris's hours.
+	raw = c.mustStatus(http.StatusOK, "POST", restrictedStatconfs, "act=add", map[string]any{
+		"stats_conf": map[string]any{"name": "center-paris", "hour_start": "09:00", "hour_end": "19:00", "dbegcache": "2026-01",
+			"timezone": "Europe/Paris", "period1": "0-10", "monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true},
+		"queue": []int{queues[0]}, "queue_qos": map[string]int{strconv.Itoa(queues[0]): 20}, "agent": []int{agents[1]}})
+	paris := "confid=" + strings.Trim(strings.TrimSpace(string(raw)), `"`)
+	expectCells(t, "stats1 Paris", statsTable(t, c, "stats1", paris+"&axetype=type&dbeg=2026-01-05&dend=2026-01-11"), map[string]map[string]any{
+		support: {"presented": 13.0, "connect": 4.0, "on_close": 1.0, "qos": 75.0},
+	})
+	expectCells(t, "stats1 Paris day", statsTable(t, c, "stats1", paris+"&axetype=day&dday=2026-01-05&key="+support), map[string]map[string]any{
+		"10": {"presented": 2.0, "connect": 2.0}, "12": {"presented": 4.0}, "18": {"on_close": 1.0},
+	})
+	expectCells(t, "stats2 Paris", statsTable(t, c, "stats2", paris+"&axetype=type&dbeg=2026-01-05&dend=2026-01-11"), map[string]map[string]any{
+		a1002: {"login": 47400.0, "pause": 3600.0},
+	})
 	// Agent 1001 on Monday: 08:30-09:00 in the 8h row, the 10:00 pause at 10h.
 	expectCells(t, "stats3 day", statsTable(t, c, "stats3", conf+"&axetype=day&dday=2026-01-05&key="+a1001), map[string]map[string]any{
 		"8": {"login": 1800.0}, "10": {"login": 3600.0, "totalwithdrawal": 900.0}, "16": {"login": 3600.0}, "17": {"login": 0.0},
