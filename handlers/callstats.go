@@ -21,7 +21,8 @@ import (
 // configuration, over dbeg to dend (YYYY-MM-DD, both included); otherwise the rows of one
 // object (key: queue-<id> or agent-<id>) over time: "day" (dday) by working hour, "week"
 // (any day of it, dweek; Monday to Sunday) and "month" (dmonth, YYYY-MM) by working day,
-// "year" (dyear) by month. A "total" row closes every table.
+// "year" (dyear) by month. A period field left out takes the configuration's default range
+// (models.Statconf.DefaultRange). A "total" row closes every table.
 //
 // The answer is XiVO's data table: an object keyed by row key, each row holding "rowdata"
 // (key, name, identity) and one member per column, {"result": value, "format":
@@ -129,12 +130,21 @@ func newReport(ctx context.Context, st *models.Stores, r *Request, table int) (*
 	if rep.axe == "" {
 		rep.axe = "type"
 	}
+	defBeg, defEnd := conf.Conf.DefaultRange(loc, time.Now())
 	date := func(field, layout string, re *regexp.Regexp, what string) (time.Time, bool) {
-		v := r.Param(field)
-		if v == "" {
-			errs.Add(field, "is required with axetype "+rep.axe+": "+what)
-			return time.Time{}, false
+		if !r.HasParam(field) {
+			// The configuration's default range (dendcache, default_delta), as XiVO opened it.
+			switch field {
+			case "dend":
+				return defEnd, true
+			case "dmonth":
+				return time.Date(defBeg.Year(), defBeg.Month(), 1, 0, 0, 0, 0, loc), true
+			case "dyear":
+				return time.Date(defBeg.Year(), 1, 1, 0, 0, 0, 0, loc), true
+			}
+			return defBeg, true
 		}
+		v := r.Param(field)
 		if layout == "2006-01" && reDate.MatchString(v) {
 			v = v[:7] // a day of the month
 		}

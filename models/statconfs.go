@@ -113,14 +113,35 @@ func (c *Statconf) Workdays() map[time.Weekday]bool {
 	return out
 }
 
-// Location is the zone the configuration counts hours and days in.
-func (c *Statconf) Location() *time.Location {
-	if c.Timezone != nil && *c.Timezone != "" {
-		if loc, err := time.LoadLocation(*c.Timezone); err == nil {
-			return loc
+// DefaultRange is the range a report covers when the request names none: from the
+// configuration's last day (the end of dendcache's month, or today when that is later or
+// dendcache is 0) back by default_delta, its first day moved back to a working day.
+func (c *Statconf) DefaultRange(loc *time.Location, now time.Time) (beg, end time.Time) {
+	n := now.In(loc)
+	today := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, loc)
+	end = today
+	if m, err := time.ParseInLocation("2006-01", c.Dendcache, loc); err == nil {
+		if last := m.AddDate(0, 1, -1); last.Before(today) {
+			end = last
 		}
 	}
-	return time.Local
+	beg = end
+	if m := reDelta.FindStringSubmatch(c.DefaultDelta); m != nil {
+		k, _ := strconv.Atoi(m[1])
+		switch m[2] {
+		case "day":
+			beg = end.AddDate(0, 0, -k)
+		case "week":
+			beg = end.AddDate(0, 0, -7*k)
+		case "month":
+			beg = end.AddDate(0, -k, 0)
+		}
+	}
+	days := c.Workdays()
+	for i := 0; i < 6 && !days[beg.Weekday()]; i++ {
+		beg = beg.AddDate(0, 0, -1)
+	}
+	return beg, end
 }
 
 // Periods reads the waiting-time periods in use (empty ones skipped), in order.

@@ -265,6 +265,17 @@ func TestCallCenterStatisticsFromTheQueueLog(t *testing.T) {
 		"8": {"login": 3600.0, "pause": 0.0}, "9": {"login": 3600.0, "connect": 1.0, "conversation": 120.0},
 		"12": {"login": 3600.0, "pause": 3600.0}, "17": {"login": 3600.0}, "total": {"login": 36000.0, "pause": 3600.0},
 	})
+	// Without period fields: the configuration's default range, here January (the end of
+	// dendcache's month back by a month: Wednesday 31 December to Saturday 31 January).
+	c.mustStatus(http.StatusOK, "POST", restrictedStatconfs, "act=edit&"+strings.Replace(conf, "confid", "id", 1),
+		map[string]any{"stats_conf": map[string]any{"dendcache": "2026-01", "default_delta": "-1 month"}})
+	expectCells(t, "stats1 default range", statsTable(t, c, "stats1", conf), map[string]map[string]any{
+		support: {"presented": 13.0}, sales: {"presented": 2.0},
+	})
+	expectCells(t, "stats1 default month", statsTable(t, c, "stats1", conf+"&axetype=month&key="+support), map[string]map[string]any{
+		"20251231": {"presented": 0.0}, "total": {"presented": 0.0},
+	})
+
 	// The same working hours told in Paris's time (UTC+1 in January): the same figures, the
 	// day's rows named by Paris's hours.
 	raw = c.mustStatus(http.StatusOK, "POST", restrictedStatconfs, "act=add", map[string]any{
@@ -303,10 +314,10 @@ func TestCallCenterStatisticsRefuseBadParameters(t *testing.T) {
 		{"stats1", "axetype=type&dbeg=2026-01-01&dend=2026-01-31", "confid"},
 		{"stats1", "confid=9999&axetype=type&dbeg=2026-01-01&dend=2026-01-31", "confid"},
 		{"stats1", conf + "&axetype=hour", "axetype"},
-		{"stats1", conf + "&axetype=type&dend=2026-01-31", "dbeg"},
+		{"stats1", conf + "&axetype=type&dbeg=2026-1-5&dend=2026-01-31", "dbeg"},
 		{"stats1", conf + "&axetype=type&dbeg=2026-01-31&dend=2026-01-01", "dend"},
 		{"stats1", conf + "&axetype=type&dbeg=2026-02-30&dend=2026-03-01", "dbeg"},
-		{"stats1", conf + "&axetype=day&key=queue-" + strconv.Itoa(queues[0]), "dday"},
+		{"stats1", conf + "&axetype=day&dday=&key=queue-" + strconv.Itoa(queues[0]), "dday"},
 		{"stats4", conf + "&axetype=month&dmonth=2026-13&key=queue-" + strconv.Itoa(queues[0]), "dmonth"},
 		{"stats1", conf + "&axetype=year&dyear=26&key=queue-" + strconv.Itoa(queues[0]), "dyear"},
 		{"stats1", conf + "&axetype=week&dweek=2026-01-07", "key"},
