@@ -109,18 +109,21 @@ func newReport(ctx context.Context, st *models.Stores, r *Request, table int) (*
 	}
 	rep.periods = conf.Conf.Periods()
 
-	zone := ""
-	if conf.Conf.Timezone != nil {
-		zone = *conf.Conf.Timezone
-	}
-	if zone == "" {
-		if zone, err = st.CallStats.SessionZone(ctx); err != nil {
+	// The configuration's zone, else the database's (where Asterisk's local times were read),
+	// else pbxws's own when Go does not know the database's name for it.
+	loc := time.Local
+	if conf.Conf.Timezone != nil && *conf.Conf.Timezone != "" {
+		if loc, err = time.LoadLocation(*conf.Conf.Timezone); err != nil {
+			return nil, fmt.Errorf("statistics: time zone %q: %w", *conf.Conf.Timezone, err)
+		}
+	} else {
+		zone, err := st.CallStats.SessionZone(ctx)
+		if err != nil {
 			return nil, err
 		}
-	}
-	loc, err := time.LoadLocation(zone)
-	if err != nil {
-		return nil, fmt.Errorf("statistics: time zone %q: %w", zone, err)
+		if l, err := time.LoadLocation(zone); err == nil {
+			loc = l
+		}
 	}
 	start, _ := models.ClockMinutes(conf.Conf.HourStart)
 	end, _ := models.ClockMinutes(conf.Conf.HourEnd)
