@@ -18,7 +18,10 @@ type Stores struct {
 	CTIProfiles *CTIProfileStore
 	Changes     *ChangeLog
 	CEL         *CELStore
-	PBXControl  *PBXControlStore
+	// Statistics: their configurations, and the counters computed from queue_log.
+	Statconfs  *StatconfStore
+	CallStats  *CallStatsStore
+	PBXControl *PBXControlStore
 	// Registrations are the registrar's bindings (the SIP agent keeps its own handle).
 	Registrations *RegistrationStore
 	UserGroups    *UserGroupStore
@@ -61,6 +64,8 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		CTIProfiles:   &CTIProfileStore{db: db},
 		Changes:       &ChangeLog{db: db},
 		CEL:           &CELStore{db: db},
+		Statconfs:     &StatconfStore{db: db},
+		CallStats:     &CallStatsStore{db: db},
 		PBXControl:    &PBXControlStore{db: db},
 		Registrations: NewRegistrationStore(db),
 		UserGroups:    &UserGroupStore{db: db},

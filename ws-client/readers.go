@@ -281,6 +281,28 @@ type Statconf struct {
 	Agent, XivoUser                                                []any
 }
 
+// statconfKeys are the stats_conf keys a statconfs list item must carry.
+var statconfKeys = []string{"name", "timezone", "hour_start", "hour_end", "dbegcache", "dendcache", "default_delta",
+	"period1", "period2", "period3", "period4", "period5",
+	"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+// ParseStatconf reads a statconfs list item as xivo-ws does: id (INT) and all 19 stats_conf
+// keys required, each copied as it is (the client has no view parser).
+func ParseStatconf(m map[string]any) (Statconf, error) {
+	id, err := intField(m, "id")
+	if err != nil {
+		return Statconf{}, err
+	}
+	if err := row(m, statconfKeys...); err != nil {
+		return Statconf{}, err
+	}
+	return Statconf{ID: id, Name: str(m["name"]), HourStart: str(m["hour_start"]), HourEnd: str(m["hour_end"]),
+		DBegCache: str(m["dbegcache"]), DEndCache: m["dendcache"], DefaultDelta: m["default_delta"], Timezone: m["timezone"],
+		Period1: str(m["period1"]), Period2: str(m["period2"]), Period3: str(m["period3"]), Period4: str(m["period4"]),
+		Period5: str(m["period5"]), Monday: m["monday"], Tuesday: m["tuesday"], Wednesday: m["wednesday"],
+		Thursday: m["thursday"], Friday: m["friday"], Saturday: m["saturday"], Sunday: m["sunday"]}, nil
+}
+
 // StatconfBody is the add/edit body xivo-ws sends for s.
 func StatconfBody(s Statconf) (map[string]any, error) {
 	def := func(v, d any) any {

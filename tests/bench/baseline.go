@@ -116,6 +116,8 @@ func (b *baseline) serve(w http.ResponseWriter, r *http.Request) {
 		var id int
 		id, err = b.add(r)
 		v = strconv.Itoa(id)
+	case "stats": // data/stats1, one queue, one month
+		v, err = b.stats(r)
 	case "search": // CEL, one day
 		q := r.URL.Query()
 		v, err = rowsOf(b.cel.QueryContext(r.Context(), q.Get("dbeg"), q.Get("limit")))

@@ -119,22 +119,27 @@ func scenarios() []scenario {
 				}))
 			},
 		},
+		// After the CEL (see celLast): its queue log is seeded just before (see main).
+		statsScenario(),
 	}, sipxScenarios()...))
 }
 
-// celLast moves the CEL scenario to the end: its seeding (a gigabyte of rows) would weigh on
-// whatever ran after it.
+// celLast moves the CEL and statistics scenarios to the end, in that order: their seeding
+// (a gigabyte of call events, two million queue_log rows) would weigh on whatever ran after.
 func celLast(scs []scenario) []scenario {
 	out := make([]scenario, 0, len(scs))
-	var cel []scenario
+	var cel, stats []scenario
 	for _, sc := range scs {
-		if sc.short == "cel" {
+		switch sc.short {
+		case "cel":
 			cel = append(cel, sc)
-		} else {
+		case "stats":
+			stats = append(stats, sc)
+		default:
 			out = append(out, sc)
 		}
 	}
-	return append(out, cel...)
+	return append(append(out, cel...), stats...)
 }
 
 // once runs check on the first body only.

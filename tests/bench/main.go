@@ -3,7 +3,8 @@
 // side by side: requests/s, p50 and p99 for users view (Basic auth, 32 connections), users
 // list of all 10,000, users add, the sipX phonebook (a 10,000-contact book as CSV, and the
 // user's search at 32 connections), and (last, once 5,000,000 call events are seeded) a CEL
-// search of one day; and pbxws's RSS. It prints figures and whether each target is met; it
+// search of one day, and (once 2,000,000 queue_log rows are seeded) the statistics of one
+// queue over one month; and pbxws's RSS. It prints figures and whether each target is met; it
 // asserts nothing. Every load loop, and the seeding, is bounded in count and time.
 package main
 
@@ -81,7 +82,7 @@ func run() error {
 	fmt.Fprintf(out, "seeded %d phonebook contacts in %s\n", seedContacts, time.Since(t0).Round(time.Millisecond))
 
 	acct := exec.CommandContext(ctx, ws.bin, "account", "add", "--name", "bench", "--login", login,
-		"--password-stdin", "--section", "service/ipbx", "--section", "xivo/configuration")
+		"--password-stdin", "--section", "service/ipbx", "--section", "xivo/configuration", "--section", "statistics/call_center")
 	acct.Env = append(os.Environ(), "PBXWS_DATABASE_URL="+dsn)
 	acct.Stdin = strings.NewReader(password + "\n")
 	if b, err := acct.CombinedOutput(); err != nil {
@@ -139,6 +140,15 @@ func run() error {
 			if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", srv.cmd.Process.Pid), []byte("5"), 0); err != nil {
 				fmt.Fprintln(out, "cannot reset pbxws's peak RSS, the CEL figure is the run's peak:", err)
 			}
+		}
+		if sc.short == "stats" {
+			// Seeded only now, like the CEL: the other scenarios read without its rows.
+			t0 := time.Now()
+			if err := seedStats(ctx, db); err != nil {
+				return fmt.Errorf("seeding queue_log: %w", err)
+			}
+			fmt.Fprintf(out, "seeded %d queue_log rows (%d queues, %d agents) over %s in %s\n", statsRows, statsQueues, statsAgents,
+				statsMonth.Format("January 2006"), time.Since(t0).Round(time.Millisecond))
 		}
 		var prof chan error
 		if profDir != "" {
@@ -216,6 +226,10 @@ func run() error {
 	if search, ok := byName["search"]; ok {
 		check(search.pbx.p99 <= 10*time.Millisecond, fmt.Sprintf("sipX /my/search/phonebook p99 <= 10 ms at 32 conns (%s)", ms(search.pbx.p99)))
 	}
+	if stats, ok := byName["stats"]; ok {
+		check(stats.pbx.p50 <= 200*time.Millisecond, fmt.Sprintf("stats1 of one queue over one month of 2,000,000 queue_log rows: p50 <= 200 ms (%s; p99 %s)",
+			ms(stats.pbx.p50), ms(stats.pbx.p99)))
+	}
 	if add, ok := byName["add"]; ok {
 		check(add.pbx.rps >= 2000, fmt.Sprintf("add >= 2,000/s (%.0f/s)", add.pbx.rps))
 	}
@@ -242,7 +256,7 @@ func run() error {
 }
 
 // selected says whether PBXWS_BENCH_ONLY (a comma-separated list of scenario short names:
-// view, list1, list4, add, cel, book, search, sip) names a scenario; unset, every scenario runs.
+// view, list1, list4, add, book, search, cel, stats, sip) names a scenario; unset, every scenario runs.
 func selected(short string) bool {
 	only := os.Getenv("PBXWS_BENCH_ONLY")
 	if only == "" {
