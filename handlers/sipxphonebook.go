@@ -12,8 +12,8 @@ import (
 )
 
 // The sipX admin phonebook resources (sipx-rest.md §5.1, §5.2) over the XiVO phonebook
-// (pbx_services/phonebook): pbxws has one shared book, named xivoPhonebook.
-const xivoPhonebook = "xivo"
+// (pbx_services/phonebook): pbxws has one shared book, which sipX calls book (the
+// configuration's sipx-phonebook, "xivo" by default).
 
 // SipxRenderer is an answer that writes its own representations (CSV, XML attributes):
 // the façade asks it for the negotiated media type.
@@ -37,9 +37,9 @@ func (l phonebookList) Render(string) ([]byte, string) {
 }
 
 // SipxPhonebooks is GET /phonebook.
-func SipxPhonebooks() *Resource {
+func SipxPhonebooks(book string) *Resource {
 	return &Resource{DefaultAct: "view", Acts: map[string]Act{
-		"view": func(context.Context, *Request) (Result, error) { return Object(phonebookList{xivoPhonebook}), nil },
+		"view": func(context.Context, *Request) (Result, error) { return Object(phonebookList{book}), nil },
 	}}
 }
 
@@ -148,10 +148,10 @@ var importMedia = map[string]string{"text/comma-separated-values": "csv", "text/
 // SipxPhonebook is /phonebook/{name}: GET the entries of the book (404 for another name);
 // POST imports a CSV or vCard body into it, PUT replaces the book's contents with the body's:
 // every contact valid, or nothing written.
-func SipxPhonebook(st *models.Stores) *Resource {
+func SipxPhonebook(st *models.Stores, book string) *Resource {
 	importBook := func(replace bool) Act {
 		return func(ctx context.Context, r *Request) (Result, error) {
-			if r.ID != xivoPhonebook {
+			if r.ID != book {
 				return Result{}, models.ErrNotFound
 			}
 			var ps []models.PhonebookEntry
@@ -181,14 +181,14 @@ func SipxPhonebook(st *models.Stores) *Resource {
 			if replace {
 				verb = "now make up"
 			}
-			return Result{Text: []byte(fmt.Sprintf("%d entries %s phonebook %s\n", len(ps), verb, xivoPhonebook)), TextType: "text/plain; charset=utf-8"}, nil
+			return Result{Text: []byte(fmt.Sprintf("%d entries %s phonebook %s\n", len(ps), verb, book)), TextType: "text/plain; charset=utf-8"}, nil
 		}
 	}
 	return &Resource{DefaultAct: "view", Acts: map[string]Act{
 		"add":  importBook(false),
 		"edit": importBook(true),
 		"view": func(ctx context.Context, r *Request) (Result, error) {
-			if r.ID != xivoPhonebook {
+			if r.ID != book {
 				return Result{}, models.ErrNotFound
 			}
 			es, err := st.Phonebook.BookEntries(ctx, "")

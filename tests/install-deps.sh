@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need when it is missing: PostgreSQL (server binaries) and the real
 # SIP peers (sipp from sip-tester, baresip-core, kamailio, linphonec from linphone-cli, sipsak,
-# sipvicious's svwar/svcrack), and systemd-analyze. Debian packages, no recommends.
+# sipvicious's svwar/svcrack), curl and systemd-analyze. Debian packages, no recommends.
 set -euo pipefail
 
 need=()
@@ -13,6 +13,8 @@ command -v kamailio >/dev/null 2>&1 || need+=(kamailio)
 command -v linphonec >/dev/null 2>&1 || need+=(linphone-cli)
 command -v sipsak >/dev/null 2>&1 || need+=(sipsak)
 { command -v sipvicious_svwar >/dev/null 2>&1 || command -v svwar >/dev/null 2>&1; } || need+=(sipvicious)
+# curl runs the seed documents' curl examples as printed.
+command -v curl >/dev/null 2>&1 || need+=(curl)
 # systemd-analyze verifies deploy/pbxws.service.
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 

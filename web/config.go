@@ -89,6 +89,8 @@ type Config struct {
 	CCAllowEmptyPin bool
 	// MyCallForwarding lets the user's forwarding apply to /sipxconfig/rest/my/call.
 	MyCallForwarding bool
+	// SipxPhonebook is the name sipX's /phonebook resources give the XiVO phonebook.
+	SipxPhonebook string
 	// NonceLifetime bounds the HTTP Digest nonces users authenticate with.
 	NonceLifetime time.Duration
 
@@ -147,6 +149,7 @@ func DefaultConfig() Config {
 		HTTPAddr:          "127.0.0.1:8080",
 		HTTPSAddr:         "127.0.0.1:8443",
 		VarDir:            "./var",
+		SipxPhonebook:     "xivo",
 		BodyLimit:         1 << 20,
 		DBMaxConns:        16,
 		MaxWait:           10 * time.Second,

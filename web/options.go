@@ -82,6 +82,7 @@ func (c *Config) options() []option {
 		{name: "tls-key", usage: "TLS key PEM file", value: text(&c.TLSKey, pairedWith(&c.TLSCert, "tls-cert"))},
 		{name: "trusted-proxies", usage: "comma-separated addresses or CIDRs allowed to set X-Forwarded-For", value: list(&c.TrustedProxies, addressesOrCIDRs)},
 		{name: "body-limit", usage: "maximum request body in bytes", value: count(&c.BodyLimit, atLeast(1))},
+		{name: "sipx-phonebook", usage: "the name sipX's /phonebook resources give the XiVO phonebook", value: text(&c.SipxPhonebook, bookName)},
 		{name: "realm", usage: "authentication realm (HTTP Digest and SIP)", value: text(&c.Realm, notEmpty, quotable)},
 		{name: "shutdown-timeout", usage: "graceful shutdown bound", value: duration(&c.ShutdownTimeout, atLeast[time.Duration](0))},
 		{name: "pprof", usage: "profiling listen address, e.g. 127.0.0.1:6060 (empty disables)", value: text(&c.PprofAddr, listenAddress), listen: tcp},
@@ -718,6 +719,14 @@ func headerText(s string) error {
 		if r < 0x20 || r == 0x7f {
 			return fmt.Errorf("%q must not contain control characters", s)
 		}
+	}
+	return nil
+}
+
+// bookName is a phonebook name as a URL path segment carries it.
+func bookName(s string) error {
+	if len(s) < 1 || len(s) > 64 || strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != "" {
+		return fmt.Errorf("%q must be 1 to 64 letters, digits, '.', '_' or '-'", s)
 	}
 	return nil
 }

@@ -77,9 +77,9 @@ func sipxREST(s *Server, app *fiber.App) {
 	}
 	// The shared phonebook (the XiVO one): the list is XML only; a book is CSV first, and
 	// imports CSV or vCard (POST adds, PUT replaces).
-	app.All("/sipxconfig/rest/phonebook", my(sipxMy{res: handlers.SipxPhonebooks(), method: "GET", role: roleAdmin,
+	app.All("/sipxconfig/rest/phonebook", my(sipxMy{res: handlers.SipxPhonebooks(s.cfg.SipxPhonebook), method: "GET", role: roleAdmin,
 		media: []string{"text/xml"}}))
-	app.All("/sipxconfig/rest/phonebook/:name", my(sipxMy{res: handlers.SipxPhonebook(s.stores), method: "GET POST PUT", param: "name",
+	app.All("/sipxconfig/rest/phonebook/:name", my(sipxMy{res: handlers.SipxPhonebook(s.stores, s.cfg.SipxPhonebook), method: "GET POST PUT", param: "name",
 		role: roleAdmin, media: []string{"text/comma-separated-values", "text/xml", "application/json"}, raw: true}))
 
 	// "my" resources: the authenticated user's own (role USER).
