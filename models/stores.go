@@ -39,6 +39,11 @@ type Stores struct {
 	SpeedDials    *SpeedDialStore
 	// CallRecords are the click-to-call records (the SIP agent keeps its own handle).
 	CallRecords *CallRecordStore
+	// The call center: agents, queues, skills and skill rules.
+	Agents          *AgentStore
+	Queues          *QueueStore
+	QueueSkills     *QueueSkillStore
+	QueueSkillRules *QueueSkillRuleStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -74,6 +79,11 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		PrivateBooks:  &PrivateBookStore{db: db},
 		SpeedDials:    &SpeedDialStore{db: db},
 		CallRecords:   NewCallRecordStore(db),
+
+		Agents:          &AgentStore{db: db},
+		Queues:          &QueueStore{db: db},
+		QueueSkills:     &QueueSkillStore{db: db},
+		QueueSkillRules: &QueueSkillRuleStore{db: db},
 	}
 }
 

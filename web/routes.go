@@ -157,7 +157,6 @@ func jsonPHP(s *Server, app *fiber.App) {
 // pbxws does not serve it yet.
 func jsonPHPRoutes(st *models.Stores) []jsonRoot {
 	check := jsonEndpoint{res: handlers.Check(), restricted: true, noSum: true, ignoreAct: true}
-	callcenter := notYet("the call-center web services (agents, queues, skills) are not served yet")
 	config := notYet("pbxws does not serve this configuration web service yet")
 	stats := notYet("the call-center statistics are not served yet")
 	ipbx := notYet("pbxws does not serve this IPBX web service yet")
@@ -214,10 +213,12 @@ func jsonPHPRoutes(st *models.Stores) []jsonRoot {
 			"profiles": {res: handlers.CTIProfiles(st), restricted: true, private: true, noSum: true},
 		}},
 		{root: "/callcenter/json.php", section: "service/callcenter", endpoints: map[string]jsonEndpoint{
-			"settings/agents":          callcenter,
-			"settings/queues":          callcenter,
-			"settings/queueskills":     callcenter,
-			"settings/queueskillrules": callcenter,
+			"settings/agents":          both(handlers.Agents(st)),
+			"settings/queues":          both(handlers.Queues(st)),
+			"settings/queueskills":     both(handlers.QueueSkills(st)),
+			"settings/queueskillrules": both(handlers.QueueSkillRules(st)),
+			"registrationcampaign/campaigns": notYet("pbxws keeps no call-recording campaigns: " +
+				"it configures no recording service whose campaigns, tags and purges it could report"),
 		}},
 		{root: "/statistics/call_center/json.php", section: "statistics/call_center", endpoints: map[string]jsonEndpoint{
 			"data/stats1":            stats,
