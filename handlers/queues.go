@@ -14,7 +14,7 @@ import (
 // queuefeatures.
 func queueFeatures(q *models.Queue) jsonObject {
 	return jsonObject{{"id", q.ID}, {"name", q.Name}, {"displayname", q.DisplayName}, {"number", q.Number},
-		{"context", q.Context}, {"timeout", q.Timeout}, {"data_quality", q.DataQuality},
+		{"context", q.Context}, {"timeout", q.RingingTime}, {"data_quality", q.DataQuality},
 		{"hitting_callee", q.HittingCallee}, {"hitting_caller", q.HittingCaller}, {"retries", q.Retries},
 		{"ring", q.Ring}, {"transfer_user", q.TransferUser}, {"transfer_call", q.TransferCall},
 		{"write_caller", q.WriteCaller}, {"write_calling", q.WriteCalling}, {"url", q.URL},
@@ -166,7 +166,7 @@ func decodeQueue(body map[string]any, c *models.QueueComposite) error {
 	f.strTrim("displayname", &q.DisplayName)
 	f.strTrim("number", &q.Number)
 	f.strTrim("context", &q.Context)
-	f.integer("timeout", &q.Timeout)
+	f.integer("timeout", &q.RingingTime)
 	f.boolean("data_quality", &q.DataQuality)
 	f.boolean("hitting_callee", &q.HittingCallee)
 	f.boolean("hitting_caller", &q.HittingCaller)
@@ -249,6 +249,13 @@ var xivoQueueNames = func() wireNames {
 	}
 	for k := range models.QueueOptionDefaults {
 		paths["queue.options."+k] = "queue." + k
+		paths["queue."+k] = "queue." + k
+	}
+	// The codec's own errors on the Asterisk part are in wire terms already.
+	for _, k := range []string{"strategy", "musicclass", "timeout", "retry", "wrapuptime", "maxlen", "servicelevel",
+		"weight", "joinempty", "leavewhenempty", "ringinuse", "autofill", "autopause", "setqueuevar",
+		"setqueueentryvar", "timeoutpriority"} {
+		paths["queue."+k] = "queue." + k
 	}
 	return names(map[string]string{"queue": "queuefeatures", "users": "user", "agents": "agent",
 		"dial_actions": "dialaction"}, paths, models.Queue{}, models.DialAction{})

@@ -24,7 +24,7 @@ type Queue struct {
 	Number  string `db:"number" json:"number" validate:"max=40"`
 	Context string `db:"context" json:"context" validate:"required,contextname"`
 	// Timeout is how long a caller waits before the noanswer exit (0: no limit).
-	Timeout              int    `db:"timeout" json:"timeout" validate:"gte=0,lte=86400"`
+	RingingTime          int    `db:"timeout" json:"timeout" validate:"gte=0,lte=86400"`
 	DataQuality          bool   `db:"data_quality" json:"data_quality"`
 	HittingCallee        bool   `db:"hitting_callee" json:"hitting_callee"`
 	HittingCaller        bool   `db:"hitting_caller" json:"hitting_caller"`
@@ -250,11 +250,18 @@ var queueWriteParams = func() string {
 }()
 
 func queueArgs(q *Queue) ([]any, error) {
-	opts, err := json.Marshal(q.Options)
+	// Only what differs from the defaults is stored (reads merge it over them).
+	differ := map[string]string{}
+	for k, v := range q.Options {
+		if v != QueueOptionDefaults[k] {
+			differ[k] = v
+		}
+	}
+	opts, err := json.Marshal(differ)
 	if err != nil {
 		return nil, err
 	}
-	return []any{q.Name, q.DisplayName, q.Number, q.Context, q.Timeout, q.DataQuality, q.HittingCallee,
+	return []any{q.Name, q.DisplayName, q.Number, q.Context, q.RingingTime, q.DataQuality, q.HittingCallee,
 		q.HittingCaller, q.Retries, q.Ring, q.TransferUser, q.TransferCall, q.WriteCaller, q.WriteCalling, q.URL,
 		q.AnnounceOverride, q.PreprocessSubroutine, q.WaitTime, q.WaitRatio, q.Strategy, q.MusicClass, q.MemberTimeout,
 		q.Retry, q.WrapupTime, q.MaxLen, q.ServiceLevel, q.Weight, q.JoinEmpty, q.LeaveWhenEmpty, q.RingInUse, q.Autofill,
