@@ -104,7 +104,7 @@ func (s *QueueSkillStore) Delete(ctx context.Context, id int) error {
 type QueueSkillRule struct {
 	ID    int      `db:"id" json:"id"`
 	Name  string   `db:"name" json:"name" validate:"required,skillname"`
-	Rules []string `db:"-" json:"rule" validate:"dive,required,max=1024"`
+	Rules []string `db:"-" json:"rule" validate:"dive,max=1024"`
 }
 
 // QueueSkillRuleStore reads and writes skill rules.
