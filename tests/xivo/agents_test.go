@@ -201,7 +201,7 @@ func TestAgentsBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	c := newClient(t, env)
 	jack, ann := callcenterSetup(t, c)
 	skill := c.add(skillsPath, []byte(`{"name": "english", "category_name": "langs"}`))
-	id := c.add(agentsPath, []byte(fmt.Sprintf(`{"agentfeatures": {"number": "160", "context": "default", "firstname": "A", "numgroup": "1", "autologoff": "0"}, "user-select": [%d]}`, jack)))
+	c.add(agentsPath, []byte(fmt.Sprintf(`{"agentfeatures": {"number": "160", "context": "default", "firstname": "A", "numgroup": "1", "autologoff": "0"}, "user-select": [%d]}`, jack)))
 	other := c.add(agentsPath, []byte(`{"agentfeatures": {"number": "170", "context": "default", "firstname": "B", "numgroup": "1", "autologoff": "0"}, "user-select": []}`))
 	var base map[string]any
 	af := func(over map[string]any) map[string]any {
@@ -275,5 +275,4 @@ func TestAgentsBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	if after := callcenterTables(t, env); after != before {
 		t.Fatalf("refused writes changed the database:\n%s\n%s", before, after)
 	}
-	_ = id
 }
