@@ -206,3 +206,34 @@ func TestQueueSkillRulesEveryAct(t *testing.T) {
 		t.Fatalf("after delete: %d rule sets", n)
 	}
 }
+
+// Every call-center URL of the seed document, exactly as it writes it (restricted mode, no
+// trailing slash), answers as documented.
+func TestCallcenterSeedURLs(t *testing.T) {
+	env := testenv.Start(t)
+	account(t, env, "cc", "cc", "secret", nil, []string{"service/callcenter", "service/ipbx"}, false)
+	c := newClient(t, env)
+	callcenterSetup(t, c)
+	c.user, c.pass = "cc", "secret"
+	const root = "/callcenter/json.php/restricted/settings/"
+	aid := c.add(root+"agents", []byte(`{"agentfeatures": {"numgroup": "1", "number": "160", "context": "default", "autologoff": "0", "firstname": "A"}, "user-select": []}`))
+	if v := c.object(root+"agents", "act=view&id="+aid); v["agentfeatures"].(map[string]any)["number"] != "160" {
+		t.Fatalf("agents view: %v", v)
+	}
+	if l := c.list(root+"agents", "act=list"); len(l) != 1 {
+		t.Fatalf("agents list: %v", l)
+	}
+	sid := c.add(root+"queueskills", []byte(`{"name": "service", "printscreen": "svc", "category_name": "business", "description": "answer to customer service"}`))
+	if l := c.list(root+"queueskills", "act=list"); len(l) != 1 || l[0]["id"] != sid {
+		t.Fatalf("queueskills list: %v", l)
+	}
+	c.mustStatus(http.StatusNotFound, "GET", root+"queuesskills", "act=view&id="+sid, nil)
+	c.mustStatus(http.StatusOK, "GET", root+"queueskills", "act=delete&id="+sid, nil)
+	qid := c.add(root+"queues", []byte(`{"queuefeatures": {"name": "sales", "number": "3001", "context": "default"}}`))
+	if v := c.object(root+"queues", "act=view&id="+qid); v["queuefeatures"].(map[string]any)["name"] != "sales" {
+		t.Fatalf("queues view: %v", v)
+	}
+	if l := c.list(root+"queues", "act=list"); len(l) != 1 {
+		t.Fatalf("queues list: %v", l)
+	}
+}
