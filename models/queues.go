@@ -334,6 +334,9 @@ func checkQueue(ctx context.Context, tx *sqlx.Tx, c *QueueComposite, id int) err
 	if err := ve.OrNil(); err != nil {
 		return err
 	}
+	if err := checkQueueName(ctx, tx, "queue.name", "groups", "ring group", q.Name); err != nil {
+		return err
+	}
 	if err := CheckNumber(ctx, tx, "queue.number", "queue.context", "queue", id, "queue", q.Context, q.Number); err != nil {
 		return err
 	}
@@ -446,4 +449,22 @@ func init() {
 		return true
 	}))
 	ruleText["queueemptyrule"] = "must be a comma-separated list of: paused, penalty, inuse, ringing, unavailable, invalid, unknown, wrapup"
+}
+
+// checkQueueName refuses a ring group or queue name the other family holds: both are
+// Asterisk queues, named in one namespace (XiVO kept them in one table). The advisory lock
+// serialises the writers of one name across both families until they commit.
+func checkQueueName(ctx context.Context, tx *sqlx.Tx, field, otherTable, otherFamily, name string) error {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('asterisk queue ' || $1))`, name); err != nil {
+		return err
+	}
+	var taken bool
+	if err := tx.GetContext(ctx, &taken, `SELECT EXISTS (SELECT 1 FROM `+otherTable+` WHERE name = $1)`, name); err != nil {
+		return err
+	}
+	if taken {
+		return &ConflictError{Field: field, Msg: fmt.Sprintf("%s: the %s %s already has this name (ring groups and queues share Asterisk's queue names)",
+			field, otherFamily, name)}
+	}
+	return nil
 }

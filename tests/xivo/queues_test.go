@@ -227,7 +227,9 @@ func TestQueuesBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"bad action type", exit("busy", map[string]any{"actiontype": "teleport"}), "dialaction.busy.actiontype"},
 		{"not JSON", func() any { return []byte(`{"queuefeatures": `) }, "body"},
 	}
+	c.add(groupsPath, []byte(`{"groupfeatures": {"name": "support", "context": "default", "number": ""}}`))
 	addOnly := []tcase{
+		{"a ring group's name", over("name", "support"), "queuefeatures.name"},
 		{"no queuefeatures", func() any { return map[string]any{"user": []any{}} }, "queuefeatures"},
 		{"no name", over("name", ""), "queuefeatures.name"},
 		{"duplicate name", over("name", "sales"), "queuefeatures.name"},
@@ -250,6 +252,11 @@ func TestQueuesBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	base = map[string]any{"name": "sales", "number": "3001", "context": "default"}
 	for _, tc := range append(cases, editOnly...) {
 		check("act=edit&id="+id, tc)
+	}
+	// Nor can a ring group take a queue's name.
+	st, _, raw := c.do("POST", groupsPath, "act=add", map[string]any{"groupfeatures": map[string]any{"name": "sales", "context": "default", "number": ""}})
+	if st != http.StatusBadRequest || fieldsOf(raw)["groupfeatures.name"] == "" || !strings.Contains(string(raw), "queue sales") {
+		t.Errorf("a group named like a queue: %d %s", st, raw)
 	}
 	if after := callcenterTables(t, env); after != before {
 		t.Fatalf("refused writes changed the database:\n%s\n%s", before, after)
