@@ -62,6 +62,8 @@ var sectionLeaves = []string{
 	"service/callcenter/settings/queues",
 	"service/callcenter/settings/queueskills",
 	"service/callcenter/settings/queueskillrules",
+	// The original routed it without a leaf (restricted mode always 403); pbxws grants it.
+	"service/callcenter/registrationcampaign/campaigns",
 	"cti/profiles",
 	"cti/configuration", // private mode only, like configregistrar
 }

@@ -28,12 +28,16 @@ func TestGrantedCoversSubtreesSegmentWise(t *testing.T) {
 	if !Granted([]string{"service"}, "service/callcenter/settings/agents") {
 		t.Error("a top-level grant did not cover its subtree")
 	}
+	// The original had no leaf for it (restricted mode always 403); pbxws grants it.
+	if !Granted([]string{"service/callcenter"}, "service/callcenter/registrationcampaign/campaigns") {
+		t.Error("service/callcenter did not cover registrationcampaign/campaigns")
+	}
 }
 
 func TestGrantedRefusesSectionsOutsideTheTree(t *testing.T) {
 	everything := []string{"service", "xivo", "cti", "statistics"}
 	for _, s := range []string{"service/ipbx", "service/ipbx/configuration",
-		"service/callcenter/registrationcampaign/campaigns", "service/ipbx/pbx_settings/users/x", "", "cti"} {
+		"service/callcenter/registrationcampaign/nope", "service/ipbx/pbx_settings/users/x", "", "cti"} {
 		if Granted(everything, s) {
 			t.Errorf("Granted(everything, %q) = true for a section outside the tree", s)
 		}
@@ -54,8 +58,8 @@ func TestSectionsTreeHasEveryLeafOfTheSpecAndParkingLots(t *testing.T) {
 	leaves := Sections()
 	// Plus the two private-only routes the original left out of its tree
 	// (provisioning/configregistrar, cti/configuration): every route has its section.
-	if len(leaves) != 52 {
-		t.Errorf("%d leaves, want the 49 of spec §2.6 plus parkinglot, configregistrar and cti/configuration", len(leaves))
+	if len(leaves) != 53 {
+		t.Errorf("%d leaves, want the 49 of spec §2.6 plus parkinglot, registrationcampaign/campaigns, configregistrar and cti/configuration", len(leaves))
 	}
 	if !slices.IsSorted(leaves) {
 		t.Error("Sections is not sorted")

@@ -235,11 +235,8 @@ func decodeUser(body map[string]any, c *models.UserComposite, stored []models.Li
 	if f.strTrim("profileclient", &profile) && profile != "" {
 		c.CTIProfileName = &profile // the store resolves the name
 	}
-	// No agent directory exists yet: an agent id cannot be checked, so it is not kept (XiVO
-	// nulled unknown agent ids).
-	if f.has("agentid") {
-		u.AgentID = nil
-	}
+	// agentid is not read: an agent's user-select links its users (settings/agents), so a
+	// user body (a view posted back, say) neither links nor unlinks the user.
 	top.integer("schedule_id", &u.ScheduleID)
 
 	if lf, present := body["linefeatures"]; present && lf != nil && lf != false {

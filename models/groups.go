@@ -196,6 +196,9 @@ func (s *GroupStore) check(ctx context.Context, tx *sqlx.Tx, c *GroupComposite, 
 		return err
 	}
 	g := &c.Group
+	if err := checkQueueName(ctx, tx, "group.name", "queues", "queue", g.Name); err != nil {
+		return err
+	}
 	if err := CheckNumber(ctx, tx, "group.number", "group.context", "group", id, "group", g.Context, g.Number); err != nil {
 		return err
 	}

@@ -48,6 +48,11 @@ type Stores struct {
 	HostConfig *HostConfigStore
 	NetIfaces  *NetIfaceStore
 	IPRoutes   *IPRouteStore
+	// The call center: agents, queues, skills and skill rules.
+	Agents          *AgentStore
+	Queues          *QueueStore
+	QueueSkills     *QueueSkillStore
+	QueueSkillRules *QueueSkillRuleStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -89,6 +94,11 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		HostConfig:    &HostConfigStore{db: db},
 		NetIfaces:     &NetIfaceStore{db: db},
 		IPRoutes:      &IPRouteStore{db: db},
+
+		Agents:          &AgentStore{db: db},
+		Queues:          &QueueStore{db: db},
+		QueueSkills:     &QueueSkillStore{db: db},
+		QueueSkillRules: &QueueSkillRuleStore{db: db},
 	}
 }
 

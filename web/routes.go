@@ -174,7 +174,6 @@ func jsonPHP(s *Server, app *fiber.App) {
 // pbxws does not serve it yet.
 func jsonPHPRoutes(st *models.Stores) []jsonRoot {
 	check := jsonEndpoint{res: handlers.Check(), restricted: true, noSum: true, ignoreAct: true}
-	callcenter := notYet("the call-center web services (agents, queues, skills) are not served yet")
 	// The statistics never honoured sum (§5.1); a data table has one behaviour whatever act says.
 	stats := func(table int) jsonEndpoint {
 		return jsonEndpoint{res: handlers.CallStats(st, table), restricted: true, private: true, noSum: true, ignoreAct: true}
@@ -239,10 +238,12 @@ func jsonPHPRoutes(st *models.Stores) []jsonRoot {
 			"configuration": {res: handlers.CTIConfiguration(st), private: true, noSum: true, ignoreAct: true},
 		}},
 		{root: "/callcenter/json.php", section: "service/callcenter", endpoints: map[string]jsonEndpoint{
-			"settings/agents":          callcenter,
-			"settings/queues":          callcenter,
-			"settings/queueskills":     callcenter,
-			"settings/queueskillrules": callcenter,
+			"settings/agents":          both(handlers.Agents(st)),
+			"settings/queues":          both(handlers.Queues(st)),
+			"settings/queueskills":     both(handlers.QueueSkills(st)),
+			"settings/queueskillrules": both(handlers.QueueSkillRules(st)),
+			"registrationcampaign/campaigns": notYet("pbxws keeps no call-recording campaigns: " +
+				"it configures no recording service whose campaigns, tags and purges it could report"),
 		}},
 		{root: "/statistics/call_center/json.php", section: "statistics/call_center", endpoints: map[string]jsonEndpoint{
 			"data/stats1":            stats(1),
