@@ -84,7 +84,7 @@ func (es bookEntries) Render(media string) ([]byte, string) {
 }
 
 func userBook(ctx context.Context, st *models.Stores, user int) ([]models.BookEntry, error) {
-	shared, err := st.Phonebook.BookEntries(ctx, "")
+	shared, err := st.Phonebook.BookEntries(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -111,13 +111,9 @@ func MySearchPhonebook(st *models.Stores) *Resource {
 			if term == "" {
 				return Object(out), nil
 			}
-			// The shared contacts with a word starting with the term (an index scan), merged
-			// with the private book; the test below is the exact one.
-			shared, err := st.Phonebook.BookEntries(ctx, term)
-			if err != nil {
-				return Result{}, err
-			}
-			es, err := st.PrivateBooks.Entries(ctx, r.User, shared)
+			// The private book and the shared contacts with a word starting with the term (an
+			// index scan), in one query; the test below is the exact one.
+			es, err := st.PrivateBooks.Search(ctx, r.User, term)
 			for _, e := range es {
 				for _, w := range strings.Fields(strings.ToLower(e.FirstName + " " + e.LastName + " " + e.Number)) {
 					if strings.HasPrefix(w, term) {

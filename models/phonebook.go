@@ -225,29 +225,26 @@ const (
 		ORDER BY array_position(ARRAY['office', 'mobile', 'home', 'other'], CAST(n.type AS text)) LIMIT 1), '')`
 )
 
+// numbersOfContact joins each contact p to its numbers n by kind, an index lookup each.
+const numbersOfContact = `LEFT JOIN LATERAL (SELECT ` + numberKinds + ` FROM phonebook_numbers WHERE phonebook_id = p.id) n ON true`
+
+// sharedNumberOf is the number a contact shows, from n (numbersOfContact).
+const sharedNumberOf = `COALESCE(NULLIF(n.office, ''), NULLIF(n.mobile, ''), NULLIF(n.home, ''), NULLIF(n.other, ''), '')`
+
 // numberKinds are a contact's numbers, one column a kind.
 const numberKinds = `max(number) FILTER (WHERE type = 'office') AS office, max(number) FILTER (WHERE type = 'mobile') AS mobile,
 	max(number) FILTER (WHERE type = 'home') AS home, max(number) FILTER (WHERE type = 'fax') AS fax,
 	max(number) FILTER (WHERE type = 'other') AS other`
 
 // BookEntries are the shared contacts as users' phonebooks show them (names, the number,
-// company, e-mail, cell, home and fax numbers), by display name: all of them, or with
-// prefix those one of whose words (names, numbers) starts with it (lower case), a range
-// scan of the word index. One query.
-func (s *PhonebookStore) BookEntries(ctx context.Context, prefix string) ([]BookEntry, error) {
-	// The numbers by kind: one grouped pass for the whole book, one index lookup a contact
-	// for a search's few.
-	numbers := `LEFT JOIN (SELECT phonebook_id, ` + numberKinds + ` FROM phonebook_numbers GROUP BY phonebook_id) n ON n.phonebook_id = p.id`
-	where, args := "", []any{}
-	if prefix != "" {
-		numbers = `LEFT JOIN LATERAL (SELECT ` + numberKinds + ` FROM phonebook_numbers WHERE phonebook_id = p.id) n ON true`
-		where, args = `WHERE p.id IN (SELECT phonebook_id FROM phonebook_words WHERE word LIKE $1 ESCAPE '\')`, []any{likePrefix(prefix)}
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+sharedFirstSQL+`, p.lastname,
-			COALESCE(NULLIF(n.office, ''), NULLIF(n.mobile, ''), NULLIF(n.home, ''), NULLIF(n.other, ''), ''), p.society, p.email,
+// company, e-mail, cell, home and fax numbers), by display name, in one query (the numbers
+// by kind in one grouped pass over the whole book). PrivateBookStore.Search finds a few.
+func (s *PhonebookStore) BookEntries(ctx context.Context) ([]BookEntry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+sharedFirstSQL+`, p.lastname, `+sharedNumberOf+`, p.society, p.email,
 			COALESCE(n.mobile, ''), COALESCE(n.home, ''), COALESCE(n.fax, '')
-		FROM phonebook p `+numbers+` `+where+`
-		ORDER BY p.displayname, p.id`, args...)
+		FROM phonebook p LEFT JOIN (SELECT phonebook_id, `+numberKinds+` FROM phonebook_numbers GROUP BY phonebook_id) n
+			ON n.phonebook_id = p.id
+		ORDER BY p.displayname, p.id`)
 	if err != nil {
 		return nil, err
 	}

@@ -31,35 +31,63 @@ type PrivateBookStore struct{ db *sqlx.DB }
 // Entries returns the user's phonebook: the private entries, then the shared phonebook's,
 // sorted by last name, first name, number; duplicates (same names and number) collapse.
 func (s *PrivateBookStore) Entries(ctx context.Context, userID int, shared []BookEntry) ([]BookEntry, error) {
+	rows, err := s.bookRows(ctx, `SELECT id, first_name, last_name, number, CAST(contact AS text) AS contact
+		FROM private_phonebook_entries WHERE user_id = $1 ORDER BY id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	return mergeBook(append(rows, shared...)), nil
+}
+
+// Search returns the entries of the user's phonebook one of whose words starts with prefix
+// (lower case) as far as the database can tell, in one query: every private entry (a
+// private book is small) and the shared contacts the word index finds. The caller applies
+// its exact test.
+func (s *PrivateBookStore) Search(ctx context.Context, userID int, prefix string) ([]BookEntry, error) {
+	rows, err := s.bookRows(ctx, `SELECT * FROM (SELECT id, first_name, last_name, number, CAST(contact AS text) AS contact
+			FROM private_phonebook_entries WHERE user_id = $1 ORDER BY id) mine
+		UNION ALL (SELECT 0, `+sharedFirstSQL+`, p.lastname, `+sharedNumberOf+`,
+			CAST(json_build_object('company_name', p.society, 'email_address', p.email, 'cell_phone_number', n.mobile,
+				'home_phone_number', n.home, 'fax_number', n.fax) AS text)
+			FROM phonebook p `+numbersOfContact+` WHERE p.id IN (SELECT phonebook_id FROM phonebook_words WHERE word LIKE $2 ESCAPE '\')
+			ORDER BY p.displayname, p.id)`, userID, likePrefix(prefix))
+	if err != nil {
+		return nil, err
+	}
+	return mergeBook(rows), nil
+}
+
+func (s *PrivateBookStore) bookRows(ctx context.Context, query string, args ...any) ([]BookEntry, error) {
 	var rows []struct {
 		BookEntry
 		ContactJSON []byte `db:"contact"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT id, first_name, last_name, number, contact
-		FROM private_phonebook_entries WHERE user_id = $1 ORDER BY id`, userID); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, query, args...); err != nil {
 		return nil, err
 	}
-	out := make([]BookEntry, 0, len(rows)+len(shared))
-	seen := map[[3]string]bool{}
-	add := func(e BookEntry) {
+	out := make([]BookEntry, len(rows))
+	for i := range rows {
+		out[i] = rows[i].BookEntry
+		if err := json.Unmarshal(rows[i].ContactJSON, &out[i].Contact); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// mergeBook collapses duplicates (same names and number: the first stays) and sorts.
+func mergeBook(es []BookEntry) []BookEntry {
+	out := es[:0]
+	seen := make(map[[3]string]bool, len(es))
+	for _, e := range es {
 		k := [3]string{e.FirstName, e.LastName, e.Number}
 		if !seen[k] {
 			seen[k] = true
 			out = append(out, e)
 		}
 	}
-	for _, r := range rows {
-		e := r.BookEntry
-		if err := json.Unmarshal(r.ContactJSON, &e.Contact); err != nil {
-			return nil, err
-		}
-		add(e)
-	}
-	for _, e := range shared {
-		add(e)
-	}
 	sortEntries(out)
-	return out, nil
+	return out
 }
 
 func sortEntries(es []BookEntry) {
