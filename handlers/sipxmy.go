@@ -458,21 +458,41 @@ func MyKeepAlive() *Resource {
 // greetings are the active greetings a mailbox may play; anything else stores "none".
 var greetings = map[string]bool{"none": true, "standard": true, "outofoffice": true, "extendedabsence": true}
 
-// MyActiveGreeting is PUT /my/mailbox/{user}/preferences/activegreeting/{greeting}: {user}
-// (PathParams) must be the authenticated user, unless that user is an administrator.
+// MyActiveGreeting is /my/mailbox/{user}/preferences/activegreeting[/{greeting}]: PUT with
+// a greeting sets it (anything unknown stores "none"), GET without one answers the active
+// greeting (<activegreeting>…</activegreeting>). {user} (PathParams) must be the
+// authenticated user, unless that user is an administrator.
 func MyActiveGreeting(st *models.Stores) *Resource {
+	mailbox := func(ctx context.Context, r *Request) (int, error) {
+		name := r.PathParams["user"]
+		if name == "" {
+			return r.User, nil
+		}
+		u, err := st.Users.ByLogin(ctx, name)
+		if err != nil {
+			return 0, err
+		}
+		if u != r.User && !r.Admin {
+			return 0, &ForbiddenError{Msg: "the mailbox of " + name + " is not yours"}
+		}
+		return u, nil
+	}
 	return &Resource{DefaultAct: "edit", Acts: map[string]Act{
+		"view": func(ctx context.Context, r *Request) (Result, error) {
+			target, err := mailbox(ctx, r)
+			if err != nil {
+				return Result{}, err
+			}
+			p, err := st.Users.VoicemailPrefs(ctx, target)
+			if err != nil {
+				return Result{}, err
+			}
+			return Object(SipxDoc{Root: "activegreeting", Value: p.Greeting}), nil
+		},
 		"edit": func(ctx context.Context, r *Request) (Result, error) {
-			target := r.User
-			if name := r.PathParams["user"]; name != "" {
-				u, err := st.Users.ByLogin(ctx, name)
-				if err != nil {
-					return Result{}, err
-				}
-				if u != r.User && !r.Admin {
-					return Result{}, &ForbiddenError{Msg: "the mailbox of " + name + " is not yours"}
-				}
-				target = u
+			target, err := mailbox(ctx, r)
+			if err != nil {
+				return Result{}, err
 			}
 			greeting := r.ID
 			if !greetings[greeting] {

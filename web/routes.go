@@ -114,6 +114,8 @@ func sipxREST(s *Server, app *fiber.App) {
 	mine("/sipxconfig/rest/my/vmprefs", my(sipxMy{res: handlers.MyVoicemailPrefs(s.stores), method: "GET PUT", body: true}))
 	mine("/sipxconfig/rest/my/mailbox/:user/preferences/activegreeting/:greeting",
 		my(sipxMy{res: handlers.MyActiveGreeting(s.stores), method: "PUT", param: "greeting"}))
+	mine("/sipxconfig/rest/my/mailbox/:user/preferences/activegreeting",
+		my(sipxMy{res: handlers.MyActiveGreeting(s.stores), method: "GET"}))
 	// What needs a service pbxws does not run: 501, saying so.
 	for path, why := range map[string]string{
 		"/sipxconfig/rest/my/im/prefs":                "pbxws runs no instant-messaging server",

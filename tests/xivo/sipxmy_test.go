@@ -243,6 +243,17 @@ func TestSipxVoicemailPrefs(t *testing.T) {
 	if a = newSipx(t, env, "boss", "bosspin1").send("PUT", "/sipxconfig/rest/my/mailbox/vic/preferences/activegreeting/standard", "", ""); a.status != http.StatusOK {
 		t.Fatalf("an administrator on vic's mailbox: %d %s", a.status, a.body)
 	}
+	// GET without a greeting reads the active one, for the mailbox's owner only.
+	if a = vic.send("GET", "/sipxconfig/rest/my/mailbox/vic/preferences/activegreeting", "", ""); a.status != http.StatusOK ||
+		a.body != `<?xml version="1.0" encoding="UTF-8"?><activegreeting>standard</activegreeting>` {
+		t.Fatalf("GET the greeting: %d %s", a.status, a.body)
+	}
+	if a = vic.send("GET", "/sipxconfig/rest/my/mailbox/vic/preferences/activegreeting", "", "", "Accept", "application/json"); a.body != `{"activegreeting":"standard"}` {
+		t.Fatalf("GET the greeting as JSON: %d %s", a.status, a.body)
+	}
+	if a = newSipx(t, env, "clerk", "clerkpin").send("GET", "/sipxconfig/rest/my/mailbox/vic/preferences/activegreeting", "", ""); a.status != http.StatusForbidden {
+		t.Fatalf("another user's greeting: %d", a.status)
+	}
 	if a = vic.send("GET", "/sipxconfig/rest/my/keepalive", "", ""); a.status != http.StatusOK {
 		t.Fatalf("keepalive: %d", a.status)
 	}
