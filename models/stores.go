@@ -40,6 +40,8 @@ type Stores struct {
 	Pickups       *PickupStore
 	PrivateBooks  *PrivateBookStore
 	SpeedDials    *SpeedDialStore
+	// Campaigns are the call-recording settings, tags and campaigns.
+	Campaigns *CampaignStore
 	// CallRecords are the click-to-call records (the SIP agent keeps its own handle).
 	CallRecords *CallRecordStore
 	// ERLs are the e911 locations and their links to users, user groups and phones.
@@ -89,6 +91,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Pickups:       &PickupStore{db: db},
 		PrivateBooks:  &PrivateBookStore{db: db},
 		SpeedDials:    &SpeedDialStore{db: db},
+		Campaigns:     &CampaignStore{db: db},
 		CallRecords:   NewCallRecordStore(db),
 		ERLs:          &ERLStore{db: db},
 		HostConfig:    &HostConfigStore{db: db},

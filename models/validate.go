@@ -47,6 +47,7 @@ var ruleText = map[string]string{
 	"extension":   "must contain only digits, * and #",
 	"dialable":    "must be a dialable number (optional +, then digits, * and #)",
 	"printable":   "must be printable text without control characters",
+	"clock":       "must be a time of day HH:MM (00:00 to 23:59)",
 	"speeddial":   "must be a number (optional +, then digits, * and #) or a SIP address user@host",
 	"zipcode":     "must be at most 16 characters of A-Z, a-z, 0-9, _ -",
 	"country":     "must be a 2-letter upper-case country code",
@@ -72,6 +73,7 @@ func newValidator() *validator.Validate {
 	must(v.RegisterValidation("extension", re(reExtension)))
 	must(v.RegisterValidation("dialable", re(reDialable)))
 	must(v.RegisterValidation("speeddial", re(reSpeedDial)))
+	must(v.RegisterValidation("clock", re(reTimeOfDay)))
 	must(v.RegisterValidation("zipcode", re(reZipcode)))
 	must(v.RegisterValidation("country", re(reCountry)))
 	must(v.RegisterValidation("linename", re(reLineName)))

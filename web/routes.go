@@ -240,12 +240,11 @@ func jsonPHPRoutes(st *models.Stores) []jsonRoot {
 			"configuration": {res: handlers.CTIConfiguration(st), private: true, noSum: true, ignoreAct: true},
 		}},
 		{root: "/callcenter/json.php", section: "service/callcenter", endpoints: map[string]jsonEndpoint{
-			"settings/agents":          both(handlers.Agents(st)),
-			"settings/queues":          both(handlers.Queues(st)),
-			"settings/queueskills":     both(handlers.QueueSkills(st)),
-			"settings/queueskillrules": both(handlers.QueueSkillRules(st)),
-			"registrationcampaign/campaigns": notYet("pbxws keeps no call-recording campaigns: " +
-				"it configures no recording service whose campaigns, tags and purges it could report"),
+			"settings/agents":                both(handlers.Agents(st)),
+			"settings/queues":                both(handlers.Queues(st)),
+			"settings/queueskills":           both(handlers.QueueSkills(st)),
+			"settings/queueskillrules":       both(handlers.QueueSkillRules(st)),
+			"registrationcampaign/campaigns": both(handlers.RecordingCampaigns(st)),
 		}},
 		{root: "/statistics/call_center/json.php", section: "statistics/call_center", endpoints: map[string]jsonEndpoint{
 			"data/stats1":            stats(1),

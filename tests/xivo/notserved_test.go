@@ -13,11 +13,11 @@ import (
 func TestDocumentedButNotServedAnswers501(t *testing.T) {
 	env := testenv.Start(t)
 	c := newClient(t, env)
-	st, _, body := c.do("GET", "/callcenter/json.php/private/registrationcampaign/campaigns/", "act=view", nil)
-	if st != http.StatusNotImplemented || !strings.Contains(string(body), "recording campaigns") {
-		t.Fatalf("registration campaigns: %d %s", st, body)
+	st, _, body := c.do("GET", "/service/ipbx/json.php/private/pbx_settings/extension/", "act=list", nil)
+	if st != http.StatusNotImplemented || !strings.Contains(string(body), "does not serve this IPBX web service") {
+		t.Fatalf("pbx_settings/extension: %d %s", st, body)
 	}
-	if st, _, _ = c.do("GET", "/callcenter/json.php/restricted/registrationcampaign/campaigns/", "act=view", nil); st != http.StatusUnauthorized {
+	if st, _, _ = c.do("GET", "/service/ipbx/json.php/restricted/pbx_settings/extension/", "act=list", nil); st != http.StatusUnauthorized {
 		t.Fatalf("restricted without an account: %d, want the gate's 401 first", st)
 	}
 	if st, _, _ = c.do("GET", "/callcenter/json.php/private/settings/nothing/", "act=list", nil); st != http.StatusNotFound {
