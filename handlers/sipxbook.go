@@ -84,11 +84,7 @@ func (es bookEntries) Render(media string) ([]byte, string) {
 }
 
 func userBook(ctx context.Context, st *models.Stores, user int) ([]models.BookEntry, error) {
-	shared, err := st.Phonebook.BookEntries(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return st.PrivateBooks.Entries(ctx, user, shared)
+	return st.Books.UserBook(ctx, user)
 }
 
 // MyPhonebook is GET /my/phonebook.
@@ -111,9 +107,9 @@ func MySearchPhonebook(st *models.Stores) *Resource {
 			if term == "" {
 				return Object(out), nil
 			}
-			// The private book and the shared contacts with a word starting with the term (an
-			// index scan), in one query; the test below is the exact one.
-			es, err := st.PrivateBooks.Search(ctx, r.User, term)
+			// The private book and the shared contacts with a word starting with the term
+			// (held in memory, else one query); the test below is the exact one.
+			es, err := st.Books.Search(ctx, r.User, term)
 			for _, e := range es {
 				for _, w := range strings.Fields(strings.ToLower(e.FirstName + " " + e.LastName + " " + e.Number)) {
 					if strings.HasPrefix(w, term) {

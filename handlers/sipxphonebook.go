@@ -191,7 +191,7 @@ func SipxPhonebook(st *models.Stores, book string) *Resource {
 			if r.ID != book {
 				return Result{}, models.ErrNotFound
 			}
-			es, err := st.Phonebook.BookEntries(ctx)
+			es, err := st.Books.Shared(ctx)
 			return Object(phonebookEntries(es)), err
 		},
 	}}

@@ -35,6 +35,11 @@ var (
 	CredentialCache = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "pbxws_credential_cache_total", Help: "Lookups of verified credentials, by cache (accounts, users) and result (hit, miss).",
 	}, []string{"cache", "result"})
+	// PhonebookReads counts the sipX phonebook reads by where they were answered from
+	// (memory: the cache of models.PhonebookCache; database: its listener is down).
+	PhonebookReads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pbxws_phonebook_reads_total", Help: "sipX phonebook reads, by source (memory, database).",
+	}, []string{"source"})
 	// AuthFailures counts failed authentications by service (json.php, callcontroller, sip…).
 	AuthFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "pbxws_auth_failures_total", Help: "Failed authentications, by service.",
@@ -68,7 +73,7 @@ func init() {
 // Collectors are the metrics above, for a registry.
 func Collectors() []prometheus.Collector {
 	return []prometheus.Collector{Requests, RequestDuration, AdmissionWaiting, AdmissionWait,
-		CredentialCache, AuthFailures, CallSetups, Calls, Registrations}
+		CredentialCache, PhonebookReads, AuthFailures, CallSetups, Calls, Registrations}
 }
 
 // CallOutcome names the outcome of a call from the calling party's final answer code.

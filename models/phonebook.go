@@ -240,26 +240,33 @@ const numberKinds = `max(number) FILTER (WHERE type = 'office') AS office, max(n
 // company, e-mail, cell, home and fax numbers), by display name, in one query (the numbers
 // by kind in one grouped pass over the whole book). PrivateBookStore.Search finds a few.
 func (s *PhonebookStore) BookEntries(ctx context.Context) ([]BookEntry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+sharedFirstSQL+`, p.lastname, `+sharedNumberOf+`, p.society, p.email,
+	es, _, err := s.bookEntries(ctx)
+	return es, err
+}
+
+// bookEntries is BookEntries with each entry's contact id.
+func (s *PhonebookStore) bookEntries(ctx context.Context) ([]BookEntry, []int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT p.id, `+sharedFirstSQL+`, p.lastname, `+sharedNumberOf+`, p.society, p.email,
 			COALESCE(n.mobile, ''), COALESCE(n.home, ''), COALESCE(n.fax, '')
 		FROM phonebook p LEFT JOIN (SELECT phonebook_id, `+numberKinds+` FROM phonebook_numbers GROUP BY phonebook_id) n
 			ON n.phonebook_id = p.id
 		ORDER BY p.displayname, p.id`)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
 	var out []BookEntry
+	var ids []int
 	for rows.Next() {
-		out = append(out, BookEntry{})
+		out, ids = append(out, BookEntry{}), append(ids, 0)
 		e := &out[len(out)-1]
 		c := &e.Contact
-		if err := rows.Scan(&e.FirstName, &e.LastName, &e.Number, &c.CompanyName, &c.EmailAddress,
+		if err := rows.Scan(&ids[len(ids)-1], &e.FirstName, &e.LastName, &e.Number, &c.CompanyName, &c.EmailAddress,
 			&c.CellPhoneNumber, &c.HomePhoneNumber, &c.FaxNumber); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, rows.Err()
+	return out, ids, rows.Err()
 }
 
 // phonebookWords are the words a contact is found by: its names and numbers, lower case.

@@ -31,12 +31,17 @@ type PrivateBookStore struct{ db *sqlx.DB }
 // Entries returns the user's phonebook: the private entries, then the shared phonebook's,
 // sorted by last name, first name, number; duplicates (same names and number) collapse.
 func (s *PrivateBookStore) Entries(ctx context.Context, userID int, shared []BookEntry) ([]BookEntry, error) {
-	rows, err := s.bookRows(ctx, `SELECT id, first_name, last_name, number, CAST(contact AS text) AS contact
-		FROM private_phonebook_entries WHERE user_id = $1 ORDER BY id`, userID)
+	rows, err := s.privateRows(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	return mergeBook(append(rows, shared...)), nil
+	return mergeBook(concatBooks(rows, shared)), nil
+}
+
+// privateRows are the user's private entries, by id.
+func (s *PrivateBookStore) privateRows(ctx context.Context, userID int) ([]BookEntry, error) {
+	return s.bookRows(ctx, `SELECT id, first_name, last_name, number, CAST(contact AS text) AS contact
+		FROM private_phonebook_entries WHERE user_id = $1 ORDER BY id`, userID)
 }
 
 // Search returns the entries of the user's phonebook one of whose words starts with prefix

@@ -40,6 +40,9 @@ type Stores struct {
 	Pickups       *PickupStore
 	PrivateBooks  *PrivateBookStore
 	SpeedDials    *SpeedDialStore
+	// Books holds the phonebooks in memory for the sipX reads once the server makes it
+	// listen for their changes (PhonebookCache.Listen); until then it reads the database.
+	Books *PhonebookCache
 	// Campaigns are the call-recording settings, tags and campaigns.
 	Campaigns *CampaignStore
 	// CallRecords are the click-to-call records (the SIP agent keeps its own handle).
@@ -61,6 +64,7 @@ type Stores struct {
 func NewStores(db *sqlx.DB, realm string) *Stores {
 	contexts := &ContextStore{db: db}
 	lines := &LineStore{db: db, contexts: contexts}
+	phonebook, private := &PhonebookStore{db: db}, &PrivateBookStore{db: db}
 	return &Stores{
 		DB:            db,
 		Entities:      &EntityStore{db: db},
@@ -82,14 +86,15 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Outcalls:      &OutcallStore{db: db},
 		Settings:      &SettingsStore{db: db},
 		ParkingLots:   &ParkingLotStore{db: db},
-		Phonebook:     &PhonebookStore{db: db},
+		Phonebook:     phonebook,
+		Books:         newPhonebookCache(phonebook, private),
 		Groups:        &GroupStore{db: db},
 		ConfRooms:     &ConfRoomStore{db: db},
 		Voicemails:    &VoicemailStore{db: db},
 		Incalls:       &IncallStore{db: db},
 		Schedules:     &ScheduleStore{db: db},
 		Pickups:       &PickupStore{db: db},
-		PrivateBooks:  &PrivateBookStore{db: db},
+		PrivateBooks:  private,
 		SpeedDials:    &SpeedDialStore{db: db},
 		Campaigns:     &CampaignStore{db: db},
 		CallRecords:   NewCallRecordStore(db),

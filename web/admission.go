@@ -73,9 +73,12 @@ func (s *Server) dispatch(ctx context.Context, res *handlers.Resource, req *hand
 	}
 	defer gate.leave() // also when the act panics
 	if write {
-		// Bumped after the write too: a request authenticated while it ran re-reads.
+		// Before and after the write: a request authenticated, or a phonebook read, while
+		// it ran reads again (another instance's writes arrive as notices).
 		s.userChanges.Bump()
 		defer s.userChanges.Bump()
+		s.stores.Books.Invalidate()
+		defer s.stores.Books.Invalidate()
 	}
 	return res.Dispatch(ctx, req)
 }

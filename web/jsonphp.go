@@ -127,10 +127,12 @@ func (s *Server) serveJSONPHP(c *fiber.Ctx, r jsonRoot) error {
 		req.Act = ""
 	}
 	c.Locals(localAct, req.Act)
-	write := false
+	// Every act but the reads is a write (add, edit, delete, deleteall, save, configure…):
+	// admitted as one, and what this instance caches is read again after it.
+	write := true
 	switch req.Act {
-	case "add", "edit", "delete", "deleteall":
-		write = true
+	case "", "list", "search", "searchid", "view", "stats":
+		write = false
 	}
 	res, err := s.dispatch(c.UserContext(), ep.res, req, write)
 	if err != nil {
