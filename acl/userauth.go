@@ -99,6 +99,9 @@ func (e *Epoch) Bump() {
 	}
 }
 
+// Current is the number of writes recorded (0 for a nil Epoch).
+func (e *Epoch) Current() int64 { return e.current() }
+
 func (e *Epoch) current() int64 {
 	if e == nil {
 		return 0
@@ -375,4 +378,49 @@ func ParseDigest(s string) (map[string]string, error) {
 		return nil, errors.New("digest: no parameters")
 	}
 	return out, nil
+}
+
+// RecentUsers answers directory lookups by name from memory for verifiedFresh after the
+// lookup, or until changes moves (this instance wrote): the click-to-call agent of a trusted
+// host is looked up on every call, by the same few names.
+type RecentUsers struct {
+	dir     UserDirectory
+	changes *Epoch
+	now     func() time.Time
+	mu      sync.Mutex
+	m       map[string]recentUser
+}
+
+type recentUser struct {
+	u     *models.SIPUser
+	at    time.Time
+	epoch int64
+}
+
+// NewRecentUsers remembers dir's lookups; changes may be nil (time alone then bounds them).
+func NewRecentUsers(dir UserDirectory, changes *Epoch) *RecentUsers {
+	return &RecentUsers{dir: dir, changes: changes, now: time.Now, m: map[string]recentUser{}}
+}
+
+// LookupUser is UserDirectory.LookupUser, remembered; a user not found is not.
+func (r *RecentUsers) LookupUser(ctx context.Context, name string) (*models.SIPUser, error) {
+	now, epoch := r.now(), r.changes.current()
+	r.mu.Lock()
+	c, ok := r.m[name]
+	r.mu.Unlock()
+	if ok && c.epoch == epoch && now.Sub(c.at) < verifiedFresh {
+		u := *c.u
+		return &u, nil
+	}
+	u, err := r.dir.LookupUser(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	if len(r.m) >= maxVerified {
+		clear(r.m)
+	}
+	r.m[name] = recentUser{u: u, at: now, epoch: epoch}
+	r.mu.Unlock()
+	return u, nil
 }

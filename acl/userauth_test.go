@@ -363,3 +363,49 @@ func TestUserAuthThrottlesOnlyGuesses(t *testing.T) {
 		t.Fatal("a wrong pin was not counted")
 	}
 }
+
+// countingDir counts the lookups that reach it.
+type countingDir struct {
+	fakeDir
+	n *int
+}
+
+func (d countingDir) LookupUser(ctx context.Context, name string) (*models.SIPUser, error) {
+	*d.n++
+	return d.fakeDir.LookupUser(ctx, name)
+}
+
+// RecentUsers answers the same name from memory for verifiedFresh, or until this instance
+// writes; unknown names always reach the directory.
+func TestRecentUsersRemembersBriefly(t *testing.T) {
+	n := 0
+	var changes Epoch
+	r := NewRecentUsers(countingDir{fakeDir{&models.SIPUser{ID: 7, UserName: "alice"}}, &n}, &changes)
+	at := time.Now()
+	r.now = func() time.Time { return at }
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if u, err := r.LookupUser(ctx, "alice"); err != nil || u.ID != 7 {
+			t.Fatalf("lookup %d: %v %v", i, u, err)
+		}
+	}
+	if n != 1 {
+		t.Fatalf("3 lookups reached the directory %d times, want 1", n)
+	}
+	changes.Bump()
+	if _, err := r.LookupUser(ctx, "alice"); err != nil || n != 2 {
+		t.Fatalf("after a write: %d lookups, %v", n, err)
+	}
+	at = at.Add(verifiedFresh)
+	if _, err := r.LookupUser(ctx, "alice"); err != nil || n != 3 {
+		t.Fatalf("after %s: %d lookups, %v", verifiedFresh, n, err)
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := r.LookupUser(ctx, "nobody"); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("unknown: %v", err)
+		}
+	}
+	if n != 5 {
+		t.Fatalf("unknown names reached the directory %d times in all, want 5", n)
+	}
+}

@@ -25,7 +25,9 @@ import (
 type CallController struct {
 	Agent *sip.Agent
 	Dir   *models.Directory
-	Auth  *acl.UserAuth
+	// Agents, when set, looks the calls' agents up (remembering them briefly); else Dir.
+	Agents *acl.RecentUsers
+	Auth   *acl.UserAuth
 	// Trusted are the hosts whose requests need no authentication (spec §3); the outbound
 	// proxy's addresses are added by the server.
 	Trusted []netip.Prefix
@@ -163,7 +165,13 @@ func (cc *CallController) authorize(ctx context.Context, r *Request, agentName s
 	if !isTrusted && !cc.RemoteAccess {
 		return nil, plain(403, "Remote access is not permitted"), nil
 	}
-	agent, err := cc.Dir.LookupUser(ctx, agentName)
+	var agent *models.SIPUser
+	var err error
+	if cc.Agents != nil {
+		agent, err = cc.Agents.LookupUser(ctx, agentName)
+	} else {
+		agent, err = cc.Dir.LookupUser(ctx, agentName)
+	}
 	if errors.Is(err, models.ErrNotFound) {
 		status := 403
 		if _, _, isBasic, _ := acl.ParseBasic(r.Authorization); isBasic && !isTrusted {

@@ -65,7 +65,7 @@ func (s *Server) startSIP(ctx context.Context, cert tls.Certificate) error {
 		}
 	}
 	s.cc = &handlers.CallController{
-		Agent: agent, Dir: dir,
+		Agent: agent, Dir: dir, Agents: acl.NewRecentUsers(dir, &s.userChanges),
 		Auth: acl.NewUserAuth(dir, acl.UserAuthConfig{Realm: cfg.Realm, AllowEmptyPin: cfg.CCAllowEmptyPin,
 			NonceLifetime: cfg.NonceLifetime, Throttle: s.throttle, Service: "callcontroller", MaxWait: cfg.MaxWait,
 			Changes: &s.userChanges}),
