@@ -112,7 +112,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		slog.Any("id", c.Locals("requestid")),
 		slog.String("peer", s.peer(c).String()),
 		slog.String("method", c.Method()),
-		slog.String("path", c.Path()),
+		slog.String("path", loggedPath(c.Path())),
 		slog.Int("status", c.Response().StatusCode()),
 		slog.Duration("duration", time.Since(start).Round(time.Microsecond)),
 	)
@@ -128,6 +128,26 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	metrics.Requests.WithLabelValues(labels...).Inc()
 	metrics.RequestDuration.WithLabelValues(labels...).Observe(time.Since(start).Seconds())
 	return nil
+}
+
+// secretSegments are the path segments that carry a secret, after the segment that names
+// it: a private key (/rest/private/{key}/…), a new portal password or voicemail PIN.
+var secretSegments = map[string]bool{"private": true, "password": true, "pin": true}
+
+// loggedPath is the path as the access log writes it: a secret segment of the sipX façade
+// becomes "…".
+func loggedPath(p string) string {
+	if !strings.HasPrefix(p, "/sipxconfig/") {
+		return p
+	}
+	parts := strings.Split(p, "/")
+	for i := 1; i+1 < len(parts); i++ {
+		if secretSegments[parts[i]] && parts[i+1] != "" {
+			parts[i+1] = "…"
+			i++
+		}
+	}
+	return strings.Join(parts, "/")
 }
 
 // actLabel bounds the act label: the act comes from the query string.

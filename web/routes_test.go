@@ -33,3 +33,18 @@ func TestEverySectionHasARoute(t *testing.T) {
 		t.Fatal("the catalogue lost the users section")
 	}
 }
+
+// The access log never writes the secrets sipX paths carry.
+func TestLoggedPathHidesSecrets(t *testing.T) {
+	for in, want := range map[string]string{
+		"/sipxconfig/rest/private/abcdefghijklmnopqrstuvwxyz012345/logindetails": "/sipxconfig/rest/private/…/logindetails",
+		"/sipxconfig/rest/my/portal/password/s3cret-pass":                        "/sipxconfig/rest/my/portal/password/…",
+		"/sipxconfig/rest/my/voicemail/pin/1234":                                 "/sipxconfig/rest/my/voicemail/pin/…",
+		"/sipxconfig/rest/my/phonebook":                                          "/sipxconfig/rest/my/phonebook",
+		"/service/ipbx/json.php/private/pbx_settings/users/":                     "/service/ipbx/json.php/private/pbx_settings/users/",
+	} {
+		if got := loggedPath(in); got != want {
+			t.Errorf("loggedPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
