@@ -209,7 +209,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(retryAfterOutage))
 		return writeError(c, fiber.StatusServiceUnavailable, "the database is unavailable: retry later", nil)
 	}
-	s.log.Error("internal error", "id", c.Locals("requestid"), "path", c.Path(), "err", err)
+	s.log.Error("internal error", "id", c.Locals("requestid"), "path", loggedPath(c.Path()), "err", err)
 	return writeError(c, fiber.StatusInternalServerError, "internal error (request "+fmt.Sprint(c.Locals("requestid"))+")", nil)
 }
 

@@ -131,7 +131,7 @@ func (s *Server) sipxUnknown(c *fiber.Ctx) error {
 	if _, ok, err := s.sipxAuthenticate(c, roleUser); !ok {
 		return err
 	}
-	return sipxText(c, http.StatusNotFound, "no such resource: "+c.Path())
+	return sipxText(c, http.StatusNotFound, "no such resource: "+loggedPath(c.Path()))
 }
 
 // serve answers one request on the resource; id is the path id ("" on the collection).
@@ -427,7 +427,12 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 		c.Set(fiber.HeaderAllow, allow)
 		return sipxText(c, http.StatusMethodNotAllowed, c.Method()+" is not offered here: use "+strings.Join(methods, " or "))
 	}
-	req := &handlers.Request{Act: "view", User: u.ID, Admin: u.Admin, Query: sipxQuery(c), PathParams: map[string]string{}}
+	if byKey && method != fiber.MethodGet {
+		// A private key travels in URLs (feeds, logs, Referer): it reads, it never writes.
+		return sipxText(c, http.StatusForbidden, "a private key only reads: "+c.Method()+" needs the user's credentials")
+	}
+	// A private key acts for its user without the ADMIN role, whatever the user holds.
+	req := &handlers.Request{Act: "view", User: u.ID, Admin: u.Admin && !byKey, Query: sipxQuery(c), PathParams: map[string]string{}}
 	for _, name := range c.Route().Params {
 		if name == privateKeyParam {
 			continue

@@ -91,13 +91,23 @@ func TestUserCommands(t *testing.T) {
 			t.Fatalf("logindetails by key over %s: %d %s", base, st, body)
 		}
 	}
-	// Writes work through the key as through credentials, and are the user's.
-	if st, body := call("PUT", env.HTTPURL+"/sipxconfig/rest/private/"+key+"/speeddial", "", "", `{"buttons": [{"label": "Desk", "number": "1001"}]}`); st != http.StatusOK {
-		t.Fatalf("PUT speeddial by key: %d %s", st, body)
+	// A key only reads: no write, above all no new password, through it.
+	for _, w := range []struct{ method, path, body string }{
+		{"PUT", "/speeddial", `{"buttons": [{"label": "Desk", "number": "1001"}]}`},
+		{"PUT", "/portal/password/takenover1", ""},
+		{"PUT", "/voicemail/pin/1234", ""},
+		{"POST", "/phonebook/entry/0", `{"entry": {"first-name": "A", "last-name": "B", "number": "1"}}`},
+	} {
+		if st, body := call(w.method, env.HTTPURL+"/sipxconfig/rest/private/"+key+w.path, "", "", w.body); st != http.StatusForbidden || !strings.Contains(body, "only reads") {
+			t.Fatalf("%s %s by key: %d %s", w.method, w.path, st, body)
+		}
 	}
 	var n int
-	if err := env.DB.Get(&n, `SELECT count(*) FROM speed_dial_buttons b JOIN users u ON u.id = b.user_id WHERE u.loginclient = 'kim' AND b.number = '1001'`); err != nil || n != 1 {
-		t.Fatalf("kim's speed dials after the PUT by key: %d %v", n, err)
+	if err := env.DB.Get(&n, `SELECT (SELECT count(*) FROM speed_dial_buttons) + (SELECT count(*) FROM private_phonebook_entries)`); err != nil || n != 0 {
+		t.Fatalf("rows written through the key: %d %v", n, err)
+	}
+	if st, _ := call("GET", env.HTTPSURL+"/sipxconfig/rest/my/time", "kim", "kimpin12", ""); st != http.StatusOK {
+		t.Fatalf("kim's password after the refused change: %d", st)
 	}
 	// Not a key: 403; a resource that is not a "my" one does not exist under the key.
 	wrong := strings.Repeat("a", 32)

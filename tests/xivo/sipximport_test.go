@@ -1,10 +1,13 @@
 package xivo_test
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+
+	"pbxws/models"
 )
 
 // The shared phonebook imports CSV and vCard: POST adds, PUT replaces, every contact valid or
@@ -206,5 +209,32 @@ func TestSipxPhonebookEntrySync(t *testing.T) {
 	}
 	if got := entries("clerk"); got != "" {
 		t.Fatalf("after the deletes %q", got)
+	}
+}
+
+// An administrator's private key reads as the user, without the ADMIN role: another user's
+// mailbox, open to the administrator's credentials, is closed to the key.
+func TestSipxPrivateKeyOfAnAdministrator(t *testing.T) {
+	env, c := sipxSetup(t)
+	addUser(t, c, `{"userfeatures": {"firstname": "Vic", "loginclient": "vic", "passwdclient": "vicpin12"},
+		"voicemail": {"mailbox": "1060", "context": "default"}}`)
+	var bossID int
+	if err := env.DB.Get(&bossID, `SELECT id FROM users WHERE loginclient = 'boss'`); err != nil {
+		t.Fatal(err)
+	}
+	key, err := models.NewStores(env.DB, "pbxws").Users.NewPrivateKey(context.Background(), bossID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const greeting = "/mailbox/vic/preferences/activegreeting"
+	if a := newSipx(t, env, "boss", "bosspin1").send("GET", "/sipxconfig/rest/my"+greeting, "", ""); a.status != http.StatusOK {
+		t.Fatalf("the administrator on vic's greeting: %d %s", a.status, a.body)
+	}
+	anon := newSipx(t, env, "", "")
+	if a := anon.send("GET", "/sipxconfig/rest/private/"+key+greeting, "", ""); a.status != http.StatusForbidden {
+		t.Fatalf("the administrator's key on vic's greeting: %d %s", a.status, a.body)
+	}
+	if a := anon.send("GET", "/sipxconfig/rest/private/"+key+"/logindetails", "", ""); a.status != http.StatusOK || !strings.Contains(a.body, "<userName>boss</userName>") {
+		t.Fatalf("the key's own login details: %d %s", a.status, a.body)
 	}
 }
