@@ -115,19 +115,20 @@ func phonebookOfCSV(body []byte) ([]models.PhonebookEntry, func(int) string, err
 	if len(recs) == 0 {
 		return nil, nil, models.Invalid("csv", "is empty: the first line names the columns (\"First name\",\"Last name\",\"Number\")")
 	}
-	cols := make([]func(*models.PhonebookEntry, string), len(recs[0]))
-	for i, h := range recs[0] {
+	cols := make([]func(*models.PhonebookEntry, string), len(recs[0].fields))
+	for i, h := range recs[0].fields {
 		set, ok := csvColumns[strings.ToLower(strings.TrimSpace(h))]
 		if !ok {
-			return nil, nil, models.Invalid(fmt.Sprintf("csv line 1, column %d", i+1),
+			return nil, nil, models.Invalid(fmt.Sprintf("csv line %d, column %d", recs[0].line, i+1),
 				"unknown column "+strconv.Quote(h)+": the columns are First name, Last name, Number, Display name, Company, Email, URL, Description, Home number, Mobile number, Fax number, Other number")
 		}
 		cols[i] = set
 	}
 	out := make([]models.PhonebookEntry, 0, len(recs)-1)
-	for li, rec := range recs[1:] {
+	for _, r := range recs[1:] {
+		rec := r.fields
 		if len(rec) != len(cols) {
-			return nil, nil, models.Invalid(fmt.Sprintf("csv line %d", li+2), fmt.Sprintf("has %d fields, the header %d", len(rec), len(cols)))
+			return nil, nil, models.Invalid(fmt.Sprintf("csv line %d", r.line), fmt.Sprintf("has %d fields, the header %d", len(rec), len(cols)))
 		}
 		p := models.PhonebookEntry{Title: "mr", Numbers: map[string]string{}, Addresses: map[string]models.PhonebookAddress{}}
 		for i, v := range rec {
@@ -138,7 +139,7 @@ func phonebookOfCSV(body []byte) ([]models.PhonebookEntry, func(int) string, err
 		}
 		out = append(out, p)
 	}
-	return out, func(i int) string { return fmt.Sprintf("csv line %d", i+2) }, nil
+	return out, func(i int) string { return fmt.Sprintf("csv line %d", recs[i+1].line) }, nil
 }
 
 // importMedia are the bodies a phonebook import reads.

@@ -40,6 +40,7 @@ func parseVCards(data []byte) ([]vcard, error) {
 	if !utf8.Valid(data) {
 		return nil, models.Invalid("vcard", "must be UTF-8 text")
 	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a byte-order mark (Outlook, Notepad)
 	// Unfold: a line break followed by a space or a tab continues the line.
 	text := strings.ReplaceAll(string(data), "\r\n", "\n")
 	var lines []string
@@ -316,23 +317,32 @@ func phonebookEntryOfVCard(c vcard) models.PhonebookEntry {
 	return p
 }
 
+// csvRecord is one CSV record and the line it starts on.
+type csvRecord struct {
+	fields []string
+	line   int
+}
+
 // csvRecords reads a CSV body as sipX exports it and spreadsheets write it: fields separated
-// by commas, optionally double-quoted, a quote inside a quoted field written "" or \", lines
-// ending in LF or CRLF. Errors name the line.
-func csvRecords(data []byte) ([][]string, error) {
+// by commas, optionally double-quoted, a quote inside a quoted field written "" or \" (a
+// backslash before the closing quote is the value's own: sipX writes \ as is), lines ending
+// in LF or CRLF, blank lines skipped. Errors name the line.
+func csvRecords(data []byte) ([]csvRecord, error) {
 	if !utf8.Valid(data) {
 		return nil, models.Invalid("csv", "must be UTF-8 text")
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a byte-order mark
-	var out [][]string
+	var out []csvRecord
 	var rec []string
 	var f strings.Builder
-	line, quoted, inQuotes, started := 1, false, false, false
-	endField := func() { rec = append(rec, f.String()); f.Reset(); quoted, started = false, false }
+	line, start := 1, 1
+	inQuotes, started, content := false, false, false
+	endField := func() { rec = append(rec, f.String()); f.Reset(); started = false }
+	ends := func(i int) bool { return i >= len(data) || data[i] == ',' || data[i] == '\n' || data[i] == '\r' }
 	for i := 0; i < len(data); i++ {
 		c := data[i]
 		switch {
-		case inQuotes && c == '\\' && i+1 < len(data) && data[i+1] == '"':
+		case inQuotes && c == '\\' && i+1 < len(data) && data[i+1] == '"' && !ends(i+2):
 			f.WriteByte('"')
 			i++
 		case inQuotes && c == '"' && i+1 < len(data) && data[i+1] == '"':
@@ -340,7 +350,7 @@ func csvRecords(data []byte) ([][]string, error) {
 			i++
 		case inQuotes && c == '"':
 			inQuotes = false
-			if i+1 < len(data) && data[i+1] != ',' && data[i+1] != '\n' && data[i+1] != '\r' {
+			if !ends(i + 1) {
 				return nil, models.Invalid(fmt.Sprintf("csv line %d", line), "a closing quote must end its field")
 			}
 		case inQuotes:
@@ -349,30 +359,32 @@ func csvRecords(data []byte) ([][]string, error) {
 			}
 			f.WriteByte(c)
 		case c == '"' && !started:
-			inQuotes, quoted, started = true, true, true
+			inQuotes, started, content = true, true, true
 		case c == '"':
 			return nil, models.Invalid(fmt.Sprintf("csv line %d", line), "a quote inside an unquoted field (quote the field)")
 		case c == ',':
 			endField()
+			content = true
 		case c == '\r' && i+1 < len(data) && data[i+1] == '\n':
 		case c == '\n':
 			endField()
-			if !(len(rec) == 1 && rec[0] == "" && !quoted) {
-				out = append(out, rec)
+			if content {
+				out = append(out, csvRecord{rec, start})
 			}
-			rec = nil
+			rec, content = nil, false
 			line++
+			start = line
 		default:
-			started = true
+			started, content = true, true
 			f.WriteByte(c)
 		}
 	}
 	if inQuotes {
-		return nil, models.Invalid(fmt.Sprintf("csv line %d", line), "a quoted field is not closed")
+		return nil, models.Invalid(fmt.Sprintf("csv line %d", start), "a quoted field is not closed")
 	}
-	if f.Len() > 0 || len(rec) > 0 || quoted {
+	if content {
 		endField()
-		out = append(out, rec)
+		out = append(out, csvRecord{rec, start})
 	}
 	return out, nil
 }

@@ -19,6 +19,9 @@ import (
 // the payload is "shared" (the XiVO phonebook) or "private" (users' private books).
 const PhonebookChannel = "pbxws_phonebook"
 
+// pingEvery is how often the listener's connection is checked.
+const pingEvery = 30 * time.Second
+
 // maxCachedContacts bounds the shared book kept in memory (about 0.6 kB a contact); a larger
 // book is read from the database on every request.
 const maxCachedContacts = 50000
@@ -99,10 +102,23 @@ func (c *PhonebookCache) run() {
 	}
 	c.Invalidate()
 	c.listening.Store(true)
+	// A connection that died silently (a NAT or firewall dropping it idle) sends no notice
+	// and no error: a ping says so, and the cache reads the database until one answers.
+	ping := time.NewTicker(pingEvery)
+	defer ping.Stop()
 	for {
 		select {
 		case <-c.done:
 			return
+		case <-ping.C:
+			if err := c.listener.Ping(); err != nil {
+				if c.listening.Swap(false) {
+					c.log.Warn("the phonebook change listener does not answer; the phonebooks are read from the database", "err", err)
+				}
+			} else if !c.listening.Load() {
+				c.Invalidate()
+				c.listening.Store(true)
+			}
 		case n, ok := <-c.listener.Notify:
 			if !ok {
 				c.listening.Store(false)
@@ -174,7 +190,7 @@ func (c *PhonebookCache) sharedBook(ctx context.Context) (*sharedBook, error) {
 		Word string `db:"word"`
 		ID   int    `db:"phonebook_id"`
 	}
-	if err := c.phonebook.db.SelectContext(ctx, &rows, `SELECT word, phonebook_id FROM phonebook_words ORDER BY word, phonebook_id`); err != nil {
+	if err := c.phonebook.db.SelectContext(ctx, &rows, `SELECT word, phonebook_id FROM phonebook_words ORDER BY word COLLATE "C", phonebook_id`); err != nil {
 		return nil, err
 	}
 	b := &sharedBook{epoch: epoch, entries: entries, words: make([]bookWord, 0, len(rows))}
@@ -183,6 +199,8 @@ func (c *PhonebookCache) sharedBook(ctx context.Context) (*sharedBook, error) {
 			b.words = append(b.words, bookWord{r.Word, i})
 		}
 	}
+	// find compares bytes: the order must be Go's, whatever the database sorted by.
+	slices.SortStableFunc(b.words, func(x, y bookWord) int { return strings.Compare(x.word, y.word) })
 	c.shared = b
 	return b, nil
 }

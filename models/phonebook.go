@@ -174,6 +174,11 @@ func (s *PhonebookStore) CreateMany(ctx context.Context, ps []PhonebookEntry, re
 	}
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if replace {
+			// One replacement at a time: a second would not see (nor delete) the first's
+			// rows, and the book would end up with both imports.
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE phonebook IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM phonebook`); err != nil {
 				return err
 			}

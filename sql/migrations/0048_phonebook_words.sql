@@ -4,7 +4,9 @@
 -- the contacts already stored get theirs here (ASCII lower case).
 CREATE TABLE phonebook_words (
     phonebook_id integer NOT NULL REFERENCES phonebook (id) ON DELETE CASCADE,
-    word         text NOT NULL,
+    -- Compared byte by byte whatever the database's collation: the prefix searches range
+    -- over the index, and pbxws's memory copy is searched in the same order.
+    word         text COLLATE "C" NOT NULL,
     PRIMARY KEY (word, phonebook_id)
 );
 CREATE INDEX phonebook_words_contact_idx ON phonebook_words (phonebook_id);

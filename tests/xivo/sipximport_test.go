@@ -95,6 +95,25 @@ func TestSipxPhonebookImport(t *testing.T) {
 			"mr|Zoë Brontë|||home=5550101|" {
 		t.Fatalf("stored vCards %q %v", stored, err)
 	}
+	// Lines are counted as written: blank lines and a quoted field over two lines before the
+	// bad record; a byte-order mark is skipped; a value ending in a backslash comes back.
+	if a = boss.send("POST", path, "text/csv", "First name,Last name,Number\n\n\"Multi\nline\",B,1\n\nC,D\n"); a.status != http.StatusBadRequest ||
+		!strings.Contains(a.body, "csv line 6") {
+		t.Fatalf("line numbers: %d %s", a.status, a.body)
+	}
+	if a = boss.send("POST", path, "text/vcard", "\xef\xbb\xbfBEGIN:VCARD\nVERSION:3.0\nN:Bom;Ann\nFN:Ann Bom\nTEL:123\nEND:VCARD\n"); a.status != http.StatusOK {
+		t.Fatalf("a vCard with a byte-order mark: %d %s", a.status, a.body)
+	}
+	if a = boss.send("PUT", path, "text/csv", "First name,Last name,Number\nJoe,Smith\\,42\nJo,\"Qu\"\"ote\",43\n"); a.status != http.StatusOK {
+		t.Fatalf("PUT with a backslash and a quote: %d %s", a.status, a.body)
+	}
+	exported := boss.send("GET", path, "", "").body
+	if a = boss.send("PUT", path, "text/csv", exported); a.status != http.StatusOK {
+		t.Fatalf("re-importing the export %q: %d %s", exported, a.status, a.body)
+	}
+	if err := env.DB.Get(&stored, `SELECT string_agg(lastname, '|' ORDER BY lastname) FROM phonebook`); err != nil || stored != `Qu"ote|Smith\` {
+		t.Fatalf("after the round trip %q %v (export %q)", stored, err, exported)
+	}
 	// PUT replaces the whole book.
 	if a = boss.send("PUT", path, "text/csv", "First name,Last name,Number\nOnly,One,42\n"); a.status != http.StatusOK || a.body != "1 entries now make up phonebook xivo\n" {
 		t.Fatalf("PUT import: %d %q", a.status, a.body)
