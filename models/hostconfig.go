@@ -269,9 +269,13 @@ func (r *ResolvConfig) check(context.Context, *sqlx.Tx) (*ValidationError, error
 	if r.Domain != "" && !ValidHostname(r.Domain) {
 		ve.Add("domain", ruleHostname)
 	}
+	// resolv.conf takes addresses only: a name would need a resolver to find the resolver.
 	for i, ns := range []*string{r.Nameserver1, r.Nameserver2, r.Nameserver3} {
-		if ns != nil && !validHost(*ns) {
-			ve.Add(fmt.Sprintf("nameserver%d", i+1), ruleHost)
+		if ns == nil || *ns == "" {
+			continue
+		}
+		if _, ok := ParseIPv4(*ns); !ok {
+			ve.Add(fmt.Sprintf("nameserver%d", i+1), ruleIPv4)
 		}
 	}
 	if r.Search != nil && textRule(ve, "search", *r.Search, 255) {
@@ -312,6 +316,7 @@ func (m *MonitoringConfig) check(context.Context, *sqlx.Tx) (*ValidationError, e
 	ve := &ValidationError{}
 	if len(m.AlertEmails) > 20 {
 		ve.Add("alert_emails", "must list at most 20 addresses")
+		return ve, nil
 	}
 	for i, e := range m.AlertEmails {
 		if !ValidEmail(e) || len(e) > 254 {
@@ -320,6 +325,7 @@ func (m *MonitoringConfig) check(context.Context, *sqlx.Tx) (*ValidationError, e
 	}
 	if len(m.DahdiMonitorPorts) > 256 {
 		ve.Add("dahdi_monitor_ports", "must list at most 256 ports")
+		return ve, nil // the list is not read item by item
 	}
 	for i, p := range m.DahdiMonitorPorts {
 		if p < 1 || p > 1024 {

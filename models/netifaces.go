@@ -106,6 +106,18 @@ func (n *NetIface) normalize() *ValidationError {
 			ve.Add("netmask", ruleNetmask)
 		}
 	}
+	if a, ok := ParseIPv4(deref(n.Address)); ok && n.Netmask != nil {
+		if p, hasNet := n.network(); hasNet {
+			switch {
+			case p.Bits() == 0:
+				ve.Add("netmask", "must leave a network: 1 to 32 bits (0 is every address)")
+			case !a.IsGlobalUnicast() && !a.IsPrivate():
+				ve.Add("address", "must be a unicast address (not 0.0.0.0, loopback, multicast or broadcast)")
+			case !hostInNet(p, a):
+				ve.Add("address", fmt.Sprintf("must be a host of its network %s, neither its network nor its broadcast address", p))
+			}
+		}
+	}
 	if n.Gateway != nil {
 		gw, ok := ParseIPv4(*n.Gateway)
 		p, hasNet := n.network()
@@ -180,7 +192,17 @@ func (s *NetIfaceStore) Create(ctx context.Context, n *NetIface) error {
 				return err
 			}
 		}
-		err := tx.GetContext(ctx, &n.ID, `INSERT INTO netifaces (ifname, hwtypeid, networktype, type, family, method,
+		dhcp, err := dhcpShared(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if msg, err := poolWithout(ctx, tx, dhcp, 0, n); err != nil || msg != "" {
+			if err == nil {
+				err = Invalid("address", "must not fall in the active DHCP pool (network/dhcp): "+msg)
+			}
+			return err
+		}
+		err = tx.GetContext(ctx, &n.ID, `INSERT INTO netifaces (ifname, hwtypeid, networktype, type, family, method,
 			address, netmask, gateway, vlanrawdevice, vlanid, options, disable, description)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 			n.IfName, n.HwTypeID, n.NetworkType, n.Type, n.Family, n.Method, n.Address, n.Netmask, n.Gateway,
@@ -197,19 +219,13 @@ func (s *NetIfaceStore) Create(ctx context.Context, n *NetIface) error {
 func (s *NetIfaceStore) Delete(ctx context.Context, id int) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		// The DHCP row first, as a DHCP edit locks it before the interfaces: no lock cycle.
-		var extra []byte
-		if err := tx.GetContext(ctx, &extra, `SELECT CAST(COALESCE(value->'extra_ifaces', '[]') AS text)
-			FROM host_settings WHERE section = 'network/dhcp' FOR SHARE`); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		dhcp, err := dhcpShared(ctx, tx)
+		if err != nil {
 			return err
 		}
-		var dhcpIfaces []string
-		if len(extra) > 0 {
-			if err := json.Unmarshal(extra, &dhcpIfaces); err != nil {
-				return err
-			}
-		}
+		dhcpIfaces := dhcp.ExtraIfaces
 		var n NetIface
-		err := tx.GetContext(ctx, &n, `SELECT `+netifaceCols+` FROM netifaces WHERE id = $1 FOR UPDATE`, id)
+		err = tx.GetContext(ctx, &n, `SELECT `+netifaceCols+` FROM netifaces WHERE id = $1 FOR UPDATE`, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -225,6 +241,12 @@ func (s *NetIfaceStore) Delete(ctx context.Context, id int) error {
 		}
 		if len(routes) > 0 {
 			return &InUseError{Msg: fmt.Sprintf("interface %s carries the routes %v (network/iproute)", n.IfName, routes)}
+		}
+		if msg, err := poolWithout(ctx, tx, dhcp, id, nil); err != nil || msg != "" {
+			if err == nil {
+				err = &InUseError{Msg: "interface " + n.IfName + " holds the active DHCP pool (network/dhcp): " + msg}
+			}
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM netifaces WHERE id = $1`, id); err != nil {
 			return mapPQ(err, nil)
@@ -353,4 +375,59 @@ func (s *IPRouteStore) Delete(ctx context.Context, id int) error {
 		}
 		return announceHostChange(ctx, tx, "network/iproute", "delete", strconv.Itoa(id), r)
 	})
+}
+
+// deref is *s, or "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// dhcpShared reads the DHCP server's configuration, share-locked (its defaults when none is
+// stored).
+func dhcpShared(ctx context.Context, tx *sqlx.Tx) (*DHCPConfig, error) {
+	d := &DHCPConfig{}
+	d.setDefaults()
+	var raw []byte
+	err := tx.GetContext(ctx, &raw, `SELECT CAST(value AS text) FROM host_settings WHERE section = 'network/dhcp' FOR SHARE`)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return d, json.Unmarshal(raw, d)
+}
+
+// poolWithout checks the active DHCP pool against the interfaces as they would be without
+// the interface numbered drop (0: none) and with add (nil: none): "" when it still lies in
+// one static interface's subnet and holds none of its addresses, else why not.
+func poolWithout(ctx context.Context, tx *sqlx.Tx, d *DHCPConfig, drop int, add *NetIface) (string, error) {
+	start, okStart := ParseIPv4(d.PoolStart)
+	end, okEnd := ParseIPv4(d.PoolEnd)
+	if !d.Active || !okStart || !okEnd {
+		return "", nil
+	}
+	var ifaces []NetIface
+	if err := tx.SelectContext(ctx, &ifaces, `SELECT `+netifaceCols+` FROM netifaces WHERE id <> $1 ORDER BY id`, drop); err != nil {
+		return "", err
+	}
+	if add != nil {
+		ifaces = append(ifaces, *add)
+	}
+	if add != nil {
+		for _, own := range []*string{add.Address, add.Gateway} {
+			if a, ok := ParseIPv4(deref(own)); ok && !a.Less(start) && !end.Less(a) {
+				return fmt.Sprintf("%s lies in the pool %s-%s", a, start, end), nil
+			}
+		}
+	}
+	ve := &ValidationError{}
+	d.checkPoolInSubnet(ve, ifaces, start, end)
+	for _, rule := range ve.Fields {
+		return rule, nil
+	}
+	return "", nil
 }

@@ -262,13 +262,13 @@ func TestResolvConfViewAndSave(t *testing.T) {
 		t.Fatalf("default view %v", def)
 	}
 	body := map[string]any{"hostname": "pbx1", "domain": "example.com", "nameserver1": "192.0.2.53",
-		"nameserver2": "ns2.example.com", "search": []any{"example.com", "corp.example.com"}, "description": "main resolver"}
+		"nameserver2": "192.0.2.54", "search": []any{"example.com", "corp.example.com"}, "description": "main resolver"}
 	if raw := c.mustStatus(200, "POST", cfgRoot+"/restricted"+path, "act=save", body); len(raw) != 0 {
 		t.Fatalf("save answered %q", raw)
 	}
 	ch.next("network/resolvconf", "edit")
 	want := map[string]any{"hostname": "pbx1", "domain": "example.com", "nameserver1": "192.0.2.53",
-		"nameserver2": "ns2.example.com", "nameserver3": nil, "search": "example.com corp.example.com", "description": "main resolver"}
+		"nameserver2": "192.0.2.54", "nameserver3": nil, "search": "example.com corp.example.com", "description": "main resolver"}
 	if got := c.object(cfgRoot+"/restricted"+path, "act=view"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("view %v, want %v", got, want)
 	}
@@ -286,7 +286,8 @@ func TestResolvConfViewAndSave(t *testing.T) {
 		{"hostname with dots", "", "hostname", "without dots", map[string]any{"hostname": "pbx.one"}},
 		{"empty hostname", "", "hostname", "without dots", map[string]any{"hostname": ""}},
 		{"domain", "", "domain", "must be a host name", map[string]any{"domain": "-bad.example.com"}},
-		{"name server not an address", "", "nameserver1", "IPv4 address or a host name", map[string]any{"nameserver1": "300.1.1.1"}},
+		{"name server not an address", "", "nameserver1", "IPv4 address such as", map[string]any{"nameserver1": "300.1.1.1"}},
+		{"name server a host name", "", "nameserver2", "IPv4 address such as", map[string]any{"nameserver2": "dns.example.com"}},
 		{"search domain", "", "search", "host names separated by spaces", map[string]any{"search": []any{"ok.example.com", "bad_domain"}}},
 		{"unknown key", "", "nameserver4", "is not a setting", map[string]any{"nameserver4": "192.0.2.1"}},
 	})
@@ -367,6 +368,11 @@ func TestNetworkInterfacesAndRoutes(t *testing.T) {
 		{"vlan half given", "", "vlanid", "give both or neither", iface("vlanid", 10)},
 		{"vlan id range", "", "vlanid", "between 1 and 4094", map[string]any{"ifname": "eth2", "address": "172.16.0.1", "netmask": "16", "vlanid": 5000, "vlanrawdevice": "eth0"}},
 		{"unknown key", "", "mtu", "is not a setting", iface("mtu", 1500)},
+		{"address is the network", "", "address", "neither its network nor its broadcast", iface("address", "172.16.0.0")},
+		{"address is the broadcast", "", "address", "neither its network nor its broadcast", iface("address", "172.16.255.255")},
+		{"address unspecified", "", "address", "unicast", map[string]any{"ifname": "eth2", "address": "0.0.0.0", "netmask": "8"}},
+		{"address multicast", "", "address", "unicast", map[string]any{"ifname": "eth2", "address": "224.0.0.1", "netmask": "24"}},
+		{"netmask 0", "", "netmask", "1 to 32 bits", iface("netmask", "0")},
 	})
 
 	// Routes.
@@ -502,6 +508,23 @@ func TestDHCPPoolLiesInASubnet(t *testing.T) {
 		t.Fatalf("delete eth1: %d %s", st, raw)
 	}
 	ch.none()
+	// The interface whose subnet holds the active pool is not deletable; a new interface
+	// (or its gateway) inside the pool is refused.
+	var eth0 string
+	if err := env.DB.Get(&eth0, `SELECT CAST(id AS text) FROM netifaces WHERE ifname = 'eth0'`); err != nil {
+		t.Fatal(err)
+	}
+	before := hostState(t, env)
+	if st, _, raw := c.do("GET", cfgRoot+"/restricted/network/interface/", "act=delete&id="+eth0, nil); st != http.StatusMethodNotAllowed || !strings.Contains(string(raw), "DHCP pool") {
+		t.Fatalf("delete eth0 under the pool: %d %s", st, raw)
+	}
+	refuseEach(t, env, ch, c, cfgRoot+"/restricted/network/interface/", "act=add", "interface ", []badWrite{
+		{"address in the pool", "", "address", "10.0.0.150 lies in the pool 10.0.0.100-10.0.0.199",
+			map[string]any{"ifname": "eth0.5", "address": "10.0.0.150", "netmask": "24", "vlanrawdevice": "eth0", "vlanid": 5}},
+	})
+	if after := hostState(t, env); after != before {
+		t.Fatalf("the refusals changed the host:\n%s\n%s", before, after)
+	}
 	// Turned off, the pool may stay as it is; extra_ifaces as a space-separated string.
 	c.mustStatus(200, "POST", dhcp, "act=edit", map[string]any{"active": false, "extra_ifaces": ""})
 	ch.next("network/dhcp", "edit")
