@@ -66,6 +66,11 @@ func (s *HostConfigStore) Autoprov(ctx context.Context, ip, code string) (*Autop
 			if err != nil {
 				return err
 			}
+			// The line takes the device's first key: a line that held it leaves the device.
+			if _, err := tx.ExecContext(ctx, `UPDATE lines SET device_id = NULL WHERE device_id = $1 AND num = 1 AND id <> $2`,
+				res.DeviceID, res.LineID); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE lines SET device_id = $1, num = 1 WHERE id = $2`, res.DeviceID, res.LineID); err != nil {
 				return err
 			}

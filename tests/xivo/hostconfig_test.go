@@ -627,6 +627,11 @@ func TestAutoprovConfiguresADevice(t *testing.T) {
 	c, p := configClients(t, env)
 	ch := listenChanges(t, env)
 	line := provisioningFixture(t, env)
+	// Another line holds dev1's first key: the provisioned line takes it from it.
+	var old int
+	if err := env.DB.Get(&old, `INSERT INTO lines (protocol, name, context, device_id, num) VALUES ('sip', 'oldline', 'default', 'dev1', 1) RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
 	auto := cfgRoot + "/restricted/provisioning/autoprov/"
 	deviceOf := func() *string {
 		var d *string
@@ -643,6 +648,10 @@ func TestAutoprovConfiguresADevice(t *testing.T) {
 	}
 	if d := deviceOf(); d == nil || *d != "dev1" {
 		t.Fatalf("line on %v, want dev1", d)
+	}
+	var slot1 string
+	if err := env.DB.Get(&slot1, `SELECT string_agg(name, ',') FROM lines WHERE device_id = 'dev1' AND num = 1`); err != nil || slot1 != "abcdef" {
+		t.Fatalf("dev1's first key holds %q %v, want only the provisioned line (old line %d)", slot1, err, old)
 	}
 	var configured bool
 	if err := env.DB.Get(&configured, `SELECT configured FROM devices WHERE id = 'dev1'`); err != nil || !configured {
