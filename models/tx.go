@@ -2,9 +2,17 @@ package models
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
+
+// ErrWriteConflict is a write PostgreSQL broke off because another one held what it needed
+// the other way round (a deadlock) or changed it meanwhile (serialization): nothing was
+// written, and the request may simply be sent again (the façades answer 503, Retry-After).
+var ErrWriteConflict = errors.New("a simultaneous write got in the way; nothing was written: retry")
 
 // WithTx runs fn in one transaction: committed when fn returns nil, rolled back otherwise.
 func WithTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
@@ -14,9 +22,18 @@ func WithTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error 
 	}
 	defer func() { _ = tx.Rollback() }()
 	if err := fn(tx); err != nil {
-		return err
+		return conflict(err)
 	}
-	return tx.Commit()
+	return conflict(tx.Commit())
+}
+
+// conflict marks deadlocks and serialization failures as ErrWriteConflict.
+func conflict(err error) error {
+	var pe *pq.Error
+	if errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001") {
+		return fmt.Errorf("%w (%s)", ErrWriteConflict, pe.Code)
+	}
+	return err
 }
 
 // EditLocked is the shape of every edit: in one transaction, lock and read the stored object

@@ -247,7 +247,7 @@ func (s *Server) jsonPHPError(c *fiber.Ctx, err error) error {
 	var th *acl.Throttled
 	var ns *handlers.ErrNotServed
 	switch {
-	case errors.Is(err, errBusy):
+	case errors.Is(err, errBusy) || errors.Is(err, models.ErrWriteConflict):
 		c.Set(fiber.HeaderRetryAfter, "1")
 		return writeError(c, http.StatusServiceUnavailable, err.Error(), nil)
 	case errors.As(err, &ns):

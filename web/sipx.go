@@ -197,7 +197,7 @@ func (r sipxCRUD) serve(s *Server, c *fiber.Ctx, hasID bool) error {
 	}
 	c.Locals(localAct, req.Act)
 	res, err := s.dispatch(c.UserContext(), r.res, req, req.Act != "list" && req.Act != "view")
-	if errors.Is(err, errBusy) {
+	if errors.Is(err, errBusy) || errors.Is(err, models.ErrWriteConflict) {
 		c.Set(fiber.HeaderRetryAfter, "1")
 		return sipxText(c, http.StatusServiceUnavailable, err.Error())
 	}
@@ -506,7 +506,7 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	switch {
 	case errors.As(err, &unsupported):
 		return sipxText(c, http.StatusUnsupportedMediaType, unsupported.Msg)
-	case errors.Is(err, errBusy):
+	case errors.Is(err, errBusy) || errors.Is(err, models.ErrWriteConflict):
 		c.Set(fiber.HeaderRetryAfter, "1")
 		return sipxText(c, http.StatusServiceUnavailable, err.Error())
 	case errors.As(err, &unprocessable):
