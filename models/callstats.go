@@ -270,7 +270,8 @@ const agentCallsSQL = `SELECT a.agent, iv.bucket,
 	GROUP BY a.agent, iv.bucket`
 
 // agentStatesSQL reads the session and pause events of agents ($1) from $2 to $3, with the
-// last of each kind before $2 (the state the window opens in). The event lists are literal:
+// last of each kind before $2 (the state the window opens in; a logoff ends a pause, as
+// Asterisk logs no UNPAUSE then). The event lists are literal:
 // the agent index covers them.
 const agentStatesSQL = `SELECT agent, time, event FROM (
 		SELECT a.agent, last.time, last.event, last.id FROM unnest(CAST($1 AS text[])) AS a (agent)
@@ -280,7 +281,8 @@ const agentStatesSQL = `SELECT agent, time, event FROM (
 		UNION ALL
 		SELECT a.agent, last.time, last.event, last.id FROM unnest(CAST($1 AS text[])) AS a (agent)
 		CROSS JOIN LATERAL (SELECT l.time, l.event, l.id FROM queue_log l
-			WHERE l.agent = a.agent AND l.time < $2 AND l.event IN ('PAUSE', 'PAUSEALL', 'UNPAUSE', 'UNPAUSEALL')
+			WHERE l.agent = a.agent AND l.time < $2
+				AND l.event IN ('PAUSE', 'PAUSEALL', 'UNPAUSE', 'UNPAUSEALL', 'AGENTLOGOFF', 'AGENTCALLBACKLOGOFF')
 			ORDER BY l.time DESC, l.id DESC LIMIT 1) last
 		UNION ALL
 		SELECT l.agent, l.time, l.event, l.id FROM queue_log l

@@ -340,3 +340,28 @@ func TestCallCenterStatisticsRefuseBadParameters(t *testing.T) {
 		"total":                            {"presented": 0.0},
 	})
 }
+
+// A pause that a logoff ended before the report's window (Asterisk logs no UNPAUSE then) does
+// not come back with the next login: the agent is logged in, not paused, all Tuesday.
+func TestCallCenterStatisticsPauseEndsWithTheLogoff(t *testing.T) {
+	env := testenv.Start(t)
+	queues, agents, _ := callCenterFixture(t, env)
+	for _, e := range [][2]string{{"2026-01-05 09:00:00", "AGENTLOGIN"}, {"2026-01-05 12:00:00", "PAUSEALL"},
+		{"2026-01-05 12:05:00", "AGENTLOGOFF"}, {"2026-01-05 13:00:00", "AGENTLOGIN"}} {
+		qlog(t, env, e[0], "NONE", "NONE", "Agent/1001", e[1])
+	}
+	c := statsClient(t, env)
+	raw := c.mustStatus(http.StatusOK, "POST", restrictedStatconfs, "act=add", map[string]any{
+		"stats_conf": map[string]any{"name": "carried", "hour_start": "08:00", "hour_end": "18:00", "dbegcache": "2026-01",
+			"timezone": "UTC", "period1": "0-10", "monday": true, "tuesday": true, "wednesday": true, "thursday": true, "friday": true},
+		"queue": []int{queues[0]}, "agent": []int{agents[0]}})
+	conf := "confid=" + strings.Trim(strings.TrimSpace(string(raw)), `"`)
+	a1001 := "agent-" + strconv.Itoa(agents[0])
+	expectCells(t, "stats2 Tuesday", statsTable(t, c, "stats2", conf+"&axetype=type&dbeg=2026-01-06&dend=2026-01-06"), map[string]map[string]any{
+		a1001: {"login": 36000.0, "pause": 0.0},
+	})
+	// Monday: logged in 09:00-12:05 and 13:00-18:00, paused 12:00-12:05.
+	expectCells(t, "stats2 Monday", statsTable(t, c, "stats2", conf+"&axetype=type&dbeg=2026-01-05&dend=2026-01-05"), map[string]map[string]any{
+		a1001: {"login": 11100.0 + 18000.0, "pause": 300.0},
+	})
+}
