@@ -81,6 +81,9 @@ type reportRow struct {
 
 var (
 	reDate  = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	// maxReportYears bounds a report's range (axetype=type): its working periods are
+	// computed one by one.
+	maxReportYears = 2
 	reYear  = regexp.MustCompile(`^[0-9]{4}$`)
 	reObjID = regexp.MustCompile(`^(?:(queue|agent)-)?([0-9]{1,9})$`)
 )
@@ -156,6 +159,10 @@ func newReport(ctx context.Context, st *models.Stores, r *Request, table int) (*
 			errs.Add(field, "must be "+what)
 			return time.Time{}, false
 		}
+		if t.Year() < 1970 || t.Year() > 9998 {
+			errs.Add(field, "must be a date from 1970 to 9998")
+			return time.Time{}, false
+		}
 		return t, true
 	}
 	w := &rep.window
@@ -163,8 +170,12 @@ func newReport(ctx context.Context, st *models.Stores, r *Request, table int) (*
 	case "type":
 		beg, ok1 := date("dbeg", "2006-01-02", reDate, "a date YYYY-MM-DD")
 		last, ok2 := date("dend", "2006-01-02", reDate, "a date YYYY-MM-DD")
-		if ok1 && ok2 && last.Before(beg) {
+		switch {
+		case ok1 && ok2 && last.Before(beg):
 			errs.Add("dend", "must not be before dbeg")
+		case ok1 && ok2 && last.After(beg.AddDate(maxReportYears, 0, 0)):
+			// Each working period of the range is one interval the report computes.
+			errs.Add("dend", fmt.Sprintf("must be at most %d years after dbeg", maxReportYears))
 		}
 		w.Beg, w.End, w.Unit = beg, last.AddDate(0, 0, 1), "year"
 	case "day":

@@ -324,6 +324,10 @@ func TestCallCenterStatisticsRefuseBadParameters(t *testing.T) {
 		{"stats1", conf + "&axetype=week&dweek=2026-01-07&key=queue-" + strconv.Itoa(queues[1]), "key"},
 		{"stats2", conf + "&axetype=week&dweek=2026-01-07&key=queue-" + strconv.Itoa(queues[0]), "key"},
 		{"stats3", conf + "&axetype=day&dday=2026-01-05&key=agent-" + strconv.Itoa(agents[1]), "key"},
+		{"stats1", conf + "&axetype=type&dbeg=0001-01-01&dend=9999-12-31", "dbeg"},
+		{"stats1", conf + "&axetype=type&dbeg=2020-01-01&dend=2026-01-31", "dend"},
+		{"stats1", conf + "&axetype=year&dyear=0000&key=queue-" + strconv.Itoa(queues[0]), "dyear"},
+		{"stats1", conf + "&axetype=day&dday=1969-12-31&key=queue-" + strconv.Itoa(queues[0]), "dday"},
 	} {
 		st, _, body := c.do("GET", statsData+tc.table, tc.query, nil)
 		var e struct {
