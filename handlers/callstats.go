@@ -268,8 +268,15 @@ func (rep *report) timeRows() {
 	case "day":
 		for h := w.StartMin / 60; h*60 < w.EndMin; h++ {
 			at := time.Date(w.Beg.Year(), w.Beg.Month(), w.Beg.Day(), h, 0, 0, 0, w.Loc)
-			rep.rows = append(rep.rows, reportRow{key: strconv.Itoa(h), name: strconv.Itoa(h),
-				identity: fmt.Sprintf("%02d:00-%02d:00", h, h+1), bucket: w.BucketKey(at)})
+			bucket := w.BucketKey(at)
+			row := reportRow{key: strconv.Itoa(h), name: strconv.Itoa(h), identity: fmt.Sprintf("%02d:00-%02d:00", h, h+1), bucket: bucket}
+			if n := len(rep.rows); n > 0 && rep.rows[n-1].bucket == bucket {
+				// The hour the clocks skip (spring forward) does not exist: its row would be
+				// the next hour's again, counted twice.
+				rep.rows[n-1] = row
+				continue
+			}
+			rep.rows = append(rep.rows, row)
 		}
 	case "week", "month":
 		for d := w.Beg; d.Before(w.End); d = d.AddDate(0, 0, 1) {

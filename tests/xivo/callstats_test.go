@@ -369,3 +369,25 @@ func TestCallCenterStatisticsPauseEndsWithTheLogoff(t *testing.T) {
 		a1001: {"login": 11100.0 + 18000.0, "pause": 300.0},
 	})
 }
+
+// The day the clocks spring forward has no 02:00 in Paris: one row for 03:00, the call at
+// 03:30 counted once.
+func TestCallCenterStatisticsSpringForward(t *testing.T) {
+	env := testenv.Start(t)
+	queues, _, _ := callCenterFixture(t, env)
+	qlog(t, env, "2026-03-29 01:30:00", "d1", "support", "NONE", "ENTERQUEUE", "", "0600000001", "1") // 03:30 in Paris
+	qlog(t, env, "2026-03-29 01:30:04", "d1", "support", "Agent/1001", "CONNECT", "4", "d1-agent", "1")
+	c := statsClient(t, env)
+	raw := c.mustStatus(http.StatusOK, "POST", restrictedStatconfs, "act=add", map[string]any{
+		"stats_conf": map[string]any{"name": "paris", "hour_start": "00:00", "hour_end": "06:00", "dbegcache": "2026-03",
+			"timezone": "Europe/Paris", "period1": "0-10", "sunday": true},
+		"queue": []int{queues[0]}})
+	conf := "confid=" + strings.Trim(strings.TrimSpace(string(raw)), `"`)
+	day := statsTable(t, c, "stats1", conf+"&axetype=day&dday=2026-03-29&key=queue-"+strconv.Itoa(queues[0]))
+	expectCells(t, "spring forward", day, map[string]map[string]any{
+		"1": {"presented": 0.0}, "3": {"presented": 1.0, "connect": 1.0}, "total": {"presented": 1.0, "connect": 1.0},
+	})
+	if _, two := day["2"]; two || len(day) != 6 {
+		t.Errorf("rows %v: want 0, 1, 3, 4, 5 and total", keys(day))
+	}
+}
