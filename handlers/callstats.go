@@ -80,12 +80,12 @@ type reportRow struct {
 }
 
 var (
-	reDate  = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	reDate = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 	// maxReportYears bounds a report's range (axetype=type): its working periods are
 	// computed one by one.
 	maxReportYears = 2
-	reYear  = regexp.MustCompile(`^[0-9]{4}$`)
-	reObjID = regexp.MustCompile(`^(?:(queue|agent)-)?([0-9]{1,9})$`)
+	reYear         = regexp.MustCompile(`^[0-9]{4}$`)
+	reObjID        = regexp.MustCompile(`^(?:(queue|agent)-)?([0-9]{1,9})$`)
 )
 
 var monthNames = []string{"january", "february", "march", "april", "may", "june", "july", "august",
