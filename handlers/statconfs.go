@@ -42,7 +42,8 @@ func orEmptyIDs(ids []int) []int {
 // decodeStatconf applies an add/edit body onto c: stats_conf merges key by key (a day or the
 // time zone given as null is stored null: xivo-ws sends every key, null when unset); queue
 // with queue_qos (seconds by queue id), agent and xivouser replace what is stored when
-// present (false or [] empties them).
+// present (false or [] empties them), and, in a whole configuration as xivo-ws sends it,
+// when absent too (it leaves empty lists out).
 func decodeStatconf(body map[string]any, c *models.StatconfComposite) error {
 	errs := &models.ValidationError{}
 	top := newFields(body, "", errs)
@@ -51,6 +52,7 @@ func decodeStatconf(body map[string]any, c *models.StatconfComposite) error {
 		errs.Add("stats_conf", "is required: an object with name, hour_start, hour_end, dbegcache and the periods")
 	}
 	s := &c.Conf
+	whole := ok && wholeStatconf(scm)
 	f := top.sub("stats_conf", scm)
 	f.strTrim("name", &s.Name)
 	f.str("description", &s.Description)
@@ -116,6 +118,8 @@ func decodeStatconf(body map[string]any, c *models.StatconfComposite) error {
 			c.Queues[i] = queueFor(id)
 			delete(qos, id)
 		}
+	} else if whole && !qosGiven {
+		c.Queues = []models.StatconfQueue{}
 	} else if qosGiven {
 		// Service levels alone: for the queues already covered.
 		c.Queues = append([]models.StatconfQueue{}, c.Queues...)
@@ -136,11 +140,32 @@ func decodeStatconf(body map[string]any, c *models.StatconfComposite) error {
 	}
 	if ids, ok := idList(top, "agent", "id"); ok {
 		c.Agents = ids
+	} else if whole {
+		c.Agents = []int{}
 	}
 	if ids, ok := idList(top, "xivouser", "id"); ok {
 		c.Users = ids
+	} else if whole {
+		c.Users = []int{}
 	}
 	return errs.OrNil()
+}
+
+// xivoWSStatconfKeys are the stats_conf keys xivo-ws always sends, null when unset.
+var xivoWSStatconfKeys = []string{"name", "hour_start", "hour_end", "dbegcache", "dendcache", "default_delta", "timezone",
+	"period1", "period2", "period3", "period4", "period5", "monday", "tuesday", "wednesday", "thursday", "friday",
+	"saturday", "sunday"}
+
+// wholeStatconf says whether a body is a whole configuration as xivo-ws sends it (every
+// stats_conf key): then its lists are whole too, an absent one empty (xivo-ws leaves out an
+// empty queue, agent or xivouser list).
+func wholeStatconf(scm map[string]any) bool {
+	for _, k := range xivoWSStatconfKeys {
+		if _, ok := scm[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // statconfCodec is the json.php form of statistics configurations.
