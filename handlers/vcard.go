@@ -61,12 +61,12 @@ func parseVCards(data []byte) ([]vcard, error) {
 			continue
 		}
 		fail := func(rule string) error { return models.Invalid(fmt.Sprintf("vcard line %d", at[i]), rule) }
-		colon := strings.IndexByte(l, ':')
+		colon := valueColon(l)
 		if colon <= 0 {
 			return nil, fail("must be NAME[;PARAMS]:VALUE")
 		}
 		head, value := l[:colon], l[colon+1:]
-		parts := strings.Split(head, ";")
+		parts := splitParams(head)
 		name := strings.ToUpper(parts[0])
 		if dot := strings.LastIndexByte(name, '.'); dot >= 0 {
 			name = name[dot+1:]
@@ -130,6 +130,40 @@ func parseVCards(data []byte) ([]vcard, error) {
 		return nil, models.Invalid("vcard", "holds no BEGIN:VCARD … END:VCARD card")
 	}
 	return cards, nil
+}
+
+// splitParams splits a content line's name and parameters at the semicolons outside quotes.
+func splitParams(head string) []string {
+	var out []string
+	quoted, from := false, 0
+	for i := 0; i < len(head); i++ {
+		switch head[i] {
+		case '"':
+			quoted = !quoted
+		case ';':
+			if !quoted {
+				out, from = append(out, head[from:i]), i+1
+			}
+		}
+	}
+	return append(out, head[from:])
+}
+
+// valueColon is where a content line's value starts: its first colon outside a quoted
+// parameter value (ADR;LABEL="1 Main: St":…), -1 when none.
+func valueColon(l string) int {
+	quoted := false
+	for i := 0; i < len(l); i++ {
+		switch l[i] {
+		case '"':
+			quoted = !quoted
+		case ':':
+			if !quoted {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 // vcardFields splits a structured value (N, ADR, ORG) at unescaped semicolons, unescaped.
