@@ -23,7 +23,8 @@ import (
 // expected hold time). A call is counted in the period it entered the queue: the event's time
 // less its wait. Agents' events: CONNECT names the agent who answered,
 // COMPLETECALLER/COMPLETEAGENT(holdtime|calltime|origposition) and
-// TRANSFER(exten|context|holdtime|calltime) close the conversation, WRAPUPSTART(seconds)
+// TRANSFER(exten|context|holdtime|calltime), and Asterisk 12+'s BLINDTRANSFER and
+// ATTENDEDTRANSFER (holdtime and calltime in data3 and data4 too) close the conversation, WRAPUPSTART(seconds)
 // starts the wrap-up, AGENTLOGIN/AGENTCALLBACKLOGIN and AGENTLOGOFF/AGENTCALLBACKLOGOFF bound
 // a session, PAUSE/PAUSEALL and UNPAUSE/UNPAUSEALL a pause.
 
@@ -260,13 +261,13 @@ func (c *AgentCounters) Add(o *AgentCounters) {
 // queue.
 const agentCallsSQL = `SELECT a.agent, iv.bucket,
 		count(*) FILTER (WHERE l.event = 'CONNECT') AS answered,
-		COALESCE(sum(l.seconds) FILTER (WHERE l.event IN ('COMPLETECALLER', 'COMPLETEAGENT', 'TRANSFER')), 0) AS talk,
+		COALESCE(sum(l.seconds) FILTER (WHERE l.event IN ('COMPLETECALLER', 'COMPLETEAGENT', 'TRANSFER', 'BLINDTRANSFER', 'ATTENDEDTRANSFER')), 0) AS talk,
 		COALESCE(sum(l.seconds) FILTER (WHERE l.event = 'WRAPUPSTART'), 0) AS wrapup
 	FROM unnest(CAST($1 AS text[])) AS a (agent)
 	CROSS JOIN unnest(CAST($2 AS timestamptz[]), CAST($3 AS timestamptz[]), CAST($4 AS text[])) AS iv (beg, fin, bucket)
 	CROSS JOIN LATERAL (SELECT l.event, l.seconds FROM queue_log l
 		WHERE l.agent = a.agent AND l.entered >= iv.beg AND l.entered < iv.fin
-			AND l.event IN ('CONNECT', 'COMPLETECALLER', 'COMPLETEAGENT', 'TRANSFER', 'WRAPUPSTART')) l
+			AND l.event IN ('CONNECT', 'COMPLETECALLER', 'COMPLETEAGENT', 'TRANSFER', 'BLINDTRANSFER', 'ATTENDEDTRANSFER', 'WRAPUPSTART')) l
 	GROUP BY a.agent, iv.bucket`
 
 // agentStatesSQL reads the session and pause events of agents ($1) from $2 to $3, with the

@@ -25,7 +25,8 @@ CREATE TABLE queue_log (
 -- What the statistics read of a call is worked out once, when the row is written, rather than
 -- at every report: seconds is the length the event carries (how long the caller waited for
 -- the queue's exits, CONNECT included; the conversation for COMPLETECALLER, COMPLETEAGENT and
--- TRANSFER; the wrap-up for WRAPUPSTART; 0 otherwise or when the field is not a number), and
+-- the transfers (TRANSFER, and Asterisk 12's BLINDTRANSFER and ATTENDEDTRANSFER, holdtime and
+-- calltime in data3 and data4 alike); the wrap-up for WRAPUPSTART; 0 otherwise or when the field is not a number), and
 -- entered when the call entered the queue (the event's time less the wait, and less the
 -- conversation for the events that close one; the event's own time for the others). A call
 -- counts in the period it entered. Asterisk does not know these columns: the trigger fills
@@ -40,9 +41,10 @@ BEGIN
         WHEN 'ABANDON' THEN NEW.data3 WHEN 'EXITWITHTIMEOUT' THEN NEW.data3
         WHEN 'EXITEMPTY' THEN NEW.data3 WHEN 'LEAVEEMPTY' THEN NEW.data3
         WHEN 'COMPLETECALLER' THEN NEW.data2 WHEN 'COMPLETEAGENT' THEN NEW.data2
-        WHEN 'TRANSFER' THEN NEW.data4 WHEN 'WRAPUPSTART' THEN NEW.data1 END;
+        WHEN 'TRANSFER' THEN NEW.data4 WHEN 'BLINDTRANSFER' THEN NEW.data4 WHEN 'ATTENDEDTRANSFER' THEN NEW.data4
+        WHEN 'WRAPUPSTART' THEN NEW.data1 END;
     hold := CASE NEW.event WHEN 'COMPLETECALLER' THEN NEW.data1 WHEN 'COMPLETEAGENT' THEN NEW.data1
-        WHEN 'TRANSFER' THEN NEW.data3 END;
+        WHEN 'TRANSFER' THEN NEW.data3 WHEN 'BLINDTRANSFER' THEN NEW.data3 WHEN 'ATTENDEDTRANSFER' THEN NEW.data3 END;
     NEW.seconds := CASE WHEN raw ~ '^[0-9]{1,6}$' THEN CAST(raw AS integer) ELSE 0 END;
     NEW.entered := CASE
         WHEN NEW.event = 'WRAPUPSTART' THEN NEW.time
@@ -65,7 +67,7 @@ CREATE INDEX queue_log_queue_exits_idx ON queue_log (queuename, entered) INCLUDE
     WHERE event IN ('CONNECT', 'ABANDON', 'EXITWITHTIMEOUT', 'EXITEMPTY', 'LEAVEEMPTY', 'FULL', 'CLOSED',
         'JOINEMPTY', 'DIVERT_CA_RATIO', 'DIVERT_HOLDTIME');
 CREATE INDEX queue_log_agent_calls_idx ON queue_log (agent, entered) INCLUDE (event, seconds)
-    WHERE event IN ('CONNECT', 'COMPLETECALLER', 'COMPLETEAGENT', 'TRANSFER', 'WRAPUPSTART');
+    WHERE event IN ('CONNECT', 'COMPLETECALLER', 'COMPLETEAGENT', 'TRANSFER', 'BLINDTRANSFER', 'ATTENDEDTRANSFER', 'WRAPUPSTART');
 CREATE INDEX queue_log_agent_states_idx ON queue_log (agent, time, id) INCLUDE (event)
     WHERE event IN ('AGENTLOGIN', 'AGENTCALLBACKLOGIN', 'AGENTLOGOFF', 'AGENTCALLBACKLOGOFF',
         'PAUSE', 'PAUSEALL', 'UNPAUSE', 'UNPAUSEALL');

@@ -391,3 +391,26 @@ func TestCallCenterStatisticsSpringForward(t *testing.T) {
 		t.Errorf("rows %v: want 0, 1, 3, 4, 5 and total", keys(day))
 	}
 }
+
+// Asterisk 12 and later log a transfer as BLINDTRANSFER or ATTENDEDTRANSFER: its call time
+// is conversation, as TRANSFER's is.
+func TestCallCenterStatisticsCountModernTransfers(t *testing.T) {
+	env := testenv.Start(t)
+	queues, agents, _ := callCenterFixture(t, env)
+	q := func(at, callid, agent, event string, data ...string) { qlog(t, env, at, callid, "support", agent, event, data...) }
+	q("2026-01-05 09:00:00", "b1", "NONE", "ENTERQUEUE", "", "0600000001", "1")
+	q("2026-01-05 09:00:05", "b1", "Agent/1001", "CONNECT", "5", "b1-agent", "2")
+	q("2026-01-05 09:01:45", "b1", "Agent/1001", "BLINDTRANSFER", "2000", "default", "5", "100", "1")
+	q("2026-01-05 10:00:00", "b2", "NONE", "ENTERQUEUE", "", "0600000002", "1")
+	q("2026-01-05 10:00:10", "b2", "Agent/1001", "CONNECT", "10", "b2-agent", "2")
+	q("2026-01-05 10:01:00", "b2", "Agent/1001", "ATTENDEDTRANSFER", "BRIDGE", "SIP/x-1", "10", "50", "1")
+	c := statsClient(t, env)
+	raw := c.mustStatus(http.StatusOK, "POST", restrictedStatconfs, "act=add", map[string]any{
+		"stats_conf": map[string]any{"name": "transfers", "hour_start": "08:00", "hour_end": "18:00", "dbegcache": "2026-01",
+			"timezone": "UTC", "period1": "0-10", "monday": true},
+		"queue": []int{queues[0]}, "agent": []int{agents[0]}})
+	conf := "confid=" + strings.Trim(strings.TrimSpace(string(raw)), `"`)
+	expectCells(t, "stats2", statsTable(t, c, "stats2", conf+"&axetype=type&dbeg=2026-01-05&dend=2026-01-05"), map[string]map[string]any{
+		"agent-" + strconv.Itoa(agents[0]): {"connect": 2.0, "conversation": 150.0},
+	})
+}
