@@ -397,7 +397,9 @@ func TestCallCenterStatisticsSpringForward(t *testing.T) {
 func TestCallCenterStatisticsCountModernTransfers(t *testing.T) {
 	env := testenv.Start(t)
 	queues, agents, _ := callCenterFixture(t, env)
-	q := func(at, callid, agent, event string, data ...string) { qlog(t, env, at, callid, "support", agent, event, data...) }
+	q := func(at, callid, agent, event string, data ...string) {
+		qlog(t, env, at, callid, "support", agent, event, data...)
+	}
 	q("2026-01-05 09:00:00", "b1", "NONE", "ENTERQUEUE", "", "0600000001", "1")
 	q("2026-01-05 09:00:05", "b1", "Agent/1001", "CONNECT", "5", "b1-agent", "2")
 	q("2026-01-05 09:01:45", "b1", "Agent/1001", "BLINDTRANSFER", "2000", "default", "5", "100", "1")
