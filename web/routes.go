@@ -46,6 +46,15 @@ func ccRoutes(s *Server, app *fiber.App) {
 // sipxREST declares the sipX REST resources, each with the role it needs (sipx-rest.md §2.3).
 func sipxREST(s *Server, app *fiber.App) {
 	s.sipxUsers = s.newSipxAuth()
+
+	// sipXconfig /api (sipx-api.md): JSON first, a .json/.xml suffix chooses, ADMIN only.
+	app.Use(sipxAPISuffix)
+	api := func(r sipxAPI) fiber.Handler { return func(c *fiber.Ctx) error { return r.serve(s, c) } }
+	registrations := handlers.Registrations(s.stores, handlers.APIServer{ID: 1, FQDN: s.sipDomain})
+	app.All("/sipxconfig/api/registrations", api(sipxAPI{res: registrations, methods: map[string]string{"GET": "view"}}))
+	app.All("/sipxconfig/api/registrations/group/:x", api(sipxAPI{res: registrations, methods: map[string]string{"GET": "view"},
+		fixed: map[string]string{"by": "group"}}))
+	app.All("/sipxconfig/api/registrations/:by/:x", api(sipxAPI{res: registrations, methods: map[string]string{"GET": "view", "DELETE": "delete"}}))
 	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
 		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
 	}
