@@ -3,6 +3,9 @@ package xivo_test
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,7 +64,7 @@ func bind(t *testing.T, env *testenv.Env, user, contact, received, callID, ua, i
 	if _, err := env.DB.Exec(`INSERT INTO registrations (ruid, username, domain, contact, received, expires, callid,
 		last_modified, user_agent, socket, instance) VALUES ($1, $2, 'example.com', $3, $4,
 		localtimestamp + make_interval(secs => $5), $6, localtimestamp, $7, 'udp:192.0.2.10:5060', $8)`,
-		"t-"+callID, user, contact, rcv, expiresIn, callID, ua, inst); err != nil {
+		"t-"+callID+"-"+strconv.Itoa(expiresIn), user, contact, rcv, expiresIn, callID, ua, inst); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -252,4 +255,52 @@ func TestSipxAPIRegistrationsCollapse(t *testing.T) {
 	if got := callIDs(regs(t, newSipx(t, env, "boss", "bosspin1"), apiRegs)); got != "new" {
 		t.Fatalf("collapsed: %q", got)
 	}
+}
+
+// The seed documents the registration resources by URI with curl examples in the form
+// `curl -k -X METHOD https://superadmin:password@HOST/sipxconfig/api/…`: each documented
+// URI and method runs that way with the real curl binary (host adapted).
+func TestSipxAPIRegistrationsCurl(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is not installed (tests/install-deps.sh installs it)")
+	}
+	env, c := sipxSetup(t)
+	addUser(t, c, `{"userfeatures": {"firstname": "Super", "lastname": "Admin", "loginclient": "superadmin", "passwdclient": "password", "admin": true}}`)
+	if _, err := env.DB.Exec(`INSERT INTO devices (id, mac) VALUES ('dev1', '00:04:f2:80:cc:95')`); err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(env.HTTPSURL, "https://")
+	run := func(method, uri, want string) string {
+		t.Helper()
+		body := filepath.Join(t.TempDir(), "body")
+		cmd := "curl -k -X " + method + " https://superadmin:password@" + host + "/sipxconfig/api" + uri + ` -s -o '` + body + `' -w '%{http_code}'`
+		out, err := exec.Command("bash", "-c", cmd).Output()
+		if err != nil {
+			t.Fatalf("%s: %v", cmd, err)
+		}
+		got, _ := os.ReadFile(body)
+		if string(out) != want {
+			t.Fatalf("%s: %s %s, want %s", cmd, out, got, want)
+		}
+		return string(got)
+	}
+	bind(t, env, "superadmin", "<sip:superadmin@192.0.2.77:5060>", "", "seed-1", "Polycom 0004f280cc95", "", 600)
+	if b := run("GET", "/registrations", "200"); !strings.Contains(b, `"regCallId":"seed-1"`) {
+		t.Fatalf("GET /registrations: %s", b)
+	}
+	for _, uri := range []string{"/registrations/user/superadmin", "/registrations/serialNo/0004f280cc95",
+		"/registrations/ip/192.0.2.77", "/registrations/callId/seed-1", "/registrations/server/1"} {
+		if b := run("GET", uri, "200"); !strings.Contains(b, `"regCallId":"seed-1"`) {
+			t.Fatalf("GET %s: %s", uri, b)
+		}
+	}
+	for i, uri := range []string{"/registrations/user/superadmin", "/registrations/serialNo/0004f280cc95",
+		"/registrations/ip/192.0.2.77", "/registrations/callId/seed-1", "/registrations/server/1"} {
+		bind(t, env, "superadmin", "<sip:superadmin@192.0.2.77:5060>", "", "seed-1", "Polycom 0004f280cc95", "", 700+i)
+		if b := run("DELETE", uri, "200"); b != "" || regCount(t, env) != 0 {
+			t.Fatalf("DELETE %s: %q, %d left", uri, b, regCount(t, env))
+		}
+	}
+	run("PUT", "/registrations/user/superadmin", "405")
+	run("POST", "/registrations", "405")
 }
