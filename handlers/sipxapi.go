@@ -48,6 +48,9 @@ func (e *APIError) Error() string { return e.Msg }
 // Render writes the document as JSON (application/json) or XML (any other media).
 func (d APIDoc) Render(media string) ([]byte, string) {
 	var b bytes.Buffer
+	if l, ok := d.Value.(APIList); ok {
+		b.Grow(64 + 400*len(l.Items)) // a list of beans: grown once, not copied as it grows
+	}
 	if media == "application/json" {
 		if d.Key != "" {
 			b.WriteByte('{')
@@ -159,6 +162,17 @@ func apiPage[T any](items []T, q map[string][]string) []T {
 
 // writeAPIString writes a JSON string without HTML escapes (contacts are <sip:…>).
 func writeAPIString(b *bytes.Buffer, s string) {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\'
+	}
+	if plain { // most values: nothing to escape
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"pbxws/models"
 )
@@ -197,7 +198,7 @@ func registrationBean(b *models.LiveBinding) APIObject {
 	return APIObject{
 		{Name: "uri", Value: "sip:" + aor},
 		{Name: "contact", Value: b.Contact},
-		{Name: "expires", Value: b.Expires.UnixMilli(), XML: b.Expires},
+		{Name: "expires", Value: b.Expires, XML: time.UnixMilli(b.Expires)},
 		{Name: "primary", Value: primary},
 		{Name: "instrument", Value: instrument(b)},
 		{Name: "regCallId", Value: b.CallID},
@@ -215,12 +216,37 @@ var (
 // instrument is the MAC of the phone a binding is from (§5.2): in its instance, else in its
 // User-Agent, else the device holding its line; lower case without separators, or "".
 func instrument(b *models.LiveBinding) string {
-	for _, m := range []([]string){reInstanceMAC.FindStringSubmatch(b.Instance), reAgentMAC.FindStringSubmatch(b.UserAgent)} {
-		if len(m) == 2 {
+	for i, re := range []*regexp.Regexp{reInstanceMAC, reAgentMAC} {
+		s := b.Instance
+		if i == 1 {
+			s = b.UserAgent
+		}
+		if !hexRun(s) {
+			continue // no MAC can be there: spare the regexp
+		}
+		if m := re.FindStringSubmatch(s); len(m) == 2 {
 			return strings.NewReplacer(":", "", "-", "").Replace(strings.ToLower(m[1]))
 		}
 	}
 	return b.LineMAC
+}
+
+// hexRun says whether s holds 12 hex digits, possibly separated by ':' or '-' (what a MAC
+// needs at least).
+func hexRun(s string) bool {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+			if n++; n >= 12 {
+				return true
+			}
+		case c == ':' || c == '-':
+		default:
+			n = 0
+		}
+	}
+	return false
 }
 
 // uriHost is the host of a SIP URI or name-addr ("<sip:201@192.0.2.50:5060;transport=udp>",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/lib/pq"
 )
@@ -13,12 +12,13 @@ import (
 // (sipx-api.md §5): the row of the registrations table with the MAC of the device holding
 // the line of its address of record ("" for none).
 type LiveBinding struct {
-	ID        int
-	UserName  string
-	Domain    string
-	Contact   string
-	Received  string
-	Expires   time.Time
+	ID       int
+	UserName string
+	Domain   string
+	Contact  string
+	Received string
+	// Expires is when the binding expires, in milliseconds since the epoch.
+	Expires   int64
 	SecondsTo int
 	CallID    string
 	Socket    string
@@ -44,14 +44,7 @@ type BindingFilter struct {
 // Bindings are the bindings the filter selects, the latest expiry first, with the seconds
 // left before each expires (0 once expired).
 func (s *RegistrationStore) Bindings(ctx context.Context, f BindingFilter) ([]LiveBinding, error) {
-	q := `SELECT r.id, r.username, COALESCE(r.domain, ''), r.contact, COALESCE(r.received, ''),
-		r.expires::timestamptz, GREATEST(0, floor(EXTRACT(EPOCH FROM r.expires - localtimestamp)))::int,
-		r.callid, COALESCE(r.socket, ''), COALESCE(r.instance, ''), r.user_agent, r.server_id,
-		COALESCE(replace(d.mac, ':', ''), '')
-		FROM registrations r LEFT JOIN lines l ON l.name = r.username LEFT JOIN devices d ON d.id = l.device_id
-		WHERE ` + bindingWhere + `
-		ORDER BY r.expires DESC, r.last_modified DESC, r.id DESC`
-	rows, err := s.db.QueryContext(ctx, q, f.args()...)
+	rows, err := s.db.QueryContext(ctx, BindingsSQL, f.args()...)
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +60,16 @@ func (s *RegistrationStore) Bindings(ctx context.Context, f BindingFilter) ([]Li
 	}
 	return out, rows.Err()
 }
+
+// BindingsSQL reads the bindings a BindingFilter selects ($1…$5: its args), with the MAC of
+// the device holding the line of each (the bench's baseline runs it too).
+const BindingsSQL = `SELECT r.id, r.username, COALESCE(r.domain, ''), r.contact, COALESCE(r.received, ''),
+		(EXTRACT(EPOCH FROM r.expires::timestamptz) * 1000)::bigint, GREATEST(0, floor(EXTRACT(EPOCH FROM r.expires - localtimestamp)))::int,
+		r.callid, COALESCE(r.socket, ''), COALESCE(r.instance, ''), r.user_agent, r.server_id,
+		COALESCE(replace(d.mac, ':', ''), '')
+		FROM registrations r LEFT JOIN lines l ON l.name = r.username LEFT JOIN devices d ON d.id = l.device_id
+		WHERE ` + bindingWhere + `
+		ORDER BY r.expires DESC, r.last_modified DESC, r.id DESC`
 
 // bindingWhere is the condition of a BindingFilter on registrations r ($1…$5 its args).
 const bindingWhere = `($1 OR r.expires > localtimestamp)
