@@ -26,6 +26,9 @@ type Schedule struct {
 	// OwnerID is the user a personal schedule belongs to (nil: a general schedule). It is
 	// set when the schedule is created and never changed.
 	OwnerID *int `db:"owner_id" json:"owner_id"`
+	// GroupID is the sipX user group a group schedule belongs to (nil: none); set when the
+	// schedule is created and never changed (migration 0090).
+	GroupID *int `db:"group_id" json:"-"`
 }
 
 // SchedulePeriod is one time range: hours of the day ("08:00-12:00"), and the weekdays
@@ -64,7 +67,7 @@ const ScheduleFallbackEvent = "schedule_fallback"
 // ScheduleStore reads and writes schedules.
 type ScheduleStore struct{ db *sqlx.DB }
 
-const scheduleCols = `id, entity_id, name, timezone, description, commented, owner_id`
+const scheduleCols = `id, entity_id, name, timezone, description, commented, owner_id, group_id`
 
 var scheduleConstraints = map[string]string{"schedules_name_key": "schedule.name"}
 
@@ -287,12 +290,34 @@ func (s *ScheduleStore) Create(ctx context.Context, c *ScheduleComposite) error 
 		}
 		x := &c.Schedule
 		if err := tx.QueryRowxContext(ctx, `INSERT INTO schedules (entity_id, name, timezone, description,
-			commented, owner_id) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`, x.EntityID, x.Name, x.Timezone, x.Description,
-			x.Commented, x.OwnerID).Scan(&x.ID); err != nil {
+			commented, owner_id, group_id) VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id`, x.EntityID, x.Name, x.Timezone, x.Description,
+			x.Commented, x.OwnerID, x.GroupID).Scan(&x.ID); err != nil {
 			return mapPQ(err, scheduleConstraints)
 		}
 		return s.writeParts(ctx, tx, c, das)
 	})
+}
+
+// ScheduleKind selects schedules by owner for the sipX /api lists.
+type ScheduleKind struct {
+	// General: neither a user's nor a group's. Groups: every group's. GroupID: that
+	// group's. UserID (with All): the user's own, or (All) also the user's groups' and
+	// the general ones.
+	General, Groups, All bool
+	GroupID, UserID      int
+}
+
+// IDsOf are the ids of the schedules of a kind, in id order.
+func (s *ScheduleStore) IDsOf(ctx context.Context, k ScheduleKind) ([]int, error) {
+	var ids []int
+	err := s.db.SelectContext(ctx, &ids, `SELECT id FROM schedules WHERE
+		($1 AND owner_id IS NULL AND group_id IS NULL)
+		OR ($2 AND group_id IS NOT NULL)
+		OR (group_id = $3)
+		OR (owner_id = $4)
+		OR ($5 AND owner_id IS NULL AND (group_id IS NULL OR group_id IN (SELECT group_id FROM user_group_members WHERE user_id = $4)))
+		ORDER BY id`, k.General, k.Groups, k.GroupID, k.UserID, k.All)
+	return ids, err
 }
 
 // Edit merges an edit onto the stored schedule in one transaction that locks its row first.
