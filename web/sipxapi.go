@@ -99,6 +99,10 @@ func (r sipxAPI) serve(s *Server, c *fiber.Ctx) error {
 	}
 	if method == fiber.MethodPost || method == fiber.MethodPut {
 		body, err := s.requestBody(c)
+		var ve *models.ValidationError
+		if errors.As(err, &ve) && strings.HasPrefix(ve.Fields["body"], "must be at most") {
+			return sipxText(c, http.StatusRequestEntityTooLarge, "the body "+ve.Fields["body"])
+		}
 		if err == nil && len(body) > 0 {
 			req.Decoded, err = decodeSipxBody(c.Get(fiber.HeaderContentType), body)
 		}

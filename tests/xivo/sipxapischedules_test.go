@@ -111,6 +111,16 @@ func TestSipxAPISchedules(t *testing.T) {
 		}
 	}
 
+	// Bodies: over 1 MiB 413, neither JSON nor XML 415, malformed 400; nothing changes.
+	for _, x := range []struct {
+		ctype, body string
+		status      int
+	}{{"application/json", `{"name":"` + strings.Repeat("x", 1<<20) + `"}`, 413}, {"text/csv", "name\nx", 415}, {"application/json", `{"name":`, 400}} {
+		if a := boss.send("POST", apiSchedules, x.ctype, x.body); a.status != x.status || scheduleState(t, env) != before {
+			t.Fatalf("POST %s: %d %.200s", x.ctype, a.status, a.body)
+		}
+	}
+
 	// Periods: append (disabled), insert before 0, delete by index.
 	if a := boss.send("POST", apiSchedules+"/1/period", "application/json", `{"enabled":false,"start":46800000,"stop":50400000,"scheduledDay":"Monday"}`); a.status != http.StatusOK {
 		t.Fatalf("append: %d %s", a.status, a.body)
