@@ -2,6 +2,9 @@ package xivo_test
 
 import (
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -190,5 +193,56 @@ func TestSipxAPISchedules(t *testing.T) {
 	}
 	if a := boss.send("DELETE", apiSchedules+"/1", "", ""); a.status != http.StatusNotFound {
 		t.Fatalf("DELETE again: %d", a.status)
+	}
+}
+
+// Every schedule URI and method the seed documents, run with the real curl binary in the
+// seed's form (curl -k -X METHOD [-H "Content-Type: application/json" -d '…']
+// https://superadmin:password@HOST/sipxconfig/api/…).
+func TestSipxAPISchedulesCurl(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is not installed (tests/install-deps.sh installs it)")
+	}
+	env, c := sipxSetup(t)
+	super := addUser(t, c, `{"userfeatures": {"firstname": "Super", "lastname": "Admin", "loginclient": "superadmin", "passwdclient": "password", "admin": true}}`)
+	if _, err := env.DB.Exec(`INSERT INTO user_groups (id, name) VALUES (70, 'ops')`); err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(env.HTTPSURL, "https://")
+	su := strconv.Itoa(super)
+	period := `{"enabled":true,"start":28800000,"stop":43200000,"scheduledDay":"Monday"}`
+	for _, x := range []struct{ method, uri, body, status, has string }{
+		{"POST", "/schedules", `{"name":"hq","type":"G","workingTime":{"workingHours":[` + period + `]}}`, "200", "1"},
+		{"POST", "/schedules", `{"name":"ops","type":"U","groupId":70}`, "200", "2"},
+		{"GET", "/schedules/general", "", "200", `"name":"hq"`},
+		{"GET", "/schedules/group/70", "", "200", `"name":"ops"`},
+		{"POST", "/schedules/user/" + su + "/personal", `{"name":"own"}`, "200", "3"},
+		{"GET", "/schedules/user/" + su + "/personal", "", "200", `"name":"own"`},
+		{"GET", "/schedules/user/" + su + "/all", "", "200", `"name":"hq"`},
+		{"GET", "/schedules/1", "", "200", `"scheduledDay":"Monday"`},
+		{"PUT", "/schedules/1", `{"description":"head office"}`, "200", "1"},
+		{"POST", "/schedules/1/period/0", `{"enabled":true,"start":50400000,"stop":61200000,"scheduledDay":"Friday"}`, "200", "1"},
+		{"DELETE", "/schedules/1/period/1", "", "200", ""},
+		{"GET", "/schedules/1", "", "200", `"description":"head office","userId":-1,"groupId":-1,"type":"G","workingTime":{"workingHours":[{"enabled":true,"start":50400000,"stop":61200000,"scheduledDay":"Friday"}]}`},
+		{"DELETE", "/schedules/1", "", "200", ""},
+		{"GET", "/schedules/1", "", "404", "Schedule not found"},
+	} {
+		cmd := "curl -k -X " + x.method
+		if x.body != "" {
+			cmd += ` -H "Content-Type: application/json" -d '` + x.body + `'`
+		}
+		body := filepath.Join(t.TempDir(), "body")
+		cmd += " https://superadmin:password@" + host + "/sipxconfig/api" + x.uri + ` -s -o '` + body + `' -w '%{http_code}'`
+		out, err := exec.Command("bash", "-c", cmd).Output()
+		if err != nil {
+			t.Fatalf("%s: %v", cmd, err)
+		}
+		got, _ := os.ReadFile(body)
+		if string(out) != x.status || !strings.Contains(string(got), x.has) {
+			t.Fatalf("%s\nanswered %s %s, want %s with %q", cmd, out, got, x.status, x.has)
+		}
+	}
+	if got := scheduleState(t, env); got != "2|ops||-1|70|schedule_fallback,endcall,endcall:hangup\n3|own||"+su+"|-1|schedule_fallback,endcall,endcall:hangup" {
+		t.Fatalf("stored: %s", got)
 	}
 }
