@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/netip"
@@ -119,11 +120,7 @@ func Registrations(st *models.Stores, server APIServer) *Resource {
 			if by == "" || by == "user" || by == "group" || by == "server" {
 				live = apiPage(live, r.Query)
 			}
-			items := make([]any, len(live))
-			for i := range live {
-				items[i] = registrationBean(&live[i])
-			}
-			return Result{JSON: APIDoc{Root: "Registrations", Key: "registrations", Value: APIList{Item: "Registration", Items: items}}}, nil
+			return Result{JSON: registrationsDoc(live)}, nil
 		},
 		"delete": func(ctx context.Context, r *Request) (Result, error) {
 			by := strings.ToLower(r.PathParams["by"])
@@ -180,8 +177,57 @@ func registrationFilter(ctx context.Context, st *models.Stores, server APIServer
 	return f, nil
 }
 
-// registrationBean is a binding as §5.2 shows it.
-func registrationBean(b *models.LiveBinding) APIObject {
+// registrationsDoc is the list answer: JSON written straight from the bindings (10,000 of
+// them are one read), XML through the beans.
+type registrationsDoc []models.LiveBinding
+
+func (d registrationsDoc) Render(media string) ([]byte, string) {
+	if media != "application/json" {
+		items := make([]any, len(d))
+		for i := range d {
+			items[i] = registrationBean(&d[i])
+		}
+		return APIDoc{Root: "Registrations", Key: "registrations", Value: APIList{Item: "Registration", Items: items}}.Render(media)
+	}
+	var b bytes.Buffer
+	b.Grow(32 + 400*len(d))
+	b.WriteString(`{"registrations":[`)
+	for i := range d {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		r := registrationOf(&d[i])
+		b.WriteString(`{"uri":`)
+		writeAPIString(&b, "sip:"+r.aor)
+		b.WriteString(`,"contact":`)
+		writeAPIString(&b, d[i].Contact)
+		b.WriteString(`,"expires":`)
+		b.WriteString(strconv.FormatInt(d[i].Expires, 10))
+		b.WriteString(`,"primary":`)
+		writeAPIString(&b, r.primary)
+		b.WriteString(`,"instrument":`)
+		writeAPIString(&b, r.instrument)
+		b.WriteString(`,"regCallId":`)
+		writeAPIString(&b, d[i].CallID)
+		b.WriteString(`,"identity":`)
+		writeAPIString(&b, r.aor)
+		b.WriteString(`,"status":"`)
+		b.WriteString(r.status)
+		b.WriteString(`","secondsToExpire":`)
+		b.WriteString(strconv.Itoa(r.seconds))
+		b.WriteByte('}')
+	}
+	b.WriteString("]}")
+	return b.Bytes(), "application/json; charset=utf-8"
+}
+
+// registration is what a bean computes from a binding.
+type registration struct {
+	aor, primary, instrument, status string
+	seconds                          int
+}
+
+func registrationOf(b *models.LiveBinding) registration {
 	aor := b.UserName
 	if b.Domain != "" {
 		aor += "@" + b.Domain
@@ -194,17 +240,22 @@ func registrationBean(b *models.LiveBinding) APIObject {
 	if _, rest, ok := strings.Cut(primary, ":"); ok { // "udp:host:port"
 		primary = rest
 	}
-	primary = hostOf(primary)
+	return registration{aor: aor, primary: hostOf(primary), instrument: instrument(b), status: status, seconds: max(0, b.SecondsTo)}
+}
+
+// registrationBean is a binding as §5.2 shows it.
+func registrationBean(b *models.LiveBinding) APIObject {
+	r := registrationOf(b)
 	return APIObject{
-		{Name: "uri", Value: "sip:" + aor},
+		{Name: "uri", Value: "sip:" + r.aor},
 		{Name: "contact", Value: b.Contact},
 		{Name: "expires", Value: b.Expires, XML: time.UnixMilli(b.Expires)},
-		{Name: "primary", Value: primary},
-		{Name: "instrument", Value: instrument(b)},
+		{Name: "primary", Value: r.primary},
+		{Name: "instrument", Value: r.instrument},
 		{Name: "regCallId", Value: b.CallID},
-		{Name: "identity", Value: aor},
-		{Name: "status", Value: status},
-		{Name: "secondsToExpire", Value: max(0, b.SecondsTo)},
+		{Name: "identity", Value: r.aor},
+		{Name: "status", Value: r.status},
+		{Name: "secondsToExpire", Value: r.seconds},
 	}
 }
 
