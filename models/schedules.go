@@ -77,17 +77,21 @@ const scheduleRows = `SELECT s.id, s.entity_id, s.name, s.timezone, s.descriptio
 	FROM schedules s LEFT JOIN dialactions d ON d.category = 'schedule' AND d.categoryval = s.id::text
 		AND d.event = '` + ScheduleFallbackEvent + `'`
 
-// List returns every schedule by id.
+// generalSchedule selects the schedules XiVO shows: neither a user's nor a user group's
+// (those are sipX's only, sipx-api.md §6.3).
+const generalSchedule = `s.owner_id IS NULL AND s.group_id IS NULL`
+
+// List returns every general schedule by id.
 func (s *ScheduleStore) List(ctx context.Context) ([]ScheduleRow, error) {
 	var out []ScheduleRow
-	err := s.db.SelectContext(ctx, &out, scheduleRows+` ORDER BY s.id`)
+	err := s.db.SelectContext(ctx, &out, scheduleRows+` WHERE `+generalSchedule+` ORDER BY s.id`)
 	return out, err
 }
 
 // Search matches a substring of the name or the description.
 func (s *ScheduleStore) Search(ctx context.Context, term string) ([]ScheduleRow, error) {
 	var out []ScheduleRow
-	err := s.db.SelectContext(ctx, &out, scheduleRows+` WHERE s.name ILIKE $1 OR s.description ILIKE $1 ORDER BY s.id`, likeTerm(term))
+	err := s.db.SelectContext(ctx, &out, scheduleRows+` WHERE `+generalSchedule+` AND (s.name ILIKE $1 OR s.description ILIKE $1) ORDER BY s.id`, likeTerm(term))
 	return out, err
 }
 
@@ -261,10 +265,12 @@ func renameClosedActions(err error) error {
 	return out
 }
 
-// UsableBy returns the schedules a user may use: the general ones and the user's own, by id.
+// UsableBy returns the schedules a user may use: the general ones, the user's own and those
+// of the user's groups, by id.
 func (s *ScheduleStore) UsableBy(ctx context.Context, userID int) ([]ScheduleComposite, error) {
 	var ids []int
-	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM schedules WHERE owner_id IS NULL OR owner_id = $1 ORDER BY id`, userID); err != nil {
+	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM schedules WHERE owner_id = $1 OR (owner_id IS NULL
+		AND (group_id IS NULL OR group_id IN (SELECT group_id FROM user_group_members WHERE user_id = $1))) ORDER BY id`, userID); err != nil {
 		return nil, err
 	}
 	out := make([]ScheduleComposite, 0, len(ids))

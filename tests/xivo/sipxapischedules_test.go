@@ -175,6 +175,13 @@ func TestSipxAPISchedules(t *testing.T) {
 			t.Fatalf("%s: %s, want %s", path, got, want)
 		}
 	}
+	// XiVO lists only the general one.
+	if items := c.list(schedulePath, "act=list"); len(items) != 1 || items[0]["id"] != float64(1) {
+		t.Fatalf("json.php list: %v", items)
+	}
+	if items := c.list(schedulePath, "act=search&search=team"); items != nil {
+		t.Fatalf("json.php search found a group schedule: %v", items)
+	}
 	if a := boss.send("GET", apiSchedules+"/4", "", ""); !strings.Contains(a.body, `"userId":-1,"groupId":60,"type":"U","workingTime":{"workingHours":[{"enabled":true,"start":28800000,"stop":86400000,"scheduledDay":"Every_day"}]}`) {
 		t.Fatalf("group bean: %s", a.body)
 	}
