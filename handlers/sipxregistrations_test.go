@@ -10,12 +10,12 @@ import (
 func TestRegistrationAddresses(t *testing.T) {
 	for in, want := range map[string]string{
 		"<sip:201@192.0.2.50:5060;transport=udp>": "192.0.2.50",
-		"sip:201@10.0.0.1":                         "10.0.0.1",
-		"sip:10.0.0.1:5062":                        "10.0.0.1",
-		"<sips:alice@[2001:0db8::0:1]:5061>":       "2001:db8::1",
-		`"Bob" <sip:bob@Host.Example:5060>`:        "host.example",
-		"sip:x":                                    "x",
-		"":                                         "",
+		"sip:201@10.0.0.1":                        "10.0.0.1",
+		"sip:10.0.0.1:5062":                       "10.0.0.1",
+		"<sips:alice@[2001:0db8::0:1]:5061>":      "2001:db8::1",
+		`"Bob" <sip:bob@Host.Example:5060>`:       "host.example",
+		"sip:x":                                   "x",
+		"":                                        "",
 	} {
 		if got := uriHost(in); got != want {
 			t.Errorf("uriHost(%q) = %q, want %q", in, got, want)
