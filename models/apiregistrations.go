@@ -118,8 +118,8 @@ func (s *RegistrationStore) DeleteBindings(ctx context.Context, ids []int) (int,
 	return int(n), err
 }
 
-// UserSIPNames are the address-of-record user parts of a user: the login and the names of
-// the user's SIP lines. The user is an id (tried first when all digits), a login or an
+// UserSIPNames are the address-of-record user parts of a user: the login and the names and
+// numbers of the user's SIP lines (the registrar takes a REGISTER to either). The user is an id (tried first when all digits), a login or an
 // alias; ErrNotFound when none matches.
 func (s *RegistrationStore) UserSIPNames(ctx context.Context, user string) ([]string, error) {
 	return s.names(ctx, `SELECT x.n FROM (SELECT id FROM (
@@ -129,7 +129,8 @@ func (s *RegistrationStore) UserSIPNames(ctx context.Context, user string) ([]st
 			WHERE a.alias = $1) c ORDER BY rank LIMIT 1) m,
 		LATERAL (SELECT '' AS n
 			UNION ALL SELECT loginclient FROM users WHERE id = m.id AND COALESCE(loginclient, '') <> ''
-			UNION ALL SELECT name FROM lines WHERE user_id = m.id AND protocol = 'sip' AND commented = false) x`, user)
+			UNION ALL SELECT name FROM lines WHERE user_id = m.id AND protocol = 'sip' AND commented = false
+			UNION ALL SELECT number FROM lines WHERE user_id = m.id AND protocol = 'sip' AND commented = false) x`, user)
 }
 
 // GroupSIPNames are the SIP names of every member of the user group named (or numbered)
@@ -141,6 +142,8 @@ func (s *RegistrationStore) GroupSIPNames(ctx context.Context, group string) ([]
 			UNION ALL SELECT u.loginclient FROM user_group_members m JOIN users u ON u.id = m.user_id
 				WHERE m.group_id = g.id AND u.commented = false AND COALESCE(u.loginclient, '') <> ''
 			UNION ALL SELECT l.name FROM user_group_members m JOIN lines l ON l.user_id = m.user_id
+				WHERE m.group_id = g.id AND l.protocol = 'sip' AND l.commented = false
+			UNION ALL SELECT l.number FROM user_group_members m JOIN lines l ON l.user_id = m.user_id
 				WHERE m.group_id = g.id AND l.protocol = 'sip' AND l.commented = false) x`, group)
 }
 

@@ -99,6 +99,7 @@ func TestSipxAPIRegistrations(t *testing.T) {
 	bind(t, env, line, "<sip:"+line+"@192.0.2.50:5060;transport=udp>", "", "cid-a", "Yealink SIP-T46S", "", 3600)
 	bind(t, env, "alice", "<sip:alice@10.0.0.10:5062>", "sip:198.51.100.7:40000", "cid-b", "baresip", "<urn:uuid:00000000-0000-1000-8000-0004f2112233>", 1800)
 	bind(t, env, "bob", "<sip:bob@10.0.0.1:5060>", "", "cid-c@host", "Polycom/4.0 0004f2aabbcc", "", 600)
+	bind(t, env, "1001", "<sip:1001@10.0.0.30:5060>", "", "cid-n", "", "", 300)        // alice's line by its number
 	bind(t, env, "carol", "<sip:carol@[2001:db8::1]:5060>", "", "cid-d", "x", "", -10) // expired
 
 	boss := newSipx(t, env, "boss", "bosspin1")
@@ -114,7 +115,7 @@ func TestSipxAPIRegistrations(t *testing.T) {
 
 	// All live ones, latest expiry first; the expired one is not listed.
 	all := regs(t, boss, apiRegs)
-	if callIDs(all) != "cid-a,cid-b,cid-c@host" {
+	if callIDs(all) != "cid-a,cid-b,cid-c@host,cid-n" {
 		t.Fatalf("all: %+v", all)
 	}
 	b := all[0]
@@ -151,11 +152,11 @@ func TestSipxAPIRegistrations(t *testing.T) {
 
 	// Filters, exact.
 	for path, want := range map[string]string{
-		"/user/alice":                  "cid-a,cid-b",
-		"/user/" + strconv.Itoa(alice): "cid-a,cid-b",
+		"/user/alice":                  "cid-a,cid-b,cid-n",
+		"/user/" + strconv.Itoa(alice): "cid-a,cid-b,cid-n",
 		"/user/bob":                    "", // no such user: below
-		"/group/sales":                 "cid-a,cid-b",
-		"/group/50":                    "cid-a,cid-b",
+		"/group/sales":                 "cid-a,cid-b,cid-n",
+		"/group/50":                    "cid-a,cid-b,cid-n",
 		"/group/empty":                 "",
 		"/serialNo/0004F2112233":       "cid-b",
 		"/serialNo/00-04-f2-80-cc-95":  "cid-a",
@@ -167,8 +168,8 @@ func TestSipxAPIRegistrations(t *testing.T) {
 		"/ip/192.0.2.50":               "cid-a",
 		"/callId/cid-c@host":           "cid-c@host",
 		"/callid/cid-c":                "",
-		"/server/1":                    "cid-a,cid-b,cid-c@host",
-		"/server/127.0.0.1":            "cid-a,cid-b,cid-c@host", // the SIP domain
+		"/server/1":                    "cid-a,cid-b,cid-c@host,cid-n",
+		"/server/127.0.0.1":            "cid-a,cid-b,cid-c@host,cid-n", // the SIP domain
 	} {
 		if path == "/user/bob" {
 			continue
@@ -187,12 +188,12 @@ func TestSipxAPIRegistrations(t *testing.T) {
 	}
 	// Paging: both valid, else the whole list.
 	for q, want := range map[string]string{"?start=1&limit=1": "cid-b", "?start=0&limit=2": "cid-a,cid-b", "?start=5&limit=2": "",
-		"?start=1": "cid-a,cid-b,cid-c@host", "?start=-1&limit=1": "cid-a,cid-b,cid-c@host", "?start=0&limit=10001": "cid-a,cid-b,cid-c@host"} {
+		"?start=1": "cid-a,cid-b,cid-c@host,cid-n", "?start=-1&limit=1": "cid-a,cid-b,cid-c@host,cid-n", "?start=0&limit=10001": "cid-a,cid-b,cid-c@host,cid-n"} {
 		if got := callIDs(regs(t, boss, apiRegs+q)); got != want {
 			t.Fatalf("%s: %q, want %q", q, got, want)
 		}
 	}
-	if got := callIDs(regs(t, boss, apiRegs+"/user/alice?start=1&limit=5")); got != "cid-b" {
+	if got := callIDs(regs(t, boss, apiRegs+"/user/alice?start=1&limit=5")); got != "cid-b,cid-n" {
 		t.Fatalf("user paged: %q", got)
 	}
 
@@ -208,10 +209,10 @@ func TestSipxAPIRegistrations(t *testing.T) {
 			t.Fatalf("DELETE %s: %d %s", p, a.status, a.body)
 		}
 	}
-	if n := regCount(t, env); n != 4 {
+	if n := regCount(t, env); n != 5 {
 		t.Fatalf("refused deletes removed bindings: %d left", n)
 	}
-	if a := newSipx(t, env, "clerk", "clerkpin").send("DELETE", apiRegs+"/callId/cid-a", "", ""); a.status != http.StatusForbidden || regCount(t, env) != 4 {
+	if a := newSipx(t, env, "clerk", "clerkpin").send("DELETE", apiRegs+"/callId/cid-a", "", ""); a.status != http.StatusForbidden || regCount(t, env) != 5 {
 		t.Fatalf("clerk DELETE: %d", a.status)
 	}
 
@@ -229,10 +230,10 @@ func TestSipxAPIRegistrations(t *testing.T) {
 			t.Fatalf("after DELETE %s: %v, want %s", path, ids, left)
 		}
 	}
-	del("/ip/10.0.0", "cid-a,cid-b,cid-c@host,cid-d")
-	del("/ip/[2001:db8::1]", "cid-a,cid-b,cid-c@host")
-	del("/serialNo/0004f2112233", "cid-a,cid-c@host")
-	del("/callId/cid-c@host", "cid-a")
+	del("/ip/10.0.0", "cid-a,cid-b,cid-c@host,cid-d,cid-n")
+	del("/ip/[2001:db8::1]", "cid-a,cid-b,cid-c@host,cid-n")
+	del("/serialNo/0004f2112233", "cid-a,cid-c@host,cid-n")
+	del("/callId/cid-c@host", "cid-a,cid-n")
 	bind(t, env, "bob", "<sip:bob@10.0.0.1:5060>", "", "cid-e", "", "", 60)
 	del("/user/alice", "cid-e")
 	del("/server/1", "")
