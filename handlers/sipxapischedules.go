@@ -373,8 +373,9 @@ func APISchedules(st *models.Stores) *Resource {
 			return c2, nil
 		}))
 	}
+	// Creates and updates answer the id, and where the schedule is (§2.4).
 	idText := func(id int) Result {
-		return Result{JSON: idDoc(id)}
+		return Result{JSON: idDoc(id), Header: http.Header{"Location": {"/sipxconfig/api/schedules/" + strconv.Itoa(id)}}}
 	}
 	return &Resource{DefaultAct: "view", Acts: map[string]Act{
 		"view": func(ctx context.Context, r *Request) (Result, error) {

@@ -115,6 +115,11 @@ func (r sipxAPI) serve(s *Server, c *fiber.Ctx) error {
 	if err != nil {
 		return sipxAPIFailure(c, err)
 	}
+	for k, vs := range res.Header {
+		for _, v := range vs {
+			c.Response().Header.Add(k, v)
+		}
+	}
 	if own, ok := res.JSON.(handlers.SipxRenderer); ok {
 		body, ctype := own.Render(media)
 		c.Set(fiber.HeaderContentType, ctype)
