@@ -26,6 +26,9 @@ type Schedule struct {
 	// OwnerID is the user a personal schedule belongs to (nil: a general schedule). It is
 	// set when the schedule is created and never changed.
 	OwnerID *int `db:"owner_id" json:"owner_id"`
+	// GroupID is the sipX user group a group schedule belongs to (nil: none); set when the
+	// schedule is created and never changed (migration 0090).
+	GroupID *int `db:"group_id" json:"-"`
 }
 
 // SchedulePeriod is one time range: hours of the day ("08:00-12:00"), and the weekdays
@@ -64,7 +67,7 @@ const ScheduleFallbackEvent = "schedule_fallback"
 // ScheduleStore reads and writes schedules.
 type ScheduleStore struct{ db *sqlx.DB }
 
-const scheduleCols = `id, entity_id, name, timezone, description, commented, owner_id`
+const scheduleCols = `id, entity_id, name, timezone, description, commented, owner_id, group_id`
 
 var scheduleConstraints = map[string]string{"schedules_name_key": "schedule.name"}
 
@@ -74,17 +77,21 @@ const scheduleRows = `SELECT s.id, s.entity_id, s.name, s.timezone, s.descriptio
 	FROM schedules s LEFT JOIN dialactions d ON d.category = 'schedule' AND d.categoryval = s.id::text
 		AND d.event = '` + ScheduleFallbackEvent + `'`
 
-// List returns every schedule by id.
+// generalSchedule selects the schedules XiVO shows: neither a user's nor a user group's
+// (those are sipX's only, sipx-api.md §6.3).
+const generalSchedule = `s.owner_id IS NULL AND s.group_id IS NULL`
+
+// List returns every general schedule by id.
 func (s *ScheduleStore) List(ctx context.Context) ([]ScheduleRow, error) {
 	var out []ScheduleRow
-	err := s.db.SelectContext(ctx, &out, scheduleRows+` ORDER BY s.id`)
+	err := s.db.SelectContext(ctx, &out, scheduleRows+` WHERE `+generalSchedule+` ORDER BY s.id`)
 	return out, err
 }
 
 // Search matches a substring of the name or the description.
 func (s *ScheduleStore) Search(ctx context.Context, term string) ([]ScheduleRow, error) {
 	var out []ScheduleRow
-	err := s.db.SelectContext(ctx, &out, scheduleRows+` WHERE s.name ILIKE $1 OR s.description ILIKE $1 ORDER BY s.id`, likeTerm(term))
+	err := s.db.SelectContext(ctx, &out, scheduleRows+` WHERE `+generalSchedule+` AND (s.name ILIKE $1 OR s.description ILIKE $1) ORDER BY s.id`, likeTerm(term))
 	return out, err
 }
 
@@ -258,10 +265,12 @@ func renameClosedActions(err error) error {
 	return out
 }
 
-// UsableBy returns the schedules a user may use: the general ones and the user's own, by id.
+// UsableBy returns the schedules a user may use: the general ones, the user's own and those
+// of the user's groups, by id.
 func (s *ScheduleStore) UsableBy(ctx context.Context, userID int) ([]ScheduleComposite, error) {
 	var ids []int
-	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM schedules WHERE owner_id IS NULL OR owner_id = $1 ORDER BY id`, userID); err != nil {
+	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM schedules WHERE owner_id = $1 OR (owner_id IS NULL
+		AND (group_id IS NULL OR group_id IN (SELECT group_id FROM user_group_members WHERE user_id = $1))) ORDER BY id`, userID); err != nil {
 		return nil, err
 	}
 	out := make([]ScheduleComposite, 0, len(ids))
@@ -287,12 +296,34 @@ func (s *ScheduleStore) Create(ctx context.Context, c *ScheduleComposite) error 
 		}
 		x := &c.Schedule
 		if err := tx.QueryRowxContext(ctx, `INSERT INTO schedules (entity_id, name, timezone, description,
-			commented, owner_id) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`, x.EntityID, x.Name, x.Timezone, x.Description,
-			x.Commented, x.OwnerID).Scan(&x.ID); err != nil {
+			commented, owner_id, group_id) VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id`, x.EntityID, x.Name, x.Timezone, x.Description,
+			x.Commented, x.OwnerID, x.GroupID).Scan(&x.ID); err != nil {
 			return mapPQ(err, scheduleConstraints)
 		}
 		return s.writeParts(ctx, tx, c, das)
 	})
+}
+
+// ScheduleKind selects schedules by owner for the sipX /api lists.
+type ScheduleKind struct {
+	// General: neither a user's nor a group's. Groups: every group's. GroupID: that
+	// group's. UserID (with All): the user's own, or (All) also the user's groups' and
+	// the general ones.
+	General, Groups, All bool
+	GroupID, UserID      int
+}
+
+// IDsOf are the ids of the schedules of a kind, in id order.
+func (s *ScheduleStore) IDsOf(ctx context.Context, k ScheduleKind) ([]int, error) {
+	var ids []int
+	err := s.db.SelectContext(ctx, &ids, `SELECT id FROM schedules WHERE
+		($1 AND owner_id IS NULL AND group_id IS NULL)
+		OR ($2 AND group_id IS NOT NULL)
+		OR (group_id = $3)
+		OR (owner_id = $4)
+		OR ($5 AND owner_id IS NULL AND (group_id IS NULL OR group_id IN (SELECT group_id FROM user_group_members WHERE user_id = $4)))
+		ORDER BY id`, k.General, k.Groups, k.GroupID, k.UserID, k.All)
+	return ids, err
 }
 
 // Edit merges an edit onto the stored schedule in one transaction that locks its row first.

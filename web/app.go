@@ -198,6 +198,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if errors.As(err, &fe) {
 		switch fe.Code {
 		case fiber.StatusRequestEntityTooLarge:
+			if strings.HasPrefix(c.Path(), sipxAPIPrefix) { // sipX /api: 413, one line (sipx-api.md §2.5)
+				return sipxText(c, fiber.StatusRequestEntityTooLarge, fmt.Sprintf("the body must be at most %d bytes", s.cfg.BodyLimit))
+			}
 			return writeError(c, fiber.StatusBadRequest, fmt.Sprintf("request body exceeds %d bytes", s.cfg.BodyLimit), map[string]string{"body": fmt.Sprintf("must be at most %d bytes", s.cfg.BodyLimit)})
 		case fiber.StatusNotFound:
 			c.Status(fiber.StatusNotFound)

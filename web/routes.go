@@ -46,6 +46,29 @@ func ccRoutes(s *Server, app *fiber.App) {
 // sipxREST declares the sipX REST resources, each with the role it needs (sipx-rest.md §2.3).
 func sipxREST(s *Server, app *fiber.App) {
 	s.sipxUsers = s.newSipxAuth()
+
+	// sipXconfig /api (sipx-api.md): JSON first, a .json/.xml suffix chooses, ADMIN only.
+	app.Use(sipxAPISuffix)
+	api := func(r sipxAPI) fiber.Handler { return func(c *fiber.Ctx) error { return r.serve(s, c) } }
+	registrations := handlers.Registrations(s.stores, handlers.APIServer{ID: 1, FQDN: s.sipDomain})
+	app.All("/sipxconfig/api/registrations", api(sipxAPI{res: registrations, methods: map[string]string{"GET": "view"}}))
+	app.All("/sipxconfig/api/registrations/group/:x", api(sipxAPI{res: registrations, methods: map[string]string{"GET": "view"},
+		fixed: map[string]string{"by": "group"}}))
+	app.All("/sipxconfig/api/registrations/:by/:x", api(sipxAPI{res: registrations, methods: map[string]string{"GET": "view", "DELETE": "delete"}}))
+	apiSchedules := handlers.APISchedules(s.stores)
+	sched := func(methods map[string]string, fixed map[string]string) fiber.Handler {
+		return api(sipxAPI{res: apiSchedules, methods: methods, fixed: fixed})
+	}
+	get := map[string]string{"GET": "view"}
+	app.All("/sipxconfig/api/schedules", sched(map[string]string{"POST": "add"}, nil))
+	app.All("/sipxconfig/api/schedules/general", sched(get, map[string]string{"list": "general"}))
+	app.All("/sipxconfig/api/schedules/group", sched(get, map[string]string{"list": "group"}))
+	app.All("/sipxconfig/api/schedules/group/:groupId", sched(get, map[string]string{"list": "group"}))
+	app.All("/sipxconfig/api/schedules/user/:userId/all", sched(get, map[string]string{"list": "all"}))
+	app.All("/sipxconfig/api/schedules/user/:userId/personal", sched(map[string]string{"GET": "view", "POST": "add"}, map[string]string{"list": "personal"}))
+	app.All("/sipxconfig/api/schedules/:id", sched(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}, nil))
+	app.All("/sipxconfig/api/schedules/:id/period", sched(map[string]string{"POST": "period"}, nil))
+	app.All("/sipxconfig/api/schedules/:id/period/:index", sched(map[string]string{"POST": "period", "DELETE": "unperiod"}, nil))
 	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
 		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
 	}

@@ -26,6 +26,7 @@ type baseline struct {
 	db              *sql.DB
 	view1, all, cel *sql.Stmt
 	books, search   *sql.Stmt
+	regs            *sql.Stmt
 	mu              sync.Mutex
 	creds           map[[32]byte]bool
 }
@@ -56,6 +57,9 @@ func startBaseline(ctx context.Context, dsn string, poolSize int) (string, func(
 		return "", nil, err
 	}
 	if b.search, err = db.PrepareContext(ctx, baseSearchSQL); err != nil {
+		return "", nil, err
+	}
+	if b.regs, err = db.PrepareContext(ctx, models.BindingsSQL); err != nil {
 		return "", nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -103,6 +107,9 @@ func (b *baseline) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/sipxconfig/rest/my/search/phonebook":
 		b.book(w, r, true)
+		return
+	case "/sipxconfig/api/registrations":
+		b.registrations(w, r)
 		return
 	}
 	var v any

@@ -1,0 +1,159 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"pbxws/handlers"
+	"pbxws/models"
+)
+
+// The sipXconfig /api conventions (sipx-api.md §2): role ADMIN everywhere, JSON first
+// (text/xml or application/xml by Accept, or a last segment ending in .json/.xml),
+// text/plain one-line errors.
+
+// sipxAPIPrefix is where the /api resources live.
+const sipxAPIPrefix = "/sipxconfig/api/"
+
+// sipxAPIMedia are the types /api answers in, the default first.
+var sipxAPIMedia = []string{"application/json", "text/xml"}
+
+// localAPIFormat holds the media type a .json/.xml suffix chose.
+const localAPIFormat = "sipxapi.format"
+
+// sipxAPISuffix strips a .json/.xml suffix from the last segment of an /api path and
+// remembers the format it chose, before routing (§2.1).
+func sipxAPISuffix(c *fiber.Ctx) error {
+	p := c.Path()
+	if !strings.HasPrefix(p, sipxAPIPrefix) {
+		return c.Next()
+	}
+	last := p[strings.LastIndexByte(p, '/')+1:]
+	for suffix, media := range map[string]string{".json": "application/json", ".xml": "text/xml"} {
+		if len(last) > len(suffix) && strings.EqualFold(last[len(last)-len(suffix):], suffix) {
+			c.Locals(localAPIFormat, media)
+			c.Path(p[:len(p)-len(suffix)])
+			break
+		}
+	}
+	return c.Next()
+}
+
+// sipxAPI is an /api resource: methods maps each HTTP method it offers to its act.
+type sipxAPI struct {
+	res     *handlers.Resource
+	methods map[string]string
+	// fixed are path parameters the route's literal segments stand for.
+	fixed map[string]string
+}
+
+func (r sipxAPI) allow() string {
+	var ms []string
+	for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
+		if r.methods[m] != "" {
+			ms = append(ms, m)
+		}
+	}
+	return strings.Join(append(ms, fiber.MethodOptions), ", ")
+}
+
+func (r sipxAPI) serve(s *Server, c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodOptions {
+		c.Set(fiber.HeaderAllow, r.allow())
+		return c.SendStatus(http.StatusOK)
+	}
+	u, ok, err := s.sipxAuthenticate(c, roleAdmin)
+	if !ok {
+		return err
+	}
+	method := c.Method()
+	if method == fiber.MethodHead {
+		method = fiber.MethodGet
+	}
+	act := r.methods[method]
+	if act == "" {
+		c.Set(fiber.HeaderAllow, r.allow())
+		return sipxText(c, http.StatusMethodNotAllowed, c.Method()+" is not offered here: use "+strings.TrimSuffix(r.allow(), ", OPTIONS"))
+	}
+	req := &handlers.Request{Act: act, User: u.ID, Admin: u.Admin, Query: sipxQuery(c), PathParams: map[string]string{}}
+	for k, v := range r.fixed {
+		req.PathParams[k] = v
+	}
+	for _, name := range c.Route().Params {
+		v, err := url.PathUnescape(c.Params(name))
+		if err != nil {
+			return sipxText(c, http.StatusBadRequest, name+": malformed %-escape")
+		}
+		req.PathParams[name] = v
+	}
+	media, _ := c.Locals(localAPIFormat).(string)
+	if media == "" {
+		var ok bool
+		if media, ok = negotiate(c.Get(fiber.HeaderAccept), sipxAPIMedia); !ok {
+			return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(sipxAPIMedia, " or "))
+		}
+	}
+	if method == fiber.MethodPost || method == fiber.MethodPut {
+		body, err := s.requestBody(c)
+		var ve *models.ValidationError
+		if errors.As(err, &ve) && strings.HasPrefix(ve.Fields["body"], "must be at most") {
+			return sipxText(c, http.StatusRequestEntityTooLarge, "the body "+ve.Fields["body"])
+		}
+		if err == nil && len(body) > 0 {
+			req.Decoded, err = decodeSipxBody(c.Get(fiber.HeaderContentType), body)
+		}
+		if err != nil {
+			return sipxAPIFailure(c, err)
+		}
+	}
+	c.Locals(localAct, act)
+	res, err := s.dispatch(c.UserContext(), r.res, req, method != fiber.MethodGet)
+	if err != nil {
+		return sipxAPIFailure(c, err)
+	}
+	for k, vs := range res.Header {
+		for _, v := range vs {
+			c.Response().Header.Add(k, v)
+		}
+	}
+	if own, ok := res.JSON.(handlers.SipxRenderer); ok {
+		body, ctype := own.Render(media)
+		c.Set(fiber.HeaderContentType, ctype)
+		return c.Send(body)
+	}
+	c.Status(http.StatusOK) // writes and deletes: 200, empty (§2.4)
+	return nil
+}
+
+// sipxAPIFailure maps an act's error to the §2.5 status and one line of text.
+func sipxAPIFailure(c *fiber.Ctx, err error) error {
+	var ae *handlers.APIError
+	var ve *models.ValidationError
+	var ce *models.ConflictError
+	var unprocessable *handlers.ErrUnprocessable
+	var notServed *handlers.ErrNotServed
+	switch {
+	case errors.As(err, &ae):
+		return sipxText(c, ae.Status, ae.Msg)
+	case errors.Is(err, errBusy):
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return sipxText(c, http.StatusServiceUnavailable, err.Error())
+	case errors.Is(err, errUnsupportedMedia), errors.Is(err, errUnsupportedEncoding):
+		return sipxText(c, http.StatusUnsupportedMediaType, err.Error())
+	case errors.As(err, &unprocessable):
+		return sipxText(c, http.StatusUnprocessableEntity, strings.TrimPrefix(unprocessable.Error(), "invalid input: "))
+	case errors.As(err, &ve):
+		return sipxText(c, http.StatusBadRequest, strings.TrimPrefix(ve.Error(), "invalid input: "))
+	case errors.As(err, &ce):
+		return sipxText(c, http.StatusConflict, ce.Msg)
+	case errors.Is(err, models.ErrNotFound):
+		return sipxText(c, http.StatusNotFound, "not found")
+	case errors.As(err, &notServed):
+		return sipxText(c, http.StatusNotImplemented, notServed.Why)
+	}
+	return err
+}
