@@ -302,6 +302,30 @@ type cell struct {
 	value         any
 }
 
+// rowSums adds up each row's counters: of its object (axetype type: a queue or agent, of
+// objects, whose counters by bucket of) or of its bucket over every object, and the total.
+func rowSums[C any, P interface {
+	*C
+	Add(*C)
+}](rep *report, objects int, of func(object int) map[string]*C) ([]C, C) {
+	rows := make([]C, len(rep.rows))
+	var total C
+	for i, row := range rep.rows {
+		for obj := 0; obj < objects; obj++ {
+			if rep.axe == "type" && obj != row.object {
+				continue
+			}
+			for bucket, c := range of(obj) {
+				if rep.axe == "type" || bucket == row.bucket {
+					P(&rows[i]).Add(c)
+				}
+			}
+		}
+		P(&total).Add(&rows[i])
+	}
+	return rows, total
+}
+
 func (rep *report) build(ctx context.Context) (jsonObject, error) {
 	var cells func(rowIndex int) []cell
 	var totalCells []cell
@@ -310,21 +334,7 @@ func (rep *report) build(ctx context.Context) (jsonObject, error) {
 		if err != nil {
 			return nil, err
 		}
-		perRow := make([]models.AgentCounters, len(rep.rows))
-		var total models.AgentCounters
-		for i, row := range rep.rows {
-			for ai, a := range rep.agents {
-				if rep.axe == "type" && ai != row.object {
-					continue
-				}
-				for bucket, c := range counters[a.ID] {
-					if rep.axe == "type" || bucket == row.bucket {
-						perRow[i].Add(c)
-					}
-				}
-			}
-			total.Add(&perRow[i])
-		}
+		perRow, total := rowSums(rep, len(rep.agents), func(i int) map[string]*models.AgentCounters { return counters[rep.agents[i].ID] })
 		cells = func(i int) []cell { return rep.agentCells(&perRow[i]) }
 		totalCells = rep.agentCells(&total)
 	} else {
@@ -332,21 +342,7 @@ func (rep *report) build(ctx context.Context) (jsonObject, error) {
 		if err != nil {
 			return nil, err
 		}
-		perRow := make([]models.QueueCounters, len(rep.rows))
-		var total models.QueueCounters
-		for i, row := range rep.rows {
-			for qi, q := range rep.queues {
-				if rep.axe == "type" && qi != row.object {
-					continue
-				}
-				for bucket, c := range counters[q.Name] {
-					if rep.axe == "type" || bucket == row.bucket {
-						perRow[i].Add(c)
-					}
-				}
-			}
-			total.Add(&perRow[i])
-		}
+		perRow, total := rowSums(rep, len(rep.queues), func(i int) map[string]*models.QueueCounters { return counters[rep.queues[i].Name] })
 		cells = func(i int) []cell { return rep.queueCells(&perRow[i]) }
 		totalCells = rep.queueCells(&total)
 	}

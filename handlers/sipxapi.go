@@ -78,7 +78,7 @@ func writeAPIJSON(b *bytes.Buffer, v any) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			writeAPIString(b, f.Name)
+			writeJSONString(b, f.Name)
 			b.WriteByte(':')
 			writeAPIJSON(b, f.Value)
 		}
@@ -99,7 +99,7 @@ func writeAPIJSON(b *bytes.Buffer, v any) {
 	case bool:
 		b.WriteString(strconv.FormatBool(t))
 	case string:
-		writeAPIString(b, t)
+		writeJSONString(b, t)
 	default:
 		enc, _ := json.Marshal(t)
 		b.Write(enc)
@@ -158,23 +158,4 @@ func apiPage[T any](items []T, q map[string][]string) []T {
 		return items[:0]
 	}
 	return items[start:min(len(items), start+limit)]
-}
-
-// writeAPIString writes a JSON string without HTML escapes (contacts are <sip:…>).
-func writeAPIString(b *bytes.Buffer, s string) {
-	plain := true
-	for i := 0; i < len(s) && plain; i++ {
-		c := s[i]
-		plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\'
-	}
-	if plain { // most values: nothing to escape
-		b.WriteByte('"')
-		b.WriteString(s)
-		b.WriteByte('"')
-		return
-	}
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	b.Truncate(b.Len() - 1) // Encode's newline
 }

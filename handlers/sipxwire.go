@@ -128,9 +128,24 @@ func writeJSONValue(b *bytes.Buffer, v any) {
 	}
 }
 
+// writeJSONString writes a JSON string without HTML escapes (contacts are <sip:…>, as
+// XStream writes them).
 func writeJSONString(b *bytes.Buffer, s string) {
-	enc, _ := json.Marshal(s)
-	b.Write(enc)
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\'
+	}
+	if plain { // most values: nothing to escape
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	b.Truncate(b.Len() - 1) // Encode's newline
 }
 
 // maxXMLDepth bounds the nesting of a decoded XML body.

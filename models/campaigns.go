@@ -168,13 +168,6 @@ func writeCampaignParts(ctx context.Context, tx *sqlx.Tx, c *RecordingCampaign) 
 	return err
 }
 
-func nullText(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 // CreateCampaign validates and inserts a campaign, setting its id and creation time.
 func (s *CampaignStore) CreateCampaign(ctx context.Context, c *RecordingCampaign) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -183,7 +176,7 @@ func (s *CampaignStore) CreateCampaign(ctx context.Context, c *RecordingCampaign
 		}
 		skills, _ := json.Marshal(c.Skills)
 		if err := tx.QueryRowxContext(ctx, `INSERT INTO recording_campaigns (name, starts_at, ends_at, direction, skills)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at`, c.Name, c.Start, c.End, nullText(c.Direction), string(skills)).
+			VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at`, c.Name, c.Start, c.End, nullIfEmpty(c.Direction), string(skills)).
 			Scan(&c.ID, &c.CreatedAt); err != nil {
 			return mapPQ(err, map[string]string{"recording_campaigns_name_key": "campaign.name"})
 		}
@@ -213,7 +206,7 @@ func (s *CampaignStore) EditCampaign(ctx context.Context, id int, merge func(*Re
 		}
 		skills, _ := json.Marshal(c.Skills)
 		if _, err := tx.ExecContext(ctx, `UPDATE recording_campaigns SET name = $2, starts_at = $3, ends_at = $4,
-			direction = $5, skills = $6 WHERE id = $1`, id, c.Name, c.Start, c.End, nullText(c.Direction), string(skills)); err != nil {
+			direction = $5, skills = $6 WHERE id = $1`, id, c.Name, c.Start, c.End, nullIfEmpty(c.Direction), string(skills)); err != nil {
 			return mapPQ(err, map[string]string{"recording_campaigns_name_key": "campaign.name"})
 		}
 		return writeCampaignParts(ctx, tx, c)

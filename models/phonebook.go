@@ -220,20 +220,15 @@ func (s *PhonebookStore) Edit(ctx context.Context, id int, merge func(stored *Ph
 	})
 }
 
-// writePhonebookParts replaces the numbers and addresses of p (empty ones are not stored).
-// What a shared contact shows in a user's phonebook: the display name stands for a first
-// name when it has none, and the number is the office one, else mobile, home, other.
-const (
-	sharedFirstSQL  = `CASE WHEN p.firstname = '' AND p.lastname = '' THEN p.displayname ELSE p.firstname END`
-	sharedNumberSQL = `COALESCE((SELECT n.number FROM phonebook_numbers n WHERE n.phonebook_id = p.id AND n.number <> ''
-		AND n.type IN ('office', 'mobile', 'home', 'other')
-		ORDER BY array_position(ARRAY['office', 'mobile', 'home', 'other'], CAST(n.type AS text)) LIMIT 1), '')`
-)
+// sharedFirstSQL is what a shared contact p shows in a user's phonebook as a first name: the
+// display name stands for one when it has no names (the number is sharedNumberOf).
+const sharedFirstSQL = `CASE WHEN p.firstname = '' AND p.lastname = '' THEN p.displayname ELSE p.firstname END`
 
 // numbersOfContact joins each contact p to its numbers n by kind, an index lookup each.
 const numbersOfContact = `LEFT JOIN LATERAL (SELECT ` + numberKinds + ` FROM phonebook_numbers WHERE phonebook_id = p.id) n ON true`
 
-// sharedNumberOf is the number a contact shows, from n (numbersOfContact).
+// sharedNumberOf is the number a contact shows, from n (numbersOfContact): the office one,
+// else mobile, home, other.
 const sharedNumberOf = `COALESCE(NULLIF(n.office, ''), NULLIF(n.mobile, ''), NULLIF(n.home, ''), NULLIF(n.other, ''), '')`
 
 // numberKinds are a contact's numbers, one column a kind.
@@ -296,6 +291,7 @@ func likePrefix(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
 }
 
+// writePhonebookParts replaces the numbers and addresses of p (empty ones are not stored).
 func writePhonebookParts(ctx context.Context, tx *sqlx.Tx, p *PhonebookEntry) error {
 	for _, q := range []string{`DELETE FROM phonebook_numbers WHERE phonebook_id = $1`, `DELETE FROM phonebook_addresses WHERE phonebook_id = $1`,
 		`DELETE FROM phonebook_words WHERE phonebook_id = $1`} {

@@ -147,7 +147,8 @@ func (s *PrivateBookStore) checkEntry(ctx context.Context, tx *sqlx.Tx, userID i
 	var dup bool
 	if err := tx.GetContext(ctx, &dup, `SELECT EXISTS (SELECT 1 FROM private_phonebook_entries
 		WHERE user_id = $1 AND first_name = $2 AND last_name = $3 AND number = $4 AND id <> $5)
-		OR EXISTS (SELECT 1 FROM phonebook p WHERE `+sharedFirstSQL+` = $2 AND p.lastname = $3 AND `+sharedNumberSQL+` = $4)`,
+		OR EXISTS (SELECT 1 FROM phonebook p `+numbersOfContact+`
+			WHERE `+sharedFirstSQL+` = $2 AND p.lastname = $3 AND `+sharedNumberOf+` = $4)`,
 		userID, e.FirstName, e.LastName, e.Number, e.ID); err != nil {
 		return err
 	}
