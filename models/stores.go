@@ -58,6 +58,9 @@ type Stores struct {
 	Queues          *QueueStore
 	QueueSkills     *QueueSkillStore
 	QueueSkillRules *QueueSkillRuleStore
+
+	// Gateways are sipX's view of the SIP trunks (sipx-api.md §8).
+	Gateways *GatewayStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -107,6 +110,8 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Queues:          &QueueStore{db: db},
 		QueueSkills:     &QueueSkillStore{db: db},
 		QueueSkillRules: &QueueSkillRuleStore{db: db},
+
+		Gateways: &GatewayStore{db: db, trunks: &TrunkStore{db: db}},
 	}
 }
 
