@@ -69,6 +69,22 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/api/schedules/:id", sched(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}, nil))
 	app.All("/sipxconfig/api/schedules/:id/period", sched(map[string]string{"POST": "period"}, nil))
 	app.All("/sipxconfig/api/schedules/:id/period/:index", sched(map[string]string{"POST": "period", "DELETE": "unperiod"}, nil))
+	apiGateways := handlers.APIGateways(s.stores)
+	gw := func(methods map[string]string) fiber.Handler { return api(sipxAPI{res: apiGateways, methods: methods}) }
+	app.All("/sipxconfig/api/gateways", gw(map[string]string{"GET": "view", "POST": "add"}))
+	app.All("/sipxconfig/api/gateways/models", gw(map[string]string{"GET": "models"}))
+	app.All("/sipxconfig/api/gateways/:gw", gw(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}))
+	app.All("/sipxconfig/api/gateways/:gw/availablerules", gw(map[string]string{"GET": "availablerules"}))
+	app.All("/sipxconfig/api/gateways/:gw/rules/:ruleId", gw(map[string]string{"PUT": "linkrule", "DELETE": "unlinkrule"}))
+	app.All("/sipxconfig/api/gateways/:gw/ports", gw(map[string]string{"GET": "ports", "POST": "addport"}))
+	for _, ports := range []string{"ports", "port"} { // the document's port, the code's ports (§16.1)
+		app.All("/sipxconfig/api/gateways/:gw/"+ports+"/:portId", gw(map[string]string{"DELETE": "port"}))
+		app.All("/sipxconfig/api/gateways/:gw/"+ports+"/:portId/settings", gw(map[string]string{"GET": "port"}))
+		app.All("/sipxconfig/api/gateways/:gw/"+ports+"/:portId/settings/*", gw(map[string]string{"GET": "port", "PUT": "port", "DELETE": "port"}))
+	}
+	apiRules := handlers.APIRules(s.stores)
+	app.All("/sipxconfig/api/rules", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "view"}}))
+	app.All("/sipxconfig/api/rules/:ruleId", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "view", "DELETE": "delete"}}))
 	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
 		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
 	}
