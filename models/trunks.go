@@ -376,8 +376,11 @@ func (s *TrunkStore) Delete(ctx context.Context, protocol string, id int) error 
 		if err := trunksInUse(ctx, tx, `t.id = $1`, id); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM trunks WHERE id = $1`, id)
-		return mapPQ(err, trunkConstraints)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM trunks WHERE id = $1`, id); err != nil {
+			return mapPQ(err, trunkConstraints)
+		}
+		// A SIP trunk is a sipX gateway: its settings go with it.
+		return DropSettings(ctx, tx, GatewaySettingsKind, strconv.Itoa(id))
 	})
 }
 
@@ -389,11 +392,15 @@ func (s *TrunkStore) DeleteAll(ctx context.Context, protocol string) (n int, err
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM trunks WHERE protocol = $1`, protocol)
-		if err == nil {
-			n64, _ := res.RowsAffected()
-			n = int(n64)
+		if err != nil {
+			return mapPQ(err, trunkConstraints)
 		}
-		return mapPQ(err, trunkConstraints)
+		n64, _ := res.RowsAffected()
+		n = int(n64)
+		if protocol == "sip" { // the gateways' settings go with them
+			_, err = tx.ExecContext(ctx, `DELETE FROM setting_values WHERE owner_kind = $1`, GatewaySettingsKind)
+		}
+		return err
 	})
 	return n, err
 }

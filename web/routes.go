@@ -82,6 +82,9 @@ func sipxREST(s *Server, app *fiber.App) {
 		app.All("/sipxconfig/api/gateways/:gw/"+ports+"/:portId/settings", gw(map[string]string{"GET": "port"}))
 		app.All("/sipxconfig/api/gateways/:gw/"+ports+"/:portId/settings/*", gw(map[string]string{"GET": "port", "PUT": "port", "DELETE": "port"}))
 	}
+	gatewaySettings := s.stores.Gateways.GatewaySettings()
+	s.apiSettings(app, "/gateways/:gw", handlers.SettingsResource(s.stores.SettingTrees,
+		func(r *handlers.Request) (*models.SettingsOwner, string) { return gatewaySettings, r.PathParams["gw"] }, "Gateway not found"), false)
 	apiRules := handlers.APIRules(s.stores)
 	app.All("/sipxconfig/api/rules", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "view"}}))
 	app.All("/sipxconfig/api/rules/:ruleId", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "view", "DELETE": "delete"}}))

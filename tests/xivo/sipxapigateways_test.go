@@ -211,3 +211,168 @@ func TestSipxAPIGateways(t *testing.T) {
 		t.Fatalf("gateway rows: %d %v", rows, err)
 	}
 }
+
+// The XiVO view (§8.3) both ways: a json.php SIP trunk is a gateway with the mapping, its
+// account in the settings; a gateway made and edited through /api (settings included) is
+// read back through trunk_management/sip with its XiVO-only options kept; IAX and custom
+// trunks are no gateways.
+func TestSipxAPIGatewaysXiVOView(t *testing.T) {
+	env, l, boss := gatewaySetup(t)
+	l.must("trunk_management/sip/", "act=add", `{"protocol": {"name": "itsp", "context": "from-extern", "host-type": "static", "host-static": "sip.example.net",
+		"port": "5080", "transport": "tls", "outboundproxy": "obp.example.net:5099", "username": "acme", "secret": "s3cret", "qualify": "yes",
+		"allow": ["alaw", "g722"], "commented": true}, "trunkfeatures": {"description": "provider"},
+		"register": {"username": "acme", "password": "s3cret", "authuser": "acme-auth", "host": "reg.example.net", "port": "5070"}}`)
+	l.must("trunk_management/sip/", "act=add", `{"protocol": {"name": "bare", "context": "from-extern", "host-type": "static", "host-static": "192.0.2.9"}, "trunkfeatures": {}}`)
+	l.must("trunk_management/iax/", "act=add", `{"protocol": {"name": "iaxt", "context": "from-extern"}, "trunkfeatures": {}}`)
+	l.must("trunk_management/custom/", "act=add", `{"protocol": {"name": "dahdi", "interface": "dahdi/g1"}, "trunkfeatures": {}}`)
+
+	itsp := `{"id":1,"name":"itsp","serialNo":null,"deviceVersion":null,"description":"provider",` +
+		`"model":{"modelId":"sipTrunkStandard","label":"SIP trunk","vendor":null,"versions":null},"enabled":false,"address":"sip.example.net",` +
+		`"addressPort":5080,"outboundAddress":"obp.example.net","outboundPort":5099,"addressTransport":"tls","prefix":null,"shared":true,` +
+		`"useInternalBridge":true,"branch":null,"callerAliasInfo":{"defaultCallerAlias":null,"anonymous":false,"ignoreUserInfo":false,` +
+		`"transformUserExtension":false,"addPrefix":null,"keepDigits":0,"displayName":null,"urlParameters":null}}`
+	if a := boss.send("GET", apiGateways+"/1", "", ""); a.status != http.StatusOK || a.body != itsp {
+		t.Fatalf("json.php trunk as a gateway:\n%s\nwant\n%s", a.body, itsp)
+	}
+	if a := boss.send("GET", apiGateways, "", ""); !strings.HasPrefix(a.body, `{"gateways":[`+itsp+`,{"id":2,"name":"bare",`) ||
+		!strings.Contains(a.body, `"modelId":"genericGatewayStandard"`) || strings.Contains(a.body, "iaxt") || strings.Contains(a.body, "dahdi") {
+		t.Fatalf("list: %s", a.body)
+	}
+	for _, id := range []string{"3", "4"} {
+		if a := boss.send("GET", apiGateways+"/"+id, "", ""); a.status != http.StatusNotFound || a.body != "Gateway not found\n" {
+			t.Fatalf("trunk %s: %d %s", id, a.status, a.body)
+		}
+		if a := boss.send("GET", apiGateways+"/"+id+"/settings", "", ""); a.status != http.StatusNotFound || a.body != "Gateway not found\n" {
+			t.Fatalf("trunk %s settings: %d %s", id, a.status, a.body)
+		}
+	}
+	// The account, mirrored from the trunk and its registration.
+	for path, want := range map[string]string{
+		"user-name": "acme", "authentication-user-name": "acme-auth", "password": "s3cret", "register-on-initialization": "true",
+		"itsp-registrar-address": "reg.example.net", "itsp-registrar-listening-port": "5070", "registration-interval": "600",
+	} {
+		a := boss.send("GET", apiGateways+"/1/settings/itsp-account/"+path, "", "")
+		if a.status != http.StatusOK || !strings.Contains(a.body, `"path":"itsp-account/`+path+`",`) || !strings.Contains(a.body, `"value":"`+want+`"`) {
+			t.Fatalf("setting %s: %d %s", path, a.status, a.body)
+		}
+	}
+	if a := boss.send("GET", apiGateways+"/2/settings", "", ""); a.status != http.StatusOK || a.body != `{"settings":[]}` {
+		t.Fatalf("generic settings: %d %s", a.status, a.body)
+	}
+	if a := boss.send("GET", apiGateways+"/2/settings/itsp-account/user-name", "", ""); a.status != http.StatusNotFound {
+		t.Fatalf("generic setting: %d %s", a.status, a.body)
+	}
+
+	// A sipX PUT of the json.php trunk keeps its XiVO-only options and its registration.
+	if a := boss.send("PUT", apiGateways+"/1", "application/json", `{"enabled":true,"addressPort":5081,"outboundAddress":"obp2.example.net","prefix":"0"}`); a.status != http.StatusOK {
+		t.Fatalf("PUT: %d %s", a.status, a.body)
+	}
+	v := l.object("trunk_management/sip/", "act=view&id=1")
+	p := v["protocol"].(map[string]any)
+	if p["host"] != "sip.example.net" || p["port"] != "5081" || p["transport"] != "tls" || p["outboundproxy"] != "obp2.example.net:5099" ||
+		p["commented"] != false || p["qualify"] != "yes" || p["context"] != "from-extern" || p["username"] != "acme" || p["secret"] != "s3cret" ||
+		mustJSON(p["allow"]) != `["alaw","g722"]` || v["register"].(map[string]any)["host"] != "reg.example.net" {
+		t.Fatalf("json.php view after the sipX PUT: %v", v)
+	}
+	// A json.php edit keeps the sipX row.
+	l.must("trunk_management/sip/", "act=edit&id=1", `{"trunkfeatures": {"description": "edited"}}`)
+	if a := boss.send("GET", apiGateways+"/1", "", ""); !strings.Contains(a.body, `"description":"edited"`) || !strings.Contains(a.body, `"prefix":"0"`) {
+		t.Fatalf("after the json.php edit: %s", a.body)
+	}
+
+	// A gateway made through /api, its account given through the settings: json.php reads
+	// the trunk, its credentials and its registration.
+	if a := boss.send("POST", apiGateways, "application/json", `{"name":"made","model":{"modelId":"sipTrunkStandard"},"address":"192.0.2.20",
+		"addressPort":5062,"addressTransport":"udp","outboundAddress":"192.0.2.21","outboundPort":5063,"enabled":false,"description":"from sipX"}`); a.status != http.StatusOK || a.body != "5" {
+		t.Fatalf("POST: %d %s", a.status, a.body)
+	}
+	set := func(path, value string) {
+		t.Helper()
+		if a := boss.send("PUT", apiGateways+"/5/settings/itsp-account/"+path, "text/plain", value); a.status != http.StatusOK {
+			t.Fatalf("PUT %s: %d %s", path, a.status, a.body)
+		}
+	}
+	// Registering needs a user name first: refused, nothing changes.
+	before := gatewayState(t, env)
+	if a := boss.send("PUT", apiGateways+"/5/settings/itsp-account/register-on-initialization", "text/plain", "true"); a.status != http.StatusBadRequest ||
+		!strings.Contains(a.body, "itsp-account/user-name: is required to register") || gatewayState(t, env) != before {
+		t.Fatalf("register without a user: %d %s", a.status, a.body)
+	}
+	set("user-name", "made-user")
+	set("password", "made-pass")
+	set("authentication-user-name", "made-auth")
+	set("register-on-initialization", "1")
+	set("itsp-registrar-address", "reg.made.example")
+	set("strip-private-headers", "true")
+	v = l.object("trunk_management/sip/", "act=view&id=5")
+	p = v["protocol"].(map[string]any)
+	r, _ := v["register"].(map[string]any)
+	if p["name"] != "made" || p["host"] != "192.0.2.20" || p["port"] != "5062" || p["transport"] != "udp" || p["outboundproxy"] != "192.0.2.21:5063" ||
+		p["commented"] != true || p["context"] != "from-extern" || p["username"] != "made-user" || p["secret"] != "made-pass" || p["fromuser"] != "made-auth" ||
+		v["trunkfeatures"].(map[string]any)["description"] != "from sipX" || r == nil || r["username"] != "made-user" || r["password"] != "made-pass" ||
+		r["authuser"] != "made-auth" || r["host"] != "reg.made.example" || r["port"] != "5062" || r["commented"] != false {
+		t.Fatalf("json.php view of the sipX gateway: %v", v)
+	}
+	// Not stored twice: only the sipX-only leaf is an override.
+	var overrides string
+	if err := env.DB.Get(&overrides, `SELECT string_agg(owner_kind || ':' || owner_id || ':' || path || '=' || COALESCE(value, 'NULL'), ',' ORDER BY path) FROM setting_values`); err != nil ||
+		overrides != "gateway:5:itsp-account/strip-private-headers=true" {
+		t.Fatalf("overrides: %q %v", overrides, err)
+	}
+	// Read back through sipX, the list in tree order with the §3.2 bean.
+	a := boss.send("GET", apiGateways+"/5/settings", "", "")
+	if a.status != http.StatusOK || !strings.HasPrefix(a.body, `{"settings":[{"path":"itsp-account/user-name","type":"string","options":null,"value":"made-user","defaultValue":null,"label":"User name",`) ||
+		strings.Count(a.body, `"path":`) != 21 || !strings.Contains(a.body, `{"path":"itsp-account/strip-private-headers","type":"boolean","options":null,"value":"true","defaultValue":"false",`) ||
+		!strings.Contains(a.body, `{"path":"itsp-account/register-on-initialization","type":"boolean","options":null,"value":"true",`) {
+		t.Fatalf("settings: %d %s", a.status, a.body)
+	}
+	// Refusals: bad values 400, unknown paths 404, a group 400; nothing changes.
+	before = gatewayState(t, env)
+	for _, x := range []struct {
+		method, path, body string
+		status             int
+		has                string
+	}{
+		{"PUT", "itsp-account/itsp-registrar-listening-port", "70000", 400, "itsp-account/itsp-registrar-listening-port"},
+		{"PUT", "itsp-account/sip-keepalive-method", "PING", 400, "itsp-account/sip-keepalive-method"},
+		{"PUT", "itsp-account/register-on-initialization", "maybe", 400, "register-on-initialization"},
+		{"PUT", "itsp-account/itsp-registrar-address", "a b", 400, "itsp-registrar-address"},
+		{"PUT", "itsp-account", "x", 400, "not a setting"},
+		{"PUT", "itsp-account/nope", "x", 404, "Setting not found"},
+		{"GET", "nope", "", 404, "Setting not found"},
+		{"DELETE", "nope", "", 404, "Setting not found"},
+	} {
+		a := boss.send(x.method, apiGateways+"/5/settings/"+x.path, "text/plain", x.body)
+		if a.status != x.status || !strings.Contains(a.body, x.has) {
+			t.Fatalf("%s %s %q: %d %s", x.method, x.path, x.body, a.status, a.body)
+		}
+		if after := gatewayState(t, env); after != before {
+			t.Fatalf("%s %s changed the gateways:\n%s", x.method, x.path, after)
+		}
+	}
+	// DELETE: register-on-initialization back to false comments the registration out; the
+	// registrar back to the gateway's address.
+	for _, p := range []string{"register-on-initialization", "itsp-registrar-address"} {
+		if a := boss.send("DELETE", apiGateways+"/5/settings/itsp-account/"+p, "", ""); a.status != http.StatusOK {
+			t.Fatalf("DELETE %s: %d %s", p, a.status, a.body)
+		}
+	}
+	r = l.object("trunk_management/sip/", "act=view&id=5")["register"].(map[string]any)
+	if r["commented"] != true || r["host"] != "192.0.2.20" {
+		t.Fatalf("registration after the resets: %v", r)
+	}
+	if a := boss.send("GET", apiGateways+"/5/settings/itsp-account/register-on-initialization", "", ""); !strings.Contains(a.body, `"value":"false"`) {
+		t.Fatalf("register-on-initialization after DELETE: %s", a.body)
+	}
+	// Deleting the gateway takes its settings.
+	if a := boss.send("DELETE", apiGateways+"/5", "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE: %d %s", a.status, a.body)
+	}
+	var n int
+	if err := env.DB.Get(&n, `SELECT count(*) FROM setting_values`); err != nil || n != 0 {
+		t.Fatalf("settings left: %d %v", n, err)
+	}
+	if a := newSipx(t, env, "clerk", "clerkpin").send("GET", apiGateways+"/1/settings", "", ""); a.status != http.StatusForbidden {
+		t.Fatalf("clerk settings: %d", a.status)
+	}
+}
