@@ -17,10 +17,11 @@ import (
 
 var errRuleNotFound = &APIError{Status: http.StatusNotFound, Msg: "Rule not found"}
 
-// sipxPattern is a XiVO extension pattern as sipX's prefix and digit count: the literal
-// digits it starts with, then how many digits follow (-1: any number, for . and !).
-func sipxPattern(exten string) (string, int) {
-	p := strings.TrimPrefix(exten, "_")
+// sipxPattern is a XiVO dial pattern (its prefix, then its extension pattern) as sipX's
+// prefix and digit count: the literal digits it starts with, then how many digits follow
+// (-1: any number, for . and !).
+func sipxPattern(dp models.DialPattern) (string, int) {
+	p := dp.Prefix + strings.TrimPrefix(dp.Exten, "_")
 	i := 0
 	for i < len(p) && strings.IndexByte("0123456789*#+", p[i]) >= 0 {
 		i++
@@ -50,16 +51,17 @@ func callPatternOf(o *models.Outcall) any {
 		return nil
 	}
 	p := o.Patterns[0]
-	prefix, _ := sipxPattern(p.Exten)
+	prefix, _ := sipxPattern(p)
 	digits := "digits"
 	switch {
 	case p.StripNum == 0:
-	case p.StripNum >= len(strings.TrimPrefix(p.Exten, "_")):
+	case p.StripNum >= len(p.Prefix+strings.TrimPrefix(p.Exten, "_")):
 		digits = "nodigits"
 	case p.StripNum >= len(prefix):
 		digits = "vdigits"
 	}
-	return APIObject{{Name: "prefix", Value: nonEmptyOrNil(p.Prefix)}, {Name: "callDigits", Value: digits}}
+	// XiVO strips stripnum digits, then prepends externprefix.
+	return APIObject{{Name: "prefix", Value: nonEmptyOrNil(p.ExternPrefix)}, {Name: "callDigits", Value: digits}}
 }
 
 // ruleBean is an outcall as a sipX Custom dialing rule (DialingRuleBean's fields in order;
@@ -67,7 +69,7 @@ func callPatternOf(o *models.Outcall) any {
 func ruleBean(o *models.Outcall) APIObject {
 	patterns := make([]any, len(o.Patterns))
 	for i, p := range o.Patterns {
-		prefix, digits := sipxPattern(p.Exten)
+		prefix, digits := sipxPattern(p)
 		patterns[i] = APIObject{{Name: "prefix", Value: prefix}, {Name: "digits", Value: digits}}
 	}
 	return APIObject{

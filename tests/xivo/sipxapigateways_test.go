@@ -376,3 +376,126 @@ func TestSipxAPIGatewaysXiVOView(t *testing.T) {
 		t.Fatalf("clerk settings: %d", a.status)
 	}
 }
+
+// outcallTrunks is each outcall with its trunks in order.
+func outcallTrunks(t *testing.T, env *testenv.Env) string {
+	t.Helper()
+	var s *string
+	if err := env.DB.QueryRow(`SELECT string_agg(o.name || ':' || COALESCE((SELECT string_agg(trunk_id::text, ',' ORDER BY priority)
+		FROM outcall_trunks WHERE outcall_id = o.id), ''), ' ' ORDER BY o.id) FROM outcalls o`).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// The dial-plan links (§8.2, §15): the rules are the outcalls, a gateway's available rules
+// those not routing through its trunk; PUT/DELETE …/rules/{ruleId} add and remove the trunk,
+// read back through json.php; /api/rules reads and deletes them.
+func TestSipxAPIGatewayRules(t *testing.T) {
+	env, l, boss := gatewaySetup(t)
+	for _, b := range []string{`{"name":"gw1","model":{"modelId":"sipTrunkStandard"},"address":"192.0.2.1"}`, `{"name":"gw2","model":{"modelId":"genericGatewayStandard"},"address":"192.0.2.2"}`} {
+		if a := boss.send("POST", apiGateways, "application/json", b); a.status != http.StatusOK {
+			t.Fatalf("POST: %d %s", a.status, a.body)
+		}
+	}
+	l.must("trunk_management/iax/", "act=add", `{"protocol": {"name": "iaxt", "context": "from-extern"}, "trunkfeatures": {}}`)
+	l.must("call_management/outcall/", "act=add", `{"outcall": {"name": "national", "context": "to-extern", "description": "France"}, "outcalltrunk": [1],
+		"dialpattern": [{"exten": "_0XXXXXXXXX", "stripnum": 1, "externprefix": "0033"}, {"exten": "_00.", "stripnum": 0}]}`)
+	l.must("call_management/outcall/", "act=add", `{"outcall": {"name": "intl", "context": "to-extern", "commented": true}, "outcalltrunk": [3], "dialpattern": [{"exten": "112", "stripnum": 3}]}`)
+
+	national := `{"id":1,"name":"national","enabled":true,"type":"Custom","description":"France","scheduleId":null,"permissions":{"names":[]},` +
+		`"gatewayAware":true,"authorizationChecked":false,"internal":false,"mediaServerHostname":null,"mediaServerType":null,` +
+		`"dialPatterns":{"patterns":[{"prefix":"0","digits":9},{"prefix":"00","digits":-1}]},"callPattern":{"prefix":"0033","callDigits":"vdigits"},` +
+		`"pstnPrefix":null,"pstnPrefixOptional":false,"longDistancePrefix":null,"longDistancePrefixOptional":false,"areaCodes":null,"externalLen":0,` +
+		`"optionalPrefix":null,"emergencyNumber":null,"afterHoursAttendant":null,"afterHoursAttendantEnabled":false,"holidayAttendant":null,` +
+		`"workingTimeAttendant":null,"holidayAttendantPeriods":null,"workingTimeAttendantPeriods":null,"extension":null,"attendantAliases":null,` +
+		`"did":null,"enableLiveAttendant":false}`
+	intl := `{"id":2,"name":"intl","enabled":false,"type":"Custom","description":null,`
+	if a := boss.send("GET", "/sipxconfig/api/rules/1", "", ""); a.status != http.StatusOK || a.body != national {
+		t.Fatalf("rule:\n%s\nwant\n%s", a.body, national)
+	}
+	if a := boss.send("GET", "/sipxconfig/api/rules/2.xml", "", ""); a.status != http.StatusOK || !strings.Contains(a.body, `<Rule><id>2</id><name>intl</name><enabled>false</enabled><type>Custom</type><permissions></permissions><gatewayAware>true</gatewayAware>`) ||
+		!strings.Contains(a.body, `<dialPatterns><DialPatterns><prefix>112</prefix><digits>0</digits></DialPatterns></dialPatterns><callPattern><callDigits>nodigits</callDigits></callPattern>`) {
+		t.Fatalf("rule XML: %d %s", a.status, a.body)
+	}
+	if a := boss.send("GET", "/sipxconfig/api/rules", "", ""); !strings.HasPrefix(a.body, `{"rules":[`+national+`,`+intl) {
+		t.Fatalf("rules: %s", a.body)
+	}
+	if a := boss.send("GET", apiGateways+"/1/availablerules", "", ""); a.status != http.StatusOK || !strings.HasPrefix(a.body, `{"rules":[`+intl) || strings.Contains(a.body, "national") {
+		t.Fatalf("available to gw1: %d %s", a.status, a.body)
+	}
+	if a := boss.send("GET", apiGateways+"/2/availablerules.xml", "", ""); !strings.Contains(a.body, `<Rules><Rule><id>1</id>`) || !strings.Contains(a.body, `</Rule><Rule><id>2</id>`) {
+		t.Fatalf("available to gw2: %s", a.body)
+	}
+
+	// Linking gw2 to national puts its trunk last; again changes nothing; json.php sees it.
+	for i := 0; i < 2; i++ {
+		if a := boss.send("PUT", apiGateways+"/2/rules/1", "", ""); a.status != http.StatusOK || a.body != "" {
+			t.Fatalf("link: %d %s", a.status, a.body)
+		}
+		if got := outcallTrunks(t, env); got != "national:1,2 intl:3" {
+			t.Fatalf("after link: %s", got)
+		}
+	}
+	v := l.object("call_management/outcall/", "act=view&id=1")
+	if tr := v["outcalltrunk"].([]any); len(tr) != 2 || tr[1].(map[string]any)["name"] != "gw2" || len(v["dialpattern"].([]any)) != 2 {
+		t.Fatalf("json.php view after link: %v", v)
+	}
+	if a := boss.send("GET", apiGateways+"/2/availablerules", "", ""); strings.Contains(a.body, "national") {
+		t.Fatalf("available to gw2 after link: %s", a.body)
+	}
+	// Unlinking gw1 leaves gw2; unlinking one not linked changes nothing.
+	for _, p := range []string{"/1/rules/1", "/1/rules/2"} {
+		if a := boss.send("DELETE", apiGateways+p, "", ""); a.status != http.StatusOK {
+			t.Fatalf("unlink %s: %d %s", p, a.status, a.body)
+		}
+	}
+	before := outcallTrunks(t, env)
+	if before != "national:2 intl:3" {
+		t.Fatalf("after unlink: %s", before)
+	}
+	// Refusals leave the links as they are: the last trunk of an outcall 409, unknown rule or
+	// gateway 404, a trunk still routed through 409, GET of a link 405.
+	gwBefore := gatewayState(t, env)
+	for _, x := range []struct {
+		method, path string
+		status       int
+		has          string
+	}{
+		{"DELETE", apiGateways + "/2/rules/1", 409, "rule national routes only through this gateway"},
+		{"PUT", apiGateways + "/1/rules/99", 404, "Rule not found"},
+		{"PUT", apiGateways + "/1/rules/x", 404, "Rule not found"},
+		{"PUT", apiGateways + "/9/rules/1", 404, "Gateway not found"},
+		{"PUT", apiGateways + "/3/rules/1", 404, "Gateway not found"},
+		{"GET", apiGateways + "/9/availablerules", 404, "Gateway not found"},
+		{"GET", apiGateways + "/1/rules/1", 405, ""},
+		{"DELETE", apiGateways + "/2", 409, "trunk gw2 is still used by outcall national"},
+		{"GET", "/sipxconfig/api/rules/9", 404, "Rule not found"},
+		{"DELETE", "/sipxconfig/api/rules/9", 404, "Rule not found"},
+		{"PUT", "/sipxconfig/api/rules/1", 405, ""},
+	} {
+		a := boss.send(x.method, x.path, "", "")
+		if a.status != x.status || !strings.Contains(a.body, x.has) {
+			t.Fatalf("%s %s: %d %s", x.method, x.path, a.status, a.body)
+		}
+		if outcallTrunks(t, env) != before || gatewayState(t, env) != gwBefore {
+			t.Fatalf("%s %s changed something", x.method, x.path)
+		}
+	}
+	if a := newSipx(t, env, "clerk", "clerkpin").send("PUT", apiGateways+"/1/rules/1", "", ""); a.status != http.StatusForbidden || outcallTrunks(t, env) != before {
+		t.Fatalf("clerk link: %d", a.status)
+	}
+	if a := newSipx(t, env, "", "").send("GET", "/sipxconfig/api/rules", "", ""); a.status != http.StatusUnauthorized {
+		t.Fatalf("anonymous rules: %d", a.status)
+	}
+	// DELETE /rules/{id} deletes the outcall; its trunks stay.
+	if a := boss.send("DELETE", "/sipxconfig/api/rules/2", "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE rule: %d %s", a.status, a.body)
+	}
+	if got := outcallTrunks(t, env); got != "national:2" || gatewayState(t, env) != gwBefore {
+		t.Fatalf("after DELETE rule: %s", got)
+	}
+}
