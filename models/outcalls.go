@@ -255,3 +255,17 @@ func (s *OutcallStore) Delete(ctx context.Context, id int) error {
 func (s *OutcallStore) DeleteAll(ctx context.Context) (int, error) {
 	return deleteRows(ctx, s.db, `DELETE FROM outcalls`)
 }
+
+// OutgoingContext is the context a sipX-made outcall serves: to-extern if it is an outgoing
+// context, else the first outgoing context by name.
+func (s *OutcallStore) OutgoingContext(ctx context.Context) (string, error) {
+	var names []string
+	if err := s.db.SelectContext(ctx, &names, `SELECT name FROM contexts WHERE contexttype = 'outcall'
+		ORDER BY name <> 'to-extern', name LIMIT 1`); err != nil {
+		return "", err
+	}
+	if len(names) == 0 {
+		return "", Invalid("context", "no outgoing context (contexttype outcall) exists for the rule: create one first")
+	}
+	return names[0], nil
+}

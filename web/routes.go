@@ -86,8 +86,9 @@ func sipxREST(s *Server, app *fiber.App) {
 	s.apiSettings(app, "/gateways/:gw", handlers.SettingsResource(s.stores.SettingTrees,
 		func(r *handlers.Request) (*models.SettingsOwner, string) { return gatewaySettings, r.PathParams["gw"] }, "Gateway not found"), false)
 	apiRules := handlers.APIRules(s.stores)
-	app.All("/sipxconfig/api/rules", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "view"}}))
-	app.All("/sipxconfig/api/rules/:ruleId", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "view", "DELETE": "delete"}}))
+	app.All("/sipxconfig/api/rules", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "view", "POST": "add"}}))
+	app.All("/sipxconfig/api/rules/raw", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "raw"}}))
+	app.All("/sipxconfig/api/rules/:ruleId", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}}))
 	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
 		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
 	}

@@ -475,7 +475,8 @@ func TestSipxAPIGatewayRules(t *testing.T) {
 		{"DELETE", apiGateways + "/2", 409, "trunk gw2 is still used by outcall national"},
 		{"GET", "/sipxconfig/api/rules/9", 404, "Rule not found"},
 		{"DELETE", "/sipxconfig/api/rules/9", 404, "Rule not found"},
-		{"PUT", "/sipxconfig/api/rules/1", 405, ""},
+		{"PUT", "/sipxconfig/api/rules/1", 400, "body"},
+		{"POST", "/sipxconfig/api/rules/1", 405, ""},
 	} {
 		a := boss.send(x.method, x.path, "", "")
 		if a.status != x.status || !strings.Contains(a.body, x.has) {
@@ -497,5 +498,88 @@ func TestSipxAPIGatewayRules(t *testing.T) {
 	}
 	if got := outcallTrunks(t, env); got != "national:2" || gatewayState(t, env) != gwBefore {
 		t.Fatalf("after DELETE rule: %s", got)
+	}
+}
+
+// dialPatterns is each outcall's patterns: exten/stripnum/prefix/externprefix.
+func dialPatterns(t *testing.T, env *testenv.Env) string {
+	t.Helper()
+	var s *string
+	if err := env.DB.QueryRow(`SELECT string_agg(concat_ws('/', o.name, o.context, o.description, o.commented, p.exten, p.stripnum, p.prefix, p.externprefix), ' ' ORDER BY o.id, p.position)
+		FROM outcalls o LEFT JOIN dial_patterns p ON p.outcall_id = o.id`).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// POST /rules makes an outcall (Custom rule) in the outgoing context through the gateways
+// listed; PUT merges; refusals change nothing; json.php reads the result.
+func TestSipxAPIRuleWrites(t *testing.T) {
+	env, l, boss := gatewaySetup(t)
+	for _, b := range []string{`{"name":"gw1","model":{"modelId":"sipTrunkStandard"},"address":"192.0.2.1"}`, `{"name":"gw2","model":{"modelId":"sipTrunkStandard"},"address":"192.0.2.2"}`} {
+		if a := boss.send("POST", apiGateways, "application/json", b); a.status != http.StatusOK {
+			t.Fatalf("POST gateway: %d %s", a.status, a.body)
+		}
+	}
+	l.must("trunk_management/iax/", "act=add", `{"protocol": {"name": "iaxt", "context": "from-extern"}, "trunkfeatures": {}}`)
+	if a := boss.send("GET", "/sipxconfig/api/rules/raw", "", ""); a.status != http.StatusOK || a.body != `{"names":["defaultCustomRule"]}` {
+		t.Fatalf("raw: %d %s", a.status, a.body)
+	}
+	a := boss.send("POST", "/sipxconfig/api/rules", "application/json", `{"name":"long","type":"Custom","enabled":true,"description":"long distance",
+		"dialPatterns":{"patterns":[{"prefix":"91","digits":10},{"prefix":"8","digits":-1}]},"callPattern":{"prefix":"00","callDigits":"vdigits"},"gateways":[2,1]}`)
+	if a.status != http.StatusOK || a.body != "1" || a.header.Get("Location") != "/sipxconfig/api/rules/1" {
+		t.Fatalf("POST: %d %s", a.status, a.body)
+	}
+	if got := dialPatterns(t, env); got != "long/to-extern/long distance/f/_91XXXXXXXXXX/2//00 long/to-extern/long distance/f/_8./1//00" || outcallTrunks(t, env) != "long:2,1" {
+		t.Fatalf("stored: %s / %s", got, outcallTrunks(t, env))
+	}
+	if a := boss.send("GET", "/sipxconfig/api/rules/1", "", ""); !strings.Contains(a.body, `"dialPatterns":{"patterns":[{"prefix":"91","digits":10},{"prefix":"8","digits":-1}]},"callPattern":{"prefix":"00","callDigits":"vdigits"}`) {
+		t.Fatalf("GET: %s", a.body)
+	}
+	// PUT merges: a call pattern alone rewrites what is stripped and prepended; XML too.
+	if a := boss.send("PUT", "/sipxconfig/api/rules/1", "text/xml", `<Rule><enabled>false</enabled><callPattern><callDigits>digits</callDigits></callPattern></Rule>`); a.status != http.StatusOK || a.body != "1" {
+		t.Fatalf("PUT: %d %s", a.status, a.body)
+	}
+	before := dialPatterns(t, env)
+	if before != "long/to-extern/long distance/t/_91XXXXXXXXXX/0// long/to-extern/long distance/t/_8./0//" {
+		t.Fatalf("after PUT: %s", before)
+	}
+	v := l.object("call_management/outcall/", "act=view&id=1")
+	if v["outcall"].(map[string]any)["commented"] != true || len(v["outcalltrunk"].([]any)) != 2 {
+		t.Fatalf("json.php view: %v", v)
+	}
+	trunks := outcallTrunks(t, env)
+	for _, x := range []struct {
+		method, path, body string
+		status             int
+		has                string
+	}{
+		{"POST", "", `{"name":"x","dialPatterns":{"patterns":[{"prefix":"9","digits":3}]}}`, 400, "gateways: is required"},
+		{"POST", "", `{"name":"x","gateways":[3]}`, 400, "gateways[0]: there is no gateway 3"},
+		{"POST", "", `{"name":"x","gateways":[1],"type":"Emergency"}`, 400, "type: must be Custom"},
+		{"POST", "", `{"name":"x","gateways":[1],"scheduleId":4}`, 400, "scheduleId"},
+		{"POST", "", `{"gateways":[1]}`, 400, "name: is required"},
+		{"POST", "", `{"name":"long","gateways":[1]}`, 409, "name: already in use"},
+		{"POST", "", `{"name":"x","gateways":[1],"dialPatterns":{"patterns":[{"prefix":"9a","digits":3}]}}`, 400, "dialPatterns.patterns[0].prefix"},
+		{"POST", "", `{"name":"x","gateways":[1],"dialPatterns":{"patterns":[{"prefix":"","digits":0}]}}`, 400, "dialPatterns.patterns[0]: needs a prefix or digits"},
+		{"POST", "", `{"name":"x","gateways":[1],"callPattern":{"callDigits":"some"}}`, 400, "callPattern.callDigits"},
+		{"PUT", "/1", `{"gateways":[]}`, 400, "gateways: must list at least one trunk"},
+		{"PUT", "/1", `{"name":""}`, 400, "name: is required"},
+		{"PUT", "/9", `{"name":"y"}`, 404, "Rule not found"},
+		{"PUT", "/1", `{"dialPatterns":{"patterns":[{"prefix":"5","digits":1},{"prefix":"5","digits":1}]}}`, 400, "dialPatterns.patterns[1]"},
+	} {
+		a := boss.send(x.method, "/sipxconfig/api/rules"+x.path, "application/json", x.body)
+		if a.status != x.status || !strings.Contains(a.body, x.has) {
+			t.Fatalf("%s %s %s: %d %s", x.method, x.path, x.body, a.status, a.body)
+		}
+		if dialPatterns(t, env) != before || outcallTrunks(t, env) != trunks {
+			t.Fatalf("%s %s %s changed the rules", x.method, x.path, x.body)
+		}
+	}
+	if a := newSipx(t, env, "clerk", "clerkpin").send("POST", "/sipxconfig/api/rules", "application/json", `{"name":"c","gateways":[1]}`); a.status != http.StatusForbidden || dialPatterns(t, env) != before {
+		t.Fatalf("clerk: %d", a.status)
 	}
 }
