@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -109,7 +110,10 @@ func (s *GatewayStore) GatewaySettings() *SettingsOwner {
 					return err
 				}
 				t := &g.Trunk
-				t.Options = Options(cloneOptions(t.Options))
+				t.Options = maps.Clone(t.Options)
+				if t.Options == nil {
+					t.Options = Options{}
+				}
 				if err := setAccount(t, values); err != nil {
 					return err
 				}
@@ -228,14 +232,6 @@ func renameAccountFields(err error) error {
 			f = n
 		}
 		out.Add(f, rule)
-	}
-	return out
-}
-
-func cloneOptions(m Options) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
 	}
 	return out
 }

@@ -2,7 +2,9 @@ package xivo_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"pbxws/tests/testenv"
@@ -581,5 +583,63 @@ func TestSipxAPIRuleWrites(t *testing.T) {
 	}
 	if a := newSipx(t, env, "clerk", "clerkpin").send("POST", "/sipxconfig/api/rules", "application/json", `{"name":"c","gateways":[1]}`); a.status != http.StatusForbidden || dialPatterns(t, env) != before {
 		t.Fatalf("clerk: %d", a.status)
+	}
+}
+
+// Simultaneous writes of one trunk through both façades, each of its own field (a sipX PUT,
+// a sipX setting mirrored onto the trunk, a json.php edit), all survive, ten rounds in a
+// row; a json.php delete of the trunk takes the gateway's row and settings.
+func TestSipxAPIGatewaySimultaneousWrites(t *testing.T) {
+	env, l, boss := gatewaySetup(t)
+	if a := boss.send("POST", apiGateways, "application/json", `{"name":"gw","model":{"modelId":"sipTrunkStandard"},"address":"192.0.2.1"}`); a.status != http.StatusOK {
+		t.Fatalf("POST: %d %s", a.status, a.body)
+	}
+	for round := 0; round < 10; round++ {
+		n := strconv.Itoa(round)
+		var wg sync.WaitGroup
+		codes := make([]int, 3)
+		start := make(chan struct{})
+		for i, write := range []func() int{
+			func() int {
+				return boss.send("PUT", apiGateways+"/1", "application/json", `{"description":"d`+n+`"}`).status
+			},
+			func() int {
+				return boss.send("PUT", apiGateways+"/1/settings/itsp-account/user-name", "text/plain", "u"+n).status
+			},
+			func() int {
+				st, _ := l.do("trunk_management/sip/", "act=edit&id=1", `{"protocol": {"qualify": "`+n+`"}}`)
+				return st
+			},
+		} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				codes[i] = write()
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if codes[0] != http.StatusOK || codes[1] != http.StatusOK || codes[2] != http.StatusOK {
+			t.Fatalf("round %d: %v", round, codes)
+		}
+		var desc, user, qualify string
+		if err := env.DB.QueryRow(`SELECT description, username, options->>'qualify' FROM trunks WHERE id = 1`).Scan(&desc, &user, &qualify); err != nil {
+			t.Fatal(err)
+		}
+		if desc != "d"+n || user != "u"+n || qualify != n {
+			t.Fatalf("round %d lost a write: %q %q %q", round, desc, user, qualify)
+		}
+	}
+	if a := boss.send("PUT", apiGateways+"/1/settings/itsp-account/always-relay-media", "text/plain", "false"); a.status != http.StatusOK {
+		t.Fatalf("setting: %d %s", a.status, a.body)
+	}
+	l.must("trunk_management/sip/", "act=delete&id=1", "")
+	var n int
+	if err := env.DB.Get(&n, `SELECT (SELECT count(*) FROM setting_values) + (SELECT count(*) FROM gateways)`); err != nil || n != 0 {
+		t.Fatalf("left after the json.php delete: %d %v", n, err)
+	}
+	if a := boss.send("GET", apiGateways+"/1", "", ""); a.status != http.StatusNotFound {
+		t.Fatalf("GET after delete: %d", a.status)
 	}
 }
