@@ -72,6 +72,8 @@ type Config struct {
 	SIPMinExpires, SIPMaxExpires int
 	// SIPSessionExpires is the RFC 4028 session interval of INVITE-mode legs (≤ 0: none).
 	SIPSessionExpires time.Duration
+	// SIPTxLinger is how long a completed SIP transaction over UDP absorbs retransmissions.
+	SIPTxLinger time.Duration
 	// SIPUserAgent is the User-Agent/Server of SIP messages (default pbxws/<version>).
 	SIPUserAgent string
 	// SIPInstance names this pbxws in the call records it owns (default host/SIP address).
@@ -161,6 +163,7 @@ func DefaultConfig() Config {
 		SIPMinExpires:     60,
 		SIPMaxExpires:     3600,
 		SIPSessionExpires: 30 * time.Minute,
+		SIPTxLinger:       5 * time.Second,
 		SIPUserAgent:      "pbxws/" + Version,
 		CCTrustedHosts:    []string{"127.0.0.1", "::1"},
 		CCRemoteAccess:    true,
