@@ -110,6 +110,10 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	s.stores = models.NewStores(s.db, cfg.Realm)
+	s.stores.AudioFiles.MirrorDir = cfg.SoundsDir
+	s.stores.AudioFiles.MirrorFailed = func(family, name string, err error) {
+		s.log.Error("audio file not mirrored", "family", family, "name", name, "err", err)
+	}
 	if err := s.stores.Prepare(ctx); err != nil {
 		return nil, err
 	}
