@@ -60,6 +60,8 @@ type Stores struct {
 	Queues          *QueueStore
 	QueueSkills     *QueueSkillStore
 	QueueSkillRules *QueueSkillRuleStore
+	// AudioFiles are the stored sipX prompts (music on hold, page groups, park orbits).
+	AudioFiles *AudioFileStore
 
 	// Gateways are sipX's view of the SIP trunks (sipx-api.md §8).
 	Gateways *GatewayStore
@@ -113,6 +115,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Queues:          &QueueStore{db: db},
 		QueueSkills:     &QueueSkillStore{db: db},
 		QueueSkillRules: &QueueSkillRuleStore{db: db},
+		AudioFiles:      &AudioFileStore{db: db},
 
 		Gateways: &GatewayStore{db: db, trunks: &TrunkStore{db: db}},
 	}
