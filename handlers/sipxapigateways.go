@@ -31,20 +31,6 @@ func gatewayModelBean(id string) APIObject {
 	return APIObject{{Name: "modelId", Value: id}, {Name: "label", Value: label}, {Name: "vendor"}, {Name: "versions"}}
 }
 
-func optString(s *string) any {
-	if s == nil {
-		return nil
-	}
-	return *s
-}
-
-func nonEmptyOrNil(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 // gatewayTransport is the sipX transport of a trunk: its first one, none for udp when sipX
 // said none or for the Asterisk default.
 func gatewayTransport(g *models.Gateway) string {
@@ -92,12 +78,12 @@ func branchBean(e *models.Entity) any {
 	if e == nil {
 		return nil
 	}
-	return APIObject{{Name: "id", Value: e.ID}, {Name: "name", Value: e.Name}, {Name: "description", Value: nonEmptyOrNil(e.Description)},
-		{Name: "address", Value: APIObject{{Name: "id", Value: e.ID}, {Name: "street", Value: nonEmptyOrNil(e.Address1)},
-			{Name: "city", Value: nonEmptyOrNil(e.City)}, {Name: "country", Value: nonEmptyOrNil(e.Country)},
-			{Name: "state", Value: nonEmptyOrNil(e.State)}, {Name: "zip", Value: nonEmptyOrNil(e.Zipcode)},
-			{Name: "officeDesignation", Value: nonEmptyOrNil(e.Address2)}}},
-		{Name: "phoneNumber", Value: nonEmptyOrNil(e.PhoneNumber)}, {Name: "faxNumber", Value: nonEmptyOrNil(e.FaxNumber)}}
+	return APIObject{{Name: "id", Value: e.ID}, {Name: "name", Value: e.Name}, {Name: "description", Value: textOrNil(e.Description)},
+		{Name: "address", Value: APIObject{{Name: "id", Value: e.ID}, {Name: "street", Value: textOrNil(e.Address1)},
+			{Name: "city", Value: textOrNil(e.City)}, {Name: "country", Value: textOrNil(e.Country)},
+			{Name: "state", Value: textOrNil(e.State)}, {Name: "zip", Value: textOrNil(e.Zipcode)},
+			{Name: "officeDesignation", Value: textOrNil(e.Address2)}}},
+		{Name: "phoneNumber", Value: textOrNil(e.PhoneNumber)}, {Name: "faxNumber", Value: textOrNil(e.FaxNumber)}}
 }
 
 // gatewayBean is a gateway as §8.1 shows it.
@@ -111,18 +97,18 @@ func gatewayBean(g *models.Gateway) APIObject {
 	a := g.CallerAlias
 	return APIObject{
 		{Name: "id", Value: t.ID}, {Name: "name", Value: t.Name}, {Name: "serialNo"}, {Name: "deviceVersion"},
-		{Name: "description", Value: nonEmptyOrNil(t.Description)},
+		{Name: "description", Value: textOrNil(t.Description)},
 		{Name: "model", Value: gatewayModelBean(g.Model), XMLName: "Model"},
 		{Name: "enabled", Value: !t.Commented}, {Name: "address", Value: t.Host}, {Name: "addressPort", Value: gatewayPort(t)},
 		{Name: "outboundAddress", Value: outbound}, {Name: "outboundPort", Value: port},
-		{Name: "addressTransport", Value: gatewayTransport(g)}, {Name: "prefix", Value: optString(g.Prefix)},
+		{Name: "addressTransport", Value: gatewayTransport(g)}, {Name: "prefix", Value: strOrNil(g.Prefix)},
 		{Name: "shared", Value: g.Shared}, {Name: "useInternalBridge", Value: g.UseInternalBridge},
 		{Name: "branch", Value: branchBean(g.Branch), XMLName: "Branch"},
 		{Name: "callerAliasInfo", XMLName: "CallerAliasInfo", Value: APIObject{
-			{Name: "defaultCallerAlias", Value: optString(a.DefaultCallerAlias)}, {Name: "anonymous", Value: a.Anonymous},
+			{Name: "defaultCallerAlias", Value: strOrNil(a.DefaultCallerAlias)}, {Name: "anonymous", Value: a.Anonymous},
 			{Name: "ignoreUserInfo", Value: a.IgnoreUserInfo}, {Name: "transformUserExtension", Value: a.TransformUserExtension},
-			{Name: "addPrefix", Value: optString(a.AddPrefix)}, {Name: "keepDigits", Value: a.KeepDigits},
-			{Name: "displayName", Value: optString(a.DisplayName)}, {Name: "urlParameters", Value: optString(a.URLParameters)}}},
+			{Name: "addPrefix", Value: strOrNil(a.AddPrefix)}, {Name: "keepDigits", Value: a.KeepDigits},
+			{Name: "displayName", Value: strOrNil(a.DisplayName)}, {Name: "urlParameters", Value: strOrNil(a.URLParameters)}}},
 	}
 }
 

@@ -62,7 +62,7 @@ func callPatternOf(o *models.Outcall) any {
 		digits = "vdigits"
 	}
 	// XiVO strips stripnum digits, then prepends externprefix.
-	return APIObject{{Name: "prefix", Value: nonEmptyOrNil(p.ExternPrefix)}, {Name: "callDigits", Value: digits}}
+	return APIObject{{Name: "prefix", Value: textOrNil(p.ExternPrefix)}, {Name: "callDigits", Value: digits}}
 }
 
 // ruleBean is an outcall as a sipX Custom dialing rule (DialingRuleBean's fields in order;
@@ -75,7 +75,7 @@ func ruleBean(o *models.Outcall) APIObject {
 	}
 	return APIObject{
 		{Name: "id", Value: o.ID}, {Name: "name", Value: o.Name}, {Name: "enabled", Value: !o.Commented},
-		{Name: "type", Value: "Custom"}, {Name: "description", Value: nonEmptyOrNil(o.Description)},
+		{Name: "type", Value: "Custom"}, {Name: "description", Value: textOrNil(o.Description)},
 		{Name: "scheduleId"},
 		{Name: "permissions", Value: APIObject{{Name: "names", Value: APIList{Item: "Name"}}}, XML: APIList{Item: "Name"}},
 		{Name: "gatewayAware", Value: true}, {Name: "authorizationChecked", Value: false}, {Name: "internal", Value: false},

@@ -194,18 +194,25 @@ func checkGateway(g *Gateway) *ValidationError {
 	return ve
 }
 
-// IncomingContext is the context calls from a sipX-made trunk enter: from-extern if it is an
-// incoming context, else the first incoming context by name.
-func incomingContext(ctx context.Context, tx *sqlx.Tx) (string, error) {
+// contextOfType is the context of contexttype typ a sipX-made object goes in: preferred if it
+// is of that type, else the first of that type by name ("" when there is none).
+func contextOfType(ctx context.Context, q sqlx.QueryerContext, typ, preferred string) (string, error) {
 	var names []string
-	if err := tx.SelectContext(ctx, &names, `SELECT name FROM contexts WHERE contexttype = 'incall'
-		ORDER BY name <> 'from-extern', name LIMIT 1`); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &names, `SELECT name FROM contexts WHERE contexttype = $1
+		ORDER BY name <> $2, name LIMIT 1`, typ, preferred); err != nil || len(names) == 0 {
 		return "", err
 	}
-	if len(names) == 0 {
-		return "", Invalid("context", "no incoming context (contexttype incall) exists for the gateway's calls: create one first")
-	}
 	return names[0], nil
+}
+
+// incomingContext is where calls from a sipX-made trunk enter (§8.3): from-extern, or the
+// first incoming context.
+func incomingContext(ctx context.Context, tx *sqlx.Tx) (string, error) {
+	c, err := contextOfType(ctx, tx, "incall", "from-extern")
+	if err == nil && c == "" {
+		err = Invalid("context", "no incoming context (contexttype incall) exists for the gateway's calls: create one first")
+	}
+	return c, err
 }
 
 // Create validates and inserts g (a SIP trunk in the default incoming context and its sipX

@@ -256,16 +256,12 @@ func (s *OutcallStore) DeleteAll(ctx context.Context) (int, error) {
 	return deleteRows(ctx, s.db, `DELETE FROM outcalls`)
 }
 
-// OutgoingContext is the context a sipX-made outcall serves: to-extern if it is an outgoing
-// context, else the first outgoing context by name.
+// OutgoingContext is the context a sipX-made outcall serves: to-extern, or the first
+// outgoing context.
 func (s *OutcallStore) OutgoingContext(ctx context.Context) (string, error) {
-	var names []string
-	if err := s.db.SelectContext(ctx, &names, `SELECT name FROM contexts WHERE contexttype = 'outcall'
-		ORDER BY name <> 'to-extern', name LIMIT 1`); err != nil {
-		return "", err
+	c, err := contextOfType(ctx, s.db, "outcall", "to-extern")
+	if err == nil && c == "" {
+		err = Invalid("context", "no outgoing context (contexttype outcall) exists for the rule: create one first")
 	}
-	if len(names) == 0 {
-		return "", Invalid("context", "no outgoing context (contexttype outcall) exists for the rule: create one first")
-	}
-	return names[0], nil
+	return c, err
 }

@@ -643,3 +643,13 @@ func TestSipxAPIGatewaySimultaneousWrites(t *testing.T) {
 		t.Fatalf("GET after delete: %d", a.status)
 	}
 }
+
+// Without an incoming context a sipX gateway has nowhere to send its calls: 400, nothing made.
+func TestSipxAPIGatewayNeedsAnIncomingContext(t *testing.T) {
+	env, _ := sipxSetup(t)
+	boss := newSipx(t, env, "boss", "bosspin1")
+	a := boss.send("POST", apiGateways, "application/json", `{"name":"gw","model":{"modelId":"sipTrunkStandard"},"address":"192.0.2.1"}`)
+	if a.status != http.StatusBadRequest || !strings.Contains(a.body, "context: no incoming context") || gatewayState(t, env) != "" {
+		t.Fatalf("POST: %d %s / %s", a.status, a.body, gatewayState(t, env))
+	}
+}
