@@ -197,7 +197,7 @@ func APIRules(st *models.Stores) *Resource {
 		},
 		// raw: the kinds of rule pbxws makes (sipX's rule factory's bean ids).
 		"raw": func(ctx context.Context, r *Request) (Result, error) {
-			return Result{JSON: APIDoc{Root: "Names", Value: APIObject{{Name: "names", Value: APIList{Item: "Name", Items: []any{"defaultCustomRule"}}}}}}, nil
+			return Result{JSON: APIDoc{Root: "Names", Key: "names", Value: APIList{Item: "Name", Items: []any{"defaultCustomRule"}}}}, nil
 		},
 		// add makes an outcall in the outgoing context through the gateways the body lists.
 		"add": func(ctx context.Context, r *Request) (Result, error) {

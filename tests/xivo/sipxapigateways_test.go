@@ -194,6 +194,9 @@ func TestSipxAPIGateways(t *testing.T) {
 			t.Fatalf("%s %s %s changed the gateways:\n%s", x.method, x.path, x.body, after)
 		}
 	}
+	if a := boss.send("PUT", apiGateways+"/1/ports/1/settings/a/b", "text/plain", "x"); a.status != http.StatusNotFound || a.body != "Port not found\n" || gatewayState(t, env) != before {
+		t.Fatalf("PUT port setting: %d %s", a.status, a.body)
+	}
 	if a := boss.send("GET", apiGateways+"/1/ports", "", ""); a.status != http.StatusOK || a.body != `{"ports":[]}` {
 		t.Fatalf("ports: %d %s", a.status, a.body)
 	}
@@ -327,6 +330,10 @@ func TestSipxAPIGatewaysXiVOView(t *testing.T) {
 		strings.Count(a.body, `"path":`) != 21 || !strings.Contains(a.body, `{"path":"itsp-account/strip-private-headers","type":"boolean","options":null,"value":"true","defaultValue":"false",`) ||
 		!strings.Contains(a.body, `{"path":"itsp-account/register-on-initialization","type":"boolean","options":null,"value":"true",`) {
 		t.Fatalf("settings: %d %s", a.status, a.body)
+	}
+	a = boss.send("GET", apiGateways+"/5/settings/itsp-account/sip-keepalive-method", "", "", "Accept", "text/xml")
+	if a.status != http.StatusOK || !strings.HasSuffix(a.body, `<Setting><path>itsp-account/sip-keepalive-method</path><type>enum</type><options><entry><key>NONE</key><value>None</value></entry><entry><key>CR-LF</key><value>Empty SIP message</value></entry></options><value>CR-LF</value><defaultValue>CR-LF</defaultValue><label>SIP keepalive</label><description>What keeps the SIP flow open.</description></Setting>`) {
+		t.Fatalf("setting XML: %d %s", a.status, a.body)
 	}
 	// Refusals: bad values 400, unknown paths 404, a group 400; nothing changes.
 	before = gatewayState(t, env)
@@ -530,6 +537,9 @@ func TestSipxAPIRuleWrites(t *testing.T) {
 	if a := boss.send("GET", "/sipxconfig/api/rules/raw", "", ""); a.status != http.StatusOK || a.body != `{"names":["defaultCustomRule"]}` {
 		t.Fatalf("raw: %d %s", a.status, a.body)
 	}
+	if a := boss.send("GET", "/sipxconfig/api/rules/raw.xml", "", ""); a.status != http.StatusOK || !strings.HasSuffix(a.body, `<Names><Name>defaultCustomRule</Name></Names>`) {
+		t.Fatalf("raw XML: %d %s", a.status, a.body)
+	}
 	a := boss.send("POST", "/sipxconfig/api/rules", "application/json", `{"name":"long","type":"Custom","enabled":true,"description":"long distance",
 		"dialPatterns":{"patterns":[{"prefix":"91","digits":10},{"prefix":"8","digits":-1}]},"callPattern":{"prefix":"00","callDigits":"vdigits"},"gateways":[2,1]}`)
 	if a.status != http.StatusOK || a.body != "1" || a.header.Get("Location") != "/sipxconfig/api/rules/1" {
@@ -540,6 +550,16 @@ func TestSipxAPIRuleWrites(t *testing.T) {
 	}
 	if a := boss.send("GET", "/sipxconfig/api/rules/1", "", ""); !strings.Contains(a.body, `"dialPatterns":{"patterns":[{"prefix":"91","digits":10},{"prefix":"8","digits":-1}]},"callPattern":{"prefix":"00","callDigits":"vdigits"}`) {
 		t.Fatalf("GET: %s", a.body)
+	}
+	// An XML POST: the same shape in, the gateways as <gateways><id/>…</gateways>.
+	if a := boss.send("POST", "/sipxconfig/api/rules", "text/xml", `<Rule><name>xml</name><dialPatterns><DialPatterns><prefix>7</prefix><digits>2</digits></DialPatterns></dialPatterns><gateways><id>1</id></gateways></Rule>`); a.status != http.StatusOK || a.body != "2" {
+		t.Fatalf("POST XML: %d %s", a.status, a.body)
+	}
+	if got := outcallTrunks(t, env); got != "long:2,1 xml:1" || !strings.HasSuffix(dialPatterns(t, env), " xml/to-extern//f/_7XX/0//") {
+		t.Fatalf("after XML POST: %s / %s", got, dialPatterns(t, env))
+	}
+	if a := boss.send("DELETE", "/sipxconfig/api/rules/2", "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE: %d %s", a.status, a.body)
 	}
 	// PUT merges: a call pattern alone rewrites what is stripped and prepended; XML too.
 	if a := boss.send("PUT", "/sipxconfig/api/rules/1", "text/xml", `<Rule><enabled>false</enabled><callPattern><callDigits>digits</callDigits></callPattern></Rule>`); a.status != http.StatusOK || a.body != "1" {
