@@ -180,15 +180,19 @@ func setAccount(t *Trunk, values map[string]*string) error {
 		t.Register = &TrunkRegister{Username: t.Username, Password: t.Secret, AuthUser: t.Options["fromuser"],
 			Host: t.Host, Port: t.Options["port"], Commented: true}
 	}
+	fromUser := func() {
+		if !has(itspAuthUser) {
+			return
+		}
+		if v := val(itspAuthUser); v != "" {
+			t.Options["fromuser"] = v
+		} else {
+			delete(t.Options, "fromuser")
+		}
+	}
 	r := t.Register
 	if r == nil {
-		if has(itspAuthUser) {
-			if v := val(itspAuthUser); v != "" {
-				t.Options["fromuser"] = v
-			} else {
-				delete(t.Options, "fromuser")
-			}
-		}
+		fromUser()
 		return nil
 	}
 	reg := *r
@@ -214,6 +218,11 @@ func setAccount(t *Trunk, values map[string]*string) error {
 		reg.Port = val(itspRegistrarPort)
 	}
 	t.Register = &reg
+	if reg.Username == "" && reg.Commented {
+		// A registration not sent, for no one: none (the whole account reset).
+		t.Register = nil
+		fromUser()
+	}
 	return nil
 }
 

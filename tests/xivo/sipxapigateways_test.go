@@ -373,6 +373,17 @@ func TestSipxAPIGatewaysXiVOView(t *testing.T) {
 	if a := boss.send("GET", apiGateways+"/5/settings/itsp-account/register-on-initialization", "", ""); !strings.Contains(a.body, `"value":"false"`) {
 		t.Fatalf("register-on-initialization after DELETE: %s", a.body)
 	}
+	// DELETE of the group: the whole account back to its defaults, the registration gone.
+	if a := boss.send("DELETE", apiGateways+"/5/settings/itsp-account", "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE group: %d %s", a.status, a.body)
+	}
+	v = l.object("trunk_management/sip/", "act=view&id=5")
+	if p := v["protocol"].(map[string]any); p["username"] != "" || p["secret"] != "" || p["fromuser"] != "" || v["register"] != false {
+		t.Fatalf("json.php view after the reset: %v", v)
+	}
+	if err := env.DB.Get(&overrides, `SELECT count(*)::text FROM setting_values`); err != nil || overrides != "0" {
+		t.Fatalf("overrides after the reset: %s %v", overrides, err)
+	}
 	// Deleting the gateway takes its settings.
 	if a := boss.send("DELETE", apiGateways+"/5", "", ""); a.status != http.StatusOK {
 		t.Fatalf("DELETE: %d %s", a.status, a.body)
