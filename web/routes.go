@@ -69,6 +69,16 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/api/schedules/:id", sched(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}, nil))
 	app.All("/sipxconfig/api/schedules/:id/period", sched(map[string]string{"POST": "period"}, nil))
 	app.All("/sipxconfig/api/schedules/:id/period/:index", sched(map[string]string{"POST": "period", "DELETE": "unperiod"}, nil))
+	apiCallGroups := handlers.APICallGroups(s.stores)
+	callGroups := func(methods map[string]string) fiber.Handler {
+		return api(sipxAPI{res: apiCallGroups, methods: methods})
+	}
+	app.All("/sipxconfig/api/callgroups", callGroups(map[string]string{"GET": "view", "POST": "add"}))
+	app.All("/sipxconfig/api/callgroups/rotate", callGroups(map[string]string{"POST": "rotateAll"}))
+	app.All("/sipxconfig/api/callgroups/prefix/:prefix", callGroups(get))
+	app.All("/sipxconfig/api/callgroups/:ext", callGroups(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}))
+	app.All("/sipxconfig/api/callgroups/:ext/duplicate/:newExt", callGroups(map[string]string{"POST": "duplicate"}))
+	app.All("/sipxconfig/api/callgroups/:ext/rotate/:ringExt", callGroups(map[string]string{"POST": "rotate"}))
 	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
 		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
 	}
