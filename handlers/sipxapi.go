@@ -29,6 +29,8 @@ type APIField struct {
 	Value any
 	// XML, when not nil, is the value XML shows instead (dates as xsd:dateTime).
 	XML any
+	// XMLName, when set, is the field's element name in XML (sipX's <Users> of a group).
+	XMLName string
 }
 
 // APIList is a list: JSON an array, XML one Item element per item.
@@ -126,10 +128,14 @@ func writeAPIXML(b *bytes.Buffer, name string, v any) {
 	switch t := v.(type) {
 	case APIObject:
 		for _, f := range t {
+			name := f.Name
+			if f.XMLName != "" {
+				name = f.XMLName
+			}
 			if f.XML != nil {
-				writeAPIXML(b, f.Name, f.XML)
+				writeAPIXML(b, name, f.XML)
 			} else {
-				writeAPIXML(b, f.Name, f.Value)
+				writeAPIXML(b, name, f.Value)
 			}
 		}
 	case APIList:

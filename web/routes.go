@@ -79,6 +79,10 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/api/callgroups/:ext", callGroups(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}))
 	app.All("/sipxconfig/api/callgroups/:ext/duplicate/:newExt", callGroups(map[string]string{"POST": "duplicate"}))
 	app.All("/sipxconfig/api/callgroups/:ext/rotate/:ringExt", callGroups(map[string]string{"POST": "rotate"}))
+	s.apiSettings(app, "/pagegroups", handlers.APIPagingSettings(s.stores), false) // before /pagegroups/:id
+	apiPageGroups := handlers.APIPageGroups(s.stores)
+	app.All("/sipxconfig/api/pagegroups", api(sipxAPI{res: apiPageGroups, methods: map[string]string{"GET": "view", "POST": "add"}}))
+	app.All("/sipxconfig/api/pagegroups/:id", api(sipxAPI{res: apiPageGroups, methods: map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}}))
 	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
 		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
 	}
