@@ -236,8 +236,9 @@ func TestSipxAPICallGroups(t *testing.T) {
 			t.Fatalf("DELETE %s: %d %s", key, a.status, a.body)
 		}
 	}
-	if got := callGroupState(t, env); got != "" {
-		t.Fatalf("after deletes: %s", got)
+	var left int
+	if err := env.DB.Get(&left, `SELECT count(*) FROM extensions WHERE type IN ('group', 'groupdid')`); err != nil || callGroupState(t, env) != "" || left != 0 {
+		t.Fatalf("after deletes: %s, %d numbers left (%v)", callGroupState(t, env), left, err)
 	}
 	if n := c.list(groupsPath, "act=list"); n != nil {
 		t.Fatalf("json.php after deletes: %v", n)
@@ -370,5 +371,48 @@ func TestSipxAPICallGroupsRotateByCalls(t *testing.T) {
 	// The group without a call on record is as it was.
 	if !strings.Contains(callGroupState(t, env), "|quiet|3398|default|linear|60|t|||t|t|f||user,ann,30,t,f;user,bob,30,t,f|") {
 		t.Fatalf("quiet group changed: %s", callGroupState(t, env))
+	}
+}
+
+// Every /api/callgroups and /api/pagegroups resource and method wants an administrator: a
+// plain user gets 403, no credentials 401, and nothing changes.
+func TestSipxAPIGroupsNeedAdmin(t *testing.T) {
+	env, _, boss, _ := callGroupSetup(t)
+	if a := boss.send("POST", apiCallGroups, "application/json", `{"name":"sales","extension":"3399","ringBeans":[{"userName":"ann"},{"userName":"bob"}]}`); a.status != http.StatusOK {
+		t.Fatalf("POST: %d %s", a.status, a.body)
+	}
+	if a := boss.send("POST", apiPageGroups, "application/json", `{"pageGroupNumber":5,"users":[{"userName":"ann"}]}`); a.status != http.StatusOK {
+		t.Fatalf("POST: %d %s", a.status, a.body)
+	}
+	state := func() string { return callGroupState(t, env) + "\n" + pageGroupState(t, env) }
+	before := state()
+	for _, x := range []struct{ method, path, ctype, body string }{
+		{"GET", apiCallGroups, "", ""},
+		{"POST", apiCallGroups, "application/json", `{"name":"x","extension":"3300"}`},
+		{"GET", apiCallGroups + "/prefix/33", "", ""},
+		{"GET", apiCallGroups + "/3399", "", ""},
+		{"PUT", apiCallGroups + "/3399", "application/json", `{"description":"x"}`},
+		{"DELETE", apiCallGroups + "/3399", "", ""},
+		{"POST", apiCallGroups + "/3399/duplicate/3398", "", ""},
+		{"POST", apiCallGroups + "/3399/rotate/1001", "", ""},
+		{"POST", apiCallGroups + "/rotate", "application/json", `{"strings":["3399"]}`},
+		{"GET", apiPageGroups, "", ""},
+		{"POST", apiPageGroups, "application/json", `{"pageGroupNumber":6}`},
+		{"GET", apiPageGroups + "/1", "", ""},
+		{"PUT", apiPageGroups + "/1", "application/json", `{"timeout":9}`},
+		{"DELETE", apiPageGroups + "/1", "", ""},
+		{"GET", apiPageGroups + "/settings", "", ""},
+		{"GET", apiPageGroups + "/settings/page-config/prefix", "", ""},
+		{"PUT", apiPageGroups + "/settings/page-config/prefix", "text/plain", "*70"},
+		{"DELETE", apiPageGroups + "/settings/page-config/prefix", "", ""},
+	} {
+		for _, who := range []struct {
+			c      *sx
+			status int
+		}{{newSipx(t, env, "clerk", "clerkpin"), http.StatusForbidden}, {newSipx(t, env, "", ""), http.StatusUnauthorized}} {
+			if a := who.c.send(x.method, x.path, x.ctype, x.body); a.status != who.status || state() != before {
+				t.Fatalf("%s %s as %q: %d %s", x.method, x.path, who.c.user, a.status, a.body)
+			}
+		}
 	}
 }
