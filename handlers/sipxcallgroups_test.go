@@ -1,0 +1,52 @@
+package handlers
+
+import (
+	"fmt"
+	"testing"
+
+	"pbxws/models"
+)
+
+func TestCallGroupRingTime(t *testing.T) {
+	r := func(exp int, enabled, together bool) models.GroupRing {
+		return models.GroupRing{Expiration: exp, Enabled: enabled, Together: together}
+	}
+	for _, x := range []struct {
+		rings []models.GroupRing
+		want  int
+	}{
+		{nil, 0},
+		{[]models.GroupRing{r(30, true, false)}, 30},
+		// ringall: one step, as long as its longest ring.
+		{[]models.GroupRing{r(30, true, true), r(20, true, true), r(45, true, true)}, 45},
+		// linear: the steps add up.
+		{[]models.GroupRing{r(20, true, false), r(10, true, false), r(30, true, false)}, 60},
+		// mixed: 20, then 10 with 30 at the same time; a disabled ring does not count.
+		{[]models.GroupRing{r(20, true, false), r(10, true, false), r(30, false, true)}, 30},
+		{[]models.GroupRing{r(20, true, false), r(10, true, false), r(30, true, true)}, 50},
+	} {
+		if got := ringTime(x.rings); got != x.want {
+			t.Errorf("ringTime(%v) = %d, want %d", x.rings, got, x.want)
+		}
+	}
+}
+
+func TestCallGroupRotateAfter(t *testing.T) {
+	rings := make([]models.GroupRing, 5)
+	for i := range rings {
+		rings[i].UserID = i + 1
+	}
+	for k, want := range []string{"[2 3 4 5 1]", "[3 4 5 1 2]", "[4 5 1 2 3]", "[5 1 2 3 4]", "[1 2 3 4 5]"} {
+		got := rotateAfter(rings, k)
+		ids := make([]int, len(got))
+		for i, r := range got {
+			ids[i] = r.UserID
+		}
+		if fmt.Sprint(ids) != want {
+			t.Errorf("rotate on %d: %v, want %s", k+1, ids, want)
+		}
+	}
+	if rings[0].UserID != 1 || rings[4].UserID != 5 {
+		t.Errorf("rotateAfter changed its input: %v", rings)
+	}
+}
