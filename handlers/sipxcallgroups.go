@@ -32,8 +32,7 @@ var (
 // apiCallGroupNames are the sipX names of the canonical fields a refusal names.
 var apiCallGroupNames = strings.NewReplacer("group.number", "extension", "group.name", "name", "group.did", "did",
 	"group.context", "context", "group.description", "description", "group.fallback_uri", "fallbackDestination",
-	"dial_actions.noanswer", "fallbackDestination", "rings[", "ringBeans[", "members[", "ringBeans[",
-	"].Expiration", "].expiration")
+	"dial_actions.noanswer", "fallbackDestination", "rings[", "ringBeans[", "members[", "ringBeans[")
 
 // apiCallGroupErr names a refusal's fields as sipX does, and maps an object still in use
 // to 409.
@@ -304,8 +303,16 @@ func ringTime(rings []models.GroupRing) int {
 // rotateAfter turns the ring order k+1…n, 1…k around the ring at k; the new first rings
 // with nobody.
 func rotateAfter(rings []models.GroupRing, k int) []models.GroupRing {
-	out := append(slices.Clone(rings[k+1:]), rings[:k+1]...)
-	return out
+	return append(slices.Clone(rings[k+1:]), rings[:k+1]...)
+}
+
+// rotateGroup sets c's rings to stored's rotated around the ring at k; a group ringing as
+// long as its rings (sipX's) then rings as long as the new order does.
+func rotateGroup(c, stored *models.GroupComposite, k int) {
+	c.Rings = rotateAfter(stored.Rings, k)
+	if stored.Group.Timeout == ringTime(stored.Rings) {
+		c.Group.Timeout = ringTime(c.Rings)
+	}
 }
 
 // APICallGroups is /api/callgroups and below (§9.2). PathParams: "ext" a group, "prefix"
@@ -534,7 +541,7 @@ func APICallGroups(st *models.Stores) *Resource {
 				if k < 0 {
 					return &APIError{Status: http.StatusNotFound, Msg: "Ring not found"}
 				}
-				c.Rings = rotateAfter(stored.Rings, k)
+				rotateGroup(c, stored, k)
 				return nil
 			})
 			if err != nil {
@@ -598,7 +605,9 @@ func rotateAnswered(ctx context.Context, st *models.Stores, exts []string) {
 			if !ok || k < 0 {
 				return nil, errNoAnswer
 			}
-			return &models.GroupComposite{Group: stored.Group, Rings: rotateAfter(stored.Rings, k)}, nil
+			c := &models.GroupComposite{Group: stored.Group}
+			rotateGroup(c, stored, k)
+			return c, nil
 		})
 		switch {
 		case errors.Is(err, errNoAnswer):

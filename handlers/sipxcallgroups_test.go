@@ -50,3 +50,24 @@ func TestCallGroupRotateAfter(t *testing.T) {
 		t.Errorf("rotateAfter changed its input: %v", rings)
 	}
 }
+
+func TestCallGroupRotateKeepsTimeoutMeaning(t *testing.T) {
+	stored := &models.GroupComposite{Rings: []models.GroupRing{
+		{UserID: 1, Expiration: 20, Enabled: true}, {UserID: 2, Expiration: 10, Enabled: true, Together: true},
+		{UserID: 3, Expiration: 30, Enabled: true}}}
+	// A group ringing as long as its rings (50: 20 with 10, then 30) rings as long as the
+	// new order: 10, then 30, then 20.
+	stored.Group.Timeout = 50
+	c := &models.GroupComposite{Group: stored.Group}
+	rotateGroup(c, stored, 0)
+	if c.Group.Timeout != 60 || c.Rings[0].UserID != 2 || c.Rings[2].UserID != 1 {
+		t.Errorf("rotated: timeout %d, rings %v", c.Group.Timeout, c.Rings)
+	}
+	// A timeout XiVO set stays.
+	stored.Group.Timeout = 45
+	c = &models.GroupComposite{Group: stored.Group}
+	rotateGroup(c, stored, 0)
+	if c.Group.Timeout != 45 {
+		t.Errorf("XiVO timeout: %d", c.Group.Timeout)
+	}
+}
