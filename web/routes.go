@@ -69,6 +69,19 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/api/schedules/:id", sched(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}, nil))
 	app.All("/sipxconfig/api/schedules/:id/period", sched(map[string]string{"POST": "period"}, nil))
 	app.All("/sipxconfig/api/schedules/:id/period/:index", sched(map[string]string{"POST": "period", "DELETE": "unperiod"}, nil))
+	// Stored audio files (§4): uploads stream their multipart body (not through sipxAPI,
+	// which reads a whole body of at most 1 MiB); downloads serve ranges.
+	for _, family := range models.AudioFamilies {
+		prompts := handlers.APIPrompts(s.stores, family)
+		base := "/sipxconfig/api/" + family + "/prompts"
+		app.Post(base, s.promptUpload(family))
+		// POST is listed for Allow; promptUpload above answers it.
+		app.All(base, api(sipxAPI{res: prompts, methods: map[string]string{"GET": "list", "POST": "upload"}}))
+		app.Get(base+"/:name", s.promptDownload(prompts, true))
+		app.All(base+"/:name", api(sipxAPI{res: prompts, methods: map[string]string{"GET": "download", "DELETE": "delete"}}))
+		app.Get(base+"/:name/stream", s.promptDownload(prompts, false))
+		app.All(base+"/:name/stream", api(sipxAPI{res: prompts, methods: map[string]string{"GET": "download"}}))
+	}
 	apiCallGroups := handlers.APICallGroups(s.stores)
 	callGroups := func(methods map[string]string) fiber.Handler {
 		return api(sipxAPI{res: apiCallGroups, methods: methods})
@@ -79,7 +92,8 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/api/callgroups/:ext", callGroups(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}))
 	app.All("/sipxconfig/api/callgroups/:ext/duplicate/:newExt", callGroups(map[string]string{"POST": "duplicate"}))
 	app.All("/sipxconfig/api/callgroups/:ext/rotate/:ringExt", callGroups(map[string]string{"POST": "rotate"}))
-	s.apiSettings(app, "/pagegroups", handlers.APIPagingSettings(s.stores), false) // before /pagegroups/:id
+	// /pagegroups/prompts (above) and /pagegroups/settings come before /pagegroups/:id.
+	s.apiSettings(app, "/pagegroups", handlers.APIPagingSettings(s.stores), false)
 	apiPageGroups := handlers.APIPageGroups(s.stores)
 	app.All("/sipxconfig/api/pagegroups", api(sipxAPI{res: apiPageGroups, methods: map[string]string{"GET": "view", "POST": "add"}}))
 	app.All("/sipxconfig/api/pagegroups/:id", api(sipxAPI{res: apiPageGroups, methods: map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}}))
