@@ -18,7 +18,8 @@ type PageGroup struct {
 	Enabled bool `db:"enabled"`
 	// Timeout is how long a page lasts at most, in seconds.
 	Timeout int `db:"timeout" validate:"gte=1,lte=3600"`
-	// Sound is the beep played first: a prompt of the "pagegroups" family ("" none).
+	// Sound is the beep played first: a prompt of the "pagegroups" family ("" none), which
+	// cannot be deleted while a group uses it.
 	Sound       string  `db:"sound" validate:"max=100"`
 	Description *string `db:"description" validate:"omitempty,max=1000"`
 }
@@ -98,23 +99,18 @@ func checkPageNumber(ctx context.Context, q sqlx.QueryerContext, prefix string, 
 	return nil
 }
 
-// PromptExists says whether a prompt of family is stored. Until pbxws stores prompts
-// (audio_files, sipx-api.md §4) there is none.
-func PromptExists(ctx context.Context, q sqlx.QueryerContext, family, name string) (bool, error) {
-	var present bool
-	if err := sqlx.GetContext(ctx, q, &present, `SELECT to_regclass('audio_files') IS NOT NULL`); err != nil || !present {
-		return false, err
-	}
-	err := sqlx.GetContext(ctx, q, &present, `SELECT EXISTS (SELECT 1 FROM audio_files WHERE family = $1 AND name = $2)`, family, name)
-	return present, err
+func init() {
+	// A prompt a page group beeps with is not deleted (sipx-api.md §4.3).
+	audioUses = append(audioUses, struct{ family, query string }{"pagegroups",
+		`SELECT 'page group ' || number FROM page_groups WHERE sound = $1 ORDER BY number LIMIT 1`})
 }
 
-// PageGroupsWithSound are the ids of the page groups whose beep is the prompt name, for a
-// prompt delete to refuse (sipx-api.md §4.3).
-func PageGroupsWithSound(ctx context.Context, q sqlx.QueryerContext, name string) ([]int, error) {
-	ids := []int{}
-	err := sqlx.SelectContext(ctx, q, &ids, `SELECT id FROM page_groups WHERE sound = $1 ORDER BY id`, name)
-	return ids, err
+// lockPrompt says whether a prompt of family is stored, locking it against deletion until
+// the transaction ends (the delete locks it and then looks for its users).
+func lockPrompt(ctx context.Context, tx *sqlx.Tx, family, name string) (bool, error) {
+	var n int
+	err := tx.GetContext(ctx, &n, `SELECT count(*) FROM (SELECT 1 FROM audio_files WHERE family = $1 AND name = $2 FOR SHARE) x`, family, name)
+	return n > 0, err
 }
 
 // PageGroupStore reads and writes page groups.
@@ -174,7 +170,7 @@ func (s *PageGroupStore) check(ctx context.Context, tx *sqlx.Tx, c *PageGroupCom
 		return err
 	}
 	if c.Group.Sound != "" {
-		ok, err := PromptExists(ctx, tx, "pagegroups", c.Group.Sound)
+		ok, err := lockPrompt(ctx, tx, "pagegroups", c.Group.Sound)
 		if err != nil {
 			return err
 		}

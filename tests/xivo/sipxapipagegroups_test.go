@@ -196,3 +196,51 @@ func TestSipxAPIPageGroups(t *testing.T) {
 		t.Fatalf("after deletes: %q", got)
 	}
 }
+
+// A page group's sound is a stored prompt of the pagegroups family (another family's file
+// of that name is not one), and a prompt a group beeps with is not deleted (409 naming it).
+func TestSipxAPIPageGroupSounds(t *testing.T) {
+	env, _, boss, _ := callGroupSetup(t)
+	for _, family := range []string{"pagegroups", "orbits"} {
+		body, ctype := multipartBody(t, filePart("beep.wav", wavBytes(100)))
+		if a := boss.send("POST", "/sipxconfig/api/"+family+"/prompts", ctype, body); a.status != http.StatusOK {
+			t.Fatalf("upload to %s: %d %s", family, a.status, a.body)
+		}
+	}
+	body, ctype := multipartBody(t, filePart("only-orbits.wav", wavBytes(100)))
+	if a := boss.send("POST", "/sipxconfig/api/orbits/prompts", ctype, body); a.status != http.StatusOK {
+		t.Fatalf("upload: %d %s", a.status, a.body)
+	}
+	if a := boss.send("POST", apiPageGroups, "application/json", `{"pageGroupNumber":7,"sound":"beep.wav"}`); a.status != http.StatusOK || a.body != "1" {
+		t.Fatalf("POST with sound: %d %s", a.status, a.body)
+	}
+	if a := boss.send("GET", apiPageGroups+"/1", "", ""); !strings.Contains(a.body, `"sound":"beep.wav"`) {
+		t.Fatalf("GET: %s", a.body)
+	}
+	before := pageGroupState(t, env) + audioState(t, env)
+	if !strings.HasPrefix(before, "1|7|f|60|beep.wav|<null>") {
+		t.Fatalf("stored: %s", before)
+	}
+	if a := boss.send("PUT", apiPageGroups+"/1", "application/json", `{"sound":"only-orbits.wav"}`); a.status != http.StatusBadRequest ||
+		!strings.Contains(a.body, "sound: Prompt not found") || pageGroupState(t, env)+audioState(t, env) != before {
+		t.Fatalf("another family's prompt: %d %q", a.status, a.body)
+	}
+	// The used prompt stays; the orbits' file of the same name goes.
+	if a := boss.send("DELETE", "/sipxconfig/api/pagegroups/prompts/beep.wav", "", ""); a.status != http.StatusConflict ||
+		!strings.Contains(a.body, "page group 7") || pageGroupState(t, env)+audioState(t, env) != before {
+		t.Fatalf("DELETE a used prompt: %d %s", a.status, a.body)
+	}
+	if a := boss.send("DELETE", "/sipxconfig/api/orbits/prompts/beep.wav", "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE orbits' beep: %d %s", a.status, a.body)
+	}
+	// Without the sound (null), the prompt can go.
+	if a := boss.send("PUT", apiPageGroups+"/1", "application/json", `{"sound":null}`); a.status != http.StatusOK {
+		t.Fatalf("PUT no sound: %d %s", a.status, a.body)
+	}
+	if a := boss.send("DELETE", "/sipxconfig/api/pagegroups/prompts/beep.wav", "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE the unused prompt: %d %s", a.status, a.body)
+	}
+	if got := pageGroupState(t, env); got != "1|7|f|60||<null>" {
+		t.Fatalf("after: %s", got)
+	}
+}
