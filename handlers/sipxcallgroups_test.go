@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"pbxws/models"
@@ -70,4 +72,48 @@ func TestCallGroupRotateKeepsTimeoutMeaning(t *testing.T) {
 	if c.Group.Timeout != 45 {
 		t.Errorf("XiVO timeout: %d", c.Group.Timeout)
 	}
+}
+
+// The call-group and page-group decoders never panic and refuse only with ValidationErrors
+// naming fields, whatever XML or JSON body they get; what they accept applies onto a group.
+func FuzzSipxAPIGroupDecoders(f *testing.F) {
+	for _, s := range []string{
+		`{"name":"sales","extension":"3399","did":null,"ringBeans":[{"typeStr":null,"userName":"u1","expiration":30},{"typeStr":"At the same time","userName":"u2"}],"fallbackDestination":"sip:op@example.com"}`,
+		`<CallGroup><name>sales</name><ringBeans><userName>u1</userName></ringBeans><ringBeans><typeStr>If no response</typeStr><userName>u2</userName><expiration>x</expiration></ringBeans></CallGroup>`,
+		`{"ringBeans":{"userName":3},"enabled":"yes","extension":12}`,
+		`{"strings":["3399",3400,null]}`,
+		`{"enabled":true,"pageGroupNumber":50,"timeout":30,"users":[{"id":1},{"userName":"bob"},{},3]}`,
+		`<Group><pageGroupNumber>51</pageGroupNumber><Users><User><userName>a</userName></User></Users><description/></Group>`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var body map[string]any
+		var err error
+		if strings.HasPrefix(strings.TrimSpace(string(b)), "<") {
+			body, err = DecodeSipxXML(b)
+		} else {
+			body, err = DecodeBody(b)
+		}
+		if err != nil {
+			return
+		}
+		check := func(name string, err error) {
+			var ve *models.ValidationError
+			if err != nil && (!errors.As(err, &ve) || len(ve.Fields) == 0) {
+				t.Fatalf("%s: %T %v", name, err, err)
+			}
+		}
+		users := func(name string) (int, bool, error) { return len(name), name != "", nil }
+		cg, err := decodeCallGroupBody(&Request{Decoded: body})
+		check("call group", err)
+		if err == nil {
+			check("call group apply", cg.apply(&models.GroupComposite{Group: models.Group{Context: "default"}}, users))
+		}
+		pg, err := decodePageGroupBody(&Request{Decoded: body})
+		check("page group", err)
+		if err == nil {
+			check("page group apply", pg.apply(&models.PageGroupComposite{}, users))
+		}
+	})
 }
