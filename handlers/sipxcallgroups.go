@@ -363,7 +363,7 @@ func APICallGroups(st *models.Stores) *Resource {
 	// fromStored is a group to edit: its parts as stored, members and dial actions only
 	// rewritten when the body changes them.
 	fromStored := func(c *models.GroupComposite) *models.GroupComposite {
-		return &models.GroupComposite{Group: c.Group, DialActions: c.DialActions, NameIsAlias: true}
+		return &models.GroupComposite{Group: c.Group, DialActions: c.DialActions, NameIsAlias: true, AnyNumber: true}
 	}
 	edit := func(ctx context.Context, id int, change func(c, stored *models.GroupComposite) error) error {
 		return apiCallGroupErr(s.Edit(ctx, id, func(stored *models.GroupComposite) (*models.GroupComposite, error) {
@@ -463,7 +463,7 @@ func APICallGroups(st *models.Stores) *Resource {
 			// sipX's defaults: disabled, voicemail fallback and user forward on.
 			c := &models.GroupComposite{Group: models.Group{Context: cx, Strategy: "ringall", IgnoreForward: true,
 				Commented: true, VoicemailFallback: true, UserForward: true}, DialActions: []models.DialAction{},
-				Rings: []models.GroupRing{}, NameIsAlias: true}
+				Rings: []models.GroupRing{}, NameIsAlias: true, AnyNumber: true}
 			if err := in.apply(c, users(ctx)); err != nil {
 				return Result{}, apiCallGroupErr(err)
 			}
@@ -513,7 +513,7 @@ func APICallGroups(st *models.Stores) *Resource {
 			if err != nil {
 				return Result{}, apiCallGroupErr(err)
 			}
-			c := &models.GroupComposite{Group: src.Group, Rings: src.Rings, DialActions: src.DialActions, NameIsAlias: true}
+			c := &models.GroupComposite{Group: src.Group, Rings: src.Rings, DialActions: src.DialActions, NameIsAlias: true, AnyNumber: true}
 			c.Group.ID, c.Group.Name, c.Group.Number, c.Group.DID, c.Group.Commented = 0, name, newExt, "", true
 			if len(c.DialActions) == 0 {
 				c.DialActions = nil

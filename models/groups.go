@@ -65,6 +65,9 @@ type GroupComposite struct {
 	// NameIsAlias makes the name unique among user names, aliases and dialable numbers
 	// too (sipX dials a call group by its name).
 	NameIsAlias bool
+	// AnyNumber lets the number lie outside the context's group ranges (sipX has no
+	// ranges). A number kept by an edit is not checked against the ranges again.
+	AnyNumber bool
 }
 
 // GroupRing is one user member of a group and how it rings.
@@ -161,7 +164,7 @@ func dialActionsOf(ctx context.Context, q sqlx.QueryerContext, category string, 
 // Create validates and inserts the group, setting its id.
 func (s *GroupStore) Create(ctx context.Context, c *GroupComposite) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := s.check(ctx, tx, c, 0); err != nil {
+		if err := s.check(ctx, tx, c, 0, true); err != nil {
 			return err
 		}
 		g := &c.Group
@@ -194,7 +197,8 @@ func (s *GroupStore) Edit(ctx context.Context, id int, merge func(stored *GroupC
 		if c.Rings == nil && c.Members == nil && c.Group.Strategy != stored.Group.Strategy {
 			c.Members = stored.Members // the strategy says anew how they ring
 		}
-		if err := s.check(ctx, tx, c, id); err != nil {
+		renumbered := c.Group.Number != stored.Group.Number || c.Group.Context != stored.Group.Context
+		if err := s.check(ctx, tx, c, id, renumbered); err != nil {
 			return err
 		}
 		g := &c.Group
@@ -222,9 +226,10 @@ func (s *GroupStore) Edit(ctx context.Context, id int, merge func(stored *GroupC
 	})
 }
 
-// check validates the group: its fields, its number in its context, its members (existing
-// users, each once) and its dial actions.
-func (s *GroupStore) check(ctx context.Context, tx *sqlx.Tx, c *GroupComposite, id int) error {
+// check validates the group: its fields, its number in its context (in one of its group
+// ranges when renumbered, unless AnyNumber), its members (existing users, each once) and
+// its dial actions.
+func (s *GroupStore) check(ctx context.Context, tx *sqlx.Tx, c *GroupComposite, id int, renumbered bool) error {
 	ve := CheckIn("group", &c.Group)
 	events := map[string]bool{}
 	for _, e := range GroupEvents {
@@ -242,7 +247,11 @@ func (s *GroupStore) check(ctx context.Context, tx *sqlx.Tx, c *GroupComposite, 
 	if err := checkQueueName(ctx, tx, "group.name", "queues", "queue", g.Name); err != nil {
 		return err
 	}
-	if err := CheckNumber(ctx, tx, "group.number", "group.context", "group", id, "group", g.Context, g.Number); err != nil {
+	kind := "group"
+	if c.AnyNumber || !renumbered {
+		kind = ""
+	}
+	if err := CheckNumber(ctx, tx, "group.number", "group.context", "group", id, kind, g.Context, g.Number); err != nil {
 		return err
 	}
 	if err := checkScheduleLink(ctx, tx, "group.schedule_id", g.ScheduleID); err != nil {

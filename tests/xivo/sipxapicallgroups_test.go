@@ -204,7 +204,6 @@ func TestSipxAPICallGroups(t *testing.T) {
 		{"POST", "", `{"name":"new","extension":"3301","ringBeans":[{"userName":"ann"},{"userName":"bob","typeStr":"Sometimes"}]}`, 400, "ringBeans[1].typeStr"},
 		{"POST", "", `{"name":"new","extension":"3301","ringBeans":[{"userName":"ann"},{"userName":"ann"}]}`, 400, "ringBeans[1]"},
 		{"POST", "", `{"name":"new","extension":"33a1"}`, 400, "extension: must contain only digits"},
-		{"POST", "", `{"name":"new","extension":"5000"}`, 400, "extension: must fall inside a group number range"},
 		{"POST", "", `{"extension":"3301"}`, 400, "name: is required"},
 		{"POST", "", `{"name":"new"}`, 400, "extension: is required"},
 		{"POST", "", `{"name":"new","extension":"3301","fallbackDestination":"not a uri"}`, 400, "fallbackDestination"},
@@ -311,6 +310,28 @@ func TestSipxAPICallGroupsOverXiVOGroups(t *testing.T) {
 }
 
 const ringAfterText = `"If no response"`
+
+// sipX has no number ranges: a call group may take any free number of its context, and
+// XiVO edits it while its number stays; a XiVO renumbering still keeps to the ranges.
+func TestSipxAPICallGroupsOutsideRanges(t *testing.T) {
+	env, c, boss, _ := callGroupSetup(t)
+	if a := boss.send("POST", apiCallGroups, "application/json", `{"name":"night","extension":"5000","ringBeans":[{"userName":"ann"}]}`); a.status != http.StatusOK || a.body != "1" {
+		t.Fatalf("POST outside the ranges: %d %s", a.status, a.body)
+	}
+	c.mustStatus(http.StatusOK, "POST", groupsPath, "act=edit&id=1", map[string]any{"groupfeatures": map[string]any{"description": "after hours"}})
+	before := callGroupState(t, env)
+	if !strings.HasPrefix(before, "1|night|5000|default|ringall|30|t|after hours|") {
+		t.Fatalf("after json.php edit: %s", before)
+	}
+	st, _, raw := c.do("POST", groupsPath, "act=edit&id=1", map[string]any{"groupfeatures": map[string]any{"number": "5001"}})
+	if st != http.StatusBadRequest || !strings.Contains(string(raw), "range") || callGroupState(t, env) != before {
+		t.Fatalf("json.php renumbering outside the ranges: %d %s", st, raw)
+	}
+	if a := boss.send("PUT", apiCallGroups+"/5000", "application/json", `{"extension":"5001"}`); a.status != http.StatusOK ||
+		!strings.HasPrefix(callGroupState(t, env), "1|night|5001|") {
+		t.Fatalf("sipX renumbering: %d %s", a.status, a.body)
+	}
+}
 
 // POST /callgroups/rotate: the member who answered each group's latest call (the event
 // log) goes last, in the background; groups without such a call are left alone.
