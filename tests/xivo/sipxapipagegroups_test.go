@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"pbxws/tests/testenv"
@@ -242,5 +243,59 @@ func TestSipxAPIPageGroupSounds(t *testing.T) {
 	}
 	if got := pageGroupState(t, env); got != "1|7|f|60||<null>" {
 		t.Fatalf("after: %s", got)
+	}
+}
+
+// Simultaneous sipX and json.php edits of one group, each of another part, all survive:
+// ten rounds of a call group's description (sipX), members (sipX) and timeout (json.php),
+// and of a page group's timeout and members (sipX).
+func TestSipxAPIGroupsSimultaneousEditsKeepEveryPart(t *testing.T) {
+	env, c, boss, ids := callGroupSetup(t)
+	if a := boss.send("POST", apiCallGroups, "application/json", `{"name":"sales","extension":"3399"}`); a.status != http.StatusOK {
+		t.Fatalf("POST: %d %s", a.status, a.body)
+	}
+	if a := boss.send("POST", apiPageGroups, "application/json", `{"pageGroupNumber":5}`); a.status != http.StatusOK {
+		t.Fatalf("POST: %d %s", a.status, a.body)
+	}
+	for i := 1; i <= 10; i++ {
+		var wg sync.WaitGroup
+		codes := make([]int, 5)
+		run := func(k int, f func() int) {
+			wg.Add(1)
+			go func() { defer wg.Done(); codes[k] = f() }()
+		}
+		run(0, func() int {
+			return boss.send("PUT", apiCallGroups+"/3399", "application/json", fmt.Sprintf(`{"description":"round %d"}`, i)).status
+		})
+		run(1, func() int {
+			return boss.send("PUT", apiCallGroups+"/3399", "application/json", fmt.Sprintf(`{"ringBeans":[{"userName":"ann","expiration":%d}]}`, i)).status
+		})
+		run(2, func() int {
+			st, _, _ := c.do("POST", groupsPath, "act=edit&id=1", map[string]any{"groupfeatures": map[string]any{"timeout": 100 + i}})
+			return st
+		})
+		run(3, func() int {
+			return boss.send("PUT", apiPageGroups+"/1", "application/json", fmt.Sprintf(`{"timeout":%d}`, 10+i)).status
+		})
+		run(4, func() int {
+			return boss.send("PUT", apiPageGroups+"/1", "application/json", fmt.Sprintf(`{"users":[{"id":%d}]}`, ids["bob"])).status
+		})
+		wg.Wait()
+		if fmt.Sprint(codes) != "[200 200 200 200 200]" {
+			t.Fatalf("round %d: %v", i, codes)
+		}
+		var desc string
+		var timeout, exp int
+		if err := env.DB.QueryRow(`SELECT g.description, g.timeout, m.ring_expiration FROM groups g JOIN queue_members m ON m.category = 'group' AND m.queue_id = g.id
+			WHERE g.id = 1`).Scan(&desc, &timeout, &exp); err != nil {
+			t.Fatal(err)
+		}
+		// The members' write sets the ring time (i) unless json.php's timeout came after it.
+		if desc != fmt.Sprintf("round %d", i) || exp != i || (timeout != i && timeout != 100+i) {
+			t.Fatalf("round %d: call group %q, timeout %d, ann rings %d", i, desc, timeout, exp)
+		}
+		if got := pageGroupState(t, env); got != fmt.Sprintf("1|5|f|%d||<null>|bob", 10+i) {
+			t.Fatalf("round %d: page group %s", i, got)
+		}
 	}
 }
