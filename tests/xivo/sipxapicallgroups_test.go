@@ -307,6 +307,15 @@ func TestSipxAPICallGroupsOverXiVOGroups(t *testing.T) {
 	if na := c.object(groupsPath, "act=view&id="+id)["dialaction"].(map[string]any); na["noanswer"] != nil || na["busy"] == nil {
 		t.Fatalf("json.php dial actions after null: %v", na)
 	}
+	// A group another object sends calls to is not deleted: 409, nothing changes.
+	if _, err := env.DB.Exec(`INSERT INTO dialactions (category, categoryval, event, actiontype, action, actionarg1)
+		VALUES ('user', $1, 'noanswer', 'group', 'group', $2)`, fmt.Sprint(ids["bob"]), id); err != nil {
+		t.Fatal(err)
+	}
+	before := callGroupState(t, env)
+	if a := boss.send("DELETE", apiCallGroups+"/support", "", ""); a.status != http.StatusConflict || callGroupState(t, env) != before {
+		t.Fatalf("DELETE a group in use: %d %s", a.status, a.body)
+	}
 }
 
 const ringAfterText = `"If no response"`
