@@ -40,6 +40,10 @@ type APIList struct {
 	Items []any
 }
 
+// APIRepeated is a list XML shows as its field's element repeated, one per item
+// (<ringBeans>…</ringBeans><ringBeans>…</ringBeans>), with no element around them.
+type APIRepeated []any
+
 // APIError is an /api refusal: its status and one line of text/plain (§2.5).
 type APIError struct {
 	Status int
@@ -111,6 +115,12 @@ func writeAPIJSON(b *bytes.Buffer, v any) {
 
 func writeAPIXML(b *bytes.Buffer, name string, v any) {
 	if v == nil {
+		return
+	}
+	if r, ok := v.(APIRepeated); ok {
+		for _, it := range r {
+			writeAPIXML(b, name, it)
+		}
 		return
 	}
 	b.WriteByte('<')

@@ -35,6 +35,7 @@ type Stores struct {
 	ParkingLots  *ParkingLotStore
 	Phonebook    *PhonebookStore
 	Groups       *GroupStore
+	PageGroups   *PageGroupStore
 	ConfRooms    *ConfRoomStore
 	Voicemails   *VoicemailStore
 	Incalls      *IncallStore
@@ -97,6 +98,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Phonebook:     phonebook,
 		Books:         newPhonebookCache(phonebook, private),
 		Groups:        &GroupStore{db: db},
+		PageGroups:    &PageGroupStore{db: db},
 		ConfRooms:     &ConfRoomStore{db: db},
 		Voicemails:    &VoicemailStore{db: db},
 		Incalls:       &IncallStore{db: db},

@@ -102,6 +102,21 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/api/rules", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "view", "POST": "add"}}))
 	app.All("/sipxconfig/api/rules/raw", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "raw"}}))
 	app.All("/sipxconfig/api/rules/:ruleId", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}}))
+	apiCallGroups := handlers.APICallGroups(s.stores)
+	callGroups := func(methods map[string]string) fiber.Handler {
+		return api(sipxAPI{res: apiCallGroups, methods: methods})
+	}
+	app.All("/sipxconfig/api/callgroups", callGroups(map[string]string{"GET": "view", "POST": "add"}))
+	app.All("/sipxconfig/api/callgroups/rotate", callGroups(map[string]string{"POST": "rotateAll"}))
+	app.All("/sipxconfig/api/callgroups/prefix/:prefix", callGroups(get))
+	app.All("/sipxconfig/api/callgroups/:ext", callGroups(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}))
+	app.All("/sipxconfig/api/callgroups/:ext/duplicate/:newExt", callGroups(map[string]string{"POST": "duplicate"}))
+	app.All("/sipxconfig/api/callgroups/:ext/rotate/:ringExt", callGroups(map[string]string{"POST": "rotate"}))
+	// /pagegroups/prompts (above) and /pagegroups/settings come before /pagegroups/:id.
+	s.apiSettings(app, "/pagegroups", handlers.APIPagingSettings(s.stores), false)
+	apiPageGroups := handlers.APIPageGroups(s.stores)
+	app.All("/sipxconfig/api/pagegroups", api(sipxAPI{res: apiPageGroups, methods: map[string]string{"GET": "view", "POST": "add"}}))
+	app.All("/sipxconfig/api/pagegroups/:id", api(sipxAPI{res: apiPageGroups, methods: map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}}))
 	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
 		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
 	}
