@@ -328,6 +328,22 @@ func (a *Agent) TLSAddr() string {
 // Domain is the SIP domain.
 func (a *Agent) Domain() string { return a.cfg.Domain }
 
+// Announced is where the agent tells peers to reach it: the advertised host and the ports
+// of each transport it serves (0 for a transport that is off).
+type Announced struct {
+	Host          string
+	UDP, TCP, TLS int
+}
+
+// Announced is the advertised host and ports (what DNS records for the domain point at).
+func (a *Agent) Announced() Announced {
+	an := Announced{Host: a.advHost, UDP: a.advPort, TLS: a.tlsPort}
+	if a.tcp != nil {
+		an.TCP = a.advPort
+	}
+	return an
+}
+
 // OutboundProxy is the configured proxy address ("" when none).
 func (a *Agent) OutboundProxy() string { return a.cfg.OutboundProxy }
 

@@ -54,6 +54,11 @@ type Config struct {
 	SIPAdvertise string
 	// SIPDomain is the SIP domain (default: the advertised host).
 	SIPDomain string
+	// Hostname is this server's FQDN as the sipX /api shows it (servers, the DNS advisor's
+	// SRV targets and A records; default: the SIP domain).
+	Hostname string
+	// DNSResolver is the DNS server (address:port) the DNS advisor asks ("": the system's).
+	DNSResolver string
 	// SIPOutboundProxy, host:port, receives every INVITE pbxws originates.
 	SIPOutboundProxy string
 	// SIPTCP also serves SIP over TCP on SIPAddr.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"pbxws/dnscheck"
 	"pbxws/handlers"
 	"pbxws/models"
 )
@@ -50,7 +51,7 @@ func sipxREST(s *Server, app *fiber.App) {
 	// sipXconfig /api (sipx-api.md): JSON first, a .json/.xml suffix chooses, ADMIN only.
 	app.Use(sipxAPISuffix)
 	api := func(r sipxAPI) fiber.Handler { return func(c *fiber.Ctx) error { return r.serve(s, c) } }
-	registrations := handlers.Registrations(s.stores, handlers.APIServer{ID: 1, FQDN: s.sipDomain})
+	registrations := handlers.Registrations(s.stores, s.apiServer())
 	app.All("/sipxconfig/api/registrations", api(sipxAPI{res: registrations, methods: map[string]string{"GET": "view"}}))
 	app.All("/sipxconfig/api/registrations/group/:x", api(sipxAPI{res: registrations, methods: map[string]string{"GET": "view"},
 		fixed: map[string]string{"by": "group"}}))
@@ -69,6 +70,9 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/api/schedules/:id", sched(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}, nil))
 	app.All("/sipxconfig/api/schedules/:id/period", sched(map[string]string{"POST": "period"}, nil))
 	app.All("/sipxconfig/api/schedules/:id/period/:index", sched(map[string]string{"POST": "period", "DELETE": "unperiod"}, nil))
+	// The DNS advisor: text/plain only, looked up afresh on every GET (§14).
+	app.All("/sipxconfig/api/dns/advisor/server/:server", api(sipxAPI{res: handlers.DNSAdvisor(s.apiServer(), s.sipPresence, dnscheck.New(s.cfg.DNSResolver)),
+		methods: get, media: []string{"text/plain"}}))
 	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
 		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
 	}

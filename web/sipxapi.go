@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -49,6 +50,8 @@ type sipxAPI struct {
 	methods map[string]string
 	// fixed are path parameters the route's literal segments stand for.
 	fixed map[string]string
+	// media are the types the resource answers in, the default first (nil: sipxAPIMedia).
+	media []string
 }
 
 func (r sipxAPI) allow() string {
@@ -90,11 +93,18 @@ func (r sipxAPI) serve(s *Server, c *fiber.Ctx) error {
 		}
 		req.PathParams[name] = v
 	}
+	offered := r.media
+	if offered == nil {
+		offered = sipxAPIMedia
+	}
 	media, _ := c.Locals(localAPIFormat).(string)
+	if media != "" && !slices.Contains(offered, media) {
+		return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(offered, " or "))
+	}
 	if media == "" {
 		var ok bool
-		if media, ok = negotiate(c.Get(fiber.HeaderAccept), sipxAPIMedia); !ok {
-			return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(sipxAPIMedia, " or "))
+		if media, ok = negotiate(c.Get(fiber.HeaderAccept), offered); !ok {
+			return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(offered, " or "))
 		}
 	}
 	if method == fiber.MethodPost || method == fiber.MethodPut {
