@@ -58,6 +58,8 @@ type Stores struct {
 	Queues          *QueueStore
 	QueueSkills     *QueueSkillStore
 	QueueSkillRules *QueueSkillRuleStore
+	// License is the sipX license information (its UID written through /api/license).
+	License *LicenseStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -107,6 +109,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Queues:          &QueueStore{db: db},
 		QueueSkills:     &QueueSkillStore{db: db},
 		QueueSkillRules: &QueueSkillRuleStore{db: db},
+		License:         &LicenseStore{db: db},
 	}
 }
 

@@ -73,6 +73,10 @@ func sipxREST(s *Server, app *fiber.App) {
 	// The DNS advisor: text/plain only, looked up afresh on every GET (§14).
 	app.All("/sipxconfig/api/dns/advisor/server/:server", api(sipxAPI{res: handlers.DNSAdvisor(s.apiServer(), s.sipPresence, dnscheck.New(s.cfg.DNSResolver)),
 		methods: get, media: []string{"text/plain"}}))
+	// The license: its information stored, its UID written (§15).
+	license := handlers.APILicense(s.stores, s.sipDomain)
+	app.All("/sipxconfig/api/license", api(sipxAPI{res: license, methods: map[string]string{"GET": "view", "POST": "edit"}}))
+	app.All("/sipxconfig/api/license/:uid", api(sipxAPI{res: license, methods: map[string]string{"POST": "edit"}}))
 	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
 		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
 	}
