@@ -50,6 +50,10 @@ type Config struct {
 	// MinExpires and MaxExpires bound the registration interval a phone may ask for (seconds):
 	// shorter is refused with 423, longer is granted MaxExpires. Defaults 60 and 3600.
 	MinExpires, MaxExpires int
+	// Bounds, when set, gives the bounds in force for each REGISTER (stored settings over
+	// MinExpires and MaxExpires; a contact behind NAT gets the NATed ones). On error the
+	// configured bounds apply.
+	Bounds func(ctx context.Context) (models.RegistrarBounds, error)
 	// SessionExpires is the RFC 4028 session interval of INVITE-mode legs (default 30 min,
 	// negative: no session timers).
 	SessionExpires time.Duration

@@ -73,6 +73,13 @@ func sipxREST(s *Server, app *fiber.App) {
 	// The DNS advisor: text/plain only, looked up afresh on every GET (§14).
 	app.All("/sipxconfig/api/dns/advisor/server/:server", api(sipxAPI{res: handlers.DNSAdvisor(s.apiServer(), s.sipPresence, dnscheck.New(s.cfg.DNSResolver)),
 		methods: get, media: []string{"text/plain"}}))
+	// The settings of the services pbxws runs (§13): the registrar's and the REST server's;
+	// their ports read-only, the rest read live.
+	serviceTree := func(kind *models.SettingsOwner) *handlers.Resource {
+		return handlers.SettingsResource(s.stores.SettingTrees, func(*handlers.Request) (*models.SettingsOwner, string) { return kind, "1" }, "Service not found")
+	}
+	s.apiSettings(app, "/registrar", serviceTree(s.services.Registrar), false)
+	s.apiSettings(app, "/restserver", serviceTree(s.services.RestServer), false)
 	// The license: its information stored, its UID written (§15).
 	license := handlers.APILicense(s.stores, s.sipDomain)
 	app.All("/sipxconfig/api/license", api(sipxAPI{res: license, methods: map[string]string{"GET": "view", "POST": "edit"}}))
