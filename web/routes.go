@@ -80,6 +80,11 @@ func sipxREST(s *Server, app *fiber.App) {
 	}
 	s.apiSettings(app, "/registrar", serviceTree(s.services.Registrar), false)
 	s.apiSettings(app, "/restserver", serviceTree(s.services.RestServer), false)
+	// The settings of the services pbxws configures but does not run (§15): stored, and
+	// announced on the configuration channel for each service's agent.
+	for name, kind := range models.ServiceTreeKinds() {
+		s.apiSettings(app, "/"+name, serviceTree(kind), false)
+	}
 	// The license: its information stored, its UID written (§15).
 	license := handlers.APILicense(s.stores, s.sipDomain)
 	app.All("/sipxconfig/api/license", api(sipxAPI{res: license, methods: map[string]string{"GET": "view", "POST": "edit"}}))

@@ -85,7 +85,7 @@ func (r sipxAPI) serve(s *Server, c *fiber.Ctx) error {
 		c.Set(fiber.HeaderAllow, r.allow())
 		return sipxText(c, http.StatusMethodNotAllowed, c.Method()+" is not offered here: use "+strings.TrimSuffix(r.allow(), ", OPTIONS"))
 	}
-	req := &handlers.Request{Act: act, User: u.ID, Admin: u.Admin, Query: sipxQuery(c), PathParams: map[string]string{}}
+	req := &handlers.Request{Act: act, User: u.ID, Admin: u.Admin, Account: u.UserName, Query: sipxQuery(c), PathParams: map[string]string{}}
 	for k, v := range r.fixed {
 		req.PathParams[k] = v
 	}
