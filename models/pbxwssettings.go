@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -14,9 +16,11 @@ import (
 
 // The settings of the services pbxws itself runs (sipx-api.md §13): the built-in registrar
 // (registrar-config/) and the REST server, i.e. pbxws's web side (rest-config/). Their
-// ports are read-only (the running listeners); the rest is stored and read live: every
-// change is announced on ServiceSettingsChannel, in the write's transaction, so that every
-// instance's ServiceSettingsCache forgets what it held.
+// ports are read-only (the running listeners); the registrar's normal bounds are XiVO's
+// general_settings/sip minexpiry and maxexpiry; the rest is stored. All is read live: every
+// change is announced on ServiceSettingsChannel, in the write's transaction (a trigger does
+// it for json.php's edits, migration 0141), so that every instance's ServiceSettingsCache
+// forgets what it held.
 
 // ServiceSettingsChannel carries, after each commit, the owner kind whose settings changed
 // ("service:registrar").
@@ -37,7 +41,7 @@ const (
 	RestSIPPort          = "rest-config/sipPort"
 	registrarKindName    = "registrar"
 	restServerKindName   = "restserver"
-	maxRegistrationDelta = 7 * 24 * 3600
+	maxRegistrationDelta = 86400
 )
 
 // sipxLogLevels are the sipX services' log levels, most verbose first.
@@ -76,8 +80,9 @@ type PBXServiceKinds struct {
 // running listeners for the read-only leaves.
 func NewPBXServiceKinds(st *SettingsTreeStore, flagMin, flagMax int, ports ListenerPorts) PBXServiceKinds {
 	minDef, maxDef := strconv.Itoa(flagMin), strconv.Itoa(flagMax)
-	expiry := func(name, label, def string, lo float64) *TreeSetting {
-		return TreeInt(name, label).Def(def).Range(lo, maxRegistrationDelta)
+	// The bounds XiVO's general_settings/sip allows for minexpiry and maxexpiry.
+	expiry := func(name, label, def string) *TreeSetting {
+		return TreeInt(name, label).Def(def).Range(1, maxRegistrationDelta)
 	}
 	registrar := NewSettingTree(TreeGroup("registrar-config", "Registrar",
 		TreeInt("SIP_REGISTRAR_UDP_PORT", "SIP UDP port").ReadOnly("the running SIP listener (-sip, PBXWS_SIP)").
@@ -86,13 +91,13 @@ func NewPBXServiceKinds(st *SettingsTreeStore, flagMin, flagMax int, ports Liste
 			Describe("The TCP port of pbxws's SIP listener (none when -sip-tcp is off)."),
 		TreeEnum("SIP_REGISTRAR_LOG_LEVEL", "Log level", sipxLogLevels...).Def("NOTICE").
 			Describe("What the SIP side of pbxws logs, from DEBUG (everything) to EMERG; applied at once."),
-		expiry("SIP_REGISTRAR_MIN_EXPIRES_NORMAL", "Shortest registration", minDef, 0).
+		expiry("SIP_REGISTRAR_MIN_EXPIRES_NORMAL", "Shortest registration", minDef).
 			Describe("Seconds; a phone asking for less is answered 423 with this Min-Expires."),
-		expiry("SIP_REGISTRAR_MAX_EXPIRES_NORMAL", "Longest registration", maxDef, 1).
+		expiry("SIP_REGISTRAR_MAX_EXPIRES_NORMAL", "Longest registration", maxDef).
 			Describe("Seconds; a phone asking for more is granted this."),
-		expiry("SIP_REGISTRAR_MIN_EXPIRES_NATED", "Shortest registration behind NAT", minDef, 0).
+		expiry("SIP_REGISTRAR_MIN_EXPIRES_NATED", "Shortest registration behind NAT", minDef).
 			Describe("As the shortest registration, for a phone whose REGISTER comes from another address than its Contact."),
-		expiry("SIP_REGISTRAR_MAX_EXPIRES_NATED", "Longest registration behind NAT", maxDef, 1).
+		expiry("SIP_REGISTRAR_MAX_EXPIRES_NATED", "Longest registration behind NAT", maxDef).
 			Describe("As the longest registration, for a phone behind NAT (short, to keep its NAT binding open)."),
 	))
 	rest := NewSettingTree(TreeGroup("rest-config", "REST server",
@@ -109,14 +114,48 @@ func NewPBXServiceKinds(st *SettingsTreeStore, flagMin, flagMax int, ports Liste
 		}
 	}
 	reg := ServiceSettings(registrarKindName, registrar, false)
-	reg.Mirror = &SettingMirror{Paths: []string{RegistrarUDPPort, RegistrarTCPPort},
-		Read: func(context.Context, sqlx.QueryerContext, string) (map[string]*string, error) {
+	// The ports are the running listener; the normal bounds are XiVO's SIP registration
+	// bounds (general_settings/sip minexpiry and maxexpiry), one value for both façades.
+	reg.Mirror = &SettingMirror{Paths: []string{RegistrarUDPPort, RegistrarTCPPort, RegistrarMinNormal, RegistrarMaxNormal},
+		Read: func(ctx context.Context, q sqlx.QueryerContext, _ string) (map[string]*string, error) {
 			udp, tcp, _, _ := ports()
-			return map[string]*string{RegistrarUDPPort: portValue(udp), RegistrarTCPPort: portValue(tcp)}, nil
+			out := map[string]*string{RegistrarUDPPort: portValue(udp), RegistrarTCPPort: portValue(tcp)}
+			var min, max *string
+			err := q.QueryRowxContext(ctx, `SELECT value->>'minexpiry', value->>'maxexpiry' FROM settings WHERE section = 'sip'`).Scan(&min, &max)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return nil, err
+			}
+			out[RegistrarMinNormal], out[RegistrarMaxNormal] = min, max
+			return out, nil
+		},
+		Write: func(ctx context.Context, tx *sqlx.Tx, _ string, values map[string]*string) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (section) VALUES ('sip') ON CONFLICT DO NOTHING`); err != nil {
+				return err
+			}
+			var locked string
+			if err := tx.GetContext(ctx, &locked, `SELECT section FROM settings WHERE section = 'sip' FOR UPDATE`); err != nil {
+				return err
+			}
+			for path, key := range map[string]string{RegistrarMinNormal: "minexpiry", RegistrarMaxNormal: "maxexpiry"} {
+				v, ok := values[path]
+				var err error
+				switch {
+				case !ok:
+				case v == nil:
+					_, err = tx.ExecContext(ctx, `UPDATE settings SET value = value - CAST($1 AS text) WHERE section = 'sip'`, key)
+				default:
+					_, err = tx.ExecContext(ctx, `UPDATE settings SET value = jsonb_set(value, ARRAY[CAST($1 AS text)], to_jsonb(CAST($2 AS integer)))
+						WHERE section = 'sip'`, key, *v)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
 		}}
 	// A write keeps each shortest interval at most its longest, then tells the caches.
 	reg.AfterWrite = func(ctx context.Context, tx *sqlx.Tx, id string) error {
-		own, err := st.Overrides(ctx, tx, reg.Name, id)
+		own, err := effectiveValues(ctx, tx, st, reg, id)
 		if err != nil {
 			return err
 		}
@@ -146,6 +185,27 @@ func portValue(s string) *string {
 	return &s
 }
 
+// effectiveValues are an owner's mirrored values with its overrides over them.
+func effectiveValues(ctx context.Context, q sqlx.QueryerContext, st *SettingsTreeStore, kind *SettingsOwner, id string) (map[string]*string, error) {
+	out := map[string]*string{}
+	if kind.Mirror != nil {
+		m, err := kind.Mirror.Read(ctx, q, id)
+		if err != nil {
+			return nil, err
+		}
+		for p, v := range m {
+			if v != nil {
+				out[p] = v
+			}
+		}
+	}
+	own, err := st.Overrides(ctx, q, kind.Name, id)
+	for p, v := range own {
+		out[p] = v
+	}
+	return out, err
+}
+
 // boundsOf reads the registrar's expiry overrides over the flags' bounds.
 func boundsOf(own map[string]*string, flagMin, flagMax int) RegistrarBounds {
 	get := func(path string, def int) int {
@@ -160,8 +220,8 @@ func boundsOf(own map[string]*string, flagMin, flagMax int) RegistrarBounds {
 		NATMin: get(RegistrarMinNATed, flagMin), NATMax: get(RegistrarMaxNATed, flagMax)}
 }
 
-// ServiceSettingsCache holds the stored overrides of the registrar's and the REST server's
-// settings, read for every REGISTER and request. It serves from memory only while it
+// ServiceSettingsCache holds the stored values of the registrar's and the REST server's
+// settings (overrides and mirrored columns), read for every REGISTER and request. It serves from memory only while it
 // LISTENs on ServiceSettingsChannel (a notice, or a reconnection, makes it read again);
 // otherwise every read goes to the database.
 type ServiceSettingsCache struct {
@@ -270,7 +330,7 @@ func (c *ServiceSettingsCache) overrides(ctx context.Context, kind *SettingsOwne
 			return h.values, nil
 		}
 	}
-	vals, err := c.st.Overrides(ctx, c.st.db, kind.Name, "1")
+	vals, err := effectiveValues(ctx, c.st.db, c.st, kind, "1")
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,8 @@ func putSetting(t *testing.T, env *testenv.Env, path, value string) {
 // The registrar's stored settings (sipx-api.md §13) are what every REGISTER is held to: the
 // shortest interval (423 with Min-Expires), the longest (granted instead of more), the NATed
 // pair for a phone registering from elsewhere than its Contact, and the log level, each
-// applied without a restart, over the -sip-min-expires/-sip-max-expires defaults.
+// applied without a restart, over the -sip-min-expires/-sip-max-expires defaults; the normal
+// pair is XiVO's general_settings/sip minexpiry/maxexpiry, edited through either façade.
 func TestRegistrarFollowsStoredSettings(t *testing.T) {
 	logs := &testenv.SyncBuffer{}
 	old := slog.Default()
@@ -90,6 +91,13 @@ func TestRegistrarFollowsStoredSettings(t *testing.T) {
 	if a := register(natted, "Expires: 99999"); a.code != 200 || !strings.Contains(a.raw, "192.0.2.77:5099>;expires=50") && !strings.Contains(a.raw, "192.0.2.77:5099>;expires=49") {
 		t.Fatalf("NATed Expires 99999: %d\n%s", a.code, a.raw)
 	}
+	// The normal bounds are XiVO's general_settings/sip minexpiry/maxexpiry: an edit through
+	// json.php applies to the next REGISTERs as well.
+	postJSON(t, env, "/service/ipbx/json.php/private/general_settings/sip/", "act=edit", map[string]any{"minexpiry": 70})
+	testenv.Eventually(t, 5*time.Second, "the json.php minimum to apply", func() bool {
+		a = register(contact, "Expires: 60")
+		return a.code == 423 && a.header("Min-Expires") == "70"
+	})
 	// The log level applies live: the REGISTERs now log at DEBUG.
 	testenv.Eventually(t, 5*time.Second, "REGISTER logged at DEBUG", func() bool {
 		register(contact, "Expires: 60")

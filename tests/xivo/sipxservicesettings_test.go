@@ -27,15 +27,24 @@ func serviceOverrides(t *testing.T, env *testenv.Env, service string) string {
 }
 
 const (
-	apiRegistrar  = "/sipxconfig/api/registrar/settings"
-	apiRestServer = "/sipxconfig/api/restserver/settings"
+	sipSettingsPath = "/service/ipbx/json.php/private/general_settings/sip/"
+	apiRegistrar    = "/sipxconfig/api/registrar/settings"
+	apiRestServer   = "/sipxconfig/api/restserver/settings"
 )
 
 // /api/registrar/settings: the registrar-config/ tree, its ports read-only (the running SIP
 // listener, 409 naming the flag), its expiry bounds defaulting to the flags and stored as
 // overrides, a shortest interval above its longest refused; JSON and XML; ADMIN only.
 func TestSipxAPIRegistrarSettings(t *testing.T) {
-	env, _ := sipxSetup(t, func(c *web.Config) { c.SIPMinExpires, c.SIPMaxExpires = 30, 1200 })
+	env, c := sipxSetup(t, func(c *web.Config) { c.SIPMinExpires, c.SIPMaxExpires = 30, 1200 })
+	// What is stored: the overrides, and XiVO's SIP registration bounds (the normal ones).
+	state := func() string {
+		var xivo string
+		if err := env.DB.Get(&xivo, `SELECT concat_ws(',', value->>'minexpiry', value->>'maxexpiry') FROM settings WHERE section = 'sip'`); err != nil {
+			t.Fatal(err)
+		}
+		return serviceOverrides(t, env, "registrar") + "|" + xivo
+	}
 	_, sipPort, _ := net.SplitHostPort(env.Server.SIPAddr())
 	boss := newSipx(t, env, "boss", "bosspin1")
 
@@ -63,8 +72,21 @@ func TestSipxAPIRegistrarSettings(t *testing.T) {
 			t.Fatalf("PUT %s: %d %s", path, a.status, a.body)
 		}
 	}
-	before := serviceOverrides(t, env, "registrar")
-	if before != "registrar-config/SIP_REGISTRAR_LOG_LEVEL=DEBUG;registrar-config/SIP_REGISTRAR_MAX_EXPIRES_NORMAL=600;registrar-config/SIP_REGISTRAR_MIN_EXPIRES_NATED=20" {
+	before := state()
+	if before != "registrar-config/SIP_REGISTRAR_LOG_LEVEL=DEBUG;registrar-config/SIP_REGISTRAR_MIN_EXPIRES_NATED=20|600" {
+		t.Fatalf("stored: %s", before)
+	}
+	// The normal bounds are XiVO's general_settings/sip minexpiry and maxexpiry: one value
+	// seen and written through both façades.
+	if v := c.object(sipSettingsPath, "act=view"); v["maxexpiry"] != float64(600) || v["minexpiry"] != float64(60) {
+		t.Fatalf("json.php view: maxexpiry %v minexpiry %v", v["maxexpiry"], v["minexpiry"])
+	}
+	c.mustStatus(http.StatusOK, "POST", sipSettingsPath, "act=edit", map[string]any{"minexpiry": 45})
+	if a := boss.send("GET", apiRegistrar+"/registrar-config/SIP_REGISTRAR_MIN_EXPIRES_NORMAL", "", ""); a.status != http.StatusOK || !strings.Contains(a.body, `"value":"45","defaultValue":"30"`) {
+		t.Fatalf("GET after the json.php edit: %d %s", a.status, a.body)
+	}
+	before = state()
+	if before != "registrar-config/SIP_REGISTRAR_LOG_LEVEL=DEBUG;registrar-config/SIP_REGISTRAR_MIN_EXPIRES_NATED=20|45,600" {
 		t.Fatalf("stored: %s", before)
 	}
 	if a := boss.send("GET", apiRegistrar+"/registrar-config/SIP_REGISTRAR_MAX_EXPIRES_NORMAL", "", ""); a.status != http.StatusOK ||
@@ -88,7 +110,8 @@ func TestSipxAPIRegistrarSettings(t *testing.T) {
 		{"boss", "PUT", "/registrar-config/SIP_REGISTRAR_UDP_PORT", "5080", 409, "the running SIP listener (-sip, PBXWS_SIP)"},
 		{"boss", "DELETE", "/registrar-config/SIP_REGISTRAR_TCP_PORT", "", 409, "-sip-tcp"},
 		{"boss", "PUT", "/registrar-config/SIP_REGISTRAR_MAX_EXPIRES_NORMAL", "ten", 400, "must be an integer"},
-		{"boss", "PUT", "/registrar-config/SIP_REGISTRAR_MAX_EXPIRES_NORMAL", "0", 400, "must be between 1 and 604800"},
+		{"boss", "PUT", "/registrar-config/SIP_REGISTRAR_MAX_EXPIRES_NORMAL", "0", 400, "must be between 1 and 86400"},
+		{"boss", "PUT", "/registrar-config/SIP_REGISTRAR_MAX_EXPIRES_NORMAL", "44", 400, "SIP_REGISTRAR_MIN_EXPIRES_NORMAL: must not exceed registrar-config/SIP_REGISTRAR_MAX_EXPIRES_NORMAL (44)"},
 		{"boss", "PUT", "/registrar-config/SIP_REGISTRAR_MIN_EXPIRES_NORMAL", "601", 400, "SIP_REGISTRAR_MIN_EXPIRES_NORMAL: must not exceed registrar-config/SIP_REGISTRAR_MAX_EXPIRES_NORMAL (600)"},
 		{"boss", "PUT", "/registrar-config/SIP_REGISTRAR_MAX_EXPIRES_NATED", "19", 400, "SIP_REGISTRAR_MIN_EXPIRES_NATED: must not exceed"},
 		{"boss", "PUT", "/registrar-config/SIP_REGISTRAR_LOG_LEVEL", "LOUD", 400, "must be one of DEBUG, INFO"},
@@ -104,18 +127,21 @@ func TestSipxAPIRegistrarSettings(t *testing.T) {
 		if a.status != x.status || !strings.Contains(a.body, x.has) {
 			t.Fatalf("%s %s %q as %q: %d %q", x.method, x.path, x.body, x.who, a.status, a.body)
 		}
-		if got := serviceOverrides(t, env, "registrar"); got != before {
+		if got := state(); got != before {
 			t.Fatalf("%s %s changed the settings: %s", x.method, x.path, got)
 		}
 	}
 
 	// DELETE of a leaf, then of the group (its read-only ports left alone): the defaults.
 	if a := boss.send("DELETE", apiRegistrar+"/registrar-config/SIP_REGISTRAR_LOG_LEVEL", "", ""); a.status != http.StatusOK ||
-		serviceOverrides(t, env, "registrar") != "registrar-config/SIP_REGISTRAR_MAX_EXPIRES_NORMAL=600;registrar-config/SIP_REGISTRAR_MIN_EXPIRES_NATED=20" {
-		t.Fatalf("DELETE leaf: %d %s %s", a.status, a.body, serviceOverrides(t, env, "registrar"))
+		state() != "registrar-config/SIP_REGISTRAR_MIN_EXPIRES_NATED=20|45,600" {
+		t.Fatalf("DELETE leaf: %d %s %s", a.status, a.body, state())
 	}
-	if a := boss.send("DELETE", apiRegistrar+"/registrar-config", "", ""); a.status != http.StatusOK || serviceOverrides(t, env, "registrar") != "" {
-		t.Fatalf("DELETE group: %d %s %s", a.status, a.body, serviceOverrides(t, env, "registrar"))
+	if a := boss.send("DELETE", apiRegistrar+"/registrar-config", "", ""); a.status != http.StatusOK || state() != "|" {
+		t.Fatalf("DELETE group: %d %s %s", a.status, a.body, state())
+	}
+	if v := c.object(sipSettingsPath, "act=view"); v["maxexpiry"] != float64(3600) || v["minexpiry"] != float64(60) {
+		t.Fatalf("json.php view after the reset: maxexpiry %v minexpiry %v", v["maxexpiry"], v["minexpiry"])
 	}
 }
 
