@@ -62,6 +62,8 @@ type Stores struct {
 	QueueSkillRules *QueueSkillRuleStore
 	// License is the sipX license information (its UID written through /api/license).
 	License *LicenseStore
+	// AudioFiles are the stored sipX prompts (music on hold, page groups, park orbits).
+	AudioFiles *AudioFileStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -113,6 +115,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		QueueSkills:     &QueueSkillStore{db: db},
 		QueueSkillRules: &QueueSkillRuleStore{db: db},
 		License:         &LicenseStore{db: db},
+		AudioFiles:      &AudioFileStore{db: db},
 	}
 }
 

@@ -34,7 +34,7 @@ func (s *Server) startSIP(ctx context.Context, cert tls.Certificate) error {
 		Registrar: cfg.SIPRegistrar, RecordLease: cfg.SIPRecordLease, Logger: s.sipLogger(), Instance: cfg.SIPInstance,
 		MinExpires: cfg.SIPMinExpires, MaxExpires: cfg.SIPMaxExpires, UserAgent: cfg.SIPUserAgent,
 		Bounds:         s.serviceSettings.RegistrarBounds,
-		SessionExpires: sessionExpires(cfg.SIPSessionExpires),
+		SessionExpires: sessionExpires(cfg.SIPSessionExpires), TxLinger: cfg.SIPTxLinger,
 		// The SIP side shares the HTTP side's Digest rules and failure throttle.
 		Digest: acl.NewDigest(cfg.Realm, cfg.NonceLifetime), Throttle: s.throttle,
 	}, s.db, dir)

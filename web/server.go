@@ -116,6 +116,10 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	s.stores = models.NewStores(s.db, cfg.Realm)
+	s.stores.AudioFiles.MirrorDir = cfg.SoundsDir
+	s.stores.AudioFiles.MirrorFailed = func(family, name string, err error) {
+		s.log.Error("audio file not mirrored", "family", family, "name", name, "err", err)
+	}
 	if err := s.stores.Prepare(ctx); err != nil {
 		return nil, err
 	}
@@ -123,6 +127,9 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 	books.Listen(dsn, s.log)
 	s.closers = append(s.closers, func(context.Context) error { books.Close(); return nil })
 	s.startServiceSettings(dsn)
+	regs := s.stores.Registrations
+	regs.Listen(dsn, s.log)
+	s.closers = append(s.closers, func(context.Context) error { regs.Close(); return nil })
 	s.pruneChanges()
 	s.throttle = acl.NewThrottle(cfg.throttleConfig(), s.log)
 	if s.gate, err = acl.NewGate(ctx, s.db, acl.GateConfig{DSN: dsn, Logger: s.log, Throttle: s.throttle, MaxWait: cfg.MaxWait}); err != nil {
