@@ -61,7 +61,7 @@ func (r *Resolver) SRV(ctx context.Context, name string) ([]SRV, error) {
 	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
 	_, recs, err := r.net.LookupSRV(ctx, "", "", dns.Fqdn(name))
-	if err = absent(err); err != nil {
+	if err = r.absent(err); err != nil {
 		return nil, err
 	}
 	out := make([]SRV, len(recs))
@@ -76,7 +76,7 @@ func (r *Resolver) Addrs(ctx context.Context, name string) ([]netip.Addr, error)
 	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
 	addrs, err := r.net.LookupNetIP(ctx, "ip", dns.Fqdn(name))
-	if err = absent(err); err != nil {
+	if err = r.absent(err); err != nil {
 		return nil, err
 	}
 	for i, a := range addrs {
@@ -134,11 +134,18 @@ func (r *Resolver) serverAddr() (string, error) {
 	return net.JoinHostPort(conf.Servers[0], conf.Port), nil
 }
 
-// absent turns "no such name" and "no record of that type" into no error.
-func absent(err error) error {
+// absent turns "no such name" and "no record of that type" into no error; another error
+// names the server really asked (net.Resolver names the system's even when Dial goes
+// elsewhere).
+func (r *Resolver) absent(err error) error {
 	var de *net.DNSError
-	if errors.As(err, &de) && de.IsNotFound {
-		return nil
+	if errors.As(err, &de) {
+		if de.IsNotFound {
+			return nil
+		}
+		if r.server != "" {
+			de.Server = r.server
+		}
 	}
 	return err
 }

@@ -183,7 +183,7 @@ pbx.example.test. IN A 192.0.2.10
 	// The resolver fails (SERVFAIL): 502, saying so.
 	z.fail()
 	if a := boss.send("GET", dnsAdvisor+"1", "", ""); a.status != http.StatusBadGateway || !strings.HasPrefix(a.body, "DNS lookup failed: ") ||
-		!strings.Contains(a.body, "SERVFAIL") || !strings.HasPrefix(a.header.Get("Content-Type"), "text/plain") {
+		!strings.Contains(a.body, "SERVFAIL") || !strings.Contains(a.body, z.addr) || !strings.HasPrefix(a.header.Get("Content-Type"), "text/plain") {
 		t.Fatalf("SERVFAIL: %d %q", a.status, a.body)
 	}
 	z.set(t)
