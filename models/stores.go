@@ -61,6 +61,8 @@ type Stores struct {
 	Queues          *QueueStore
 	QueueSkills     *QueueSkillStore
 	QueueSkillRules *QueueSkillRuleStore
+	// License is the sipX license information (its UID written through /api/license).
+	License *LicenseStore
 	// AudioFiles are the stored sipX prompts (music on hold, page groups, park orbits).
 	AudioFiles *AudioFileStore
 
@@ -117,6 +119,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Queues:          &QueueStore{db: db},
 		QueueSkills:     &QueueSkillStore{db: db},
 		QueueSkillRules: &QueueSkillRuleStore{db: db},
+		License:         &LicenseStore{db: db},
 		AudioFiles:      &AudioFileStore{db: db},
 
 		Gateways: &GatewayStore{db: db, trunks: &TrunkStore{db: db}},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"pbxws/dnscheck"
 	"pbxws/handlers"
 	"pbxws/models"
 )
@@ -50,7 +51,7 @@ func sipxREST(s *Server, app *fiber.App) {
 	// sipXconfig /api (sipx-api.md): JSON first, a .json/.xml suffix chooses, ADMIN only.
 	app.Use(sipxAPISuffix)
 	api := func(r sipxAPI) fiber.Handler { return func(c *fiber.Ctx) error { return r.serve(s, c) } }
-	registrations := handlers.Registrations(s.stores, handlers.APIServer{ID: 1, FQDN: s.sipDomain})
+	registrations := handlers.Registrations(s.stores, s.apiServer())
 	app.All("/sipxconfig/api/registrations", api(sipxAPI{res: registrations, methods: map[string]string{"GET": "view"}}))
 	app.All("/sipxconfig/api/registrations/group/:x", api(sipxAPI{res: registrations, methods: map[string]string{"GET": "view"},
 		fixed: map[string]string{"by": "group"}}))
@@ -69,6 +70,25 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/api/schedules/:id", sched(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}, nil))
 	app.All("/sipxconfig/api/schedules/:id/period", sched(map[string]string{"POST": "period"}, nil))
 	app.All("/sipxconfig/api/schedules/:id/period/:index", sched(map[string]string{"POST": "period", "DELETE": "unperiod"}, nil))
+	// The DNS advisor: text/plain only, looked up afresh on every GET (§14).
+	app.All("/sipxconfig/api/dns/advisor/server/:server", api(sipxAPI{res: handlers.DNSAdvisor(s.apiServer(), s.sipPresence, dnscheck.New(s.cfg.DNSResolver)),
+		methods: get, media: []string{"text/plain"}}))
+	// The settings of the services pbxws runs (§13): the registrar's and the REST server's;
+	// their ports read-only, the rest read live.
+	serviceTree := func(kind *models.SettingsOwner) *handlers.Resource {
+		return handlers.SettingsResource(s.stores.SettingTrees, func(*handlers.Request) (*models.SettingsOwner, string) { return kind, "1" }, "Service not found")
+	}
+	s.apiSettings(app, "/registrar", serviceTree(s.services.Registrar), false)
+	s.apiSettings(app, "/restserver", serviceTree(s.services.RestServer), false)
+	// The settings of the services pbxws configures but does not run (§15): stored, and
+	// announced on the configuration channel for each service's agent.
+	for name, kind := range models.ServiceTreeKinds() {
+		s.apiSettings(app, "/"+name, serviceTree(kind), false)
+	}
+	// The license: its information stored, its UID written (§15).
+	license := handlers.APILicense(s.stores, s.sipDomain)
+	app.All("/sipxconfig/api/license", api(sipxAPI{res: license, methods: map[string]string{"GET": "view", "POST": "edit"}}))
+	app.All("/sipxconfig/api/license/:uid", api(sipxAPI{res: license, methods: map[string]string{"POST": "edit"}}))
 	// Stored audio files (§4): uploads stream their multipart body (not through sipxAPI,
 	// which reads a whole body of at most 1 MiB); downloads serve ranges.
 	for _, family := range models.AudioFamilies {
