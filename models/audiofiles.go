@@ -94,7 +94,9 @@ var ErrAudioFamilyFull = errors.New("the family's files would exceed its size li
 // audioUses are the objects that may name a file of a family, as a query giving the
 // referring object's name ("orbit park1"): a file in use is not deleted. Each object family
 // that names files adds its line.
-var audioUses = []struct{ family, query string }{}
+var audioUses = []struct{ family, query string }{
+	{"orbits", `SELECT 'orbit ' || name FROM parking_lots WHERE music = $1 ORDER BY name LIMIT 1`},
+}
 
 // List returns a family's files (without their bytes), by name (byte order, the same on
 // every database).

@@ -570,6 +570,15 @@ func (r sipxMy) serve(s *Server, c *fiber.Ctx) error {
 	return nil
 }
 
+// serverFQDN is this pbxws's name as sipX server 1 (sipx-api.md §2.6): the configured host
+// name, else the SIP domain.
+func (s *Server) serverFQDN() string {
+	if s.cfg.Hostname != "" {
+		return s.cfg.Hostname
+	}
+	return s.sipDomain()
+}
+
 // sipDomain is the SIP domain addresses are shown in: the SIP agent's, else the configured
 // one, else "localhost".
 func (s *Server) sipDomain() string {
