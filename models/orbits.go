@@ -25,7 +25,7 @@ var OrbitTree = NewSettingTree(
 			Describe("Park several calls on the orbit at once."),
 		TreeBool("allowTransfer", "Allow transfers").Def("0").
 			Describe("Let a parked call be transferred."),
-		TreeStr("transferKey", "Transfer key").Def("0").Match(`[*#0-9]`).
+		TreeStr("transferKey", "Transfer key").Def("0").Match(`[*#0-9]`).Require().
 			Describe("The key that transfers a parked call."),
 	),
 )

@@ -94,6 +94,9 @@ func sipxREST(s *Server, app *fiber.App) {
 		return models.OrbitSettings, r.PathParams["id"]
 	}
 	s.apiSettings(app, "/orbits/:id", handlers.SettingsResource(s.stores.SettingTrees, orbitOwner, "Orbit not found"), false)
+	// Music on hold (§12): one service's settings.
+	s.apiSettings(app, "/moh", handlers.SettingsResource(s.stores.SettingTrees,
+		func(*handlers.Request) (*models.SettingsOwner, string) { return models.MOHSettings, "" }, "Setting not found"), false)
 	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
 		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
 	}
