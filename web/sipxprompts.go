@@ -136,7 +136,15 @@ func (s *Server) promptUpload(family string) fiber.Handler {
 		total := int64(promptParts)*int64(s.cfg.AudioMaxBytes) + 1<<20
 		lb := &limitedBody{r: body, left: total, limit: total}
 		// Reading past a limit fails at once; the linger reads the stream itself.
-		lim := handlers.PromptLimits{File: int64(s.cfg.AudioMaxBytes), Family: int64(s.cfg.AudioFamilyMaxBytes), Parts: promptParts}
+		// The body arrives at the client's pace: only the storing of each file waits for
+		// (and holds) a turn of the write admission, not the reading.
+		admit := func() (func(), error) {
+			if err := s.admitWrites.enter(); err != nil {
+				return nil, err
+			}
+			return s.admitWrites.leave, nil
+		}
+		lim := handlers.PromptLimits{File: int64(s.cfg.AudioMaxBytes), Family: int64(s.cfg.AudioFamilyMaxBytes), Parts: promptParts, Admit: admit}
 		err = handlers.UploadPrompts(c.UserContext(), s.stores, family, multipart.NewReader(lb, params["boundary"]), lim)
 		if err != nil {
 			lingerBeforeClose(c, body)
