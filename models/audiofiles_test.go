@@ -47,7 +47,7 @@ func TestSniffAudio(t *testing.T) {
 		{"RIFF\x24\x00\x00\x00AVI ", ""},
 		{"ID3\x04\x00", models.AudioMP3},
 		{"\xff\xfb\x90\x64", models.AudioMP3}, // MPEG-1 layer III
-		{"\xff\xf1\x50\x80", ""},             // ADTS AAC: layer 00
+		{"\xff\xf1\x50\x80", ""},              // ADTS AAC: layer 00
 		{"\xff\x00", ""},
 		{"RIFF", ""},
 		{"", ""},
