@@ -20,7 +20,8 @@ import (
 // Stored audio files, the sipX "prompts" (sipx-api.md §4): a family (moh, pagegroups,
 // orbits), a validated name unique in it, the sniffed media type and the bytes. The database
 // holds them so every instance serves the same files; a mirror folder, when configured, gets a
-// copy for a media server (written, never read back).
+// copy for a media server (written, never read back): the instance that stores a file writes
+// it at once, the others when they hear of it (ListenMirror).
 
 // AudioFamilies are the prompt families, as their URLs name them.
 var AudioFamilies = []string{"moh", "pagegroups", "orbits"}
@@ -151,7 +152,7 @@ func (s *AudioFileStore) Add(ctx context.Context, f *AudioFile, familyLimit int6
 		if n, _ := res.RowsAffected(); n == 0 {
 			return &ConflictError{Field: "name", Msg: f.Name + ": already exists"}
 		}
-		return nil
+		return notifyAudioChange(ctx, tx, f.Family, f.Name)
 	})
 	if err == nil {
 		s.mirror(f.Family, f.Name, f.Data)
@@ -181,8 +182,10 @@ func (s *AudioFileStore) Delete(ctx context.Context, family, name string) error 
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM audio_files WHERE family = $1 AND name = $2`, family, name)
-		return mapPQ(err, nil)
+		if _, err = tx.ExecContext(ctx, `DELETE FROM audio_files WHERE family = $1 AND name = $2`, family, name); err != nil {
+			return mapPQ(err, nil)
+		}
+		return notifyAudioChange(ctx, tx, family, name)
 	})
 	if err == nil && s.MirrorDir != "" {
 		if err := os.Remove(filepath.Join(s.MirrorDir, family, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
