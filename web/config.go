@@ -80,6 +80,8 @@ type Config struct {
 	SIPMinExpires, SIPMaxExpires int
 	// SIPSessionExpires is the RFC 4028 session interval of INVITE-mode legs (≤ 0: none).
 	SIPSessionExpires time.Duration
+	// SIPTxLinger is how long a completed SIP transaction over UDP absorbs retransmissions.
+	SIPTxLinger time.Duration
 	// SIPUserAgent is the User-Agent/Server of SIP messages (default pbxws/<version>).
 	SIPUserAgent string
 	// SIPInstance names this pbxws in the call records it owns (default host/SIP address).
@@ -170,6 +172,7 @@ func DefaultConfig() Config {
 		SIPRecordLease:      2 * time.Minute,
 		SIPMinExpires:       60,
 		SIPMaxExpires:       3600,
+		SIPTxLinger:         5 * time.Second,
 		SIPSessionExpires:   30 * time.Minute,
 		SIPUserAgent:        "pbxws/" + Version,
 		CCTrustedHosts:      []string{"127.0.0.1", "::1"},

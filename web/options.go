@@ -114,6 +114,7 @@ func (c *Config) options() []option {
 		{name: "sip-min-expires", usage: "shortest registration interval granted, in seconds (shorter: 423)", value: count(&c.SIPMinExpires, atLeast(0))},
 		{name: "sip-max-expires", usage: "longest registration interval granted, in seconds", value: count(&c.SIPMaxExpires, atLeast(1), notBelow(&c.SIPMinExpires, "sip-min-expires"))},
 		{name: "sip-session-expires", usage: "RFC 4028 session interval of INVITE-mode calls (0: no session timers)", value: duration(&c.SIPSessionExpires)},
+		{name: "sip-tx-linger", usage: "how long a completed SIP transaction over UDP absorbs retransmissions (5s to 32s; RFC 3261 says 32s)", value: duration(&c.SIPTxLinger, atLeast(5*time.Second), atMost(32*time.Second))},
 		{name: "sip-user-agent", usage: "User-Agent and Server header of SIP messages", value: text(&c.SIPUserAgent, headerText)},
 		{name: "sip-instance", usage: "name of this pbxws in the call records it owns (default: host/SIP address)", value: text(&c.SIPInstance, headerText)},
 		{name: "cc-http", usage: "dedicated plain-HTTP callcontroller listener, e.g. 127.0.0.1:6667 (empty disables)", value: text(&c.CCHTTPAddr, listenAddress), listen: withSIP("tcp")},
@@ -633,6 +634,15 @@ func atLeast[T int | time.Duration](least T) func(T) error {
 	return func(v T) error {
 		if v < least {
 			return fmt.Errorf("%v is less than the least allowed, %v", v, least)
+		}
+		return nil
+	}
+}
+
+func atMost[T int | time.Duration](most T) func(T) error {
+	return func(v T) error {
+		if v > most {
+			return fmt.Errorf("%v is more than the most allowed, %v", v, most)
 		}
 		return nil
 	}

@@ -122,6 +122,9 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 	books := s.stores.Books
 	books.Listen(dsn, s.log)
 	s.closers = append(s.closers, func(context.Context) error { books.Close(); return nil })
+	regs := s.stores.Registrations
+	regs.Listen(dsn, s.log)
+	s.closers = append(s.closers, func(context.Context) error { regs.Close(); return nil })
 	s.pruneChanges()
 	s.throttle = acl.NewThrottle(cfg.throttleConfig(), s.log)
 	if s.gate, err = acl.NewGate(ctx, s.db, acl.GateConfig{DSN: dsn, Logger: s.log, Throttle: s.throttle, MaxWait: cfg.MaxWait}); err != nil {
