@@ -256,12 +256,10 @@ func APIOrbits(st *models.Stores, server APIServer) *Resource {
 			if err != nil {
 				return Result{}, err
 			}
-			if (in.name != nil && *in.name == "") || (in.extension != nil && *in.extension == "") {
-				field := "name"
-				if in.name == nil || *in.name != "" {
-					field = "extension"
+			for field, v := range map[string]*string{"name": in.name, "extension": in.extension} {
+				if v != nil && *v == "" {
+					return Result{}, models.Invalid(field, "is required")
 				}
-				return Result{}, models.Invalid(field, "is required")
 			}
 			err = s.Edit(ctx, p.ID, func(stored *models.ParkingLot) (*models.ParkingLot, error) {
 				in.apply(stored)

@@ -314,3 +314,37 @@ func TestSipxAPIOrbitSettings(t *testing.T) {
 		t.Fatal("the deleted orbit's settings stayed")
 	}
 }
+
+// Simultaneous writes of different parts of one orbit all survive: sipX settings (each a
+// column of the parking lot), a sipX PUT and json.php edits, each locking what it merges.
+func TestSipxAPIOrbitSimultaneousWritesKeepEachOther(t *testing.T) {
+	env, c := sipxSetup(t)
+	boss := newSipx(t, env, "boss", "bosspin1")
+	if a := boss.send("POST", apiOrbits, "application/json", `{"name":"orbit1","extension":"701"}`); a.status != http.StatusOK {
+		t.Fatalf("POST: %d %s", a.status, a.body)
+	}
+	settings := apiOrbits + "/1/settings/general/"
+	writes := []func() int{
+		func() int { return boss.send("PUT", settings+"enableTimeout", "text/plain", "1").status },
+		func() int { return boss.send("PUT", settings+"multipleCalls", "text/plain", "1").status },
+		func() int { return boss.send("PUT", settings+"allowTransfer", "text/plain", "1").status },
+		func() int { return boss.send("PUT", settings+"transferKey", "text/plain", "*").status },
+		func() int { return boss.send("PUT", apiOrbits+"/1", "application/json", `{"description":"desk"}`).status },
+		func() int {
+			st, _, _ := c.do("POST", privateParkingPath, "act=edit&id=1", map[string]any{"callreparking": "both", "hints": true})
+			return st
+		},
+	}
+	done := make(chan int, len(writes))
+	for _, w := range writes {
+		go func() { done <- w() }()
+	}
+	for range writes {
+		if st := <-done; st != http.StatusOK {
+			t.Fatalf("a write answered %d", st)
+		}
+	}
+	if got := orbitState(t, env); got != "1|orbit1|default|701|10|f|120|both|both||t|desk|f|-|1|-1|general/transferKey=*" {
+		t.Fatalf("stored: %s", got)
+	}
+}
