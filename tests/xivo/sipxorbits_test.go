@@ -329,7 +329,9 @@ func TestSipxAPIOrbitSimultaneousWritesKeepEachOther(t *testing.T) {
 		func() int { return boss.send("PUT", settings+"multipleCalls", "text/plain", "1").status },
 		func() int { return boss.send("PUT", settings+"allowTransfer", "text/plain", "1").status },
 		func() int { return boss.send("PUT", settings+"transferKey", "text/plain", "*").status },
-		func() int { return boss.send("PUT", apiOrbits+"/1", "application/json", `{"description":"desk"}`).status },
+		func() int {
+			return boss.send("PUT", apiOrbits+"/1", "application/json", `{"description":"desk"}`).status
+		},
 		func() int {
 			st, _, _ := c.do("POST", privateParkingPath, "act=edit&id=1", map[string]any{"callreparking": "both", "hints": true})
 			return st
