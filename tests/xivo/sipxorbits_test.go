@@ -122,7 +122,9 @@ func TestSipxAPIOrbits(t *testing.T) {
 	if a := boss.send("PUT", apiOrbits+"/1", "application/json", `{"music":"default.wav"}`); a.status != http.StatusOK {
 		t.Fatalf("PUT music: %d %s", a.status, a.body)
 	}
-	before = orbitState(t, env)
+	if got := orbitState(t, env); got != "1|lobby|default|702|1|t|0||caller|jazz|t|front desk|t|default.wav|1|-1" {
+		t.Fatalf("after PUT music: %s", got)
+	}
 
 	// A json.php parking lot is an orbit too, on server 1, with no music.
 	c.mustStatus(http.StatusOK, "POST", privateParkingPath, "act=add", map[string]any{"name": "garage", "context": "default", "extension": "750", "positions": 5, "duration": 90})
