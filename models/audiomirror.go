@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,7 +70,7 @@ func (s *AudioFileStore) ListenMirror(dsn string, log *slog.Logger) (stop func()
 // mirrorOne brings one file's mirror copy in line with the database: written when stored
 // and missing (or of another size), removed when gone.
 func (s *AudioFileStore) mirrorOne(ctx context.Context, family, name string) {
-	if _, err := AudioNameType(name); err != nil || !knownFamily(family) {
+	if _, err := AudioNameType(name); err != nil || !slices.Contains(AudioFamilies, family) {
 		return // never a path from elsewhere
 	}
 	path := filepath.Join(s.MirrorDir, family, name)
@@ -109,13 +110,4 @@ func (s *AudioFileStore) syncMirror(ctx context.Context, log *slog.Logger) {
 			}
 		}
 	}
-}
-
-func knownFamily(family string) bool {
-	for _, f := range AudioFamilies {
-		if f == family {
-			return true
-		}
-	}
-	return false
 }
