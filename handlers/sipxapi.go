@@ -29,6 +29,9 @@ type APIField struct {
 	Value any
 	// XML, when not nil, is the value XML shows instead (dates as xsd:dateTime).
 	XML any
+	// XMLName, when not empty, is the element's name in XML (sipX capitalises some
+	// children: Model, Branch, CallerAliasInfo).
+	XMLName string
 }
 
 // APIList is a list: JSON an array, XML one Item element per item.
@@ -36,6 +39,10 @@ type APIList struct {
 	Item  string
 	Items []any
 }
+
+// APIRepeated is a list XML shows as its field's element repeated, one per item
+// (<ringBeans>…</ringBeans><ringBeans>…</ringBeans>), with no element around them.
+type APIRepeated []any
 
 // APIError is an /api refusal: its status and one line of text/plain (§2.5).
 type APIError struct {
@@ -110,16 +117,26 @@ func writeAPIXML(b *bytes.Buffer, name string, v any) {
 	if v == nil {
 		return
 	}
+	if r, ok := v.(APIRepeated); ok {
+		for _, it := range r {
+			writeAPIXML(b, name, it)
+		}
+		return
+	}
 	b.WriteByte('<')
 	b.WriteString(name)
 	b.WriteByte('>')
 	switch t := v.(type) {
 	case APIObject:
 		for _, f := range t {
+			name := f.Name
+			if f.XMLName != "" {
+				name = f.XMLName
+			}
 			if f.XML != nil {
-				writeAPIXML(b, f.Name, f.XML)
+				writeAPIXML(b, name, f.XML)
 			} else {
-				writeAPIXML(b, f.Name, f.Value)
+				writeAPIXML(b, name, f.Value)
 			}
 		}
 	case APIList:

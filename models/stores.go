@@ -35,6 +35,7 @@ type Stores struct {
 	ParkingLots  *ParkingLotStore
 	Phonebook    *PhonebookStore
 	Groups       *GroupStore
+	PageGroups   *PageGroupStore
 	ConfRooms    *ConfRoomStore
 	Voicemails   *VoicemailStore
 	Incalls      *IncallStore
@@ -62,6 +63,9 @@ type Stores struct {
 	QueueSkillRules *QueueSkillRuleStore
 	// AudioFiles are the stored sipX prompts (music on hold, page groups, park orbits).
 	AudioFiles *AudioFileStore
+
+	// Gateways are sipX's view of the SIP trunks (sipx-api.md §8).
+	Gateways *GatewayStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -94,6 +98,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Phonebook:     phonebook,
 		Books:         newPhonebookCache(phonebook, private),
 		Groups:        &GroupStore{db: db},
+		PageGroups:    &PageGroupStore{db: db},
 		ConfRooms:     &ConfRoomStore{db: db},
 		Voicemails:    &VoicemailStore{db: db},
 		Incalls:       &IncallStore{db: db},
@@ -113,6 +118,8 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		QueueSkills:     &QueueSkillStore{db: db},
 		QueueSkillRules: &QueueSkillRuleStore{db: db},
 		AudioFiles:      &AudioFileStore{db: db},
+
+		Gateways: &GatewayStore{db: db, trunks: &TrunkStore{db: db}},
 	}
 }
 

@@ -150,7 +150,7 @@ var envSamples = map[string]string{
 	"sip": "127.0.0.1:15060", "sip-advertise": "pbx.example.org:5070", "sip-domain": "example.org", "sipx-phonebook": "sales",
 	"sip-outbound-proxy": "proxy.example.org:5060", "sip-tcp": "false", "sip-tls": "127.0.0.1:15061",
 	"sip-legacy-params": "false", "sip-registrar": "false", "sip-record-lease": "1m", "sip-min-expires": "30",
-	"sip-max-expires": "600", "sip-session-expires": "10m", "sip-user-agent": "test/1", "sip-instance": "i1",
+	"sip-max-expires": "600", "sip-session-expires": "10m", "sip-tx-linger": "10s", "sip-user-agent": "test/1", "sip-instance": "i1",
 	"cc-http": "127.0.0.1:16667", "cc-https": "127.0.0.1:16666", "cc-trusted-hosts": "192.0.2.9",
 	"cc-remote-access": "false", "cc-allow-empty-pin": "true", "nonce-lifetime": "2m",
 	"my-call-forwarding": "true", "auth-free-failures": "3", "auth-backoff": "2s", "auth-max-backoff": "1m",

@@ -97,6 +97,41 @@ func sipxREST(s *Server, app *fiber.App) {
 	// Music on hold (§12): one service's settings.
 	s.apiSettings(app, "/moh", handlers.SettingsResource(s.stores.SettingTrees,
 		func(*handlers.Request) (*models.SettingsOwner, string) { return models.MOHSettings, "" }, "Setting not found"), false)
+	apiGateways := handlers.APIGateways(s.stores)
+	gw := func(methods map[string]string) fiber.Handler { return api(sipxAPI{res: apiGateways, methods: methods}) }
+	app.All("/sipxconfig/api/gateways", gw(map[string]string{"GET": "view", "POST": "add"}))
+	app.All("/sipxconfig/api/gateways/models", gw(map[string]string{"GET": "models"}))
+	app.All("/sipxconfig/api/gateways/:gw", gw(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}))
+	app.All("/sipxconfig/api/gateways/:gw/availablerules", gw(map[string]string{"GET": "availablerules"}))
+	app.All("/sipxconfig/api/gateways/:gw/rules/:ruleId", gw(map[string]string{"PUT": "linkrule", "DELETE": "unlinkrule"}))
+	app.All("/sipxconfig/api/gateways/:gw/ports", gw(map[string]string{"GET": "ports", "POST": "addport"}))
+	for _, ports := range []string{"ports", "port"} { // the document's port, the code's ports (§16.1)
+		app.All("/sipxconfig/api/gateways/:gw/"+ports+"/:portId", gw(map[string]string{"DELETE": "port"}))
+		app.All("/sipxconfig/api/gateways/:gw/"+ports+"/:portId/settings", gw(map[string]string{"GET": "port"}))
+		app.All("/sipxconfig/api/gateways/:gw/"+ports+"/:portId/settings/*", gw(map[string]string{"GET": "port", "PUT": "port", "DELETE": "port"}))
+	}
+	gatewaySettings := s.stores.Gateways.GatewaySettings()
+	s.apiSettings(app, "/gateways/:gw", handlers.SettingsResource(s.stores.SettingTrees,
+		func(r *handlers.Request) (*models.SettingsOwner, string) { return gatewaySettings, r.PathParams["gw"] }, "Gateway not found"), false)
+	apiRules := handlers.APIRules(s.stores)
+	app.All("/sipxconfig/api/rules", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "view", "POST": "add"}}))
+	app.All("/sipxconfig/api/rules/raw", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "raw"}}))
+	app.All("/sipxconfig/api/rules/:ruleId", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}}))
+	apiCallGroups := handlers.APICallGroups(s.stores)
+	callGroups := func(methods map[string]string) fiber.Handler {
+		return api(sipxAPI{res: apiCallGroups, methods: methods})
+	}
+	app.All("/sipxconfig/api/callgroups", callGroups(map[string]string{"GET": "view", "POST": "add"}))
+	app.All("/sipxconfig/api/callgroups/rotate", callGroups(map[string]string{"POST": "rotateAll"}))
+	app.All("/sipxconfig/api/callgroups/prefix/:prefix", callGroups(get))
+	app.All("/sipxconfig/api/callgroups/:ext", callGroups(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}))
+	app.All("/sipxconfig/api/callgroups/:ext/duplicate/:newExt", callGroups(map[string]string{"POST": "duplicate"}))
+	app.All("/sipxconfig/api/callgroups/:ext/rotate/:ringExt", callGroups(map[string]string{"POST": "rotate"}))
+	// /pagegroups/prompts (above) and /pagegroups/settings come before /pagegroups/:id.
+	s.apiSettings(app, "/pagegroups", handlers.APIPagingSettings(s.stores), false)
+	apiPageGroups := handlers.APIPageGroups(s.stores)
+	app.All("/sipxconfig/api/pagegroups", api(sipxAPI{res: apiPageGroups, methods: map[string]string{"GET": "view", "POST": "add"}}))
+	app.All("/sipxconfig/api/pagegroups/:id", api(sipxAPI{res: apiPageGroups, methods: map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}}))
 	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
 		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
 	}

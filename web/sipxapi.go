@@ -135,6 +135,9 @@ func (r sipxAPI) serve(s *Server, c *fiber.Ctx) error {
 			c.Response().Header.Add(k, v)
 		}
 	}
+	if res.Status == http.StatusNoContent {
+		return c.SendStatus(http.StatusNoContent)
+	}
 	if own, ok := res.JSON.(handlers.SipxRenderer); ok {
 		body, ctype := own.Render(media)
 		c.Set(fiber.HeaderContentType, ctype)
