@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"pbxws/models"
 )
@@ -577,20 +579,44 @@ func APICallGroups(st *models.Stores) *Resource {
 			} else {
 				f.fail("strings", "is required: the extensions of the groups to rotate")
 			}
+			slices.Sort(exts)
+			if exts = slices.Compact(exts); len(exts) > maxRotateGroups {
+				errs.Add("strings", fmt.Sprintf("must name at most %d call groups", maxRotateGroups))
+			}
 			if err := errs.OrNil(); err != nil {
 				return Result{}, err
 			}
-			// A background job: the answer does not wait (sipX), the job outlives the request.
-			go rotateAnswered(context.WithoutCancel(ctx), st, exts)
+			// A background job: the answer does not wait (sipX), the job outlives the request
+			// but not its bound; jobs run one after the other.
+			go func() {
+				rotateJobs.Lock()
+				defer rotateJobs.Unlock()
+				jctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rotateJobBound)
+				defer cancel()
+				rotateAnswered(jctx, st, exts)
+			}()
 			return Result{}, nil
 		},
 	}}
 }
 
+// maxRotateGroups bounds the groups one rotation job names; rotateJobBound its duration.
+const (
+	maxRotateGroups = 1000
+	rotateJobBound  = 5 * time.Minute
+)
+
+// rotateJobs runs the rotation jobs one at a time.
+var rotateJobs sync.Mutex
+
 // rotateAnswered moves, in each group named by its number, the member who answered the
 // group's latest call to the end of the ring order; groups without such a call are skipped.
 func rotateAnswered(ctx context.Context, st *models.Stores, exts []string) {
 	for _, ext := range exts {
+		if ctx.Err() != nil {
+			slog.Warn("callgroups rotate: stopped at its time bound", "extension", ext)
+			return
+		}
 		id, err := st.Groups.Find(ctx, ext, true)
 		if err != nil {
 			slog.Info("callgroups rotate: skipped", "extension", ext, "reason", "no such call group")

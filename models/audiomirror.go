@@ -2,7 +2,11 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -68,26 +72,53 @@ func (s *AudioFileStore) ListenMirror(dsn string, log *slog.Logger) (stop func()
 }
 
 // mirrorOne brings one file's mirror copy in line with the database: written when stored
-// and missing (or of another size), removed when gone.
+// and missing or different (size, then SHA-256), removed when gone. Only a copy to write
+// reads the file's bytes from the database.
 func (s *AudioFileStore) mirrorOne(ctx context.Context, family, name string) {
 	if _, err := AudioNameType(name); err != nil || !slices.Contains(AudioFamilies, family) {
 		return // never a path from elsewhere
 	}
 	path := filepath.Join(s.MirrorDir, family, name)
-	f, err := s.Get(ctx, family, name)
+	var meta struct {
+		Size   int64  `db:"size"`
+		SHA256 string `db:"sha256"`
+	}
+	err := s.db.GetContext(ctx, &meta, `SELECT size, sha256 FROM audio_files WHERE family = $1 AND name = $2`, family, name)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, sql.ErrNoRows):
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			s.mirrorFailed(family, name, err)
 		}
+		return
+	case err != nil:
+		s.mirrorFailed(family, name, err)
+		return
+	}
+	if st, err := os.Stat(path); err == nil && st.Size() == meta.Size && fileSHA256(path) == meta.SHA256 {
+		return
+	}
+	f, err := s.Get(ctx, family, name)
+	switch {
+	case errors.Is(err, ErrNotFound): // deleted meanwhile: its notice follows
 	case err != nil:
 		s.mirrorFailed(family, name, err)
 	default:
-		if st, err := os.Stat(path); err == nil && st.Size() == f.Size {
-			return
-		}
 		s.mirror(family, name, f.Data)
 	}
+}
+
+// fileSHA256 is the hex SHA-256 of a file's content ("" when it cannot be read).
+func fileSHA256(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // syncMirror mirrors every stored file and removes the copies of files no longer stored.

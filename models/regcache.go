@@ -44,10 +44,17 @@ type bindingCache struct {
 	wmu     sync.Mutex
 	waiters map[string]chan struct{}
 
-	mu        sync.Mutex // guards what follows, and serialises refreshes
-	loaded    bool
-	byID      map[int]LiveBinding
-	sorted    []LiveBinding // nil when byID changed since
+	mu     sync.Mutex // guards what follows, and serialises refreshes
+	loaded bool
+	byID   map[int]LiveBinding
+	sorted []LiveBinding // nil when byID changed since
+	// tooManyUntil: the table held more than maxCachedBindings; reads go to the database
+	// until then, without loading it first.
+	tooManyUntil time.Time
+
+	// pmu guards what the notices say changed, apart from mu, so that the listener never
+	// waits for a refresh's query.
+	pmu       sync.Mutex
 	pendIDs   map[int]bool
 	pendNames map[string]bool
 	reload    bool
@@ -129,9 +136,16 @@ func (c *bindingCache) event(ev pq.ListenerEventType, err error) {
 
 // forget makes the next read load every binding again.
 func (c *bindingCache) forget() {
-	c.mu.Lock()
+	c.pmu.Lock()
+	c.setReload()
+	c.pmu.Unlock()
+}
+
+// setReload asks for a full load, which makes the pending changes moot; under pmu.
+func (c *bindingCache) setReload() {
 	c.reload = true
-	c.mu.Unlock()
+	clear(c.pendIDs)
+	clear(c.pendNames)
 }
 
 // notice records what a notice says changed, or releases the reader waiting for a marker.
@@ -146,8 +160,11 @@ func (c *bindingCache) notice(payload string) {
 		c.wmu.Unlock()
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	if c.reload { // a full load is due anyway
+		return
+	}
 	switch kind {
 	case "i":
 		for _, x := range strings.Split(list, ",") {
@@ -160,7 +177,10 @@ func (c *bindingCache) notice(payload string) {
 			c.pendNames[n] = true
 		}
 	default:
-		c.reload = true
+		c.setReload()
+	}
+	if len(c.pendIDs)+len(c.pendNames) > maxCachedBindings { // nobody read for a long while
+		c.setReload()
 	}
 }
 
@@ -204,9 +224,12 @@ func (c *bindingCache) live(ctx context.Context) (out []LiveBinding, ok bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if time.Now().Before(c.tooManyUntil) {
+		return nil, false
+	}
 	if err := c.refresh(ctx); err != nil {
 		c.log.Warn("refreshing the cached bindings failed; reading the database", "err", err)
-		c.reload = true
+		c.forget()
 		return nil, false
 	}
 	if c.byID == nil { // too many to hold
@@ -251,18 +274,30 @@ func cmpDesc(a, b int64) int {
 
 // refresh loads everything, or fetches what the notices named; under c.mu.
 func (c *bindingCache) refresh(ctx context.Context) error {
-	if !c.loaded || c.reload {
-		ids, names := c.pendIDs, c.pendNames
-		c.pendIDs, c.pendNames, c.reload = map[int]bool{}, map[string]bool{}, false
+	c.pmu.Lock()
+	reload := c.reload || !c.loaded
+	ids := make([]int, 0, len(c.pendIDs))
+	for id := range c.pendIDs {
+		ids = append(ids, id)
+	}
+	names := make([]string, 0, len(c.pendNames))
+	for n := range c.pendNames {
+		names = append(names, n)
+	}
+	c.reload = false
+	clear(c.pendIDs)
+	clear(c.pendNames)
+	c.pmu.Unlock()
+	if reload {
 		bs, err := c.st.queryBindings(ctx, bindingsFrom+` WHERE r.expires > localtimestamp`)
 		if err != nil {
-			c.pendIDs, c.pendNames = ids, names
 			return err
 		}
 		c.loaded, c.sorted = true, nil
 		if len(bs) > maxCachedBindings {
 			c.byID = nil
-			c.reload = true // read again (and count again) next time
+			c.tooManyUntil = time.Now().Add(time.Minute)
+			c.forget() // loaded again, and counted again, after that
 			return nil
 		}
 		c.byID = make(map[int]LiveBinding, len(bs))
@@ -271,16 +306,8 @@ func (c *bindingCache) refresh(ctx context.Context) error {
 		}
 		return nil
 	}
-	if len(c.pendIDs) == 0 && len(c.pendNames) == 0 {
+	if len(ids) == 0 && len(names) == 0 {
 		return nil
-	}
-	ids := make([]int, 0, len(c.pendIDs))
-	for id := range c.pendIDs {
-		ids = append(ids, id)
-	}
-	names := make([]string, 0, len(c.pendNames))
-	for n := range c.pendNames {
-		names = append(names, n)
 	}
 	bs, err := c.st.queryBindings(ctx, bindingsFrom+` WHERE r.expires > localtimestamp AND (r.id = ANY($1) OR r.username = ANY($2))`,
 		pq.Array(ids), pq.Array(names))
@@ -291,8 +318,12 @@ func (c *bindingCache) refresh(ctx context.Context) error {
 		delete(c.byID, id)
 	}
 	if len(names) > 0 {
+		gone := make(map[string]bool, len(names))
+		for _, n := range names {
+			gone[n] = true
+		}
 		for id, b := range c.byID {
-			if c.pendNames[b.UserName] {
+			if gone[b.UserName] {
 				delete(c.byID, id)
 			}
 		}
@@ -300,9 +331,9 @@ func (c *bindingCache) refresh(ctx context.Context) error {
 	for _, b := range bs {
 		c.byID[b.ID] = b
 	}
-	c.pendIDs, c.pendNames, c.sorted = map[int]bool{}, map[string]bool{}, nil
+	c.sorted = nil
 	if len(c.byID) > maxCachedBindings {
-		c.reload = true
+		c.forget()
 	}
 	return nil
 }

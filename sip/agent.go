@@ -132,18 +132,19 @@ const udpBuffer = 4 << 20
 // same way (a NOTIFY or BYE of an ended dialog is answered from the gone list, goneFor).
 const defaultTxLinger = 5 * time.Second
 
-var txLingerMu sync.Mutex
-
 // setTxLinger sets sipgo's lingering timers (D: INVITE client after a failure; J: non-INVITE
-// server; M: INVITE client after a 2xx) to d, within [T4, 64·T1]; 0 is the default.
+// server; M: INVITE client after a 2xx) to d, within [T4, 64·T1]; 0 is the default. They are
+// sipgo's package variables, read without a lock by every transaction: they are written only
+// when they change, which the first agent of a process does before any transaction exists
+// (agents sharing a process share them; they all take the same setting).
 func setTxLinger(d time.Duration) {
 	if d == 0 {
 		d = defaultTxLinger
 	}
 	d = max(sip.T4, min(d, 64*sip.T1))
-	txLingerMu.Lock()
-	sip.Timer_D, sip.Timer_J, sip.Timer_M = d, d, d
-	txLingerMu.Unlock()
+	if sip.Timer_D != d || sip.Timer_J != d || sip.Timer_M != d {
+		sip.Timer_D, sip.Timer_J, sip.Timer_M = d, d, d
+	}
 }
 
 // goneFor is how long a finished dialog's Call-ID is remembered (spec §7: 180 s).

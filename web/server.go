@@ -116,19 +116,21 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	s.stores = models.NewStores(s.db, cfg.Realm)
-	s.stores.AudioFiles.MirrorDir = cfg.SoundsDir
-	s.stores.AudioFiles.MirrorFailed = func(family, name string, err error) {
-		s.log.Error("audio file not mirrored", "family", family, "name", name, "err", err)
-	}
 	if err := s.stores.Prepare(ctx); err != nil {
 		return nil, err
+	}
+	// The service settings first: they set the logger (its live level) the others take.
+	s.startServiceSettings(dsn)
+	log := s.log
+	s.stores.AudioFiles.MirrorDir = cfg.SoundsDir
+	s.stores.AudioFiles.MirrorFailed = func(family, name string, err error) {
+		log.Error("audio file not mirrored", "family", family, "name", name, "err", err)
 	}
 	stopMirror := s.stores.AudioFiles.ListenMirror(dsn, s.log)
 	s.closers = append(s.closers, func(context.Context) error { stopMirror(); return nil })
 	books := s.stores.Books
 	books.Listen(dsn, s.log)
 	s.closers = append(s.closers, func(context.Context) error { books.Close(); return nil })
-	s.startServiceSettings(dsn)
 	regs := s.stores.Registrations
 	regs.Listen(dsn, s.log)
 	s.closers = append(s.closers, func(context.Context) error { regs.Close(); return nil })

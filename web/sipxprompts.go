@@ -65,30 +65,48 @@ func (s *Server) markLargeBodies(h *fasthttp.RequestHeader) fasthttp.RequestConf
 	return fasthttp.RequestConfig{}
 }
 
-// boundBodies holds every request but prompt uploads to the body limit: a declared length
-// over it was marked from the headers (the body is not read, the connection closes), and a
-// chunked body is read up to the limit and kept, or refused.
+// boundBodies reads the whole body of every request but a prompt upload before any handler
+// runs, held to the body limit: a declared length over it was marked from the headers (the
+// body is not read, the connection closes); a chunked body is read up to the limit and kept,
+// or refused. Reading it all matters: the app streams bodies (for uploads), and a body a
+// handler never read (a 401, a 404, a GET with a body) would otherwise stay on the
+// connection and be parsed as the next request. A body shorter than its Content-Length (the
+// client gave up) is refused, never handled as if complete.
 func (s *Server) boundBodies(c *fiber.Ctx) error {
 	if isPromptUpload(c.Method(), c.Path()) {
 		return c.Next()
 	}
 	req := c.Request()
-	switch {
-	case len(req.Header.Peek(bodyTooLargeMark)) > 0:
+	if len(req.Header.Peek(bodyTooLargeMark)) > 0 {
 		c.Response().SetConnectionClose()
 		return fiber.ErrRequestEntityTooLarge
-	case req.Header.ContentLength() == -1 && req.IsBodyStream():
-		body, err := io.ReadAll(io.LimitReader(req.BodyStream(), int64(s.cfg.BodyLimit)+1))
+	}
+	if !req.IsBodyStream() {
+		return c.Next()
+	}
+	refuse := func(err error) error {
+		c.Response().SetConnectionClose()
+		return err
+	}
+	var body []byte
+	switch n := req.Header.ContentLength(); {
+	case n == 0:
+	case n > 0: // at most the limit: markLargeBodies marked longer ones
+		body = make([]byte, n)
+		if _, err := io.ReadFull(req.BodyStream(), body); err != nil {
+			return refuse(fiber.NewError(fiber.StatusBadRequest, "the request body ended before its Content-Length ("+strconv.Itoa(n)+" bytes)"))
+		}
+	default: // chunked, or read until the connection closes
+		var err error
+		body, err = io.ReadAll(io.LimitReader(req.BodyStream(), int64(s.cfg.BodyLimit)+1))
 		if err != nil {
-			c.Response().SetConnectionClose()
-			return fiber.NewError(fiber.StatusBadRequest, "the request body could not be read: "+err.Error())
+			return refuse(fiber.NewError(fiber.StatusBadRequest, "the request body could not be read: "+err.Error()))
 		}
 		if len(body) > s.cfg.BodyLimit {
-			c.Response().SetConnectionClose()
-			return fiber.ErrRequestEntityTooLarge
+			return refuse(fiber.ErrRequestEntityTooLarge)
 		}
-		req.SetBodyRaw(body)
 	}
+	req.SetBodyRaw(body)
 	return c.Next()
 }
 
@@ -149,6 +167,12 @@ func (s *Server) promptUpload(family string) fiber.Handler {
 		if err != nil {
 			lingerBeforeClose(c, body)
 			return sipxAPIFailure(c, err)
+		}
+		// The multipart reader stops at the closing boundary: what follows (an epilogue) must
+		// not stay on the connection as the next request. A short one is read and dropped; a
+		// longer one closes the connection.
+		if n, _ := io.CopyN(io.Discard, lb, 64<<10); n == 64<<10 {
+			c.Response().SetConnectionClose()
 		}
 		c.Status(http.StatusOK)
 		return nil

@@ -8,7 +8,8 @@ BEGIN
     IF ids IS NULL OR ids = '' THEN
         RETURN;
     END IF;
-    IF length(ids) > 7000 THEN
+    -- A notice holds at most 8000 bytes: names may be multibyte.
+    IF octet_length(prefix || ids) > 7900 THEN
         PERFORM pg_notify('pbxws_registrations', '*');
     ELSE
         PERFORM pg_notify('pbxws_registrations', prefix || ids);

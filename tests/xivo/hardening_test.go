@@ -1,9 +1,12 @@
 package xivo_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -397,5 +400,75 @@ func TestWrongPasswordFloodLeavesCachedLoginsFast(t *testing.T) {
 	t.Logf("cached login during a 64-connection wrong-password flood: p50 %v, p95 %v", lat[50], lat[95])
 	if lat[50] > 10*time.Millisecond {
 		t.Fatalf("cached login during the flood: p50 %v, want under 10 ms", lat[50])
+	}
+}
+
+// A body the handler never reads (a refusal before authentication, a 404, a GET with a
+// body) does not stay on the keep-alive connection to be parsed as the next request: the
+// next answer on the connection is the next request's. A body shorter than its
+// Content-Length (the client gave up) is refused, not handled as if complete.
+func TestUnreadBodiesAreNotParsedAsRequests(t *testing.T) {
+	env, _ := sipxSetup(t)
+	smuggled := "GET /sipxconfig/api/license HTTP/1.1\r\nHost: x\r\n\r\n" // 401
+	body := strings.Repeat("x", 9000) + "\r\n\r\n" + smuggled
+	for _, first := range []string{
+		"POST /sipxconfig/api/license HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n",           // 401
+		"GET /sipxconfig/api/no-such-thing HTTP/1.1\r\nHost: x\r\n",                                  // 404
+		"POST /service/ipbx/json.php/restricted/pbx_settings/users/?act=add HTTP/1.1\r\nHost: x\r\n", // 401
+	} {
+		conn, err := tls.Dial("tcp", strings.TrimPrefix(env.HTTPSURL, "https://"), &tls.Config{RootCAs: env.CAPool})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+		probe := "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" // 200
+		if _, err := conn.Write([]byte(first + "Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body + probe)); err != nil {
+			t.Fatal(err)
+		}
+		r := bufio.NewReader(conn)
+		res, err := http.ReadResponse(r, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized && res.StatusCode != http.StatusNotFound {
+			t.Fatalf("%q: the first answer is %d", first, res.StatusCode)
+		}
+		next, err := http.ReadResponse(r, nil)
+		if err != nil {
+			t.Fatalf("%q: no answer to the probe: %v", first, err)
+		}
+		b, _ := io.ReadAll(next.Body)
+		next.Body.Close()
+		if next.StatusCode != http.StatusOK {
+			t.Fatalf("%q: the answer after the first is %d %s: part of the first body was taken for a request", first, next.StatusCode, b)
+		}
+		conn.Close()
+	}
+
+	// A body cut short: the PUT is refused and nothing is stored.
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(env.HTTPSURL, "https://"), &tls.Config{RootCAs: env.CAPool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+	auth := base64.StdEncoding.EncodeToString([]byte("boss:bosspin1"))
+	if _, err := conn.Write([]byte("PUT /sipxconfig/api/moh/settings/moh-config/MOH_SOURCE HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth +
+		"\r\nContent-Type: text/plain\r\nContent-Length: 20000\r\n\r\nNO")); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var n int
+	if err := env.DB.Get(&n, `SELECT count(*) FROM setting_values`); err != nil || res.StatusCode != http.StatusBadRequest || n != 0 {
+		t.Fatalf("a body cut short: %d, %d settings stored (%v)", res.StatusCode, n, err)
 	}
 }
