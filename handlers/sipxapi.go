@@ -2,10 +2,14 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"strconv"
 	"time"
+
+	"pbxws/models"
 )
 
 // The sipXconfig /api wire form (sipx-api.md §2.2, §2.3): plain bean JSON (an object
@@ -175,4 +179,21 @@ func apiPage[T any](items []T, q map[string][]string) []T {
 		return items[:0]
 	}
 	return items[start:min(len(items), start+limit)]
+}
+
+// getEach reads the objects of ids one by one, in order, leaving out those deleted since the
+// ids were listed.
+func getEach[T any](ctx context.Context, ids []int, get func(context.Context, int) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(ids))
+	for _, id := range ids {
+		x, err := get(ctx, id)
+		if errors.Is(err, models.ErrNotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
 }

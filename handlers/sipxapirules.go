@@ -98,15 +98,16 @@ func rulesDoc(ctx context.Context, st *models.Stores, keep func(o *models.Outcal
 	if err != nil {
 		return Result{}, err
 	}
+	ids := make([]int, len(rows))
+	for i, row := range rows {
+		ids[i] = row.ID
+	}
+	os, err := getEach(ctx, ids, st.Outcalls.Get)
+	if err != nil {
+		return Result{}, err
+	}
 	items := []any{}
-	for _, row := range rows {
-		o, err := st.Outcalls.Get(ctx, row.ID)
-		if errors.Is(err, models.ErrNotFound) {
-			continue // deleted meanwhile
-		}
-		if err != nil {
-			return Result{}, err
-		}
+	for _, o := range os {
 		if keep(o) {
 			items = append(items, ruleBean(o))
 		}

@@ -347,16 +347,13 @@ func APISchedules(st *models.Stores) *Resource {
 		return 0, models.ErrNotFound
 	}
 	answer := func(ctx context.Context, ids []int) (Result, error) {
-		items := []any{}
-		for _, id := range ids {
-			c, err := s.Get(ctx, id)
-			if errors.Is(err, models.ErrNotFound) {
-				continue // deleted meanwhile
-			}
-			if err != nil {
-				return Result{}, err
-			}
-			items = append(items, scheduleBean(c))
+		cs, err := getEach(ctx, ids, s.Get)
+		if err != nil {
+			return Result{}, err
+		}
+		items := make([]any, len(cs))
+		for i, c := range cs {
+			items[i] = scheduleBean(c)
 		}
 		return Result{JSON: APIDoc{Root: "Schedules", Key: "schedules", Value: APIList{Item: "Schedule", Items: items}}}, nil
 	}

@@ -397,16 +397,9 @@ func APICallGroups(st *models.Stores) *Resource {
 		if err != nil {
 			return Result{}, err
 		}
-		var cs []*models.GroupComposite
-		for _, id := range ids {
-			c, err := s.Get(ctx, id)
-			if errors.Is(err, models.ErrNotFound) {
-				continue // deleted meanwhile
-			}
-			if err != nil {
-				return Result{}, err
-			}
-			cs = append(cs, c)
+		cs, err := getEach(ctx, ids, s.Get)
+		if err != nil {
+			return Result{}, err
 		}
 		ms, err := members(ctx, cs...)
 		if err != nil {

@@ -231,16 +231,9 @@ func APIPageGroups(st *models.Stores) *Resource {
 				if err != nil {
 					return Result{}, err
 				}
-				var cs []*models.PageGroupComposite
-				for _, id := range ids {
-					c, err := s.Get(ctx, id)
-					if errors.Is(err, models.ErrNotFound) {
-						continue // deleted meanwhile
-					}
-					if err != nil {
-						return Result{}, err
-					}
-					cs = append(cs, c)
+				cs, err := getEach(ctx, ids, s.Get)
+				if err != nil {
+					return Result{}, err
 				}
 				items, err := beans(ctx, cs...)
 				if err != nil {

@@ -12,10 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 )
 
 // AudioFilesChannel carries "<family>/<name>" for every stored audio file added or deleted,
@@ -39,36 +37,13 @@ func (s *AudioFileStore) ListenMirror(dsn string, log *slog.Logger) (stop func()
 	if log == nil {
 		log = slog.Default()
 	}
-	done := make(chan struct{})
-	l := pq.NewListener(dsn, 500*time.Millisecond, 15*time.Second, nil)
-	go func() {
-		if err := l.Listen(AudioFilesChannel); err != nil {
-			log.Warn("cannot LISTEN for audio file changes; the sounds mirror follows this instance's writes only", "err", err)
-			return
-		}
-		s.syncMirror(context.Background(), log)
-		ping := time.NewTicker(pingEvery)
-		defer ping.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ping.C:
-				_ = l.Ping()
-			case n, ok := <-l.Notify:
-				if !ok {
-					return
-				}
-				if n == nil {
-					s.syncMirror(context.Background(), log)
-					continue
-				}
-				family, name, _ := strings.Cut(n.Extra, "/")
-				s.mirrorOne(context.Background(), family, name)
-			}
-		}
-	}()
-	return func() { close(done); _ = l.Close() }
+	l := listenForNotices(dsn, AudioFilesChannel, "the sounds mirror follows this instance's writes only", log,
+		func() { s.syncMirror(context.Background(), log) },
+		func(payload string) {
+			family, name, _ := strings.Cut(payload, "/")
+			s.mirrorOne(context.Background(), family, name)
+		})
+	return l.close
 }
 
 // mirrorOne brings one file's mirror copy in line with the database: written when stored

@@ -10,8 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lib/pq"
-
 	"pbxws/metrics"
 )
 
@@ -35,9 +33,7 @@ const maxCachedContacts = 50000
 type PhonebookCache struct {
 	phonebook *PhonebookStore
 	private   *PrivateBookStore
-	log       *slog.Logger
-	listener  *pq.Listener
-	listening atomic.Bool
+	notices   *noticeListener
 	// sharedEpoch and privateEpoch count the changes seen; a book read in an older epoch
 	// is read again.
 	sharedEpoch, privateEpoch atomic.Int64
@@ -45,7 +41,6 @@ type PhonebookCache struct {
 	mu       sync.Mutex // guards shared and privates, and serialises the shared book's reads
 	shared   *sharedBook
 	privates map[int]privateBook
-	done     chan struct{}
 }
 
 type sharedBook struct {
@@ -67,87 +62,23 @@ type privateBook struct {
 }
 
 func newPhonebookCache(phonebook *PhonebookStore, private *PrivateBookStore) *PhonebookCache {
-	return &PhonebookCache{phonebook: phonebook, private: private, privates: map[int]privateBook{}, done: make(chan struct{})}
+	return &PhonebookCache{phonebook: phonebook, private: private, privates: map[int]privateBook{}}
 }
 
 // Listen starts serving from memory: the cache LISTENs on PhonebookChannel of the database
 // dsn names. Until then, and whenever the listener is down, it reads the database.
 func (c *PhonebookCache) Listen(dsn string, log *slog.Logger) {
-	if log == nil {
-		log = slog.Default()
-	}
-	c.log = log
-	c.listener = pq.NewListener(dsn, 500*time.Millisecond, 15*time.Second, c.event)
-	go c.run()
+	c.notices = listenForNotices(dsn, PhonebookChannel, "the phonebooks are read from the database", log, c.Invalidate, func(payload string) {
+		if payload == "private" {
+			c.privateEpoch.Add(1)
+		} else {
+			c.sharedEpoch.Add(1)
+		}
+	})
 }
 
 // Close stops the listener; the cache then reads the database.
-func (c *PhonebookCache) Close() {
-	if c.listener == nil {
-		return
-	}
-	c.listening.Store(false)
-	close(c.done)
-	_ = c.listener.Close()
-}
-
-func (c *PhonebookCache) run() {
-	if err := c.listener.Listen(PhonebookChannel); err != nil {
-		select {
-		case <-c.done:
-		default:
-			c.log.Warn("cannot LISTEN for phonebook changes; the phonebooks are read from the database", "err", err)
-		}
-		return
-	}
-	c.Invalidate()
-	c.listening.Store(true)
-	// A connection that died silently (a NAT or firewall dropping it idle) sends no notice
-	// and no error: a ping says so, and the cache reads the database until one answers.
-	ping := time.NewTicker(pingEvery)
-	defer ping.Stop()
-	for {
-		select {
-		case <-c.done:
-			return
-		case <-ping.C:
-			if err := c.listener.Ping(); err != nil {
-				if c.listening.Swap(false) {
-					c.log.Warn("the phonebook change listener does not answer; the phonebooks are read from the database", "err", err)
-				}
-			} else if !c.listening.Load() {
-				c.Invalidate()
-				c.listening.Store(true)
-			}
-		case n, ok := <-c.listener.Notify:
-			if !ok {
-				c.listening.Store(false)
-				return
-			}
-			switch {
-			case n == nil: // reconnected: notices may have been missed
-				c.Invalidate()
-			case n.Extra == "private":
-				c.privateEpoch.Add(1)
-			default:
-				c.sharedEpoch.Add(1)
-			}
-		}
-	}
-}
-
-func (c *PhonebookCache) event(ev pq.ListenerEventType, err error) {
-	switch ev {
-	case pq.ListenerEventReconnected:
-		c.Invalidate()
-		c.listening.Store(true)
-		c.log.Info("listening for phonebook changes again")
-	case pq.ListenerEventDisconnected, pq.ListenerEventConnectionAttemptFailed:
-		if c.listening.Swap(false) {
-			c.log.Warn("lost the phonebook change listener; the phonebooks are read from the database", "err", err)
-		}
-	}
-}
+func (c *PhonebookCache) Close() { c.notices.close() }
 
 // Invalidate forgets every book held (a write of this instance may have changed one).
 func (c *PhonebookCache) Invalidate() {
@@ -157,7 +88,7 @@ func (c *PhonebookCache) Invalidate() {
 
 // serving says whether reads are answered from memory now, and counts the read.
 func (c *PhonebookCache) serving() bool {
-	if c.listening.Load() {
+	if c.notices.serving() {
 		metrics.PhonebookReads.WithLabelValues("memory").Inc()
 		return true
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 )
 
 // The settings of the services pbxws itself runs (sipx-api.md §13): the built-in registrar
@@ -225,15 +224,13 @@ func boundsOf(own map[string]*string, flagMin, flagMax int) RegistrarBounds {
 // LISTENs on ServiceSettingsChannel (a notice, or a reconnection, makes it read again);
 // otherwise every read goes to the database.
 type ServiceSettingsCache struct {
-	st        *SettingsTreeStore
-	kinds     PBXServiceKinds
-	flagMin   int
-	flagMax   int
-	log       *slog.Logger
-	listener  *pq.Listener
-	listening atomic.Bool
-	epoch     atomic.Int64
-	done      chan struct{}
+	st      *SettingsTreeStore
+	kinds   PBXServiceKinds
+	flagMin int
+	flagMax int
+	log     *slog.Logger
+	notices *noticeListener
+	epoch   atomic.Int64
 
 	mu   sync.Mutex
 	held map[string]heldSettings // by owner kind
@@ -250,7 +247,7 @@ type heldSettings struct {
 // NewServiceSettingsCache is a cache over the kinds' overrides (reading the database until
 // Listen).
 func NewServiceSettingsCache(st *SettingsTreeStore, kinds PBXServiceKinds, flagMin, flagMax int) *ServiceSettingsCache {
-	return &ServiceSettingsCache{st: st, kinds: kinds, flagMin: flagMin, flagMax: flagMax, done: make(chan struct{}),
+	return &ServiceSettingsCache{st: st, kinds: kinds, flagMin: flagMin, flagMax: flagMax,
 		held: map[string]heldSettings{}, log: slog.Default()}
 }
 
@@ -259,70 +256,21 @@ func (c *ServiceSettingsCache) Listen(dsn string, log *slog.Logger) {
 	if log != nil {
 		c.log = log
 	}
-	c.listener = pq.NewListener(dsn, 500*time.Millisecond, 15*time.Second, func(ev pq.ListenerEventType, err error) {
-		switch ev {
-		case pq.ListenerEventReconnected:
-			c.epoch.Add(1)
-			c.listening.Store(true)
-		case pq.ListenerEventDisconnected, pq.ListenerEventConnectionAttemptFailed:
-			if c.listening.Swap(false) {
-				c.log.Warn("lost the service settings listener; the settings are read from the database", "err", err)
-			}
-		}
-	})
-	go c.run()
-}
-
-func (c *ServiceSettingsCache) run() {
-	if err := c.listener.Listen(ServiceSettingsChannel); err != nil {
-		select {
-		case <-c.done:
-		default:
-			c.log.Warn("cannot LISTEN for service settings changes; they are read from the database", "err", err)
-		}
-		return
+	// A change, or notices perhaps missed: read again (the log levels at once).
+	changed := func() {
+		c.epoch.Add(1)
+		c.refreshLevels()
 	}
-	c.epoch.Add(1)
-	c.listening.Store(true)
-	c.refreshLevels()
-	ping := time.NewTicker(pingEvery)
-	defer ping.Stop()
-	for {
-		select {
-		case <-c.done:
-			return
-		case <-ping.C:
-			if err := c.listener.Ping(); err != nil {
-				c.listening.Store(false)
-			} else if !c.listening.Load() {
-				c.epoch.Add(1)
-				c.listening.Store(true)
-			}
-		case _, ok := <-c.listener.Notify:
-			if !ok {
-				c.listening.Store(false)
-				return
-			}
-			c.epoch.Add(1) // a change, or a reconnection (nil): read again
-			c.refreshLevels()
-		}
-	}
+	c.notices = listenForNotices(dsn, ServiceSettingsChannel, "the service settings are read from the database", c.log, changed, func(string) { changed() })
 }
 
 // Close stops listening.
-func (c *ServiceSettingsCache) Close() {
-	if c.listener == nil {
-		return
-	}
-	c.listening.Store(false)
-	close(c.done)
-	_ = c.listener.Close()
-}
+func (c *ServiceSettingsCache) Close() { c.notices.close() }
 
 // overrides are the stored values of kind, from memory when it is current.
 func (c *ServiceSettingsCache) overrides(ctx context.Context, kind *SettingsOwner) (map[string]*string, error) {
 	epoch := c.epoch.Load()
-	if c.listening.Load() {
+	if c.notices.serving() {
 		c.mu.Lock()
 		h, ok := c.held[kind.Name]
 		c.mu.Unlock()

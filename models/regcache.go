@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -35,11 +34,9 @@ const maxCachedBindings = 200000
 // seen: a REGISTER's binding is listed by the next read, as if read from the table. While
 // the listener is down, reads go to the database.
 type bindingCache struct {
-	st        *RegistrationStore
-	log       *slog.Logger
-	listener  *pq.Listener
-	listening atomic.Bool
-	done      chan struct{}
+	st      *RegistrationStore
+	log     *slog.Logger
+	notices *noticeListener
 
 	wmu     sync.Mutex
 	waiters map[string]chan struct{}
@@ -66,71 +63,16 @@ func (s *RegistrationStore) Listen(dsn string, log *slog.Logger) {
 	if log == nil {
 		log = slog.Default()
 	}
-	c := &bindingCache{st: s, log: log, done: make(chan struct{}), waiters: map[string]chan struct{}{},
+	c := &bindingCache{st: s, log: log, waiters: map[string]chan struct{}{},
 		pendIDs: map[int]bool{}, pendNames: map[string]bool{}}
-	c.listener = pq.NewListener(dsn, 500*time.Millisecond, 15*time.Second, c.event)
 	s.cache = c
-	go c.run()
+	c.notices = listenForNotices(dsn, RegistrationsChannel, "the registrations are read from the database", log, c.forget, c.notice)
 }
 
 // Close stops the cache's listener; reads then go to the database.
 func (s *RegistrationStore) Close() {
 	if c := s.cache; c != nil {
-		c.listening.Store(false)
-		close(c.done)
-		_ = c.listener.Close()
-	}
-}
-
-func (c *bindingCache) run() {
-	if err := c.listener.Listen(RegistrationsChannel); err != nil {
-		select {
-		case <-c.done:
-		default:
-			c.log.Warn("cannot LISTEN for binding changes; the registrations are read from the database", "err", err)
-		}
-		return
-	}
-	c.forget()
-	c.listening.Store(true)
-	ping := time.NewTicker(pingEvery)
-	defer ping.Stop()
-	for {
-		select {
-		case <-c.done:
-			return
-		case <-ping.C:
-			if err := c.listener.Ping(); err != nil {
-				if c.listening.Swap(false) {
-					c.log.Warn("the binding change listener does not answer; the registrations are read from the database", "err", err)
-				}
-			} else if !c.listening.Load() {
-				c.forget()
-				c.listening.Store(true)
-			}
-		case n, ok := <-c.listener.Notify:
-			if !ok {
-				c.listening.Store(false)
-				return
-			}
-			if n == nil { // reconnected: notices may have been missed
-				c.forget()
-				continue
-			}
-			c.notice(n.Extra)
-		}
-	}
-}
-
-func (c *bindingCache) event(ev pq.ListenerEventType, err error) {
-	switch ev {
-	case pq.ListenerEventReconnected:
-		c.forget()
-		c.listening.Store(true)
-	case pq.ListenerEventDisconnected, pq.ListenerEventConnectionAttemptFailed:
-		if c.listening.Swap(false) {
-			c.log.Warn("lost the binding change listener; the registrations are read from the database", "err", err)
-		}
+		c.notices.close()
 	}
 }
 
@@ -219,7 +161,7 @@ func (c *bindingCache) sync(ctx context.Context) bool {
 // the seconds each has left; ok false when the cache cannot answer (the caller reads the
 // database).
 func (c *bindingCache) live(ctx context.Context) (out []LiveBinding, ok bool) {
-	if !c.listening.Load() || !c.sync(ctx) {
+	if !c.notices.serving() || !c.sync(ctx) {
 		return nil, false
 	}
 	c.mu.Lock()
