@@ -29,6 +29,8 @@ type APIField struct {
 	Value any
 	// XML, when not nil, is the value XML shows instead (dates as xsd:dateTime).
 	XML any
+	// XMLName, when not "", is the element's name in XML (<Model> for "model").
+	XMLName string
 }
 
 // APIList is a list: JSON an array, XML one Item element per item.
@@ -116,10 +118,14 @@ func writeAPIXML(b *bytes.Buffer, name string, v any) {
 	switch t := v.(type) {
 	case APIObject:
 		for _, f := range t {
+			name := f.Name
+			if f.XMLName != "" {
+				name = f.XMLName
+			}
 			if f.XML != nil {
-				writeAPIXML(b, f.Name, f.XML)
+				writeAPIXML(b, name, f.XML)
 			} else {
-				writeAPIXML(b, f.Name, f.Value)
+				writeAPIXML(b, name, f.Value)
 			}
 		}
 	case APIList:

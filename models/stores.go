@@ -9,12 +9,14 @@ import (
 
 // Stores gathers every store over one database.
 type Stores struct {
-	DB          *sqlx.DB
-	Entities    *EntityStore
-	Contexts    *ContextStore
-	Users       *UserStore
-	Lines       *LineStore
-	Devices     *DeviceStore
+	DB       *sqlx.DB
+	Entities *EntityStore
+	Contexts *ContextStore
+	Users    *UserStore
+	Lines    *LineStore
+	Devices  *DeviceStore
+	// Phones are the devices as sipX /api phones, with their lines and phone groups.
+	Phones      *PhoneStore
 	CTIProfiles *CTIProfileStore
 	Changes     *ChangeLog
 	CEL         *CELStore
@@ -72,6 +74,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Users:         &UserStore{db: db, realm: realm, lines: lines},
 		Lines:         lines,
 		Devices:       &DeviceStore{db: db},
+		Phones:        &PhoneStore{db: db, lines: lines},
 		CTIProfiles:   &CTIProfileStore{db: db},
 		Changes:       &ChangeLog{db: db},
 		CEL:           &CELStore{db: db},

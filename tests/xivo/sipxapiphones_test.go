@@ -1,0 +1,357 @@
+package xivo_test
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"pbxws/tests/testenv"
+	"pbxws/web"
+)
+
+const (
+	apiPhones      = "/sipxconfig/api/phones"
+	apiPhoneGroups = "/sipxconfig/api/phoneGroups"
+)
+
+// phoneState is the stored phones, phone groups, memberships, lines on phones and external
+// lines, one line of text each.
+func phoneState(t *testing.T, env *testenv.Env) string {
+	t.Helper()
+	var s *string
+	if err := env.DB.QueryRow(`SELECT concat_ws(E'\n',
+		(SELECT string_agg(concat_ws('|', 'phone', phone_id, mac, vendor, model, version, description), E'\n' ORDER BY phone_id) FROM devices),
+		(SELECT string_agg(concat_ws('|', 'group', id, name, description, weight), E'\n' ORDER BY id) FROM phone_groups),
+		(SELECT string_agg(concat_ws('|', 'member', m.group_id, d.phone_id), E'\n' ORDER BY m.group_id, d.phone_id)
+			FROM phone_group_members m JOIN devices d ON d.id = m.device_id),
+		(SELECT string_agg(concat_ws('|', 'line', l.id, COALESCE(l.user_id, 0), l.name, l.secret, l.number, COALESCE(d.phone_id, 0), l.num), E'\n' ORDER BY l.id)
+			FROM lines l LEFT JOIN devices d ON d.id = l.device_id),
+		(SELECT string_agg(concat_ws('|', 'external', line_id, display_name, registration_server, registration_port, extension, voicemail), E'\n' ORDER BY line_id)
+			FROM external_lines))`).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func sipPort(t *testing.T, env *testenv.Env) string {
+	t.Helper()
+	_, port, err := net.SplitHostPort(env.Server.SIPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+// /api/phones: made, read in JSON and XML, merged, refused, grouped and deleted; the
+// refusals leave the database as it was.
+func TestSipxAPIPhones(t *testing.T) {
+	env, _ := sipxSetup(t, func(cfg *web.Config) { cfg.SIPDomain = "pbx.example.com" })
+	boss := newSipx(t, env, "boss", "bosspin1")
+	for _, x := range []struct {
+		who    *sx
+		status int
+	}{{newSipx(t, env, "clerk", "clerkpin"), http.StatusForbidden}, {newSipx(t, env, "", ""), http.StatusUnauthorized}} {
+		for _, m := range []string{"GET", "POST"} {
+			if a := x.who.send(m, apiPhones, "application/json", `{"serialNo":"001122334455","model":{"modelId":"genericSipPhone"}}`); a.status != x.status {
+				t.Fatalf("%s as %q: %d %s", m, x.who.user, a.status, a.body)
+			}
+		}
+		if a := x.who.send("GET", apiPhoneGroups, "", ""); a.status != x.status {
+			t.Fatalf("phoneGroups as %q: %d", x.who.user, a.status)
+		}
+	}
+	if got := phoneState(t, env); got != "" {
+		t.Fatalf("refused POSTs stored: %s", got)
+	}
+
+	// POST: the id back and where it is; the MAC normalised, the group made.
+	a := boss.send("POST", apiPhones, "application/json", `{"serialNo":"00:04:F2:80:CC:95","description":"front desk","deviceVersion":"5.0.X",
+		"model":{"modelId":"polycomVVX410","label":"ignored"},"groups":[{"name":"hq"}],"lines":[{"user":"clerk"}]}`)
+	if a.status != http.StatusOK || a.body != "1" || a.header.Get("Location") != apiPhones+"/1" {
+		t.Fatalf("POST: %d %s %v", a.status, a.body, a.header)
+	}
+	before := phoneState(t, env)
+	if before != "phone|1|00:04:f2:80:cc:95|Polycom|VVX410|5.0.X|front desk\ngroup|1|hq||1\nmember|1|1" {
+		t.Fatalf("stored: %s", before)
+	}
+	want := `{"id":1,"serialNo":"0004f280cc95","deviceVersion":"5.0.X","description":"front desk",` +
+		`"model":{"modelId":"polycomVVX410","label":"Polycom VVX 410","vendor":"Polycom","versions":["4.1.X","5.0.X","6.0.X"]},` +
+		`"lines":null,"groups":[{"id":1,"name":"hq","description":null,"weight":1,"count":null}]}`
+	for _, ref := range []string{"1", "0004f280cc95", "00-04-f2-80-cc-95"} {
+		if a := boss.send("GET", apiPhones+"/"+ref, "", ""); a.status != http.StatusOK || a.body != want ||
+			!strings.HasPrefix(a.header.Get("Content-Type"), "application/json") {
+			t.Fatalf("GET %s: %d %s\nwant %s", ref, a.status, a.body, want)
+		}
+	}
+	wantXML := `<Phone><id>1</id><serialNo>0004f280cc95</serialNo><deviceVersion>5.0.X</deviceVersion><description>front desk</description>` +
+		`<Model><modelId>polycomVVX410</modelId><label>Polycom VVX 410</label><vendor>Polycom</vendor><Versions><Version>4.1.X</Version><Version>5.0.X</Version><Version>6.0.X</Version></Versions></Model>` +
+		`<Groups><Group><id>1</id><name>hq</name><weight>1</weight></Group></Groups></Phone>`
+	a = boss.send("GET", apiPhones+"/1.xml", "", "")
+	if a.status != http.StatusOK || !strings.HasSuffix(a.body, wantXML) || !strings.HasPrefix(a.header.Get("Content-Type"), "text/xml") {
+		t.Fatalf("GET .xml: %d %s", a.status, a.body)
+	}
+	if a := boss.send("GET", apiPhones, "", "", "Accept", "application/xml"); !strings.HasSuffix(a.body, "<Phones>"+wantXML+"</Phones>") {
+		t.Fatalf("list XML: %s", a.body)
+	}
+
+	// A second phone, by XML; the list by id, paged when start and limit are both valid.
+	if a := boss.send("POST", apiPhones, "text/xml", `<Phone><serialNo>001122334455</serialNo><model><modelId>genericSipPhone</modelId></model></Phone>`); a.status != http.StatusOK || a.body != "2" {
+		t.Fatalf("POST XML: %d %s", a.status, a.body)
+	}
+	second := `{"id":2,"serialNo":"001122334455","deviceVersion":null,"description":null,"model":{"modelId":"genericSipPhone","label":"Generic SIP phone","vendor":null,"versions":null},"lines":null,"groups":null}`
+	if a := boss.send("GET", apiPhones, "", ""); a.body != `{"phones":[`+want+`,`+second+`]}` {
+		t.Fatalf("list: %s", a.body)
+	}
+	if a := boss.send("GET", apiPhones+"?start=1&limit=1", "", ""); a.body != `{"phones":[`+second+`]}` {
+		t.Fatalf("page: %s", a.body)
+	}
+	if a := boss.send("GET", apiPhones+"?start=1&limit=0", "", ""); a.body != `{"phones":[`+want+`,`+second+`]}` {
+		t.Fatalf("invalid page: %s", a.body)
+	}
+	before = phoneState(t, env)
+
+	// Refusals change nothing.
+	for _, x := range []struct {
+		method, path, body string
+		status             int
+		has                string
+	}{
+		{"POST", "", `{"model":{"modelId":"genericSipPhone"}}`, 400, "serialNo"},
+		{"POST", "", `{"serialNo":"0004f280cc9","model":{"modelId":"genericSipPhone"}}`, 400, "serialNo"},
+		{"POST", "", `{"serialNo":"0004f280cc96"}`, 400, "model.modelId"},
+		{"POST", "", `{"serialNo":"0004f280cc96","model":{"modelId":"nokia3310"}}`, 400, "No such phone model defined"},
+		{"POST", "", `{"serialNo":"0004f280cc96","model":{"modelId":"polycomVVX410"},"deviceVersion":"9.9"}`, 400, "deviceVersion"},
+		{"POST", "", `{"serialNo":"0004F280CC95","model":{"modelId":"genericSipPhone"}}`, 409, "serialNo"},
+		{"POST", "", `{"serialNo":"0004f280cc96","model":{"modelId":"genericSipPhone"},"description":"` + strings.Repeat("x", 256) + `"}`, 400, "description"},
+		{"POST", "", `{"serialNo":"0004f280cc96","model":{"modelId":"genericSipPhone"},"groups":[{"description":"no name"}]}`, 400, "groups[0].name"},
+		{"POST", "", `{"serialNo":["x"],"model":{"modelId":"genericSipPhone"}}`, 400, "serialNo"},
+		{"POST", "", `{"serialNo":`, 400, ""},
+		{"PUT", "/1", `{"model":{"modelId":"genericSipPhone"}}`, 400, "model.modelId"},
+		{"PUT", "/1", `{"serialNo":"001122334455"}`, 409, "serialNo"},
+		{"PUT", "/1", `{"deviceVersion":"1.0"}`, 400, "deviceVersion"},
+		{"PUT", "/9", `{"description":"x"}`, 404, "Phone not found"},
+		{"GET", "/9", ``, 404, "Phone not found"},
+		{"GET", "/aabbccddeeff", ``, 404, "Phone not found"},
+		{"DELETE", "/9", ``, 404, "Phone not found"},
+		{"DELETE", "/1/groups/lab", ``, 404, "lab"},
+		{"GET", "/9/groups", ``, 404, "Phone not found"},
+		{"POST", "/1/groups/a%2Fb", ``, 400, "groupName"},
+	} {
+		a := boss.send(x.method, apiPhones+x.path, "application/json", x.body)
+		if a.status != x.status || !strings.Contains(a.body, x.has) || !strings.HasPrefix(a.header.Get("Content-Type"), "text/plain") {
+			t.Fatalf("%s %s %s: %d %s", x.method, x.path, x.body, a.status, a.body)
+		}
+		if after := phoneState(t, env); after != before {
+			t.Fatalf("%s %s changed the phones:\n%s", x.method, x.path, after)
+		}
+	}
+	if a := boss.send("PATCH", apiPhones+"/1", "", ""); a.status != http.StatusMethodNotAllowed || a.header.Get("Allow") != "GET, PUT, DELETE, OPTIONS" {
+		t.Fatalf("PATCH: %d %v", a.status, a.header)
+	}
+
+	// PUT merges: the description alone keeps the rest; groups only add.
+	if a := boss.send("PUT", apiPhones+"/0004f280cc95", "application/json", `{"description":"lobby","id":7,"groups":[{"name":"lab"}]}`); a.status != http.StatusOK || a.body != "1" {
+		t.Fatalf("PUT: %d %s", a.status, a.body)
+	}
+	if got := phoneState(t, env); got != "phone|1|00:04:f2:80:cc:95|Polycom|VVX410|5.0.X|lobby\nphone|2|00:11:22:33:44:55||||\ngroup|1|hq||1\ngroup|2|lab||2\nmember|1|1\nmember|2|1" {
+		t.Fatalf("after PUT: %s", got)
+	}
+	if a := boss.send("PUT", apiPhones+"/1", "text/xml", `<Phone><deviceVersion>6.0.X</deviceVersion><description/></Phone>`); a.status != http.StatusOK {
+		t.Fatalf("PUT XML: %d %s", a.status, a.body)
+	}
+
+	// Groups of a phone: listed, joined (made when missing), left, all left.
+	if a := boss.send("POST", apiPhones+"/2/groups/lab", "", ""); a.status != http.StatusOK || a.body != "" {
+		t.Fatalf("join: %d %s", a.status, a.body)
+	}
+	if a := boss.send("POST", apiPhones+"/2/groups/desk", "", ""); a.status != http.StatusOK {
+		t.Fatalf("join new: %d %s", a.status, a.body)
+	}
+	if a := boss.send("GET", apiPhones+"/2/groups", "", ""); a.body != `{"groups":[{"id":2,"name":"lab","description":null,"weight":2,"count":null},{"id":3,"name":"desk","description":null,"weight":3,"count":null}]}` {
+		t.Fatalf("groups: %s", a.body)
+	}
+	if a := boss.send("GET", apiPhones+"/2/groups.xml", "", ""); !strings.HasSuffix(a.body, `<Groups><Group><id>2</id><name>lab</name><weight>2</weight></Group><Group><id>3</id><name>desk</name><weight>3</weight></Group></Groups>`) {
+		t.Fatalf("groups XML: %s", a.body)
+	}
+	if a := boss.send("DELETE", apiPhones+"/2/groups/lab", "", ""); a.status != http.StatusOK {
+		t.Fatalf("leave: %d %s", a.status, a.body)
+	}
+	if a := boss.send("DELETE", apiPhones+"/1/groups", "", ""); a.status != http.StatusOK {
+		t.Fatalf("leave all: %d %s", a.status, a.body)
+	}
+	if got := phoneState(t, env); got != "phone|1|00:04:f2:80:cc:95|Polycom|VVX410|6.0.X|\nphone|2|00:11:22:33:44:55||||\ngroup|1|hq||1\ngroup|2|lab||2\ngroup|3|desk||3\nmember|3|2" {
+		t.Fatalf("after the group changes: %s", got)
+	}
+
+	// The catalogue, by label, with the generic phone.
+	a = boss.send("GET", apiPhones+"/models", "", "")
+	if a.status != http.StatusOK || !strings.HasPrefix(a.body, `{"models":[{"modelId":"aastra6731i","label":"Aastra 6731i","vendor":"Aastra","versions":null},{"modelId":"genericSipPhone","label":"Generic SIP phone","vendor":null,"versions":null},`) {
+		t.Fatalf("models: %d %s", a.status, a.body)
+	}
+	if a := boss.send("GET", apiPhones+"/models.xml", "", ""); !strings.Contains(a.body, `<Models><Model><modelId>aastra6731i</modelId><label>Aastra 6731i</label><vendor>Aastra</vendor></Model>`) {
+		t.Fatalf("models XML: %s", a.body)
+	}
+
+	// DELETE: the device goes, its memberships with it.
+	if a := boss.send("DELETE", apiPhones+"/2", "", ""); a.status != http.StatusOK || a.body != "" {
+		t.Fatalf("DELETE: %d %s", a.status, a.body)
+	}
+	if got := phoneState(t, env); got != "phone|1|00:04:f2:80:cc:95|Polycom|VVX410|6.0.X|\ngroup|1|hq||1\ngroup|2|lab||2\ngroup|3|desk||3" {
+		t.Fatalf("after DELETE: %s", got)
+	}
+}
+
+// /api/phones/{phone}/lines: user lines (attached, made when the user has none, detached on
+// delete) and external lines (made and deleted), the model's line count, /phones/line.
+func TestSipxAPIPhoneLines(t *testing.T) {
+	env, c := sipxSetup(t, func(cfg *web.Config) { cfg.SIPDomain = "pbx.example.com" })
+	boss := newSipx(t, env, "boss", "bosspin1")
+	port := sipPort(t, env)
+	var clerk, bossID int
+	if err := env.DB.Get(&clerk, `SELECT id FROM users WHERE loginclient = 'clerk'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.Get(&bossID, `SELECT id FROM users WHERE loginclient = 'boss'`); err != nil {
+		t.Fatal(err)
+	}
+	// Boss has a line of his own already (through json.php).
+	c.mustStatus(http.StatusOK, "POST", usersPath, "act=edit&id="+strconv.Itoa(bossID),
+		json.RawMessage(`{"linefeatures": {"protocol": ["sip"], "context": ["default"], "number": ["1001"]}}`))
+	var bossLine struct {
+		ID     int    `db:"id"`
+		Name   string `db:"name"`
+		Secret string `db:"secret"`
+	}
+	if err := env.DB.Get(&bossLine, `SELECT id, name, secret FROM lines WHERE user_id = $1`, bossID); err != nil {
+		t.Fatal(err)
+	}
+	if a := boss.send("POST", apiPhones, "application/json", `{"serialNo":"0004f280cc95","model":{"modelId":"polycom335"}}`); a.body != "1" {
+		t.Fatalf("POST phone: %d %s", a.status, a.body)
+	}
+	if a := boss.send("POST", apiPhones, "application/json", `{"serialNo":"001122334455","model":{"modelId":"genericSipPhone"}}`); a.body != "2" {
+		t.Fatalf("POST phone: %d %s", a.status, a.body)
+	}
+
+	// A user line: boss's own line goes to slot 1.
+	a := boss.send("POST", apiPhones+"/1/lines", "application/json", `{"user":"boss"}`)
+	if a.status != http.StatusOK || a.body != strconv.Itoa(bossLine.ID) {
+		t.Fatalf("user line: %d %s", a.status, a.body)
+	}
+	// An external line, in XML: slot 2 (the model has 2).
+	a = boss.send("POST", apiPhones+"/1/lines", "text/xml", `<Line><userId>ext-7</userId><password>Pw7</password><displayName>Front Desk</displayName>`+
+		`<extension>300</extension><registrationServer>sip.example.net</registrationServer><registrationServerPort>5070</registrationServerPort><voicemail>*97</voicemail></Line>`)
+	if a.status != http.StatusOK {
+		t.Fatalf("external line: %d %s", a.status, a.body)
+	}
+	ext, _ := strconv.Atoi(a.body)
+	before := phoneState(t, env)
+	wantState := "phone|1|00:04:f2:80:cc:95|Polycom|SPIP335||\nphone|2|00:11:22:33:44:55||||\n" +
+		"line|" + strconv.Itoa(bossLine.ID) + "|" + strconv.Itoa(bossID) + "|" + bossLine.Name + "|" + bossLine.Secret + "|1001|1|1\n" +
+		"line|" + a.body + "|0|ext-7|Pw7||1|2\n" +
+		"external|" + a.body + "|Front Desk|sip.example.net|5070|300|*97"
+	if before != wantState {
+		t.Fatalf("stored:\n%s\nwant\n%s", before, wantState)
+	}
+	userBean := `{"id":` + strconv.Itoa(bossLine.ID) + `,"uri":"\"Boss\"<sip:` + bossLine.Name + `@pbx.example.com>","user":"boss","userId":"` + bossLine.Name +
+		`","extension":"1001","displayName":"Boss","password":"` + bossLine.Secret + `","registrationServer":"pbx.example.com","registrationServerPort":"` + port + `","voicemail":"*98"}`
+	extBean := `{"id":` + a.body + `,"uri":"\"Front Desk\"<sip:ext-7@sip.example.net>","user":null,"userId":"ext-7","extension":"300","displayName":"Front Desk",` +
+		`"password":"Pw7","registrationServer":"sip.example.net","registrationServerPort":"5070","voicemail":"*97"}`
+	if a := boss.send("GET", apiPhones+"/1/lines", "", ""); a.status != http.StatusOK || a.body != `{"lines":[`+userBean+`,`+extBean+`]}` {
+		t.Fatalf("lines: %d %s\nwant %s", a.status, a.body, `{"lines":[`+userBean+`,`+extBean+`]}`)
+	}
+	if a := boss.send("GET", apiPhones+"/0004f280cc95/lines/"+strconv.Itoa(ext), "", ""); a.body != extBean {
+		t.Fatalf("one line: %s", a.body)
+	}
+	if a := boss.send("GET", apiPhones+"/1/lines/"+strconv.Itoa(ext)+".xml", "", ""); !strings.HasSuffix(a.body, `<Line><id>`+strconv.Itoa(ext)+
+		`</id><uri>&#34;Front Desk&#34;&lt;sip:ext-7@sip.example.net&gt;</uri><userId>ext-7</userId><extension>300</extension><displayName>Front Desk</displayName>`+
+		`<password>Pw7</password><registrationServer>sip.example.net</registrationServer><registrationServerPort>5070</registrationServerPort><voicemail>*97</voicemail></Line>`) {
+		t.Fatalf("one line XML: %s", a.body)
+	}
+	if a := boss.send("GET", apiPhones+"/1", "", ""); !strings.Contains(a.body, `"lines":[`+userBean+`,`+extBean+`],"groups":null}`) {
+		t.Fatalf("phone with lines: %s", a.body)
+	}
+	// /phones/line finds phones by a line's user, SIP user, number or display name.
+	for filter, want := range map[string]string{"BOS": `[{"id":1,`, "front": `[{"id":1,`, "nobody": `[]`, "100": `[{"id":1,`} {
+		if a := boss.send("GET", apiPhones+"/line?lineFilter="+filter, "", ""); !strings.HasPrefix(a.body, `{"phones":`+want) {
+			t.Fatalf("lineFilter=%s: %s", filter, a.body)
+		}
+	}
+
+	// Refusals change nothing: the model's lines are all taken, unknown user, no userId, a
+	// line of another phone, an unknown phone.
+	for _, x := range []struct {
+		method, path, body string
+		status             int
+		has                string
+	}{
+		{"POST", "/1/lines", `{"user":"clerk"}`, 400, "lines"},
+		{"POST", "/2/lines", `{"user":"nobody"}`, 400, "User not found"},
+		{"POST", "/2/lines", `{"displayName":"x"}`, 400, "userId"},
+		{"POST", "/2/lines", `{"userId":"x y"}`, 400, "userId"},
+		{"POST", "/2/lines", `{"userId":"` + bossLine.Name + `"}`, 409, "userId"},
+		{"POST", "/2/lines", `{"userId":"e8","registrationServerPort":"70000"}`, 400, "registrationServerPort"},
+		{"POST", "/2/lines", `{"userId":"e8","extension":"3a"}`, 400, "extension"},
+		{"POST", "/9/lines", `{"user":"clerk"}`, 404, "Phone not found"},
+		{"GET", "/2/lines/" + strconv.Itoa(ext), ``, 404, "Line not found."},
+		{"DELETE", "/2/lines/" + strconv.Itoa(ext), ``, 404, "Line not found."},
+		{"GET", "/9/lines", ``, 404, "Phone not found"},
+	} {
+		a := boss.send(x.method, apiPhones+x.path, "application/json", x.body)
+		if a.status != x.status || !strings.Contains(a.body, x.has) {
+			t.Fatalf("%s %s %s: %d %s", x.method, x.path, x.body, a.status, a.body)
+		}
+		if after := phoneState(t, env); after != before {
+			t.Fatalf("%s %s changed the phones:\n%s", x.method, x.path, after)
+		}
+	}
+
+	// Clerk has no line: one is made (SIP name = login, the default context).
+	a = boss.send("POST", apiPhones+"/2/lines", "application/json", `{"user":"clerk"}`)
+	if a.status != http.StatusOK {
+		t.Fatalf("clerk's line: %d %s", a.status, a.body)
+	}
+	var made struct {
+		User    int    `db:"user_id"`
+		Name    string `db:"name"`
+		Context string `db:"context"`
+		Num     int    `db:"num"`
+	}
+	if err := env.DB.Get(&made, `SELECT user_id, name, context, num FROM lines WHERE id = $1`, a.body); err != nil {
+		t.Fatal(err)
+	}
+	if made.User != clerk || made.Name != "clerk" || made.Context != "default" || made.Num != 1 {
+		t.Fatalf("clerk's line: %+v", made)
+	}
+
+	// DELETE one line: the external one goes; all lines: the user line is detached.
+	if a := boss.send("DELETE", apiPhones+"/1/lines/"+strconv.Itoa(ext), "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE external: %d %s", a.status, a.body)
+	}
+	var n int
+	if err := env.DB.Get(&n, `SELECT count(*) FROM lines WHERE id = $1`, ext); err != nil || n != 0 {
+		t.Fatalf("external line left: %d %v", n, err)
+	}
+	if a := boss.send("DELETE", apiPhones+"/1/lines", "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE lines: %d %s", a.status, a.body)
+	}
+	var dev *string
+	if err := env.DB.Get(&dev, `SELECT device_id FROM lines WHERE id = $1 AND user_id = $2`, bossLine.ID, bossID); err != nil || dev != nil {
+		t.Fatalf("boss's line: %v %v", dev, err)
+	}
+	if a := boss.send("GET", apiPhones+"/1/lines", "", ""); a.body != `{"lines":[]}` {
+		t.Fatalf("no lines: %s", a.body)
+	}
+	// Deleting a phone detaches its user lines.
+	if a := boss.send("DELETE", apiPhones+"/2", "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE phone: %d %s", a.status, a.body)
+	}
+	if err := env.DB.Get(&dev, `SELECT device_id FROM lines WHERE user_id = $1`, clerk); err != nil || dev != nil {
+		t.Fatalf("clerk's line after the phone went: %v %v", dev, err)
+	}
+}
