@@ -32,16 +32,18 @@ type Stores struct {
 	Trunks        *TrunkStore
 	Outcalls      *OutcallStore
 	Settings      *SettingsStore
-	ParkingLots   *ParkingLotStore
-	Phonebook     *PhonebookStore
-	Groups        *GroupStore
-	ConfRooms     *ConfRoomStore
-	Voicemails    *VoicemailStore
-	Incalls       *IncallStore
-	Schedules     *ScheduleStore
-	Pickups       *PickupStore
-	PrivateBooks  *PrivateBookStore
-	SpeedDials    *SpeedDialStore
+	// SettingTrees are the sipX settings trees of every owner (settingtree.go).
+	SettingTrees *SettingsTreeStore
+	ParkingLots  *ParkingLotStore
+	Phonebook    *PhonebookStore
+	Groups       *GroupStore
+	ConfRooms    *ConfRoomStore
+	Voicemails   *VoicemailStore
+	Incalls      *IncallStore
+	Schedules    *ScheduleStore
+	Pickups      *PickupStore
+	PrivateBooks *PrivateBookStore
+	SpeedDials   *SpeedDialStore
 	// Books holds the phonebooks in memory for the sipX reads once the server makes it
 	// listen for their changes (PhonebookCache.Listen); until then it reads the database.
 	Books *PhonebookCache
@@ -88,6 +90,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Trunks:        &TrunkStore{db: db},
 		Outcalls:      &OutcallStore{db: db},
 		Settings:      &SettingsStore{db: db},
+		SettingTrees:  &SettingsTreeStore{db: db},
 		ParkingLots:   &ParkingLotStore{db: db},
 		Phonebook:     phonebook,
 		Books:         newPhonebookCache(phonebook, private),

@@ -32,6 +32,9 @@ func sipxAPISuffix(c *fiber.Ctx) error {
 	if !strings.HasPrefix(p, sipxAPIPrefix) {
 		return c.Next()
 	}
+	if strings.Contains(p, "/settings/") || strings.Contains(p, "/prompts/") {
+		return c.Next() // setting paths and prompt names keep their dots (§2.1)
+	}
 	last := p[strings.LastIndexByte(p, '/')+1:]
 	for suffix, media := range map[string]string{".json": "application/json", ".xml": "text/xml"} {
 		if len(last) > len(suffix) && strings.EqualFold(last[len(last)-len(suffix):], suffix) {
@@ -84,6 +87,14 @@ func (r sipxAPI) serve(s *Server, c *fiber.Ctx) error {
 		req.PathParams[k] = v
 	}
 	for _, name := range c.Route().Params {
+		if strings.HasPrefix(name, "*") { // a setting's path (§3.3)
+			p, ok := settingPath(c.Params(name))
+			if !ok {
+				return sipxText(c, http.StatusNotFound, "Setting not found")
+			}
+			req.PathParams["path"] = p
+			continue
+		}
 		v, err := url.PathUnescape(c.Params(name))
 		if err != nil {
 			return sipxText(c, http.StatusBadRequest, name+": malformed %-escape")
@@ -103,7 +114,11 @@ func (r sipxAPI) serve(s *Server, c *fiber.Ctx) error {
 		if errors.As(err, &ve) && strings.HasPrefix(ve.Fields["body"], "must be at most") {
 			return sipxText(c, http.StatusRequestEntityTooLarge, "the body "+ve.Fields["body"])
 		}
-		if err == nil && len(body) > 0 {
+		switch {
+		case err != nil:
+		case req.PathParams["path"] != "": // a setting's value, as text (§3.3)
+			req.Body, req.ContentType = body, sipxMediaType(c.Get(fiber.HeaderContentType))
+		case len(body) > 0:
 			req.Decoded, err = decodeSipxBody(c.Get(fiber.HeaderContentType), body)
 		}
 		if err != nil {
@@ -129,6 +144,33 @@ func (r sipxAPI) serve(s *Server, c *fiber.Ctx) error {
 	return nil
 }
 
+// apiSettings routes a settings tree (§3.3) under /sipxconfig/api+base: GET base/settings (and
+// PUT, the bulk write, when bulk), GET, PUT (text/plain) and DELETE base/settings/{path}. res
+// is a handlers.SettingsResource.
+func (s *Server) apiSettings(app *fiber.App, base string, res *handlers.Resource, bulk bool) {
+	root := map[string]string{"GET": "view"}
+	if bulk {
+		root["PUT"] = "edit"
+	}
+	serve := func(r sipxAPI) fiber.Handler { return func(c *fiber.Ctx) error { return r.serve(s, c) } }
+	app.All("/sipxconfig/api"+base+"/settings", serve(sipxAPI{res: res, methods: root}))
+	app.All("/sipxconfig/api"+base+"/settings/*", serve(sipxAPI{res: res, methods: map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}}))
+}
+
+// settingPath decodes a setting path from a URL: each segment once; an empty, "." or ".."
+// segment, or one holding a slash once decoded, names no setting.
+func settingPath(raw string) (string, bool) {
+	segs := strings.Split(raw, "/")
+	for i, seg := range segs {
+		v, err := url.PathUnescape(seg)
+		if err != nil || v == "" || v == "." || v == ".." || strings.ContainsRune(v, '/') {
+			return "", false
+		}
+		segs[i] = v
+	}
+	return strings.Join(segs, "/"), true
+}
+
 // sipxAPIFailure maps an act's error to the §2.5 status and one line of text.
 func sipxAPIFailure(c *fiber.Ctx, err error) error {
 	var ae *handlers.APIError
@@ -136,7 +178,10 @@ func sipxAPIFailure(c *fiber.Ctx, err error) error {
 	var ce *models.ConflictError
 	var unprocessable *handlers.ErrUnprocessable
 	var notServed *handlers.ErrNotServed
+	var unsupported *handlers.ErrUnsupportedMedia
 	switch {
+	case errors.As(err, &unsupported):
+		return sipxText(c, http.StatusUnsupportedMediaType, unsupported.Msg)
 	case errors.As(err, &ae):
 		return sipxText(c, ae.Status, ae.Msg)
 	case errors.Is(err, errBusy):
