@@ -90,7 +90,9 @@ func lineBean(l models.PhoneLine, f phoneLineFacts) APIObject {
 		if l.OwnerLastname != nil {
 			u.LastName = *l.OwnerLastname
 		}
-		display = strings.TrimSpace(u.Fullname())
+		if display = models.CallerIDName(l.CallerID); display == "" {
+			display = strings.TrimSpace(u.Fullname())
+		}
 		user = nullIfEmptyAPI(l.OwnerLogin)
 	}
 	host := server

@@ -256,9 +256,18 @@ func (s *PhoneStore) Delete(ctx context.Context, phoneID int) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM lines WHERE device_id = $1
-			AND id IN (SELECT line_id FROM external_lines)`, id); err != nil {
+		var gone []string
+		if err := tx.SelectContext(ctx, &gone, `DELETE FROM lines WHERE device_id = $1
+			AND id IN (SELECT line_id FROM external_lines) RETURNING id::text`, id); err != nil {
 			return mapPQ(err, lineConstraints)
+		}
+		for _, l := range gone {
+			if err := DropSettings(ctx, tx, phoneLineOwnerKind, l); err != nil {
+				return err
+			}
+		}
+		if err := DropSettings(ctx, tx, phoneOwnerKind, strconv.Itoa(phoneID)); err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM devices WHERE id = $1`, id)
 		return err
@@ -490,9 +499,15 @@ func (s *PhoneStore) RemoveLines(ctx context.Context, phoneID, lineID int) error
 		if lineID != 0 && len(ids) == 0 {
 			return ErrNotFound
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM lines WHERE id = ANY($1) AND id IN (SELECT line_id FROM external_lines)`,
-			intArray(ids)); err != nil {
+		var gone []string
+		if err := tx.SelectContext(ctx, &gone, `DELETE FROM lines WHERE id = ANY($1) AND id IN (SELECT line_id FROM external_lines)
+			RETURNING id::text`, intArray(ids)); err != nil {
 			return mapPQ(err, lineConstraints)
+		}
+		for _, l := range gone {
+			if err := DropSettings(ctx, tx, phoneLineOwnerKind, l); err != nil {
+				return err
+			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE lines SET device_id = NULL, num = 1 WHERE id = ANY($1)`, intArray(ids))
 		return err
@@ -597,7 +612,16 @@ func (s *PhoneStore) EditGroup(ctx context.Context, id int, name, description *s
 
 // DeleteGroup removes a phone group; its phones just leave it.
 func (s *PhoneStore) DeleteGroup(ctx context.Context, id int) error {
-	return deleteOne(ctx, s.db, `DELETE FROM phone_groups WHERE id = $1`, id)
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM phone_groups WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if err := oneRow(res); err != nil {
+			return err
+		}
+		return DropSettings(ctx, tx, phoneGroupOwnerKind, strconv.Itoa(id))
+	})
 }
 
 // MoveGroup swaps a phone group's weight with its neighbour's (up: the one before it, by

@@ -355,3 +355,172 @@ func TestSipxAPIPhoneLines(t *testing.T) {
 		t.Fatalf("clerk's line after the phone went: %v %v", dev, err)
 	}
 }
+
+// settingState is the stored overrides of phones, phone lines and phone groups.
+func settingState(t *testing.T, env *testenv.Env) string {
+	t.Helper()
+	var s *string
+	if err := env.DB.QueryRow(`SELECT string_agg(concat_ws('|', owner_kind, owner_id, path, COALESCE(value, '<null>')), E'\n' ORDER BY owner_kind, owner_id, path)
+		FROM setting_values WHERE owner_kind LIKE 'phone%'`).Scan(&s); err != nil {
+		t.Fatal(err)
+	}
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// Settings of phones, their lines and phone groups (§3, §7.5): the model's trees, the
+// effective value (phone > groups by weight > default), line columns mirrored, the bulk PUT
+// all or nothing, refusals changing nothing.
+func TestSipxAPIPhoneSettings(t *testing.T) {
+	env, _ := sipxSetup(t, func(cfg *web.Config) { cfg.SIPDomain = "pbx.example.com" })
+	boss := newSipx(t, env, "boss", "bosspin1")
+	if a := boss.send("POST", apiPhones, "application/json", `{"serialNo":"0004f280cc95","model":{"modelId":"polycom335"},"groups":[{"name":"hq"},{"name":"lab"}]}`); a.body != "1" {
+		t.Fatalf("POST phone: %d %s", a.status, a.body)
+	}
+	if a := boss.send("POST", apiPhones, "application/json", `{"serialNo":"805ec0aabbcc","model":{"modelId":"yealinkPhoneT46"}}`); a.body != "2" {
+		t.Fatalf("POST phone: %d %s", a.status, a.body)
+	}
+	a := boss.send("POST", apiPhones+"/1/lines", "application/json", `{"userId":"ext-1","password":"Pw1","displayName":"Desk","registrationServer":"sip.example.net"}`)
+	if a.status != http.StatusOK {
+		t.Fatalf("line: %d %s", a.status, a.body)
+	}
+	line := a.body
+	if a := newSipx(t, env, "clerk", "clerkpin").send("GET", apiPhones+"/1/settings", "", ""); a.status != http.StatusForbidden {
+		t.Fatalf("clerk: %d", a.status)
+	}
+
+	sntp := `{"path":"tcpIpApp/sntp/address","type":"string","options":null,"value":"%s","defaultValue":"pool.ntp.org","label":"SNTP server","description":null}`
+	bean := func(v string) string { return strings.Replace(sntp, "%s", v, 1) }
+	a = boss.send("GET", apiPhones+"/1/settings", "", "")
+	if a.status != http.StatusOK || !strings.HasPrefix(a.body, `{"settings":[`+bean("pool.ntp.org")+`,{"path":"tcpIpApp/sntp/gmtOffset","type":"enum","options":{"-18000":"UTC-05:00 (New York)",`) {
+		t.Fatalf("phone settings: %d %s", a.status, a.body)
+	}
+	if a := boss.send("GET", apiPhones+"/2/settings/time", "", ""); a.status != http.StatusOK || !strings.HasPrefix(a.body, `{"settings":[{"path":"time/ntpServer1",`) {
+		t.Fatalf("Yealink group: %d %s", a.status, a.body)
+	}
+	if a := boss.send("GET", apiPhones+"/0004f280cc95/settings/tcpIpApp/sntp/address", "", "", "Accept", "text/xml"); !strings.HasSuffix(a.body,
+		`<Setting><path>tcpIpApp/sntp/address</path><type>string</type><value>pool.ntp.org</value><defaultValue>pool.ntp.org</defaultValue><label>SNTP server</label></Setting>`) {
+		t.Fatalf("XML leaf: %s", a.body)
+	}
+
+	// Group values: the phone takes its groups' (lab, the heavier, first); its own override
+	// wins; dropping it goes back to the groups'; moving lab up makes hq win.
+	put := func(path, value string) {
+		t.Helper()
+		if a := boss.send("PUT", path, "text/plain", value); a.status != http.StatusOK {
+			t.Fatalf("PUT %s %s: %d %s", path, value, a.status, a.body)
+		}
+	}
+	effective := func(want string) {
+		t.Helper()
+		if a := boss.send("GET", apiPhones+"/1/settings/tcpIpApp/sntp/address", "", ""); a.body != bean(want) {
+			t.Fatalf("effective: %s, want %s", a.body, want)
+		}
+	}
+	put(apiPhoneGroups+"/hq/model/polycom335/settings/tcpIpApp/sntp/address", "ntp.hq.example\n")
+	effective("ntp.hq.example")
+	put(apiPhoneGroups+"/2/model/polycomVVX410/settings/tcpIpApp/sntp/address", "ntp.lab.example")
+	effective("ntp.lab.example")
+	if a := boss.send("GET", apiPhoneGroups+"/hq/model/polycom335/settings/tcpIpApp/sntp/address", "", ""); a.body != bean("ntp.hq.example") {
+		t.Fatalf("group's value: %s", a.body)
+	}
+	put(apiPhones+"/1/settings/tcpIpApp/sntp/address", "ntp.mine.example")
+	effective("ntp.mine.example")
+	if a := boss.send("DELETE", apiPhones+"/1/settings/tcpIpApp/sntp/address", "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE: %d %s", a.status, a.body)
+	}
+	effective("ntp.lab.example")
+	if a := boss.send("PUT", apiPhoneGroups+"/lab/up", "", ""); a.status != http.StatusOK || a.body != "2" {
+		t.Fatalf("up: %d %s", a.status, a.body)
+	}
+	effective("ntp.hq.example")
+	// Booleans take true/false and are stored as the leaf's literals.
+	put(apiPhones+"/1/settings/tcpIpApp/sntp/daylightSavings", "false")
+	// The bulk PUT of a group: all or nothing.
+	if a := boss.send("PUT", apiPhoneGroups+"/hq/model/polycom335/settings", "application/json",
+		`{"settings":[{"path":"dialplan/digitmap","value":"xxxx"},{"path":"up/backlightIdleIntensity","value":"3"}]}`); a.status != http.StatusOK {
+		t.Fatalf("bulk: %d %s", a.status, a.body)
+	}
+	before := settingState(t, env)
+	want := "phone|1|tcpIpApp/sntp/daylightSavings|0\n" +
+		"phone-group|1|dialplan/digitmap|xxxx\nphone-group|1|tcpIpApp/sntp/address|ntp.hq.example\nphone-group|1|up/backlightIdleIntensity|3\n" +
+		"phone-group|2|tcpIpApp/sntp/address|ntp.lab.example"
+	if before != want {
+		t.Fatalf("stored:\n%s\nwant\n%s", before, want)
+	}
+
+	// Line settings: user id, password and display name are the line's columns.
+	lineSettings := apiPhones + "/1/lines/" + line + "/settings"
+	if a := boss.send("GET", lineSettings+"/registration", "", ""); !strings.HasPrefix(a.body, `{"settings":[{"path":"registration/userId","type":"string","options":null,"value":"ext-1","defaultValue":null,"label":"User ID",`) ||
+		!strings.Contains(a.body, `{"path":"registration/displayName","type":"string","options":null,"value":"Desk",`) {
+		t.Fatalf("line registration: %s", a.body)
+	}
+	put(lineSettings+"/registration/password", "NewPw9")
+	put(lineSettings+"/registration/displayName", "Front Desk")
+	put(lineSettings+"/registration/userId", "ext-9")
+	put(lineSettings+"/reg/callsPerLineKey", "4")
+	var l struct {
+		Name    string `db:"name"`
+		Secret  string `db:"secret"`
+		Display string `db:"display_name"`
+	}
+	if err := env.DB.Get(&l, `SELECT l.name, l.secret, e.display_name FROM lines l JOIN external_lines e ON e.line_id = l.id WHERE l.id = $1`, line); err != nil {
+		t.Fatal(err)
+	}
+	if l.Name != "ext-9" || l.Secret != "NewPw9" || l.Display != "Front Desk" {
+		t.Fatalf("line columns: %+v", l)
+	}
+	if a := boss.send("GET", apiPhones+"/1/lines/"+line, "", ""); !strings.Contains(a.body, `"userId":"ext-9","extension":null,"displayName":"Front Desk","password":"NewPw9"`) {
+		t.Fatalf("line bean after the settings: %s", a.body)
+	}
+	before = settingState(t, env)
+	if before != want+"\nphone-line|"+line+"|reg/callsPerLineKey|4" {
+		t.Fatalf("stored after the line settings:\n%s", before)
+	}
+
+	// Refusals change nothing.
+	for _, x := range []struct {
+		method, path, ctype, body string
+		status                    int
+		has                       string
+	}{
+		{"GET", apiPhones + "/9/settings", "", "", 404, "Phone not found"},
+		{"GET", apiPhones + "/1/settings/no/such", "", "", 404, "no/such"},
+		{"GET", apiPhones + "/1/settings/tcpIpApp/../dialplan", "", "", 404, ""},
+		{"PUT", apiPhones + "/1/settings/tcpIpApp/sntp/gmtOffset", "text/plain", "99", 400, "tcpIpApp/sntp/gmtOffset"},
+		{"PUT", apiPhones + "/1/settings/dialplan/impossibleMatchHandling", "text/plain", "7", 400, "between 0 and 3"},
+		{"PUT", apiPhones + "/1/settings/tcpIpApp", "text/plain", "x", 400, "not a setting"},
+		{"PUT", apiPhones + "/1/settings/time/ntpServer1", "text/plain", "x", 404, "time/ntpServer1"},
+		{"PUT", apiPhones + "/1/settings/tcpIpApp/sntp/address", "application/json", `"x"`, 415, ""},
+		{"DELETE", apiPhones + "/1/settings/nothing", "", "", 404, ""},
+		{"PUT", apiPhoneGroups + "/hq/model/polycom335/settings", "application/json", `{"settings":[{"path":"dialplan/digitmap","value":"yyyy"},{"path":"tcpIpApp/sntp/gmtOffset","value":"bad"}]}`, 400, "tcpIpApp/sntp/gmtOffset"},
+		{"PUT", apiPhoneGroups + "/hq/model/polycom335/settings", "application/json", `{"settings":[{"path":"dialplan/digitmap","value":"yyyy"},{"path":"no/such","value":"1"}]}`, 400, "no/such"},
+		{"GET", apiPhoneGroups + "/hq/model/nokia3310/settings", "", "", 404, ""},
+		{"GET", apiPhoneGroups + "/nope/model/polycom335/settings", "", "", 404, ""},
+		{"PUT", lineSettings + "/registration/userId", "text/plain", "", 400, "registration/userId"},
+		{"PUT", lineSettings + "/registration/userId", "text/plain", "a b", 400, "registration/userId"},
+		{"GET", apiPhones + "/2/lines/" + line + "/settings", "", "", 404, "Line not found."},
+		{"PUT", apiPhones + "/2/lines/" + line + "/settings/reg/label", "text/plain", "x", 404, ""},
+	} {
+		a := boss.send(x.method, x.path, x.ctype, x.body)
+		if a.status != x.status || !strings.Contains(a.body, x.has) {
+			t.Fatalf("%s %s %s: %d %s", x.method, x.path, x.body, a.status, a.body)
+		}
+		if after := settingState(t, env); after != before {
+			t.Fatalf("%s %s changed the settings:\n%s", x.method, x.path, after)
+		}
+	}
+
+	// A phone's and a group's overrides go with them.
+	if a := boss.send("DELETE", apiPhoneGroups+"/lab", "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE group: %d %s", a.status, a.body)
+	}
+	if a := boss.send("DELETE", apiPhones+"/1", "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE phone: %d %s", a.status, a.body)
+	}
+	if got := settingState(t, env); got != "phone-group|1|dialplan/digitmap|xxxx\nphone-group|1|tcpIpApp/sntp/address|ntp.hq.example\nphone-group|1|up/backlightIdleIntensity|3" {
+		t.Fatalf("after the deletes:\n%s", got)
+	}
+}
