@@ -524,3 +524,110 @@ func TestSipxAPIPhoneSettings(t *testing.T) {
 		t.Fatalf("after the deletes:\n%s", got)
 	}
 }
+
+// /api/phoneGroups: made last by weight, listed with counts, read by id or name, merged
+// (weight ignored), moved, the firmware of a model's phones set, deleted (members leave).
+func TestSipxAPIPhoneGroups(t *testing.T) {
+	env, _ := sipxSetup(t)
+	boss := newSipx(t, env, "boss", "bosspin1")
+	for i, body := range []string{`{"name":"hq","description":"head office","weight":50}`, `<Group><name>lab</name></Group>`} {
+		ctype := "application/json"
+		if strings.HasPrefix(body, "<") {
+			ctype = "application/xml"
+		}
+		if a := boss.send("POST", apiPhoneGroups, ctype, body); a.status != http.StatusOK || a.body != strconv.Itoa(i+1) ||
+			a.header.Get("Location") != apiPhoneGroups+"/"+strconv.Itoa(i+1) {
+			t.Fatalf("POST %s: %d %s", body, a.status, a.body)
+		}
+	}
+	for _, body := range []string{`{"serialNo":"0004f280cc95","model":{"modelId":"polycom335"},"deviceVersion":"3.2.X","groups":[{"name":"lab"}]}`,
+		`{"serialNo":"0004f280cc96","model":{"modelId":"polycom550"},"groups":[{"name":"lab"}]}`} {
+		if a := boss.send("POST", apiPhones, "application/json", body); a.status != http.StatusOK {
+			t.Fatalf("POST phone: %d %s", a.status, a.body)
+		}
+	}
+	hq := `{"id":1,"name":"hq","description":"head office","weight":1,"count":%d}`
+	lab := `{"id":2,"name":"lab","description":null,"weight":2,"count":%d}`
+	if a := boss.send("GET", apiPhoneGroups, "", ""); a.body != `{"groups":[`+strings.Replace(hq, "%d", "0", 1)+`,`+strings.Replace(lab, "%d", "2", 1)+`]}` {
+		t.Fatalf("list: %s", a.body)
+	}
+	if a := boss.send("GET", apiPhoneGroups+".xml", "", ""); !strings.HasSuffix(a.body, `<Groups><Group><id>1</id><name>hq</name><description>head office</description><weight>1</weight><count>0</count></Group><Group><id>2</id><name>lab</name><weight>2</weight><count>2</count></Group></Groups>`) {
+		t.Fatalf("list XML: %s", a.body)
+	}
+	for _, ref := range []string{"2", "lab"} {
+		if a := boss.send("GET", apiPhoneGroups+"/"+ref, "", ""); a.body != strings.Replace(lab, "%d", "null", 1) {
+			t.Fatalf("GET %s: %s", ref, a.body)
+		}
+	}
+	// PUT merges, the weight is server-managed; up and down swap with the neighbour.
+	if a := boss.send("PUT", apiPhoneGroups+"/lab", "application/json", `{"description":"the lab","weight":9}`); a.status != http.StatusOK || a.body != "2" {
+		t.Fatalf("PUT: %d %s", a.status, a.body)
+	}
+	if a := boss.send("PUT", apiPhoneGroups+"/lab/up", "", ""); a.status != http.StatusOK || a.body != "2" {
+		t.Fatalf("up: %d %s", a.status, a.body)
+	}
+	if a := boss.send("PUT", apiPhoneGroups+"/lab/up", "", ""); a.status != http.StatusOK {
+		t.Fatalf("up at the top: %d %s", a.status, a.body)
+	}
+	state := func() string {
+		t.Helper()
+		var s string
+		if err := env.DB.Get(&s, `SELECT concat_ws(E'\n', (SELECT string_agg(concat_ws('|', id, name, description, weight), E'\n' ORDER BY weight) FROM phone_groups),
+			(SELECT string_agg(concat_ws('|', mac, version), E'\n' ORDER BY mac) FROM devices))`); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if got := state(); got != "2|lab|the lab|1\n1|hq|head office|2\n00:04:f2:80:cc:95|3.2.X\n00:04:f2:80:cc:96|" {
+		t.Fatalf("after up: %s", got)
+	}
+	if a := boss.send("PUT", apiPhoneGroups+"/2/down", "", ""); a.status != http.StatusOK {
+		t.Fatalf("down: %d %s", a.status, a.body)
+	}
+	if a := boss.send("GET", apiPhoneGroups+"/1/models", "", ""); a.status != http.StatusOK || !strings.HasPrefix(a.body, `{"models":[{"modelId":"aastra6731i",`) {
+		t.Fatalf("models: %d %s", a.status, a.body)
+	}
+	// Firmware: the group's phones of that model only.
+	if a := boss.send("PUT", apiPhoneGroups+"/lab/model/polycom335/firmware/4.0.X", "", ""); a.status != http.StatusOK || a.body != "2" {
+		t.Fatalf("firmware: %d %s", a.status, a.body)
+	}
+	before := state()
+	if before != "1|hq|head office|1\n2|lab|the lab|2\n00:04:f2:80:cc:95|4.0.X\n00:04:f2:80:cc:96|" {
+		t.Fatalf("after firmware: %s", before)
+	}
+	for _, x := range []struct {
+		method, path, body string
+		status             int
+		has                string
+	}{
+		{"POST", "", `{"name":"HQ2","description":"` + strings.Repeat("d", 256) + `"}`, 400, "description"},
+		{"POST", "", `{"description":"x"}`, 400, "name"},
+		{"POST", "", `{"name":"lab"}`, 409, "lab"},
+		{"PUT", "/1", `{"name":"lab"}`, 409, "lab"},
+		{"PUT", "/1", `{"name":""}`, 400, "name"},
+		{"GET", "/9", ``, 404, "Phone group not found"},
+		{"PUT", "/9/up", ``, 404, "Phone group not found"},
+		{"DELETE", "/nope", ``, 404, "Phone group not found"},
+		{"PUT", "/lab/model/polycom335/firmware/9.9", ``, 400, "version"},
+		{"PUT", "/lab/model/nokia/firmware/1.0", ``, 404, "Phone model not found"},
+		{"PUT", "/9/model/polycom335/firmware/4.0.X", ``, 404, "Phone group not found"},
+	} {
+		a := boss.send(x.method, apiPhoneGroups+x.path, "application/json", x.body)
+		if a.status != x.status || !strings.Contains(a.body, x.has) {
+			t.Fatalf("%s %s %s: %d %s", x.method, x.path, x.body, a.status, a.body)
+		}
+		if after := state(); after != before {
+			t.Fatalf("%s %s changed the groups:\n%s", x.method, x.path, after)
+		}
+	}
+	if a := newSipx(t, env, "clerk", "clerkpin").send("PUT", apiPhoneGroups+"/lab/up", "", ""); a.status != http.StatusForbidden {
+		t.Fatalf("clerk: %d", a.status)
+	}
+	// DELETE: the members just leave.
+	if a := boss.send("DELETE", apiPhoneGroups+"/lab", "", ""); a.status != http.StatusOK || a.body != "" {
+		t.Fatalf("DELETE: %d %s", a.status, a.body)
+	}
+	if a := boss.send("GET", apiPhones+"/1", "", ""); !strings.HasSuffix(a.body, `"lines":null,"groups":null}`) {
+		t.Fatalf("phone after its group went: %s", a.body)
+	}
+}
