@@ -631,3 +631,150 @@ func TestSipxAPIPhoneGroups(t *testing.T) {
 		t.Fatalf("phone after its group went: %s", a.body)
 	}
 }
+
+// The XiVO view (§7.6): a device and a line made through json.php show in /api/phones (an
+// unknown vendor/model pair as the generic phone), and a phone and an external line made
+// through /api show in json.php devices and lines (a free line on the device's slot).
+func TestSipxAPIPhonesAndJSONPHPDevicesAreOneModel(t *testing.T) {
+	env, c := sipxSetup(t, func(cfg *web.Config) { cfg.SIPDomain = "pbx.example.com" })
+	boss := newSipx(t, env, "boss", "bosspin1")
+	port := sipPort(t, env)
+	c.add(devicesPath, []byte(`{"id": "a1", "mac": "00:1a:2b:3c:4d:5e", "vendor": "Aastra", "model": "6731i", "version": "3.3", "description": "hall"}`))
+	c.add(devicesPath, []byte(`{"id": "b2", "mac": "00:1a:2b:3c:4d:5f", "vendor": "Snom", "model": "320"}`))
+	uid := addUser(t, c, `{"userfeatures": {"firstname": "Jack", "lastname": "Johnson", "loginclient": "jack", "passwdclient": "jackpin1"},
+		"linefeatures": {"protocol": ["sip"], "context": ["default"], "number": ["1042"], "device": ["a1"], "num": [1]}}`)
+	var line struct {
+		ID     int    `db:"id"`
+		Name   string `db:"name"`
+		Secret string `db:"secret"`
+	}
+	if err := env.DB.Get(&line, `SELECT id, name, secret FROM lines WHERE user_id = $1`, uid); err != nil {
+		t.Fatal(err)
+	}
+	a := boss.send("GET", apiPhones, "", "")
+	want := `{"phones":[{"id":1,"serialNo":"001a2b3c4d5e","deviceVersion":"3.3","description":"hall",` +
+		`"model":{"modelId":"aastra6731i","label":"Aastra 6731i","vendor":"Aastra","versions":null},` +
+		`"lines":[{"id":` + strconv.Itoa(line.ID) + `,"uri":"\"Jack Johnson\"<sip:` + line.Name + `@pbx.example.com>","user":"jack","userId":"` + line.Name +
+		`","extension":"1042","displayName":"Jack Johnson","password":"` + line.Secret + `","registrationServer":"pbx.example.com","registrationServerPort":"` + port + `","voicemail":"*98"}],"groups":null},` +
+		`{"id":2,"serialNo":"001a2b3c4d5f","deviceVersion":null,"description":null,` +
+		`"model":{"modelId":"genericSipPhone","label":"Generic SIP phone","vendor":null,"versions":null},"lines":null,"groups":null}]}`
+	if a.status != http.StatusOK || a.body != want {
+		t.Fatalf("json.php devices through /api:\n%s\nwant\n%s", a.body, want)
+	}
+	// A json.php edit moves the line to the other device: /api sees it there.
+	c.mustStatus(http.StatusOK, "POST", linesPath, "act=edit&id="+strconv.Itoa(line.ID), json.RawMessage(`{"linefeatures": {"device": "b2", "num": 1}}`))
+	if a := boss.send("GET", apiPhones+"/2/lines", "", ""); !strings.HasPrefix(a.body, `{"lines":[{"id":`+strconv.Itoa(line.ID)+`,`) {
+		t.Fatalf("moved line: %s", a.body)
+	}
+
+	// The other way: a phone and an external line made through /api.
+	if a := boss.send("POST", apiPhones, "application/json", `{"serialNo":"0004f280cc95","model":{"modelId":"polycomVVX410"},"deviceVersion":"6.0.X","description":"lobby"}`); a.body != "3" {
+		t.Fatalf("POST: %d %s", a.status, a.body)
+	}
+	a = boss.send("POST", apiPhones+"/3/lines", "application/json", `{"userId":"ext-7","password":"Pw7","registrationServer":"sip.example.net"}`)
+	if a.status != http.StatusOK {
+		t.Fatalf("external line: %d %s", a.status, a.body)
+	}
+	ext := a.body
+	var devID string
+	if err := env.DB.Get(&devID, `SELECT id FROM devices WHERE phone_id = 3`); err != nil {
+		t.Fatal(err)
+	}
+	v := c.object(devicesPath, "act=view&id="+devID)
+	lines, _ := v["lines"].([]any)
+	if v["mac"] != "00:04:f2:80:cc:95" || v["vendor"] != "Polycom" || v["model"] != "VVX410" || v["version"] != "6.0.X" || v["description"] != "lobby" ||
+		len(lines) != 1 || lines[0].(map[string]any)["name"] != "ext-7" || lines[0].(map[string]any)["num"] != float64(1) {
+		t.Fatalf("json.php device view: %v", v)
+	}
+	found := false
+	for _, l := range c.list(linesPath, "act=list") {
+		if l["name"] == "ext-7" {
+			found = true
+			if l["iduserfeatures"] != float64(0) || l["device"] != devID || l["num"] != float64(1) || l["secret"] != "Pw7" || l["id"] != float64(mustAtoi(ext)) {
+				t.Fatalf("json.php line: %v", l)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the external line is not in json.php lines")
+	}
+	// json.php sees the device go when /api deletes it.
+	if a := boss.send("DELETE", apiPhones+"/3", "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE: %d %s", a.status, a.body)
+	}
+	if st, _, _ := c.do("GET", devicesPath, "act=view&id="+devID, nil); st != http.StatusNotFound {
+		t.Fatalf("json.php view of the deleted device: %d", st)
+	}
+}
+
+
+// sendProfile without registered phones (the real NOTIFYs are in tests/sipc): every batch
+// form answers the counts; unknown phones, users and groups are 404; role ADMIN.
+func TestSipxAPISendProfileForms(t *testing.T) {
+	env, _ := sipxSetup(t)
+	boss := newSipx(t, env, "boss", "bosspin1")
+	for _, body := range []string{`{"serialNo":"0004f280cc95","model":{"modelId":"polycom335"},"groups":[{"name":"hq"}]}`,
+		`{"serialNo":"0004f280cc96","model":{"modelId":"polycom335"}}`} {
+		if a := boss.send("POST", apiPhones, "application/json", body); a.status != http.StatusOK {
+			t.Fatalf("POST: %d %s", a.status, a.body)
+		}
+	}
+	if a := boss.send("POST", apiPhones+"/2/lines", "application/json", `{"user":"clerk"}`); a.status != http.StatusOK {
+		t.Fatalf("line: %d %s", a.status, a.body)
+	}
+	var clerk int
+	if err := env.DB.Get(&clerk, `SELECT id FROM users WHERE loginclient = 'clerk'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		path, ctype, body string
+		status            int
+		want              string
+	}{
+		{"/1/sendProfile", "", "", 200, `{"notified":0,"notRegistered":1}`},
+		{"/0004f280cc96/sendProfile/restart", "", "", 200, `{"notified":0,"notRegistered":1}`},
+		{"/sendProfile", "application/json", `{"ids":[1,2]}`, 200, `{"notified":0,"notRegistered":2}`},
+		{"/sendProfile/restart", "application/json", `{"ids":[2]}`, 200, `{"notified":0,"notRegistered":1}`},
+		{"/sendProfile/all", "", "", 200, `{"notified":0,"notRegistered":2}`},
+		{"/sendProfile/all/restart", "", "", 200, `{"notified":0,"notRegistered":2}`},
+		{"/user/id/" + strconv.Itoa(clerk) + "/sendProfile", "", "", 200, `{"notified":0,"notRegistered":1}`},
+		{"/user/name/clerk/sendProfile/restart", "", "", 200, `{"notified":0,"notRegistered":1}`},
+		{"/user/name/boss/sendProfile", "", "", 200, `{"notified":0,"notRegistered":0}`},
+		{"/phoneGroup/name/hq/sendProfile", "", "", 200, `{"notified":0,"notRegistered":1}`},
+		{"/phoneGroup/id/1/sendProfile/restart", "", "", 200, `{"notified":0,"notRegistered":1}`},
+		{"/9/sendProfile", "", "", 404, "Phone not found"},
+		{"/sendProfile", "application/json", `{"ids":[1,9]}`, 404, "Phone not found"},
+		{"/sendProfile", "application/json", `{"ids":["x"]}`, 400, "ids[0]"},
+		{"/sendProfile", "application/json", `{}`, 400, "ids"},
+		{"/user/name/nobody/sendProfile", "", "", 404, "User not found"},
+		{"/phoneGroup/name/nope/sendProfile", "", "", 404, "Phone group not found"},
+	} {
+		a := boss.send("PUT", apiPhones+x.path, x.ctype, x.body)
+		if a.status != x.status || !strings.Contains(a.body, x.want) {
+			t.Fatalf("PUT %s %s: %d %s", x.path, x.body, a.status, a.body)
+		}
+	}
+	if a := boss.send("PUT", apiPhones+"/1/sendProfile", "", "", "Accept", "text/xml"); !strings.HasSuffix(a.body, `<SendProfile><notified>0</notified><notRegistered>1</notRegistered></SendProfile>`) {
+		t.Fatalf("XML: %s", a.body)
+	}
+	if a := boss.send("GET", apiPhones+"/1/sendProfile", "", ""); a.status != http.StatusMethodNotAllowed {
+		t.Fatalf("GET sendProfile: %d", a.status)
+	}
+	if a := newSipx(t, env, "clerk", "clerkpin").send("PUT", apiPhones+"/sendProfile/all", "", ""); a.status != http.StatusForbidden {
+		t.Fatalf("clerk: %d", a.status)
+	}
+	// The /rest profile, by number or MAC.
+	a := boss.send("GET", apiPhones+"/1/profile/0004f280cc95.cfg", "", "")
+	if a.status != http.StatusOK || !strings.HasPrefix(a.header.Get("Content-Type"), "text/xml") || !strings.Contains(a.body, `CONFIG_FILES="0004f280cc95-sipx-phone.cfg"`) {
+		t.Fatalf("profile: %d %q %s", a.status, a.header.Get("Content-Type"), a.body)
+	}
+	a = boss.send("GET", apiPhones+"/0004f280cc96/profile/0004f280cc96-sipx-phone.cfg", "", "")
+	if a.status != http.StatusOK || !strings.Contains(a.body, `reg.1.auth.userId="clerk"`) {
+		t.Fatalf("line profile: %d %s", a.status, a.body)
+	}
+	for _, p := range []string{"/1/profile/nothing.cfg", "/9/profile/0004f280cc95.cfg"} {
+		if a := boss.send("GET", apiPhones+p, "", ""); a.status != http.StatusNotFound {
+			t.Fatalf("GET %s: %d %s", p, a.status, a.body)
+		}
+	}
+}
