@@ -707,7 +707,6 @@ func TestSipxAPIPhonesAndJSONPHPDevicesAreOneModel(t *testing.T) {
 	}
 }
 
-
 // sendProfile without registered phones (the real NOTIFYs are in tests/sipc): every batch
 // form answers the counts; unknown phones, users and groups are 404; role ADMIN.
 func TestSipxAPISendProfileForms(t *testing.T) {
