@@ -58,6 +58,16 @@ type PhoneGroup struct {
 type PhoneStore struct {
 	db    *sqlx.DB
 	lines *LineStore
+	// The owner kinds of the settings of phones, their lines and phone groups.
+	PhoneSettings, LineSettings, GroupSettings *SettingsOwner
+	// A phone settings read runs these, prepared at start.
+	resolveStmt, effectiveStmt *sqlx.Stmt
+}
+
+func newPhoneStore(db *sqlx.DB, lines *LineStore) *PhoneStore {
+	s := &PhoneStore{db: db, lines: lines}
+	s.settingOwners()
+	return s
 }
 
 const phoneLineCols = lineCols + `, d.phone_id AS device_phone_id, COALESCE(u.loginclient, '') AS owner_login,

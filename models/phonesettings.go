@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -118,21 +119,55 @@ func (m PhoneModel) PhoneTree() *SettingTree { return vendorTrees[m.Vendor][0] }
 // LineTree is the definition of the settings of the model's lines.
 func (m PhoneModel) LineTree() *SettingTree { return vendorTrees[m.Vendor][1] }
 
+// phoneResolveSQL finds a phone by number ($1) or MAC ($2), with its XiVO vendor and model.
+const phoneResolveSQL = `SELECT phone_id, vendor, model FROM devices WHERE phone_id = $1
+	UNION ALL SELECT phone_id, vendor, model FROM devices WHERE $2 <> '' AND mac = $2 LIMIT 1`
+
+// phoneEffectiveSQL is every value of phone $1 that is not a default, in one query: its own
+// overrides, else its groups' values, the heaviest group first.
+const phoneEffectiveSQL = `SELECT DISTINCT ON (x.path) x.path, x.value FROM (
+		SELECT v.path, v.value, 2147483647 AS weight, 0 AS gid FROM setting_values v
+			WHERE v.owner_kind = '` + phoneOwnerKind + `' AND v.owner_id = $1
+		UNION ALL
+		SELECT v.path, v.value, g.weight, g.id FROM devices d JOIN phone_group_members m ON m.device_id = d.id
+			JOIN phone_groups g ON g.id = m.group_id
+			JOIN setting_values v ON v.owner_kind = '` + phoneGroupOwnerKind + `' AND v.owner_id = CAST(g.id AS text)
+			WHERE d.phone_id = CAST($1 AS integer)) x
+	ORDER BY x.path, x.weight DESC, x.gid DESC`
+
+// prepare readies the statements every phone settings read runs.
+func (s *PhoneStore) prepare(ctx context.Context) (err error) {
+	if s.resolveStmt, err = s.db.PreparexContext(ctx, phoneResolveSQL); err != nil {
+		return fmt.Errorf("preparing the phone lookup: %w", err)
+	}
+	if s.effectiveStmt, err = s.db.PreparexContext(ctx, phoneEffectiveSQL); err != nil {
+		return fmt.Errorf("preparing the phone settings read: %w", err)
+	}
+	return nil
+}
+
 // phoneNumber reads a phone reference: its number when all digits (and one exists), else
 // its MAC. lock takes the device row's lock.
-func phoneNumber(ctx context.Context, q sqlx.QueryerContext, ref string, lock bool) (int, PhoneModel, error) {
+func (s *PhoneStore) phoneNumber(ctx context.Context, q sqlx.QueryerContext, ref string, lock bool) (int, PhoneModel, error) {
 	num := 0
 	if allDigits(ref) && len(ref) < 10 {
 		num, _ = strconv.Atoi(ref)
 	}
 	mac, _ := NormalizeMAC(ref)
-	var row struct {
-		ID     int    `db:"phone_id"`
-		Vendor string `db:"vendor"`
-		Model  string `db:"model"`
+	var id int
+	var vendor, model string
+	var row *sqlx.Row
+	switch t := q.(type) {
+	case *sqlx.Tx:
+		row = inTx(ctx, t, s.resolveStmt, phoneResolveSQL, num, mac)
+	default:
+		if s.resolveStmt != nil {
+			row = s.resolveStmt.QueryRowxContext(ctx, num, mac)
+		} else {
+			row = q.QueryRowxContext(ctx, phoneResolveSQL, num, mac)
+		}
 	}
-	err := sqlx.GetContext(ctx, q, &row, `SELECT phone_id, vendor, model FROM devices WHERE phone_id = $1
-		UNION ALL SELECT phone_id, vendor, model FROM devices WHERE $2 <> '' AND mac = $2 LIMIT 1`, num, mac)
+	err := row.Scan(&id, &vendor, &model)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, PhoneModel{}, ErrNotFound
 	}
@@ -141,7 +176,7 @@ func phoneNumber(ctx context.Context, q sqlx.QueryerContext, ref string, lock bo
 	}
 	if lock {
 		var one int
-		err := sqlx.GetContext(ctx, q, &one, `SELECT 1 FROM devices WHERE phone_id = $1 FOR UPDATE`, row.ID)
+		err := sqlx.GetContext(ctx, q, &one, `SELECT 1 FROM devices WHERE phone_id = $1 FOR UPDATE`, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, PhoneModel{}, ErrNotFound
 		}
@@ -149,143 +184,163 @@ func phoneNumber(ctx context.Context, q sqlx.QueryerContext, ref string, lock bo
 			return 0, PhoneModel{}, err
 		}
 	}
-	return row.ID, PhoneModelOf(row.Vendor, row.Model), nil
+	return id, PhoneModelOf(vendor, model), nil
 }
 
-// PhoneSettings is the owner kind of a phone's settings (reference: number or MAC).
-var PhoneSettings = &SettingsOwner{
-	Name: phoneOwnerKind,
-	Resolve: func(ctx context.Context, q sqlx.QueryerContext, ref string, lock bool) (string, *SettingTree, error) {
-		id, m, err := phoneNumber(ctx, q, ref, lock)
-		if err != nil {
-			return "", nil, err
+// phoneEffective reads phoneEffectiveSQL.
+func (s *PhoneStore) phoneEffective(ctx context.Context, q sqlx.QueryerContext, id string) (map[string]*string, error) {
+	var rows *sqlx.Rows
+	var err error
+	switch t := q.(type) {
+	case *sqlx.Tx:
+		rows, err = t.QueryxContext(ctx, phoneEffectiveSQL, id)
+	default:
+		if s.effectiveStmt != nil {
+			rows, err = s.effectiveStmt.QueryxContext(ctx, id)
+		} else {
+			rows, err = q.QueryxContext(ctx, phoneEffectiveSQL, id)
 		}
-		return strconv.Itoa(id), m.PhoneTree(), nil
-	},
-	// The phone's groups' values, the highest weight winning: one query.
-	Inherited: func(ctx context.Context, q sqlx.QueryerContext, id string) (map[string]*string, error) {
-		rows, err := q.QueryxContext(ctx, `SELECT DISTINCT ON (v.path) v.path, v.value
-			FROM devices d JOIN phone_group_members m ON m.device_id = d.id JOIN phone_groups g ON g.id = m.group_id
-			JOIN setting_values v ON v.owner_kind = '`+phoneGroupOwnerKind+`' AND v.owner_id = g.id::text
-			WHERE d.phone_id = $1::int ORDER BY v.path, g.weight DESC, g.id DESC`, id)
-		if err != nil {
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]*string{}
+	for rows.Next() {
+		var p string
+		var v *string
+		if err := rows.Scan(&p, &v); err != nil {
 			return nil, err
 		}
-		defer rows.Close()
-		out := map[string]*string{}
-		for rows.Next() {
-			var p string
-			var v *string
-			if err := rows.Scan(&p, &v); err != nil {
-				return nil, err
+		out[p] = v
+	}
+	return out, rows.Err()
+}
+
+// settingOwners builds the store's owner kinds: phones, their lines and phone groups.
+func (s *PhoneStore) settingOwners() {
+	s.PhoneSettings = &SettingsOwner{
+		Name: phoneOwnerKind,
+		Resolve: func(ctx context.Context, q sqlx.QueryerContext, ref string, lock bool) (string, *SettingTree, error) {
+			id, m, err := s.phoneNumber(ctx, q, ref, lock)
+			if err != nil {
+				return "", nil, err
 			}
-			out[p] = v
-		}
-		return out, rows.Err()
-	},
-	Announce: "settings/phone",
+			return strconv.Itoa(id), m.PhoneTree(), nil
+		},
+		Effective: s.phoneEffective,
+		Announce:  "settings/phone",
+	}
+	s.LineSettings = &SettingsOwner{
+		Name:     phoneLineOwnerKind,
+		Resolve:  s.resolveLine,
+		Mirror:   lineMirror,
+		Announce: "settings/phone-line",
+	}
+	s.GroupSettings = &SettingsOwner{
+		Name:     phoneGroupOwnerKind,
+		Resolve:  resolveGroupModel,
+		Announce: "settings/phone-group",
+	}
 }
 
 // PhoneLineSettingsRef is the reference of a phone's line's settings.
 func PhoneLineSettingsRef(phone, line string) string { return phone + "\n" + line }
 
-// PhoneLineSettings is the owner kind of the settings of a phone's line (reference:
-// PhoneLineSettingsRef); a line not on the phone is not found.
-var PhoneLineSettings = &SettingsOwner{
-	Name: phoneLineOwnerKind,
-	Resolve: func(ctx context.Context, q sqlx.QueryerContext, ref string, lock bool) (string, *SettingTree, error) {
-		phone, line, _ := strings.Cut(ref, "\n")
-		id, m, err := phoneNumber(ctx, q, phone, lock)
-		if err != nil {
-			return "", nil, err
+// resolveLine finds the line of a PhoneLineSettingsRef: a line not on the phone is not found.
+func (s *PhoneStore) resolveLine(ctx context.Context, q sqlx.QueryerContext, ref string, lock bool) (string, *SettingTree, error) {
+	phone, line, _ := strings.Cut(ref, "\n")
+	id, m, err := s.phoneNumber(ctx, q, phone, lock)
+	if err != nil {
+		return "", nil, err
+	}
+	if !allDigits(line) || len(line) > 9 {
+		return "", nil, ErrNotFound
+	}
+	query := `SELECT l.id FROM lines l JOIN devices d ON d.id = l.device_id WHERE l.id = $1::int AND d.phone_id = $2`
+	if lock {
+		query += ` FOR UPDATE OF l`
+	}
+	var lineID int
+	err = sqlx.GetContext(ctx, q, &lineID, query, line, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, ErrNotFound
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	return strconv.Itoa(lineID), m.LineTree(), nil
+}
+
+// lineMirror serves a line's user id, password and display name from its columns.
+var lineMirror = &SettingMirror{
+	Paths: []string{lineUserIDPath, linePasswordPth, lineDisplayPath},
+	Read: func(ctx context.Context, q sqlx.QueryerContext, id string) (map[string]*string, error) {
+		var row struct {
+			Name     string  `db:"name"`
+			Secret   string  `db:"secret"`
+			CallerID string  `db:"callerid"`
+			Display  *string `db:"display_name"`
 		}
-		if !allDigits(line) || len(line) > 9 {
-			return "", nil, ErrNotFound
-		}
-		query := `SELECT l.id FROM lines l JOIN devices d ON d.id = l.device_id WHERE l.id = $1::int AND d.phone_id = $2`
-		if lock {
-			query += ` FOR UPDATE OF l`
-		}
-		var lineID int
-		err = sqlx.GetContext(ctx, q, &lineID, query, line, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", nil, ErrNotFound
-		}
-		if err != nil {
-			return "", nil, err
-		}
-		return strconv.Itoa(lineID), m.LineTree(), nil
-	},
-	Mirror: &SettingMirror{
-		Paths: []string{lineUserIDPath, linePasswordPth, lineDisplayPath},
-		Read: func(ctx context.Context, q sqlx.QueryerContext, id string) (map[string]*string, error) {
-			var row struct {
-				Name     string  `db:"name"`
-				Secret   string  `db:"secret"`
-				CallerID string  `db:"callerid"`
-				Display  *string `db:"display_name"`
-			}
-			if err := sqlx.GetContext(ctx, q, &row, `SELECT l.name, l.secret, l.callerid, e.display_name
+		if err := sqlx.GetContext(ctx, q, &row, `SELECT l.name, l.secret, l.callerid, e.display_name
 				FROM lines l LEFT JOIN external_lines e ON e.line_id = l.id WHERE l.id = $1::int`, id); err != nil {
-				return nil, err
-			}
-			display := CallerIDName(row.CallerID)
-			if row.Display != nil {
-				display = *row.Display
-			}
-			out := map[string]*string{lineUserIDPath: &row.Name, linePasswordPth: nil, lineDisplayPath: nil}
-			if row.Secret != "" {
-				out[linePasswordPth] = &row.Secret
-			}
-			if display != "" {
-				out[lineDisplayPath] = &display
-			}
-			return out, nil
-		},
-		Write: func(ctx context.Context, tx *sqlx.Tx, id string, vs map[string]*string) error {
-			text := func(p string) string {
-				if v := vs[p]; v != nil {
-					return *v
-				}
-				return ""
-			}
-			if v, ok := vs[lineUserIDPath]; ok && v != nil { // a line keeps its name on a reset
-				if _, err := tx.ExecContext(ctx, `UPDATE lines SET name = $2 WHERE id = $1::int`, id, *v); err != nil {
-					mapped := mapPQ(err, lineConstraints)
-					var ce *ConflictError
-					if errors.As(mapped, &ce) {
-						return &ConflictError{Field: lineUserIDPath, Msg: lineUserIDPath + ": " + *v + " is already the SIP user of another line"}
-					}
-					return mapped
-				}
-			}
-			if _, ok := vs[linePasswordPth]; ok {
-				if _, err := tx.ExecContext(ctx, `UPDATE lines SET secret = $2 WHERE id = $1::int`, id, text(linePasswordPth)); err != nil {
-					return err
-				}
-			}
-			if _, ok := vs[lineDisplayPath]; ok {
-				d := text(lineDisplayPath)
-				res, err := tx.ExecContext(ctx, `UPDATE external_lines SET display_name = $2 WHERE line_id = $1::int`, id, d)
-				if err != nil {
-					return err
-				}
-				if n, _ := res.RowsAffected(); n == 0 {
-					// A user line: the name part of its caller id, its number kept.
-					callerID := ""
-					if d != "" {
-						callerID = `"` + d + `"`
-					}
-					if _, err := tx.ExecContext(ctx, `UPDATE lines SET callerid = CASE WHEN $2 = '' THEN '' WHEN number = '' THEN $2
-						ELSE $2 || ' <' || number || '>' END WHERE id = $1::int`, id, callerID); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		},
+			return nil, err
+		}
+		display := CallerIDName(row.CallerID)
+		if row.Display != nil {
+			display = *row.Display
+		}
+		out := map[string]*string{lineUserIDPath: &row.Name, linePasswordPth: nil, lineDisplayPath: nil}
+		if row.Secret != "" {
+			out[linePasswordPth] = &row.Secret
+		}
+		if display != "" {
+			out[lineDisplayPath] = &display
+		}
+		return out, nil
 	},
-	Announce: "settings/phone-line",
+	Write: func(ctx context.Context, tx *sqlx.Tx, id string, vs map[string]*string) error {
+		text := func(p string) string {
+			if v := vs[p]; v != nil {
+				return *v
+			}
+			return ""
+		}
+		if v, ok := vs[lineUserIDPath]; ok && v != nil { // a line keeps its name on a reset
+			if _, err := tx.ExecContext(ctx, `UPDATE lines SET name = $2 WHERE id = $1::int`, id, *v); err != nil {
+				mapped := mapPQ(err, lineConstraints)
+				var ce *ConflictError
+				if errors.As(mapped, &ce) {
+					return &ConflictError{Field: lineUserIDPath, Msg: lineUserIDPath + ": " + *v + " is already the SIP user of another line"}
+				}
+				return mapped
+			}
+		}
+		if _, ok := vs[linePasswordPth]; ok {
+			if _, err := tx.ExecContext(ctx, `UPDATE lines SET secret = $2 WHERE id = $1::int`, id, text(linePasswordPth)); err != nil {
+				return err
+			}
+		}
+		if _, ok := vs[lineDisplayPath]; ok {
+			d := text(lineDisplayPath)
+			res, err := tx.ExecContext(ctx, `UPDATE external_lines SET display_name = $2 WHERE line_id = $1::int`, id, d)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				// A user line: the name part of its caller id, its number kept.
+				callerID := ""
+				if d != "" {
+					callerID = `"` + d + `"`
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE lines SET callerid = CASE WHEN $2 = '' THEN '' WHEN number = '' THEN $2
+						ELSE $2 || ' <' || number || '>' END WHERE id = $1::int`, id, callerID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	},
 }
 
 // CallerIDName is the name part of a caller id (`"Jack" <1042>` → Jack).
@@ -305,38 +360,34 @@ func CallerIDName(cid string) string {
 // PhoneGroupModelRef is the reference of a phone group's settings for a model.
 func PhoneGroupModelRef(group, model string) string { return group + "\n" + model }
 
-// PhoneGroupSettings is the owner kind of a phone group's settings, shown through a model's
-// phone tree (reference: PhoneGroupModelRef); the values are the group's, whatever the model.
-var PhoneGroupSettings = &SettingsOwner{
-	Name: phoneGroupOwnerKind,
-	Resolve: func(ctx context.Context, q sqlx.QueryerContext, ref string, lock bool) (string, *SettingTree, error) {
-		group, model, _ := strings.Cut(ref, "\n")
-		m, ok := PhoneModelByID(model)
-		if !ok {
-			return "", nil, ErrNotFound
-		}
-		num := 0
-		if allDigits(group) && len(group) < 10 {
-			num, _ = strconv.Atoi(group)
-		}
-		var id int
-		err := sqlx.GetContext(ctx, q, &id, `SELECT id FROM (SELECT id, 0 AS rank FROM phone_groups WHERE id = $2
+// resolveGroupModel finds the group of a PhoneGroupModelRef, shown through the model's
+// phone tree: the values are the group's, whatever the model.
+func resolveGroupModel(ctx context.Context, q sqlx.QueryerContext, ref string, lock bool) (string, *SettingTree, error) {
+	group, model, _ := strings.Cut(ref, "\n")
+	m, ok := PhoneModelByID(model)
+	if !ok {
+		return "", nil, ErrNotFound
+	}
+	num := 0
+	if allDigits(group) && len(group) < 10 {
+		num, _ = strconv.Atoi(group)
+	}
+	var id int
+	err := sqlx.GetContext(ctx, q, &id, `SELECT id FROM (SELECT id, 0 AS rank FROM phone_groups WHERE id = $2
 			UNION ALL SELECT id, 1 FROM phone_groups WHERE name = $1) c ORDER BY rank LIMIT 1`, group, num)
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", nil, ErrNotFound
-		}
-		if err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, ErrNotFound
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	if lock {
+		if err := sqlx.GetContext(ctx, q, &id, `SELECT id FROM phone_groups WHERE id = $1 FOR UPDATE`, id); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return "", nil, ErrNotFound
+			}
 			return "", nil, err
 		}
-		if lock {
-			if err := sqlx.GetContext(ctx, q, &id, `SELECT id FROM phone_groups WHERE id = $1 FOR UPDATE`, id); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					return "", nil, ErrNotFound
-				}
-				return "", nil, err
-			}
-		}
-		return strconv.Itoa(id), m.PhoneTree(), nil
-	},
-	Announce: "settings/phone-group",
+	}
+	return strconv.Itoa(id), m.PhoneTree(), nil
 }

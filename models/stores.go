@@ -76,7 +76,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Users:         &UserStore{db: db, realm: realm, lines: lines},
 		Lines:         lines,
 		Devices:       &DeviceStore{db: db},
-		Phones:        &PhoneStore{db: db, lines: lines},
+		Phones:        newPhoneStore(db, lines),
 		CTIProfiles:   &CTIProfileStore{db: db},
 		Changes:       &ChangeLog{db: db},
 		CEL:           &CELStore{db: db},
@@ -122,6 +122,9 @@ func (s *Stores) Prepare(ctx context.Context) error {
 		return err
 	}
 	if err := s.Lines.prepare(ctx); err != nil {
+		return err
+	}
+	if err := s.Phones.prepare(ctx); err != nil {
 		return err
 	}
 	return s.Changes.prepare(ctx)

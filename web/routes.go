@@ -97,13 +97,13 @@ func sipxREST(s *Server, app *fiber.App) {
 	}
 	trees := s.stores.SettingTrees
 	s.apiSettings(app, "/phones/:phone", handlers.SettingsResource(trees, func(r *handlers.Request) (*models.SettingsOwner, string) {
-		return models.PhoneSettings, r.PathParams["phone"]
+		return s.stores.Phones.PhoneSettings, r.PathParams["phone"]
 	}, "Phone not found"), false)
 	s.apiSettings(app, "/phones/:phone/lines/:lineId", handlers.SettingsResource(trees, func(r *handlers.Request) (*models.SettingsOwner, string) {
-		return models.PhoneLineSettings, models.PhoneLineSettingsRef(r.PathParams["phone"], r.PathParams["lineId"])
+		return s.stores.Phones.LineSettings, models.PhoneLineSettingsRef(r.PathParams["phone"], r.PathParams["lineId"])
 	}, "Line not found."), false)
 	s.apiSettings(app, "/phoneGroups/:group/model/:modelId", handlers.SettingsResource(trees, func(r *handlers.Request) (*models.SettingsOwner, string) {
-		return models.PhoneGroupSettings, models.PhoneGroupModelRef(r.PathParams["group"], r.PathParams["modelId"])
+		return s.stores.Phones.GroupSettings, models.PhoneGroupModelRef(r.PathParams["group"], r.PathParams["modelId"])
 	}, "Phone group or model not found"), true)
 	app.All("/sipxconfig/api/phones/:phone", phones(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}, nil))
 	app.All("/sipxconfig/api/phones/:phone/sendProfile", phones(send, nil))
