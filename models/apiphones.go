@@ -60,12 +60,13 @@ type PhoneStore struct {
 	lines *LineStore
 	// The owner kinds of the settings of phones, their lines and phone groups.
 	PhoneSettings, LineSettings, GroupSettings *SettingsOwner
-	// A phone settings read runs these, prepared at start.
+	// A phone settings read runs these, prepared at start, unless the cache answers.
 	resolveStmt, effectiveStmt *sqlx.Stmt
+	cache                      *phoneCache
 }
 
 func newPhoneStore(db *sqlx.DB, lines *LineStore) *PhoneStore {
-	s := &PhoneStore{db: db, lines: lines}
+	s := &PhoneStore{db: db, lines: lines, cache: &phoneCache{db: db}}
 	s.settingOwners()
 	return s
 }

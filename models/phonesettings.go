@@ -222,13 +222,37 @@ func (s *PhoneStore) settingOwners() {
 	s.PhoneSettings = &SettingsOwner{
 		Name: phoneOwnerKind,
 		Resolve: func(ctx context.Context, q sqlx.QueryerContext, ref string, lock bool) (string, *SettingTree, error) {
+			if !lock {
+				snap, err := s.cache.current(ctx)
+				if err != nil {
+					return "", nil, err
+				}
+				if snap != nil {
+					id, m, ok := snap.lookup(ref)
+					if !ok {
+						return "", nil, ErrNotFound
+					}
+					return strconv.Itoa(id), m.PhoneTree(), nil
+				}
+			}
 			id, m, err := s.phoneNumber(ctx, q, ref, lock)
 			if err != nil {
 				return "", nil, err
 			}
 			return strconv.Itoa(id), m.PhoneTree(), nil
 		},
-		Effective: s.phoneEffective,
+		Effective: func(ctx context.Context, q sqlx.QueryerContext, id string) (map[string]*string, error) {
+			snap, err := s.cache.current(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if n, convErr := strconv.Atoi(id); snap != nil && convErr == nil {
+				if _, ok := snap.models[n]; ok {
+					return snap.values[n], nil // shared: the engine only reads it
+				}
+			}
+			return s.phoneEffective(ctx, q, id)
+		},
 		Announce:  "settings/phone",
 	}
 	s.LineSettings = &SettingsOwner{

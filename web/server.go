@@ -116,6 +116,9 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 	books := s.stores.Books
 	books.Listen(dsn, s.log)
 	s.closers = append(s.closers, func(context.Context) error { books.Close(); return nil })
+	phones := s.stores.Phones
+	phones.Listen(dsn, s.log)
+	s.closers = append(s.closers, func(context.Context) error { phones.CloseListener(); return nil })
 	s.pruneChanges()
 	s.throttle = acl.NewThrottle(cfg.throttleConfig(), s.log)
 	if s.gate, err = acl.NewGate(ctx, s.db, acl.GateConfig{DSN: dsn, Logger: s.log, Throttle: s.throttle, MaxWait: cfg.MaxWait}); err != nil {

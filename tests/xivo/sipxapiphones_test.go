@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"pbxws/tests/testenv"
 	"pbxws/web"
@@ -775,5 +776,75 @@ func TestSipxAPISendProfileForms(t *testing.T) {
 		if a := boss.send("GET", apiPhones+p, "", ""); a.status != http.StatusNotFound {
 			t.Fatalf("GET %s: %d %s", p, a.status, a.body)
 		}
+	}
+}
+
+// Phone settings are read from memory, kept current: a change written behind pbxws's back
+// (another instance, psql) is announced after its commit and seen by the next reads; a write
+// through pbxws is seen by the very next read.
+func TestSipxAPIPhoneSettingsFollowChangesBehindPBXWSBack(t *testing.T) {
+	env, _ := sipxSetup(t)
+	boss := newSipx(t, env, "boss", "bosspin1")
+	if a := boss.send("POST", apiPhones, "application/json", `{"serialNo":"0004f280cc95","model":{"modelId":"polycom335"},"groups":[{"name":"hq"}]}`); a.body != "1" {
+		t.Fatalf("POST: %d %s", a.status, a.body)
+	}
+	address := apiPhones + "/1/settings/tcpIpApp/sntp/address"
+	value := func() string {
+		t.Helper()
+		a := boss.send("GET", address, "", "")
+		var b struct {
+			Value *string `json:"value"`
+		}
+		if a.status != http.StatusOK || json.Unmarshal([]byte(a.body), &b) != nil || b.Value == nil {
+			t.Fatalf("GET: %d %s", a.status, a.body)
+		}
+		return *b.Value
+	}
+	if v := value(); v != "pool.ntp.org" {
+		t.Fatalf("default: %s", v)
+	}
+	eventually := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for value() != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("the read never showed %q", want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	// Behind pbxws's back: a group value, then the phone's own, then a new heavier group.
+	if _, err := env.DB.Exec(`INSERT INTO setting_values VALUES ('phone-group', '1', 'tcpIpApp/sntp/address', 'ntp.hq.example')`); err != nil {
+		t.Fatal(err)
+	}
+	eventually("ntp.hq.example")
+	if _, err := env.DB.Exec(`INSERT INTO setting_values VALUES ('phone', '1', 'tcpIpApp/sntp/address', 'ntp.own.example')`); err != nil {
+		t.Fatal(err)
+	}
+	eventually("ntp.own.example")
+	if _, err := env.DB.Exec(`DELETE FROM setting_values WHERE owner_kind = 'phone'`); err != nil {
+		t.Fatal(err)
+	}
+	eventually("ntp.hq.example")
+	if _, err := env.DB.Exec(`INSERT INTO phone_groups (id, name, weight) VALUES (7, 'lab', 9);
+		INSERT INTO phone_group_members SELECT 7, id FROM devices;
+		INSERT INTO setting_values VALUES ('phone-group', '7', 'tcpIpApp/sntp/address', 'ntp.lab.example')`); err != nil {
+		t.Fatal(err)
+	}
+	eventually("ntp.lab.example")
+	// Through pbxws: the very next read.
+	for _, v := range []string{"a.example", "b.example", "c.example"} {
+		if a := boss.send("PUT", address, "text/plain", v); a.status != http.StatusOK {
+			t.Fatalf("PUT: %d %s", a.status, a.body)
+		}
+		if got := value(); got != v {
+			t.Fatalf("after PUT %s: %s", v, got)
+		}
+	}
+	if a := boss.send("DELETE", apiPhones+"/1", "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE: %d", a.status)
+	}
+	if a := boss.send("GET", address, "", ""); a.status != http.StatusNotFound {
+		t.Fatalf("deleted phone: %d %s", a.status, a.body)
 	}
 }
