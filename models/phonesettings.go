@@ -253,7 +253,7 @@ func (s *PhoneStore) settingOwners() {
 			}
 			return s.phoneEffective(ctx, q, id)
 		},
-		Announce:  "settings/phone",
+		Announce: "settings/phone",
 	}
 	s.LineSettings = &SettingsOwner{
 		Name:     phoneLineOwnerKind,
