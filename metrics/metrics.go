@@ -45,6 +45,12 @@ var (
 	PhoneSettingsReads = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "pbxws_phone_settings_reads_total", Help: "sipX phone settings reads, by source (memory, database).",
 	}, []string{"source"})
+	// BindingReads counts the reads of the whole bindings list (sipX /api/registrations) by
+	// where they were answered from (memory: models' binding cache; database: its listener
+	// is down, or a change's marker came back too late).
+	BindingReads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pbxws_binding_list_reads_total", Help: "Reads of the whole registrar binding list, by source (memory, database).",
+	}, []string{"source"})
 	// AuthFailures counts failed authentications by service (json.php, callcontroller, sip…).
 	AuthFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "pbxws_auth_failures_total", Help: "Failed authentications, by service.",
@@ -78,7 +84,7 @@ func init() {
 // Collectors are the metrics above, for a registry.
 func Collectors() []prometheus.Collector {
 	return []prometheus.Collector{Requests, RequestDuration, AdmissionWaiting, AdmissionWait,
-		CredentialCache, PhonebookReads, PhoneSettingsReads, AuthFailures, CallSetups, Calls, Registrations}
+		CredentialCache, PhonebookReads, PhoneSettingsReads, BindingReads, AuthFailures, CallSetups, Calls, Registrations}
 }
 
 // CallOutcome names the outcome of a call from the calling party's final answer code.

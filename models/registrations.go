@@ -14,7 +14,11 @@ import (
 // registrar's bindings of phones to their lines (kept in the shape a registrar such as
 // Kamailio's usrloc writes, so that one may write there directly). Every instance sharing
 // the database sees the same bindings.
-type RegistrationStore struct{ db *sqlx.DB }
+type RegistrationStore struct {
+	db *sqlx.DB
+	// cache, once Listen started it, serves the unfiltered reads of the bindings.
+	cache *bindingCache
+}
 
 // NewRegistrationStore is the registrations of db.
 func NewRegistrationStore(db *sqlx.DB) *RegistrationStore { return &RegistrationStore{db: db} }

@@ -62,6 +62,8 @@ type Stores struct {
 	Queues          *QueueStore
 	QueueSkills     *QueueSkillStore
 	QueueSkillRules *QueueSkillRuleStore
+	// AudioFiles are the stored sipX prompts (music on hold, page groups, park orbits).
+	AudioFiles *AudioFileStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -113,6 +115,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Queues:          &QueueStore{db: db},
 		QueueSkills:     &QueueSkillStore{db: db},
 		QueueSkillRules: &QueueSkillRuleStore{db: db},
+		AudioFiles:      &AudioFileStore{db: db},
 	}
 }
 

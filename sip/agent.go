@@ -53,6 +53,10 @@ type Config struct {
 	// SessionExpires is the RFC 4028 session interval of INVITE-mode legs (default 30 min,
 	// negative: no session timers).
 	SessionExpires time.Duration
+	// TxLinger is how long a completed transaction over UDP is kept to absorb retransmissions
+	// (RFC 3261 Timers D, J and M; default 5 s, kamailio's wait timer; at most 32 s, the
+	// RFC's figure). It is process-wide: sipgo's timers are.
+	TxLinger time.Duration
 	// Digest verifies the registrar's and the proxy's Digest credentials (nil: a private one
 	// over Realm); Throttle counts their failures (nil: none).
 	Digest   *acl.Digest
@@ -116,6 +120,27 @@ type goneLeg struct {
 
 // udpBuffer is the socket buffer size asked for the UDP listener.
 const udpBuffer = 4 << 20
+
+// defaultTxLinger is how long a completed UDP transaction is kept by default: as long as
+// kamailio's tm keeps its own (wt_timer). The RFC's 32 s keep, at 1,000 calls a second, some
+// 100,000 transactions (their requests and responses) alive for retransmissions that come,
+// if at all, within the first seconds; a later one finds the dialog, which answers it the
+// same way (a NOTIFY or BYE of an ended dialog is answered from the gone list, goneFor).
+const defaultTxLinger = 5 * time.Second
+
+var txLingerMu sync.Mutex
+
+// setTxLinger sets sipgo's lingering timers (D: INVITE client after a failure; J: non-INVITE
+// server; M: INVITE client after a 2xx) to d, within [T4, 64·T1]; 0 is the default.
+func setTxLinger(d time.Duration) {
+	if d == 0 {
+		d = defaultTxLinger
+	}
+	d = max(sip.T4, min(d, 64*sip.T1))
+	txLingerMu.Lock()
+	sip.Timer_D, sip.Timer_J, sip.Timer_M = d, d, d
+	txLingerMu.Unlock()
+}
 
 // goneFor is how long a finished dialog's Call-ID is remembered (spec §7: 180 s).
 const goneFor = 180 * time.Second
@@ -189,6 +214,7 @@ func Start(ctx context.Context, cfg Config, db *sqlx.DB, dir *models.Directory) 
 	if cfg.SessionExpires == 0 {
 		a.cfg.SessionExpires = defaultSessionExpires
 	}
+	setTxLinger(cfg.TxLinger)
 	if cfg.MinExpires <= 0 {
 		a.cfg.MinExpires = regMin
 	}

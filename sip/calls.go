@@ -323,11 +323,10 @@ func (r *record) attach(l *leg) {
 
 func (r *record) detach(l *leg) {
 	r.mu.Lock()
-	for i, x := range r.legs {
-		if x == l {
-			r.legs = append(r.legs[:i], r.legs[i+1:]...)
-			break
-		}
+	// slices.Delete clears the slot it frees: a finished record, which the gone list keeps
+	// for goneFor, must not keep its last leg (and the leg's messages) alive through it.
+	if i := slices.Index(r.legs, l); i >= 0 {
+		r.legs = slices.Delete(r.legs, i, i+1)
 	}
 	r.mu.Unlock()
 }
@@ -336,11 +335,8 @@ func (r *record) detach(l *leg) {
 // shows the call, not the phones that did not answer it.
 func (r *record) forget(l *leg) {
 	r.mu.Lock()
-	for i, x := range r.views {
-		if x == l {
-			r.views = append(r.views[:i], r.views[i+1:]...)
-			break
-		}
+	if i := slices.Index(r.views, l); i >= 0 {
+		r.views = slices.Delete(r.views, i, i+1)
 	}
 	r.mu.Unlock()
 	r.detach(l)

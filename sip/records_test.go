@@ -69,3 +69,24 @@ func TestRecordKeepsTheSendersOrder(t *testing.T) {
 		t.Fatalf("NOTIFYs not in CSeq order: %+v", r2.lines)
 	}
 }
+
+// A finished record stays in the gone list for goneFor: the legs it had must not stay
+// reachable through the spare capacity of its slices (each holds a dialog's messages).
+func TestRecordForgetsTheLegsItDetaches(t *testing.T) {
+	a := &Agent{records: map[string]*record{}}
+	r := &record{a: a, method: "REFER"}
+	l1, l2 := &leg{callID: "1"}, &leg{callID: "2"}
+	r.legs, r.views = []*leg{l1, l2}, []*leg{l1, l2}
+	r.forget(l2)
+	r.forget(l1)
+	for _, s := range [][]*leg{r.legs, r.views} {
+		if len(s) != 0 {
+			t.Fatalf("legs left: %d", len(s))
+		}
+		for i, x := range s[:cap(s)] {
+			if x != nil {
+				t.Errorf("slot %d of a detached record still holds leg %s", i, x.callID)
+			}
+		}
+	}
+}

@@ -35,13 +35,17 @@ func newBareApp(s *Server) *fiber.App {
 		// json.php paths are case-sensitive, as the original routing table was.
 		CaseSensitive:         true,
 		DisableStartupMessage: true,
-		// Bodies over the limit are refused by fasthttp before a handler runs; the error
-		// handler turns that into a 400 naming the limit. Handlers check BodyLimit themselves.
-		BodyLimit:    s.cfg.BodyLimit,
-		ReadTimeout:  30 * time.Second,
-		WriteTimeout: 60 * time.Second,
-		IdleTimeout:  120 * time.Second,
-		ErrorHandler: s.errorHandler,
+		// Bodies over the limit are refused before a handler runs (markLargeBodies and
+		// boundBodies, first of all middleware); the error handler turns that into a 400
+		// naming the limit (413 on sipX /api). Handlers check BodyLimit themselves.
+		BodyLimit: s.cfg.BodyLimit,
+		// Bodies are read as handlers ask for them, so that prompt uploads stream.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		ReadTimeout:                  30 * time.Second,
+		WriteTimeout:                 60 * time.Second,
+		IdleTimeout:                  120 * time.Second,
+		ErrorHandler:                 s.errorHandler,
 	}
 	// Fiber's own proxy handling takes the leftmost X-Forwarded-For address (the one the
 	// client writes) and believes X-Forwarded-Proto from anyone when no proxy is configured:
@@ -49,9 +53,11 @@ func newBareApp(s *Server) *fiber.App {
 	// (c.IP, c.Protocol) on the TCP connection's facts.
 	cfg.EnableTrustedProxyCheck = true
 	app := fiber.New(cfg)
+	app.Server().HeaderReceived = s.markLargeBodies
 	app.Use(requestid.New(requestid.Config{Generator: utils.UUIDv4}))
 	app.Use(s.accessLog)
 	app.Use(s.recoverer)
+	app.Use(s.boundBodies)
 	return app
 }
 

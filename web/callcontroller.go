@@ -33,7 +33,7 @@ func (s *Server) startSIP(ctx context.Context, cert tls.Certificate) error {
 		TLSListen: cfg.SIPTLSAddr, TLS: sipTLS,
 		Registrar: cfg.SIPRegistrar, RecordLease: cfg.SIPRecordLease, Logger: s.log, Instance: cfg.SIPInstance,
 		MinExpires: cfg.SIPMinExpires, MaxExpires: cfg.SIPMaxExpires, UserAgent: cfg.SIPUserAgent,
-		SessionExpires: sessionExpires(cfg.SIPSessionExpires),
+		SessionExpires: sessionExpires(cfg.SIPSessionExpires), TxLinger: cfg.SIPTxLinger,
 		// The SIP side shares the HTTP side's Digest rules and failure throttle.
 		Digest: acl.NewDigest(cfg.Realm, cfg.NonceLifetime), Throttle: s.throttle,
 	}, s.db, dir)

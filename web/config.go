@@ -26,8 +26,16 @@ type Config struct {
 	DatabaseURL string `secret:"true"`
 	// TrustedProxies are the CIDRs whose X-Forwarded-For is believed; empty means never.
 	TrustedProxies []string
-	// BodyLimit caps request bodies, in bytes.
+	// BodyLimit caps request bodies, in bytes (prompt uploads have their own limits).
 	BodyLimit int
+	// AudioMaxBytes caps each uploaded audio file (sipX prompts); AudioFamilyMaxBytes all
+	// the files of one family (moh, pagegroups, orbits).
+	AudioMaxBytes, AudioFamilyMaxBytes int
+	// SoundsDir, when set, gets a copy of every stored audio file at <family>/<name> for a
+	// media server (pbxws never reads it back).
+	SoundsDir string
+	// Hostname is the FQDN of this pbxws as sipX server 1 (default: the SIP domain).
+	Hostname string
 	// Realm is the HTTP/SIP authentication realm.
 	Realm string
 	// ShutdownTimeout bounds the graceful stop.
@@ -72,6 +80,8 @@ type Config struct {
 	SIPMinExpires, SIPMaxExpires int
 	// SIPSessionExpires is the RFC 4028 session interval of INVITE-mode legs (≤ 0: none).
 	SIPSessionExpires time.Duration
+	// SIPTxLinger is how long a completed SIP transaction over UDP absorbs retransmissions.
+	SIPTxLinger time.Duration
 	// SIPUserAgent is the User-Agent/Server of SIP messages (default pbxws/<version>).
 	SIPUserAgent string
 	// SIPInstance names this pbxws in the call records it owns (default host/SIP address).
@@ -141,34 +151,37 @@ func (c *Config) writeLimit() int {
 func DefaultConfig() Config {
 	t := acl.DefaultThrottleConfig()
 	return Config{
-		AuthFreeFailures:  t.Free,
-		AuthBackoff:       t.Backoff,
-		AuthMaxBackoff:    t.MaxBackoff,
-		AuthBanAfter:      t.BanAfter,
-		AuthBanFor:        t.BanFor,
-		HTTPAddr:          "127.0.0.1:8080",
-		HTTPSAddr:         "127.0.0.1:8443",
-		VarDir:            "./var",
-		SipxPhonebook:     "xivo",
-		BodyLimit:         1 << 20,
-		DBMaxConns:        16,
-		MaxWait:           10 * time.Second,
-		SIPAddr:           "127.0.0.1:5060",
-		SIPTCP:            true,
-		SIPLegacyParams:   true,
-		SIPRegistrar:      true,
-		SIPRecordLease:    2 * time.Minute,
-		SIPMinExpires:     60,
-		SIPMaxExpires:     3600,
-		SIPSessionExpires: 30 * time.Minute,
-		SIPUserAgent:      "pbxws/" + Version,
-		CCTrustedHosts:    []string{"127.0.0.1", "::1"},
-		CCRemoteAccess:    true,
-		NonceLifetime:     5 * time.Minute,
-		Realm:             "pbxws",
-		ShutdownTimeout:   10 * time.Second,
-		LogFormat:         "text",
-		LogLevel:          "info",
+		AuthFreeFailures:    t.Free,
+		AuthBackoff:         t.Backoff,
+		AuthMaxBackoff:      t.MaxBackoff,
+		AuthBanAfter:        t.BanAfter,
+		AuthBanFor:          t.BanFor,
+		HTTPAddr:            "127.0.0.1:8080",
+		HTTPSAddr:           "127.0.0.1:8443",
+		VarDir:              "./var",
+		SipxPhonebook:       "xivo",
+		BodyLimit:           1 << 20,
+		AudioMaxBytes:       20 << 20,
+		AudioFamilyMaxBytes: 500 << 20,
+		DBMaxConns:          16,
+		MaxWait:             10 * time.Second,
+		SIPAddr:             "127.0.0.1:5060",
+		SIPTCP:              true,
+		SIPLegacyParams:     true,
+		SIPRegistrar:        true,
+		SIPRecordLease:      2 * time.Minute,
+		SIPMinExpires:       60,
+		SIPMaxExpires:       3600,
+		SIPTxLinger:         5 * time.Second,
+		SIPSessionExpires:   30 * time.Minute,
+		SIPUserAgent:        "pbxws/" + Version,
+		CCTrustedHosts:      []string{"127.0.0.1", "::1"},
+		CCRemoteAccess:      true,
+		NonceLifetime:       5 * time.Minute,
+		Realm:               "pbxws",
+		ShutdownTimeout:     10 * time.Second,
+		LogFormat:           "text",
+		LogLevel:            "info",
 	}
 }
 

@@ -82,6 +82,10 @@ func (c *Config) options() []option {
 		{name: "tls-key", usage: "TLS key PEM file", value: text(&c.TLSKey, pairedWith(&c.TLSCert, "tls-cert"))},
 		{name: "trusted-proxies", usage: "comma-separated addresses or CIDRs allowed to set X-Forwarded-For", value: list(&c.TrustedProxies, addressesOrCIDRs)},
 		{name: "body-limit", usage: "maximum request body in bytes", value: count(&c.BodyLimit, atLeast(1))},
+		{name: "audio-max-bytes", usage: "maximum size of one uploaded audio file (sipX prompts), in bytes", value: count(&c.AudioMaxBytes, atLeast(1))},
+		{name: "audio-family-max-bytes", usage: "maximum size of all the audio files of one prompt family, in bytes", value: count(&c.AudioFamilyMaxBytes, atLeast(1))},
+		{name: "sounds-dir", usage: "folder that gets a copy of every stored audio file, as <family>/<name> (empty: none)", value: text(&c.SoundsDir)},
+		{name: "hostname", usage: "FQDN of this pbxws as sipX server 1 (default: the SIP domain)", value: text(&c.Hostname, headerText)},
 		{name: "sipx-phonebook", usage: "the name sipX's /phonebook resources give the XiVO phonebook", value: text(&c.SipxPhonebook, bookName)},
 		{name: "realm", usage: "authentication realm (HTTP Digest and SIP)", value: text(&c.Realm, notEmpty, quotable)},
 		{name: "shutdown-timeout", usage: "graceful shutdown bound", value: duration(&c.ShutdownTimeout, atLeast[time.Duration](0))},
@@ -110,6 +114,7 @@ func (c *Config) options() []option {
 		{name: "sip-min-expires", usage: "shortest registration interval granted, in seconds (shorter: 423)", value: count(&c.SIPMinExpires, atLeast(0))},
 		{name: "sip-max-expires", usage: "longest registration interval granted, in seconds", value: count(&c.SIPMaxExpires, atLeast(1), notBelow(&c.SIPMinExpires, "sip-min-expires"))},
 		{name: "sip-session-expires", usage: "RFC 4028 session interval of INVITE-mode calls (0: no session timers)", value: duration(&c.SIPSessionExpires)},
+		{name: "sip-tx-linger", usage: "how long a completed SIP transaction over UDP absorbs retransmissions (5s to 32s; RFC 3261 says 32s)", value: duration(&c.SIPTxLinger, atLeast(5*time.Second), atMost(32*time.Second))},
 		{name: "sip-user-agent", usage: "User-Agent and Server header of SIP messages", value: text(&c.SIPUserAgent, headerText)},
 		{name: "sip-instance", usage: "name of this pbxws in the call records it owns (default: host/SIP address)", value: text(&c.SIPInstance, headerText)},
 		{name: "cc-http", usage: "dedicated plain-HTTP callcontroller listener, e.g. 127.0.0.1:6667 (empty disables)", value: text(&c.CCHTTPAddr, listenAddress), listen: withSIP("tcp")},
@@ -629,6 +634,15 @@ func atLeast[T int | time.Duration](least T) func(T) error {
 	return func(v T) error {
 		if v < least {
 			return fmt.Errorf("%v is less than the least allowed, %v", v, least)
+		}
+		return nil
+	}
+}
+
+func atMost[T int | time.Duration](most T) func(T) error {
+	return func(v T) error {
+		if v > most {
+			return fmt.Errorf("%v is more than the most allowed, %v", v, most)
 		}
 		return nil
 	}

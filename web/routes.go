@@ -123,6 +123,19 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/api/phoneGroups/:group/down", phoneGroups(map[string]string{"PUT": "move"}, map[string]string{"move": "down"}))
 	app.All("/sipxconfig/api/phoneGroups/:group/models", phoneGroups(get, map[string]string{"list": "models"}))
 	app.All("/sipxconfig/api/phoneGroups/:group/model/:modelId/firmware/:version", phoneGroups(map[string]string{"PUT": "firmware"}, nil))
+	// Stored audio files (§4): uploads stream their multipart body (not through sipxAPI,
+	// which reads a whole body of at most 1 MiB); downloads serve ranges.
+	for _, family := range models.AudioFamilies {
+		prompts := handlers.APIPrompts(s.stores, family)
+		base := "/sipxconfig/api/" + family + "/prompts"
+		app.Post(base, s.promptUpload(family))
+		// POST is listed for Allow; promptUpload above answers it.
+		app.All(base, api(sipxAPI{res: prompts, methods: map[string]string{"GET": "list", "POST": "upload"}}))
+		app.Get(base+"/:name", s.promptDownload(prompts, true))
+		app.All(base+"/:name", api(sipxAPI{res: prompts, methods: map[string]string{"GET": "download", "DELETE": "delete"}}))
+		app.Get(base+"/:name/stream", s.promptDownload(prompts, false))
+		app.All(base+"/:name/stream", api(sipxAPI{res: prompts, methods: map[string]string{"GET": "download"}}))
+	}
 	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
 		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
 	}

@@ -110,6 +110,10 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	s.stores = models.NewStores(s.db, cfg.Realm)
+	s.stores.AudioFiles.MirrorDir = cfg.SoundsDir
+	s.stores.AudioFiles.MirrorFailed = func(family, name string, err error) {
+		s.log.Error("audio file not mirrored", "family", family, "name", name, "err", err)
+	}
 	if err := s.stores.Prepare(ctx); err != nil {
 		return nil, err
 	}
@@ -119,6 +123,9 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 	phones := s.stores.Phones
 	phones.Listen(dsn, s.log)
 	s.closers = append(s.closers, func(context.Context) error { phones.CloseListener(); return nil })
+	regs := s.stores.Registrations
+	regs.Listen(dsn, s.log)
+	s.closers = append(s.closers, func(context.Context) error { regs.Close(); return nil })
 	s.pruneChanges()
 	s.throttle = acl.NewThrottle(cfg.throttleConfig(), s.log)
 	if s.gate, err = acl.NewGate(ctx, s.db, acl.GateConfig{DSN: dsn, Logger: s.log, Throttle: s.throttle, MaxWait: cfg.MaxWait}); err != nil {

@@ -75,7 +75,7 @@ func (b *baseline) registrations(w http.ResponseWriter, r *http.Request) {
 	for rows.Next() {
 		var x models.LiveBinding
 		if err := rows.Scan(&x.ID, &x.UserName, &x.Domain, &x.Contact, &x.Received, &x.Expires, &x.SecondsTo,
-			&x.CallID, &x.Socket, &x.Instance, &x.UserAgent, &x.ServerID, &x.LineMAC); err != nil {
+			&x.CallID, &x.Socket, &x.Instance, &x.UserAgent, &x.ServerID, &x.LineMAC, &x.LastModified); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}

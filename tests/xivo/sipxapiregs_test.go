@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"pbxws/metrics"
 	"pbxws/tests/testenv"
 )
 
@@ -304,4 +307,75 @@ func TestSipxAPIRegistrationsCurl(t *testing.T) {
 	}
 	run("PUT", "/registrations/user/superadmin", "405")
 	run("POST", "/registrations", "405")
+}
+
+// The list is served from memory once read, kept current row by row: a binding written,
+// changed or removed behind pbxws's back (another instance, a kamailio), a line moved to
+// another phone, a phone's MAC changed and a binding expiring all show in the very next read.
+func TestSipxAPIRegistrationsFollowEveryChange(t *testing.T) {
+	env, _ := sipxSetup(t)
+	boss := newSipx(t, env, "boss", "bosspin1")
+	memory := func() float64 { return testutil.ToFloat64(metrics.BindingReads.WithLabelValues("memory")) }
+	before := memory()
+	if all := regs(t, boss, apiRegs); len(all) != 0 {
+		t.Fatalf("before any binding: %+v", all)
+	}
+	if _, err := env.DB.Exec(`INSERT INTO devices (id, mac) VALUES ('d1', '00:04:f2:00:00:01'), ('d2', '00:04:f2:00:00:02')`); err != nil {
+		t.Fatal(err)
+	}
+	bind(t, env, "zed", "<sip:zed@192.0.2.7:5060>", "", "cid-z", "x", "", 600)
+	bind(t, env, "yan", "<sip:yan@192.0.2.8:5060>", "", "cid-y", "x", "", 1200)
+	if all := regs(t, boss, apiRegs); callIDs(all) != "cid-y,cid-z" || all[0].Instrument != "" {
+		t.Fatalf("after two bindings: %+v", all)
+	}
+	// A later expiry moves a binding first; a line on a phone gives it the phone's MAC.
+	if _, err := env.DB.Exec(`UPDATE registrations SET expires = localtimestamp + interval '1 hour' WHERE callid = 'cid-z'`); err != nil {
+		t.Fatal(err)
+	}
+	zed := addUser(t, newClient(t, env), `{"userfeatures": {"firstname": "Zed"}, "linefeatures": {"protocol": ["sip"], "context": ["default"], "number": ["1002"]}}`)
+	if _, err := env.DB.Exec(`UPDATE lines SET name = 'zed', device_id = 'd1' WHERE user_id = $1`, zed); err != nil {
+		t.Fatal(err)
+	}
+	if all := regs(t, boss, apiRegs); callIDs(all) != "cid-z,cid-y" || all[0].Instrument != "0004f2000001" || all[0].SecondsToExpire < 3590 {
+		t.Fatalf("after the update and the line: %+v", all)
+	}
+	if _, err := env.DB.Exec(`UPDATE lines SET device_id = 'd2' WHERE name = 'zed'`); err != nil {
+		t.Fatal(err)
+	}
+	if all := regs(t, boss, apiRegs); all[0].Instrument != "0004f2000002" {
+		t.Fatalf("after the line moved: %+v", all)
+	}
+	if _, err := env.DB.Exec(`UPDATE devices SET mac = '00:04:f2:00:00:99' WHERE id = 'd2'`); err != nil {
+		t.Fatal(err)
+	}
+	if all := regs(t, boss, apiRegs); all[0].Instrument != "0004f2000099" {
+		t.Fatalf("after the MAC changed: %+v", all)
+	}
+	if _, err := env.DB.Exec(`DELETE FROM registrations WHERE callid = 'cid-y'`); err != nil {
+		t.Fatal(err)
+	}
+	if all := regs(t, boss, apiRegs); callIDs(all) != "cid-z" {
+		t.Fatalf("after a delete: %+v", all)
+	}
+	if a := boss.send("DELETE", apiRegs+"/callId/cid-z", "", ""); a.status != http.StatusOK {
+		t.Fatalf("DELETE: %d %s", a.status, a.body)
+	}
+	if all := regs(t, boss, apiRegs); len(all) != 0 {
+		t.Fatalf("after the API's delete: %+v", all)
+	}
+	// A binding expiring is dropped from the list without any notice.
+	bind(t, env, "xia", "<sip:xia@192.0.2.9:5060>", "", "cid-x", "x", "", 2)
+	if all := regs(t, boss, apiRegs); callIDs(all) != "cid-x" {
+		t.Fatalf("a short binding: %+v", all)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(regs(t, boss, apiRegs)) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("an expired binding is still listed")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := memory() - before; n < 11 {
+		t.Errorf("%v of the reads were answered from memory, want them all", n)
+	}
 }
