@@ -116,14 +116,24 @@ func (c *phoneCache) run() {
 	}
 }
 
+// The read counters, looked up once.
+var (
+	phoneReadsMemory   = metrics.PhoneSettingsReads.WithLabelValues("memory")
+	phoneReadsDatabase = metrics.PhoneSettingsReads.WithLabelValues("database")
+)
+
 // current is the snapshot of the current epoch (loaded when needed), or nil when reads go
-// to the database.
-func (c *phoneCache) current(ctx context.Context) (*phoneSnapshot, error) {
+// to the database; count counts the read (once a request).
+func (c *phoneCache) current(ctx context.Context, count bool) (*phoneSnapshot, error) {
 	if !c.listening.Load() {
-		metrics.PhoneSettingsReads.WithLabelValues("database").Inc()
+		if count {
+			phoneReadsDatabase.Inc()
+		}
 		return nil, nil
 	}
-	metrics.PhoneSettingsReads.WithLabelValues("memory").Inc()
+	if count {
+		phoneReadsMemory.Inc()
+	}
 	e := c.epoch.Load()
 	if s := c.snap.Load(); s != nil && s.epoch == e {
 		return s, nil

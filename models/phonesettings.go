@@ -223,7 +223,7 @@ func (s *PhoneStore) settingOwners() {
 		Name: phoneOwnerKind,
 		Resolve: func(ctx context.Context, q sqlx.QueryerContext, ref string, lock bool) (string, *SettingTree, error) {
 			if !lock {
-				snap, err := s.cache.current(ctx)
+				snap, err := s.cache.current(ctx, true)
 				if err != nil {
 					return "", nil, err
 				}
@@ -242,7 +242,7 @@ func (s *PhoneStore) settingOwners() {
 			return strconv.Itoa(id), m.PhoneTree(), nil
 		},
 		Effective: func(ctx context.Context, q sqlx.QueryerContext, id string) (map[string]*string, error) {
-			snap, err := s.cache.current(ctx)
+			snap, err := s.cache.current(ctx, false)
 			if err != nil {
 				return nil, err
 			}
