@@ -123,7 +123,8 @@ func Groups(st *models.Stores) *Resource {
 	return (&Endpoint[models.Group, models.GroupComposite, int]{
 		Codec: groupCodec{xivoGroupNames},
 		New: func() *models.GroupComposite {
-			return &models.GroupComposite{Group: models.Group{Strategy: "ringall", IgnoreForward: true}}
+			return &models.GroupComposite{Group: models.Group{Strategy: "ringall", IgnoreForward: true,
+				VoicemailFallback: true, UserForward: true}} // sipX's defaults (sipx-api.md §9.1)
 		},
 		List:      func(ctx context.Context, _ Query) ([]models.Group, error) { return s.List(ctx) },
 		Search:    func(ctx context.Context, q Query) ([]models.Group, error) { return s.Search(ctx, q.Search) },

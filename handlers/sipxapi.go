@@ -29,7 +29,8 @@ type APIField struct {
 	Value any
 	// XML, when not nil, is the value XML shows instead (dates as xsd:dateTime).
 	XML any
-	// XMLName, when not "", is the element's name in XML (<Model> for "model").
+	// XMLName, when not empty, is the element's name in XML (sipX capitalises some
+	// children: Model, Branch, CallerAliasInfo).
 	XMLName string
 }
 
@@ -38,6 +39,10 @@ type APIList struct {
 	Item  string
 	Items []any
 }
+
+// APIRepeated is a list XML shows as its field's element repeated, one per item
+// (<ringBeans>…</ringBeans><ringBeans>…</ringBeans>), with no element around them.
+type APIRepeated []any
 
 // APIError is an /api refusal: its status and one line of text/plain (§2.5).
 type APIError struct {
@@ -110,6 +115,12 @@ func writeAPIJSON(b *bytes.Buffer, v any) {
 
 func writeAPIXML(b *bytes.Buffer, name string, v any) {
 	if v == nil {
+		return
+	}
+	if r, ok := v.(APIRepeated); ok {
+		for _, it := range r {
+			writeAPIXML(b, name, it)
+		}
 		return
 	}
 	b.WriteByte('<')

@@ -38,6 +38,15 @@ type Group struct {
 	CallerIDDisplay string `db:"callerid_display" json:"callerdisplay" validate:"max=80,printable"`
 	// ScheduleID is the schedule the group follows (nil: none).
 	ScheduleID *int `db:"schedule_id" json:"schedule_id"`
+	// DID is a second number the group answers on in its context ("" none; sipX's did).
+	DID string `db:"did" json:"did" validate:"max=40"`
+	// The sipX call-handling flags (sipx-api.md §9.1); XiVO does not show them.
+	VoicemailFallback bool `db:"voicemail_fallback" json:"voicemail_fallback"`
+	UserForward       bool `db:"user_forward" json:"user_forward"`
+	UseFwdTimers      bool `db:"use_fwd_timers" json:"use_fwd_timers"`
+	// FallbackURI is a no-answer fallback that is not a number (a SIP URI); a number is
+	// the noanswer dial action of type extension.
+	FallbackURI string `db:"fallback_uri" json:"fallback_uri" validate:"max=255,printable"`
 }
 
 // GroupComposite is a group with its members and dial actions. On writes a nil part keeps
@@ -48,7 +57,31 @@ type GroupComposite struct {
 	DialActions []DialAction
 	// RightCalls are the call rights the group holds (nil keeps them on edit).
 	RightCalls []int
+	// Rings are the user members in ring order with how each rings. Read: always. Write:
+	// when not nil they replace the user members (and Members is not read); when nil and
+	// Members is given, members who stay keep how they ring and new ones ring 30 s, every
+	// one then rings together or in turn as the strategy says (XiVO's ringall, linear).
+	Rings []GroupRing
+	// NameIsAlias makes the name unique among user names, aliases and dialable numbers
+	// too (sipX dials a call group by its name).
+	NameIsAlias bool
+	// AnyNumber lets the number lie outside the context's group ranges (sipX has no
+	// ranges). A number kept by an edit is not checked against the ranges again.
+	AnyNumber bool
 }
+
+// GroupRing is one user member of a group and how it rings.
+type GroupRing struct {
+	UserID int `db:"userid"`
+	// Expiration is how long the member rings, in seconds.
+	Expiration int  `db:"ring_expiration" validate:"gte=1,lte=300"`
+	Enabled    bool `db:"ring_enabled"`
+	// Together: the member rings with the one before it rather than after it.
+	Together bool `db:"ring_together"`
+}
+
+// DefaultRingExpiration is how long a member added without saying rings.
+const DefaultRingExpiration = 30
 
 // GroupEvents are the dial-action events a group has.
 var GroupEvents = []string{"noanswer", "busy", "congestion", "chanunavail"}
@@ -67,12 +100,13 @@ type GroupStore struct{ db *sqlx.DB }
 
 const groupCols = `id, name, context, number, timeout, strategy, musicclass, ringinuse, transfer_user,
 	transfer_call, write_caller, write_calling, ignore_forward, preprocess_subroutine, description, commented,
-	callerid_mode, callerid_display, schedule_id`
+	callerid_mode, callerid_display, schedule_id, did, voicemail_fallback, user_forward, use_fwd_timers, fallback_uri`
 
 var groupConstraints = map[string]string{
 	"groups_name_key":              "group.name",
 	"extensions_context_exten_key": "group.number",
 	"groups_context_fkey":          "group.context",
+	"groups_did_check":             "group.did",
 }
 
 // List returns every group by id.
@@ -104,9 +138,13 @@ func (s *GroupStore) get(ctx context.Context, q sqlx.QueryerContext, id int, loc
 	if err != nil {
 		return nil, err
 	}
-	if err := sqlx.SelectContext(ctx, q, &c.Members, `SELECT userid FROM queue_members
-		WHERE category = 'group' AND queue_id = $1 AND usertype = 'user' ORDER BY position, id`, id); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &c.Rings, `SELECT userid, ring_expiration, ring_enabled, ring_together
+		FROM queue_members WHERE category = 'group' AND queue_id = $1 AND usertype = 'user' ORDER BY position, id`, id); err != nil {
 		return nil, err
+	}
+	c.Members = make([]int, len(c.Rings))
+	for i, r := range c.Rings {
+		c.Members[i] = r.UserID
 	}
 	if c.RightCalls, err = rightCallsOf(ctx, q, "group", id); err != nil {
 		return nil, err
@@ -126,21 +164,23 @@ func dialActionsOf(ctx context.Context, q sqlx.QueryerContext, category string, 
 // Create validates and inserts the group, setting its id.
 func (s *GroupStore) Create(ctx context.Context, c *GroupComposite) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := s.check(ctx, tx, c, 0); err != nil {
+		if err := s.check(ctx, tx, c, 0, true); err != nil {
 			return err
 		}
 		g := &c.Group
 		err := tx.QueryRowxContext(ctx, `INSERT INTO groups (name, context, number, timeout, strategy,
 			musicclass, ringinuse, transfer_user, transfer_call, write_caller, write_calling,
 			ignore_forward, preprocess_subroutine, description, commented, callerid_mode, callerid_display,
-			schedule_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) RETURNING id`,
+			schedule_id, did, voicemail_fallback, user_forward, use_fwd_timers, fallback_uri)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23) RETURNING id`,
 			g.Name, g.Context, g.Number, g.Timeout, g.Strategy, g.MusicClass, g.RingInUse, g.TransferUser,
 			g.TransferCall, g.WriteCaller, g.WriteCalling, g.IgnoreForward, g.PreprocessSubroutine,
-			g.Description, g.Commented, g.CallerIDMode, g.CallerIDDisplay, g.ScheduleID).Scan(&g.ID)
+			g.Description, g.Commented, g.CallerIDMode, g.CallerIDDisplay, g.ScheduleID,
+			g.DID, g.VoicemailFallback, g.UserForward, g.UseFwdTimers, g.FallbackURI).Scan(&g.ID)
 		if err != nil {
 			return mapPQ(err, groupConstraints)
 		}
-		return s.writeParts(ctx, tx, c)
+		return s.writeParts(ctx, tx, c, nil)
 	})
 }
 
@@ -150,20 +190,27 @@ func (s *GroupStore) Edit(ctx context.Context, id int, merge func(stored *GroupC
 		return s.get(ctx, tx, id, " FOR UPDATE")
 	}, merge, func(tx *sqlx.Tx, stored, c *GroupComposite) error {
 		c.Group.ID = id
-		if c.Members != nil && slices.Equal(c.Members, stored.Members) {
+		if c.Rings == nil && c.Members != nil && slices.Equal(c.Members, stored.Members) &&
+			c.Group.Strategy == stored.Group.Strategy {
 			c.Members = nil // unchanged: keep the rows as they are
 		}
-		if err := s.check(ctx, tx, c, id); err != nil {
+		if c.Rings == nil && c.Members == nil && c.Group.Strategy != stored.Group.Strategy {
+			c.Members = stored.Members // the strategy says anew how they ring
+		}
+		renumbered := c.Group.Number != stored.Group.Number || c.Group.Context != stored.Group.Context
+		if err := s.check(ctx, tx, c, id, renumbered); err != nil {
 			return err
 		}
 		g := &c.Group
 		res, err := tx.ExecContext(ctx, `UPDATE groups SET name=$2, context=$3, number=$4, timeout=$5,
 			strategy=$6, musicclass=$7, ringinuse=$8, transfer_user=$9, transfer_call=$10,
 			write_caller=$11, write_calling=$12, ignore_forward=$13, preprocess_subroutine=$14,
-			description=$15, commented=$16, callerid_mode=$17, callerid_display=$18, schedule_id=$19 WHERE id=$1`,
+			description=$15, commented=$16, callerid_mode=$17, callerid_display=$18, schedule_id=$19,
+			did=$20, voicemail_fallback=$21, user_forward=$22, use_fwd_timers=$23, fallback_uri=$24 WHERE id=$1`,
 			id, g.Name, g.Context, g.Number, g.Timeout, g.Strategy, g.MusicClass, g.RingInUse,
 			g.TransferUser, g.TransferCall, g.WriteCaller, g.WriteCalling, g.IgnoreForward,
-			g.PreprocessSubroutine, g.Description, g.Commented, g.CallerIDMode, g.CallerIDDisplay, g.ScheduleID)
+			g.PreprocessSubroutine, g.Description, g.Commented, g.CallerIDMode, g.CallerIDDisplay, g.ScheduleID,
+			g.DID, g.VoicemailFallback, g.UserForward, g.UseFwdTimers, g.FallbackURI)
 		if err != nil {
 			return mapPQ(err, groupConstraints)
 		}
@@ -175,13 +222,14 @@ func (s *GroupStore) Edit(ctx context.Context, id int, merge func(stored *GroupC
 			WHERE category = 'group' AND queue_id = $1`, id, g.Name); err != nil {
 			return err
 		}
-		return s.writeParts(ctx, tx, c)
+		return s.writeParts(ctx, tx, c, stored)
 	})
 }
 
-// check validates the group: its fields, its number in its context, its members (existing
-// users, each once) and its dial actions.
-func (s *GroupStore) check(ctx context.Context, tx *sqlx.Tx, c *GroupComposite, id int) error {
+// check validates the group: its fields, its number in its context (in one of its group
+// ranges when renumbered, unless AnyNumber), its members (existing users, each once) and
+// its dial actions.
+func (s *GroupStore) check(ctx context.Context, tx *sqlx.Tx, c *GroupComposite, id int, renumbered bool) error {
 	ve := CheckIn("group", &c.Group)
 	events := map[string]bool{}
 	for _, e := range GroupEvents {
@@ -199,14 +247,34 @@ func (s *GroupStore) check(ctx context.Context, tx *sqlx.Tx, c *GroupComposite, 
 	if err := checkQueueName(ctx, tx, "group.name", "queues", "queue", g.Name); err != nil {
 		return err
 	}
-	if err := CheckNumber(ctx, tx, "group.number", "group.context", "group", id, "group", g.Context, g.Number); err != nil {
+	kind := "group"
+	if c.AnyNumber || !renumbered {
+		kind = ""
+	}
+	if err := CheckNumber(ctx, tx, "group.number", "group.context", "group", id, kind, g.Context, g.Number); err != nil {
 		return err
 	}
 	if err := checkScheduleLink(ctx, tx, "group.schedule_id", g.ScheduleID); err != nil {
 		return err
 	}
+	if err := checkGroupDID(ctx, tx, c, id); err != nil {
+		return err
+	}
+	if c.NameIsAlias {
+		if err := checkGroupAlias(ctx, tx, g.Name, id); err != nil {
+			return err
+		}
+	}
+	members := c.Members
+	if c.Rings != nil {
+		members = make([]int, len(c.Rings))
+		for i := range c.Rings {
+			members[i] = c.Rings[i].UserID
+			ve.Merge(fmt.Sprintf("rings[%d].", i), Check(&c.Rings[i]))
+		}
+	}
 	seen := map[int]bool{}
-	for i, uid := range c.Members {
+	for i, uid := range members {
 		field := fmt.Sprintf("members[%d]", i)
 		if seen[uid] {
 			ve.Add(field, fmt.Sprintf("user %d is listed twice", uid))
@@ -227,15 +295,40 @@ func (s *GroupStore) check(ctx context.Context, tx *sqlx.Tx, c *GroupComposite, 
 	return CheckDestinations(ctx, tx, "dial_actions", c.DialActions)
 }
 
-func (s *GroupStore) writeParts(ctx context.Context, tx *sqlx.Tx, c *GroupComposite) error {
+// writeParts writes the parts c carries; stored is the group before an edit (nil on create).
+// Only user members are rewritten: other members (agents) stay.
+func (s *GroupStore) writeParts(ctx context.Context, tx *sqlx.Tx, c *GroupComposite, stored *GroupComposite) error {
 	id := c.Group.ID
-	if c.Members != nil {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM queue_members WHERE category = 'group' AND queue_id = $1`, id); err != nil {
+	rings := c.Rings
+	if rings == nil && c.Members != nil {
+		// XiVO names members only: those who stay keep their ring time and state, new ones
+		// ring 30 s, and the strategy says whether they ring together.
+		kept := map[int]GroupRing{}
+		if stored != nil {
+			for _, r := range stored.Rings {
+				kept[r.UserID] = r
+			}
+		}
+		rings = make([]GroupRing, len(c.Members))
+		for i, uid := range c.Members {
+			r, ok := kept[uid]
+			if !ok {
+				r = GroupRing{UserID: uid, Expiration: DefaultRingExpiration, Enabled: true}
+			}
+			r.Together = c.Group.Strategy == "ringall"
+			rings[i] = r
+		}
+	}
+	if rings != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM queue_members WHERE category = 'group' AND queue_id = $1
+			AND usertype = 'user'`, id); err != nil {
 			return err
 		}
-		for i, uid := range c.Members {
+		for i, r := range rings {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO queue_members (category, queue_id, name, usertype,
-				userid, position) VALUES ('group', $1, $2, 'user', $3, $4)`, id, c.Group.Name, uid, i); err != nil {
+				userid, position, ring_expiration, ring_enabled, ring_together)
+				VALUES ('group', $1, $2, 'user', $3, $4, $5, $6, $7)`,
+				id, c.Group.Name, r.UserID, i, r.Expiration, r.Enabled, r.Together); err != nil {
 				return mapPQ(err, nil)
 			}
 		}

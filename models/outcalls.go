@@ -255,3 +255,13 @@ func (s *OutcallStore) Delete(ctx context.Context, id int) error {
 func (s *OutcallStore) DeleteAll(ctx context.Context) (int, error) {
 	return deleteRows(ctx, s.db, `DELETE FROM outcalls`)
 }
+
+// OutgoingContext is the context a sipX-made outcall serves: to-extern, or the first
+// outgoing context.
+func (s *OutcallStore) OutgoingContext(ctx context.Context) (string, error) {
+	c, err := contextOfType(ctx, s.db, "outcall", "to-extern")
+	if err == nil && c == "" {
+		err = Invalid("context", "no outgoing context (contexttype outcall) exists for the rule: create one first")
+	}
+	return c, err
+}

@@ -37,6 +37,7 @@ type Stores struct {
 	ParkingLots  *ParkingLotStore
 	Phonebook    *PhonebookStore
 	Groups       *GroupStore
+	PageGroups   *PageGroupStore
 	ConfRooms    *ConfRoomStore
 	Voicemails   *VoicemailStore
 	Incalls      *IncallStore
@@ -62,8 +63,13 @@ type Stores struct {
 	Queues          *QueueStore
 	QueueSkills     *QueueSkillStore
 	QueueSkillRules *QueueSkillRuleStore
+	// License is the sipX license information (its UID written through /api/license).
+	License *LicenseStore
 	// AudioFiles are the stored sipX prompts (music on hold, page groups, park orbits).
 	AudioFiles *AudioFileStore
+
+	// Gateways are sipX's view of the SIP trunks (sipx-api.md §8).
+	Gateways *GatewayStore
 }
 
 // NewStores builds the stores; realm is the authentication realm portal-password digests use.
@@ -97,6 +103,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Phonebook:     phonebook,
 		Books:         newPhonebookCache(phonebook, private),
 		Groups:        &GroupStore{db: db},
+		PageGroups:    &PageGroupStore{db: db},
 		ConfRooms:     &ConfRoomStore{db: db},
 		Voicemails:    &VoicemailStore{db: db},
 		Incalls:       &IncallStore{db: db},
@@ -115,7 +122,10 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Queues:          &QueueStore{db: db},
 		QueueSkills:     &QueueSkillStore{db: db},
 		QueueSkillRules: &QueueSkillRuleStore{db: db},
+		License:         &LicenseStore{db: db},
 		AudioFiles:      &AudioFileStore{db: db},
+
+		Gateways: &GatewayStore{db: db, trunks: &TrunkStore{db: db}},
 	}
 }
 

@@ -324,17 +324,20 @@ func (s *TrunkStore) check(ctx context.Context, tx *sqlx.Tx, t *Trunk) error {
 
 // Create validates and inserts t, setting its id.
 func (s *TrunkStore) Create(ctx context.Context, t *Trunk) error {
-	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := s.check(ctx, tx, t); err != nil {
-			return err
-		}
-		err := tx.QueryRowxContext(ctx, `INSERT INTO trunks (protocol, name, context, type, username,
-			secret, host, transport, interface, description, commented, options, register)
-			VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-			t.Protocol, t.Name, t.Context, t.Type, t.Username, t.Secret, t.Host, t.Transport,
-			t.Interface, t.Description, t.Commented, t.Options, t.Register).Scan(&t.ID)
-		return mapPQ(err, trunkConstraints)
-	})
+	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error { return s.insert(ctx, tx, t) })
+}
+
+// insert validates and inserts t inside the caller's transaction, setting its id.
+func (s *TrunkStore) insert(ctx context.Context, tx *sqlx.Tx, t *Trunk) error {
+	if err := s.check(ctx, tx, t); err != nil {
+		return err
+	}
+	err := tx.QueryRowxContext(ctx, `INSERT INTO trunks (protocol, name, context, type, username,
+		secret, host, transport, interface, description, commented, options, register)
+		VALUES ($1, $2, NULLIF($3, ''), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+		t.Protocol, t.Name, t.Context, t.Type, t.Username, t.Secret, t.Host, t.Transport,
+		t.Interface, t.Description, t.Commented, t.Options, t.Register).Scan(&t.ID)
+	return mapPQ(err, trunkConstraints)
 }
 
 // Edit merges an edit onto the stored trunk in one transaction that locks its row first.
@@ -343,19 +346,24 @@ func (s *TrunkStore) Edit(ctx context.Context, protocol string, id int, merge fu
 		return s.get(ctx, tx, protocol, id, " FOR UPDATE")
 	}, merge, func(tx *sqlx.Tx, _, t *Trunk) error {
 		t.ID, t.Protocol = id, protocol
-		if err := s.check(ctx, tx, t); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE trunks SET name=$2, context=NULLIF($3, ''), type=$4,
-			username=$5, secret=$6, host=$7, transport=$8, interface=$9, description=$10,
-			commented=$11, options=$12, register=$13 WHERE id=$1`,
-			t.ID, t.Name, t.Context, t.Type, t.Username, t.Secret, t.Host, t.Transport, t.Interface,
-			t.Description, t.Commented, t.Options, t.Register)
-		if err != nil {
-			return mapPQ(err, trunkConstraints)
-		}
-		return oneRow(res)
+		return s.update(ctx, tx, t)
 	})
+}
+
+// update validates and writes t (its id and protocol set) inside the caller's transaction.
+func (s *TrunkStore) update(ctx context.Context, tx *sqlx.Tx, t *Trunk) error {
+	if err := s.check(ctx, tx, t); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE trunks SET name=$2, context=NULLIF($3, ''), type=$4,
+		username=$5, secret=$6, host=$7, transport=$8, interface=$9, description=$10,
+		commented=$11, options=$12, register=$13 WHERE id=$1`,
+		t.ID, t.Name, t.Context, t.Type, t.Username, t.Secret, t.Host, t.Transport, t.Interface,
+		t.Description, t.Commented, t.Options, t.Register)
+	if err != nil {
+		return mapPQ(err, trunkConstraints)
+	}
+	return oneRow(res)
 }
 
 // Delete removes one trunk of the protocol; one an outgoing route still dials through is
@@ -368,8 +376,11 @@ func (s *TrunkStore) Delete(ctx context.Context, protocol string, id int) error 
 		if err := trunksInUse(ctx, tx, `t.id = $1`, id); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM trunks WHERE id = $1`, id)
-		return mapPQ(err, trunkConstraints)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM trunks WHERE id = $1`, id); err != nil {
+			return mapPQ(err, trunkConstraints)
+		}
+		// A SIP trunk is a sipX gateway: its settings go with it.
+		return DropSettings(ctx, tx, GatewaySettingsKind, strconv.Itoa(id))
 	})
 }
 
@@ -381,11 +392,15 @@ func (s *TrunkStore) DeleteAll(ctx context.Context, protocol string) (n int, err
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM trunks WHERE protocol = $1`, protocol)
-		if err == nil {
-			n64, _ := res.RowsAffected()
-			n = int(n64)
+		if err != nil {
+			return mapPQ(err, trunkConstraints)
 		}
-		return mapPQ(err, trunkConstraints)
+		n64, _ := res.RowsAffected()
+		n = int(n64)
+		if protocol == "sip" { // the gateways' settings go with them
+			_, err = tx.ExecContext(ctx, `DELETE FROM setting_values WHERE owner_kind = $1`, GatewaySettingsKind)
+		}
+		return err
 	})
 	return n, err
 }

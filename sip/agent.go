@@ -50,6 +50,10 @@ type Config struct {
 	// MinExpires and MaxExpires bound the registration interval a phone may ask for (seconds):
 	// shorter is refused with 423, longer is granted MaxExpires. Defaults 60 and 3600.
 	MinExpires, MaxExpires int
+	// Bounds, when set, gives the bounds in force for each REGISTER (stored settings over
+	// MinExpires and MaxExpires; a contact behind NAT gets the NATed ones). On error the
+	// configured bounds apply.
+	Bounds func(ctx context.Context) (models.RegistrarBounds, error)
 	// SessionExpires is the RFC 4028 session interval of INVITE-mode legs (default 30 min,
 	// negative: no session timers).
 	SessionExpires time.Duration
@@ -353,6 +357,22 @@ func (a *Agent) TLSAddr() string {
 
 // Domain is the SIP domain.
 func (a *Agent) Domain() string { return a.cfg.Domain }
+
+// Announced is where the agent tells peers to reach it: the advertised host and the ports
+// of each transport it serves (0 for a transport that is off).
+type Announced struct {
+	Host          string
+	UDP, TCP, TLS int
+}
+
+// Announced is the advertised host and ports (what DNS records for the domain point at).
+func (a *Agent) Announced() Announced {
+	an := Announced{Host: a.advHost, UDP: a.advPort, TLS: a.tlsPort}
+	if a.tcp != nil {
+		an.TCP = a.advPort
+	}
+	return an
+}
 
 // OutboundProxy is the configured proxy address ("" when none).
 func (a *Agent) OutboundProxy() string { return a.cfg.OutboundProxy }

@@ -25,7 +25,7 @@ func FuzzRegisterBindings(f *testing.F) {
 	} {
 		f.Add(seed[0], seed[1])
 	}
-	lim := bindingLimits{def: regDefault, min: 60, max: 3600}
+	lim := bindingLimits{def: regDefault, min: 60, max: 3600, natMin: 60, natMax: 3600}
 	f.Fuzz(func(t *testing.T, contact, expires string) {
 		if strings.ContainsAny(contact+expires, "\r\n") {
 			return // a header value cannot hold a line break: that is another message

@@ -63,6 +63,7 @@ func (a *Agent) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	code, reason, hdrs := a.saveBindings(ctx, req, user, to.Address.Host)
+	a.log.Debug("REGISTER", "user", clip(user, 64), "source", req.Source(), "status", code)
 	result := "refused"
 	if code >= 200 && code < 300 {
 		result = "ok"
@@ -176,22 +177,44 @@ type bindingUpdate struct {
 	received string // "sip:host:port" when the phone asked for NAT handling, else ""
 }
 
-// bindingLimits are the registrar's Expires rules.
+// bindingLimits are the registrar's Expires rules: natMin and natMax bound the contacts
+// behind NAT.
 type bindingLimits struct {
-	def, min, max int
+	def, min, max, natMin, natMax int
+}
+
+// behindNAT says whether a contact is behind NAT: its REGISTER came from another address or
+// port than the contact's (a contact named by a host name cannot tell).
+func behindNAT(req *sip.Request, c *sip.ContactHeader) bool {
+	src, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return false
+	}
+	host, err := netip.ParseAddr(strings.Trim(c.Address.Host, "[]"))
+	if err != nil {
+		return false
+	}
+	port := c.Address.Port
+	if port == 0 {
+		port = 5060
+		if strings.EqualFold(c.Address.Scheme, "sips") {
+			port = 5061
+		}
+	}
+	return host.Unmap() != src.Addr().Unmap() || port != int(src.Port())
 }
 
 // parseBindings checks every Contact and Expires of a REGISTER (RFC 3261 §10.3 steps 6-7)
 // before anything is stored: a bad one refuses the whole request. code is 0 when the updates
 // may be applied, else the answer (with its headers).
 func parseBindings(req *sip.Request, lim bindingLimits) (ups []bindingUpdate, code int, reason string, hdrs []sip.Header) {
-	defExp := min(lim.def, lim.max)
+	defExp, given := lim.def, false
 	if h := req.GetHeader("Expires"); h != nil {
 		n, ok := parseExpires(h.Value())
 		if !ok {
 			return nil, 400, "Bad Expires", nil
 		}
-		defExp = n
+		defExp, given = n, true
 	}
 	contacts := req.GetHeaders("Contact")
 	if len(contacts) > maxContacts {
@@ -209,7 +232,14 @@ func parseBindings(req *sip.Request, lim bindingLimits) (ups []bindingUpdate, co
 			ups = append(ups, bindingUpdate{all: true})
 			continue
 		}
+		lo, hi := lim.min, lim.max
+		if behindNAT(req, c) {
+			lo, hi = lim.natMin, lim.natMax
+		}
 		exp := defExp
+		if !given {
+			exp = min(defExp, hi)
+		}
 		if v, ok := c.Params.Get("expires"); ok {
 			n, ok := parseExpires(v)
 			if !ok {
@@ -221,10 +251,10 @@ func parseBindings(req *sip.Request, lim bindingLimits) (ups []bindingUpdate, co
 		if err != nil {
 			return nil, 400, "Bad Contact", nil
 		}
-		if exp > 0 && exp < lim.min {
-			return nil, 423, "Interval Too Brief", []sip.Header{sip.NewHeader("Min-Expires", strconv.Itoa(lim.min))}
+		if exp > 0 && exp < lo {
+			return nil, 423, "Interval Too Brief", []sip.Header{sip.NewHeader("Min-Expires", strconv.Itoa(lo))}
 		}
-		u := bindingUpdate{contact: uri, expires: min(exp, lim.max)}
+		u := bindingUpdate{contact: uri, expires: min(exp, hi)}
 		if src := req.Source(); src != "" && exp > 0 && wantsNAT(req, c) {
 			u.received = "sip:" + src
 		}
@@ -233,9 +263,31 @@ func parseBindings(req *sip.Request, lim bindingLimits) (ups []bindingUpdate, co
 	return ups, 0, "", nil
 }
 
+// bindingLimits are the Expires rules in force: the stored settings when the agent has
+// them, else the configured bounds.
+func (a *Agent) bindingLimits(ctx context.Context) bindingLimits {
+	lim := bindingLimits{def: regDefault, min: a.cfg.MinExpires, max: a.cfg.MaxExpires, natMin: a.cfg.MinExpires, natMax: a.cfg.MaxExpires}
+	if a.cfg.Bounds == nil {
+		return lim
+	}
+	b, err := a.cfg.Bounds(ctx)
+	if err != nil {
+		a.log.Warn("registrar: reading the registration bounds; the configured ones apply", "err", err)
+		return lim
+	}
+	// A stored bound that makes no sense (it cannot be written so) falls back as well.
+	if b.Min >= 0 && b.Max >= max(b.Min, 1) {
+		lim.min, lim.max = b.Min, b.Max
+	}
+	if b.NATMin >= 0 && b.NATMax >= max(b.NATMin, 1) {
+		lim.natMin, lim.natMax = b.NATMin, b.NATMax
+	}
+	return lim
+}
+
 // saveBindings applies the Contact headers of an authenticated REGISTER and returns the answer.
 func (a *Agent) saveBindings(ctx context.Context, req *sip.Request, user, domain string) (int, string, []sip.Header) {
-	ups, code, reason, hdrs := parseBindings(req, bindingLimits{def: regDefault, min: a.cfg.MinExpires, max: a.cfg.MaxExpires})
+	ups, code, reason, hdrs := parseBindings(req, a.bindingLimits(ctx))
 	if code != 0 {
 		return code, reason, hdrs
 	}

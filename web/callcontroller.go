@@ -31,8 +31,9 @@ func (s *Server) startSIP(ctx context.Context, cert tls.Certificate) error {
 		Listen: cfg.SIPAddr, Advertise: cfg.SIPAdvertise, Domain: domain, Realm: cfg.Realm,
 		OutboundProxy: cfg.SIPOutboundProxy, TCP: cfg.SIPTCP, LegacyParams: cfg.SIPLegacyParams,
 		TLSListen: cfg.SIPTLSAddr, TLS: sipTLS,
-		Registrar: cfg.SIPRegistrar, RecordLease: cfg.SIPRecordLease, Logger: s.log, Instance: cfg.SIPInstance,
+		Registrar: cfg.SIPRegistrar, RecordLease: cfg.SIPRecordLease, Logger: s.sipLogger(), Instance: cfg.SIPInstance,
 		MinExpires: cfg.SIPMinExpires, MaxExpires: cfg.SIPMaxExpires, UserAgent: cfg.SIPUserAgent,
+		Bounds:         s.serviceSettings.RegistrarBounds,
 		SessionExpires: sessionExpires(cfg.SIPSessionExpires), TxLinger: cfg.SIPTxLinger,
 		// The SIP side shares the HTTP side's Digest rules and failure throttle.
 		Digest: acl.NewDigest(cfg.Realm, cfg.NonceLifetime), Throttle: s.throttle,

@@ -34,7 +34,8 @@ type Config struct {
 	// SoundsDir, when set, gets a copy of every stored audio file at <family>/<name> for a
 	// media server (pbxws never reads it back).
 	SoundsDir string
-	// Hostname is the FQDN of this pbxws as sipX server 1 (default: the SIP domain).
+	// Hostname is the FQDN of this pbxws as sipX server 1 (default: the SIP domain): the
+	// DNS advisor's SRV targets and A records name it.
 	Hostname string
 	// Realm is the HTTP/SIP authentication realm.
 	Realm string
@@ -62,6 +63,8 @@ type Config struct {
 	SIPAdvertise string
 	// SIPDomain is the SIP domain (default: the advertised host).
 	SIPDomain string
+	// DNSResolver is the DNS server (address:port) the DNS advisor asks ("": the system's).
+	DNSResolver string
 	// SIPOutboundProxy, host:port, receives every INVITE pbxws originates.
 	SIPOutboundProxy string
 	// SIPTCP also serves SIP over TCP on SIPAddr.

@@ -147,7 +147,7 @@ var envSamples = map[string]string{
 	"tls-cert": "/etc/pbxws/cert.pem", "tls-key": "/etc/pbxws/key.pem", "trusted-proxies": "10.0.0.0/8,192.0.2.1",
 	"body-limit": "2048", "audio-max-bytes": "1000", "audio-family-max-bytes": "5000", "sounds-dir": "/var/lib/pbxws/sounds", "hostname": "pbx.example.org", "realm": "other", "shutdown-timeout": "3s", "pprof": "127.0.0.1:16060",
 	"metrics": "127.0.0.1:19464", "db-max-conns": "8", "db-wait": "7s", "max-active": "3", "max-wait": "4s",
-	"sip": "127.0.0.1:15060", "sip-advertise": "pbx.example.org:5070", "sip-domain": "example.org", "sipx-phonebook": "sales",
+	"sip": "127.0.0.1:15060", "sip-advertise": "pbx.example.org:5070", "sip-domain": "example.org", "dns-resolver": "192.0.2.53:53", "sipx-phonebook": "sales",
 	"sip-outbound-proxy": "proxy.example.org:5060", "sip-tcp": "false", "sip-tls": "127.0.0.1:15061",
 	"sip-legacy-params": "false", "sip-registrar": "false", "sip-record-lease": "1m", "sip-min-expires": "30",
 	"sip-max-expires": "600", "sip-session-expires": "10m", "sip-tx-linger": "10s", "sip-user-agent": "test/1", "sip-instance": "i1",

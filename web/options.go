@@ -85,7 +85,7 @@ func (c *Config) options() []option {
 		{name: "audio-max-bytes", usage: "maximum size of one uploaded audio file (sipX prompts), in bytes", value: count(&c.AudioMaxBytes, atLeast(1))},
 		{name: "audio-family-max-bytes", usage: "maximum size of all the audio files of one prompt family, in bytes", value: count(&c.AudioFamilyMaxBytes, atLeast(1))},
 		{name: "sounds-dir", usage: "folder that gets a copy of every stored audio file, as <family>/<name> (empty: none)", value: text(&c.SoundsDir)},
-		{name: "hostname", usage: "FQDN of this pbxws as sipX server 1 (default: the SIP domain)", value: text(&c.Hostname, headerText)},
+		{name: "hostname", usage: "FQDN of this pbxws as sipX server 1 (default: the SIP domain)", value: text(&c.Hostname, dnsName)},
 		{name: "sipx-phonebook", usage: "the name sipX's /phonebook resources give the XiVO phonebook", value: text(&c.SipxPhonebook, bookName)},
 		{name: "realm", usage: "authentication realm (HTTP Digest and SIP)", value: text(&c.Realm, notEmpty, quotable)},
 		{name: "shutdown-timeout", usage: "graceful shutdown bound", value: duration(&c.ShutdownTimeout, atLeast[time.Duration](0))},
@@ -105,6 +105,7 @@ func (c *Config) options() []option {
 			}},
 		{name: "sip-advertise", usage: "SIP host[:port] advertised in Via/Contact/SDP (default: the bound address)", value: text(&c.SIPAdvertise, hostWithOptionalPort)},
 		{name: "sip-domain", usage: "SIP domain (default: the advertised host)", value: text(&c.SIPDomain, headerText)},
+		{name: "dns-resolver", usage: "DNS server address:port the DNS advisor asks (empty: the system's resolver)", value: text(&c.DNSResolver, resolverAddress)},
 		{name: "sip-outbound-proxy", usage: "host:port every originated INVITE goes through", value: text(&c.SIPOutboundProxy, hostWithOptionalPort)},
 		{name: "sip-tcp", usage: "also serve SIP over TCP", value: boolean(&c.SIPTCP)},
 		{name: "sip-tls", usage: "SIP over TLS address, e.g. 127.0.0.1:5061, with the HTTPS certificate (empty: off)", value: text(&c.SIPTLSAddr, listenAddress), listen: withSIP("tcp")},
@@ -723,6 +724,41 @@ func addressesOrCIDRs(l []string) error {
 		if _, err := acl.ParseProxies([]string{e}); err != nil {
 			return fmt.Errorf("%q is neither an address nor a CIDR", e)
 		}
+	}
+	return nil
+}
+
+// dnsName is empty or a domain name: dot-separated labels of letters, digits and '-' (not
+// at a label's ends), at most 253 characters, an optional final dot.
+func dnsName(s string) error {
+	n := strings.TrimSuffix(s, ".")
+	if s == "" {
+		return nil
+	}
+	bad := fmt.Errorf("%q is not a domain name (labels of letters, digits and '-', separated by dots)", s)
+	if len(n) == 0 || len(n) > 253 {
+		return bad
+	}
+	for _, l := range strings.Split(n, ".") {
+		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' ||
+			strings.Trim(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
+			return bad
+		}
+	}
+	return nil
+}
+
+// resolverAddress is empty or an IP address and port number (a name would need a resolver).
+func resolverAddress(s string) error {
+	if s == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || net.ParseIP(host) == nil {
+		return fmt.Errorf("%q is not address:port (an IP address and a port number)", s)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q: the port must be a number from 1 to 65535", s)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"pbxws/dnscheck"
 	"pbxws/handlers"
 	"pbxws/models"
 )
@@ -50,7 +51,7 @@ func sipxREST(s *Server, app *fiber.App) {
 	// sipXconfig /api (sipx-api.md): JSON first, a .json/.xml suffix chooses, ADMIN only.
 	app.Use(sipxAPISuffix)
 	api := func(r sipxAPI) fiber.Handler { return func(c *fiber.Ctx) error { return r.serve(s, c) } }
-	registrations := handlers.Registrations(s.stores, handlers.APIServer{ID: 1, FQDN: s.sipDomain})
+	registrations := handlers.Registrations(s.stores, s.apiServer())
 	app.All("/sipxconfig/api/registrations", api(sipxAPI{res: registrations, methods: map[string]string{"GET": "view"}}))
 	app.All("/sipxconfig/api/registrations/group/:x", api(sipxAPI{res: registrations, methods: map[string]string{"GET": "view"},
 		fixed: map[string]string{"by": "group"}}))
@@ -123,6 +124,25 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/api/phoneGroups/:group/down", phoneGroups(map[string]string{"PUT": "move"}, map[string]string{"move": "down"}))
 	app.All("/sipxconfig/api/phoneGroups/:group/models", phoneGroups(get, map[string]string{"list": "models"}))
 	app.All("/sipxconfig/api/phoneGroups/:group/model/:modelId/firmware/:version", phoneGroups(map[string]string{"PUT": "firmware"}, nil))
+	// The DNS advisor: text/plain only, looked up afresh on every GET (§14).
+	app.All("/sipxconfig/api/dns/advisor/server/:server", api(sipxAPI{res: handlers.DNSAdvisor(s.apiServer(), s.sipPresence, dnscheck.New(s.cfg.DNSResolver)),
+		methods: get, media: []string{"text/plain"}}))
+	// The settings of the services pbxws runs (§13): the registrar's and the REST server's;
+	// their ports read-only, the rest read live.
+	serviceTree := func(kind *models.SettingsOwner) *handlers.Resource {
+		return handlers.SettingsResource(s.stores.SettingTrees, func(*handlers.Request) (*models.SettingsOwner, string) { return kind, "1" }, "Service not found")
+	}
+	s.apiSettings(app, "/registrar", serviceTree(s.services.Registrar), false)
+	s.apiSettings(app, "/restserver", serviceTree(s.services.RestServer), false)
+	// The settings of the services pbxws configures but does not run (§15): stored, and
+	// announced on the configuration channel for each service's agent.
+	for name, kind := range models.ServiceTreeKinds() {
+		s.apiSettings(app, "/"+name, serviceTree(kind), false)
+	}
+	// The license: its information stored, its UID written (§15).
+	license := handlers.APILicense(s.stores, s.sipDomain)
+	app.All("/sipxconfig/api/license", api(sipxAPI{res: license, methods: map[string]string{"GET": "view", "POST": "edit"}}))
+	app.All("/sipxconfig/api/license/:uid", api(sipxAPI{res: license, methods: map[string]string{"POST": "edit"}}))
 	// Stored audio files (§4): uploads stream their multipart body (not through sipxAPI,
 	// which reads a whole body of at most 1 MiB); downloads serve ranges.
 	for _, family := range models.AudioFamilies {
@@ -136,6 +156,41 @@ func sipxREST(s *Server, app *fiber.App) {
 		app.Get(base+"/:name/stream", s.promptDownload(prompts, false))
 		app.All(base+"/:name/stream", api(sipxAPI{res: prompts, methods: map[string]string{"GET": "download"}}))
 	}
+	apiGateways := handlers.APIGateways(s.stores)
+	gw := func(methods map[string]string) fiber.Handler { return api(sipxAPI{res: apiGateways, methods: methods}) }
+	app.All("/sipxconfig/api/gateways", gw(map[string]string{"GET": "view", "POST": "add"}))
+	app.All("/sipxconfig/api/gateways/models", gw(map[string]string{"GET": "models"}))
+	app.All("/sipxconfig/api/gateways/:gw", gw(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}))
+	app.All("/sipxconfig/api/gateways/:gw/availablerules", gw(map[string]string{"GET": "availablerules"}))
+	app.All("/sipxconfig/api/gateways/:gw/rules/:ruleId", gw(map[string]string{"PUT": "linkrule", "DELETE": "unlinkrule"}))
+	app.All("/sipxconfig/api/gateways/:gw/ports", gw(map[string]string{"GET": "ports", "POST": "addport"}))
+	for _, ports := range []string{"ports", "port"} { // the document's port, the code's ports (§16.1)
+		app.All("/sipxconfig/api/gateways/:gw/"+ports+"/:portId", gw(map[string]string{"DELETE": "port"}))
+		app.All("/sipxconfig/api/gateways/:gw/"+ports+"/:portId/settings", gw(map[string]string{"GET": "port"}))
+		app.All("/sipxconfig/api/gateways/:gw/"+ports+"/:portId/settings/*", gw(map[string]string{"GET": "port", "PUT": "port", "DELETE": "port"}))
+	}
+	gatewaySettings := s.stores.Gateways.GatewaySettings()
+	s.apiSettings(app, "/gateways/:gw", handlers.SettingsResource(s.stores.SettingTrees,
+		func(r *handlers.Request) (*models.SettingsOwner, string) { return gatewaySettings, r.PathParams["gw"] }, "Gateway not found"), false)
+	apiRules := handlers.APIRules(s.stores)
+	app.All("/sipxconfig/api/rules", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "view", "POST": "add"}}))
+	app.All("/sipxconfig/api/rules/raw", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "raw"}}))
+	app.All("/sipxconfig/api/rules/:ruleId", api(sipxAPI{res: apiRules, methods: map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}}))
+	apiCallGroups := handlers.APICallGroups(s.stores)
+	callGroups := func(methods map[string]string) fiber.Handler {
+		return api(sipxAPI{res: apiCallGroups, methods: methods})
+	}
+	app.All("/sipxconfig/api/callgroups", callGroups(map[string]string{"GET": "view", "POST": "add"}))
+	app.All("/sipxconfig/api/callgroups/rotate", callGroups(map[string]string{"POST": "rotateAll"}))
+	app.All("/sipxconfig/api/callgroups/prefix/:prefix", callGroups(get))
+	app.All("/sipxconfig/api/callgroups/:ext", callGroups(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}))
+	app.All("/sipxconfig/api/callgroups/:ext/duplicate/:newExt", callGroups(map[string]string{"POST": "duplicate"}))
+	app.All("/sipxconfig/api/callgroups/:ext/rotate/:ringExt", callGroups(map[string]string{"POST": "rotate"}))
+	// /pagegroups/prompts (above) and /pagegroups/settings come before /pagegroups/:id.
+	s.apiSettings(app, "/pagegroups", handlers.APIPagingSettings(s.stores), false)
+	apiPageGroups := handlers.APIPageGroups(s.stores)
+	app.All("/sipxconfig/api/pagegroups", api(sipxAPI{res: apiPageGroups, methods: map[string]string{"GET": "view", "POST": "add"}}))
+	app.All("/sipxconfig/api/pagegroups/:id", api(sipxAPI{res: apiPageGroups, methods: map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}}))
 	crud := func(r sipxCRUD, hasID bool) fiber.Handler {
 		return func(c *fiber.Ctx) error { return r.serve(s, c, hasID) }
 	}

@@ -43,6 +43,12 @@ type Server struct {
 	health *models.Health
 	sip    *sip.Agent
 	cc     *handlers.CallController
+	// services are the registrar's and the REST server's settings (sipx-api.md §13), read
+	// live through serviceSettings.
+	services        models.PBXServiceKinds
+	serviceSettings *models.ServiceSettingsCache
+	// baseLog is the configured logger, which log wraps with the REST server's stored level.
+	baseLog *slog.Logger
 	// sipxUsers authenticates users on the sipX REST façade.
 	sipxUsers *acl.UserAuth
 
@@ -123,6 +129,7 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 	phones := s.stores.Phones
 	phones.Listen(dsn, s.log)
 	s.closers = append(s.closers, func(context.Context) error { phones.CloseListener(); return nil })
+	s.startServiceSettings(dsn)
 	regs := s.stores.Registrations
 	regs.Listen(dsn, s.log)
 	s.closers = append(s.closers, func(context.Context) error { regs.Close(); return nil })

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -52,6 +53,8 @@ type sipxAPI struct {
 	methods map[string]string
 	// fixed are path parameters the route's literal segments stand for.
 	fixed map[string]string
+	// media are the types the resource answers in, the default first (nil: sipxAPIMedia).
+	media []string
 }
 
 func (r sipxAPI) allow() string {
@@ -82,7 +85,7 @@ func (r sipxAPI) serve(s *Server, c *fiber.Ctx) error {
 		c.Set(fiber.HeaderAllow, r.allow())
 		return sipxText(c, http.StatusMethodNotAllowed, c.Method()+" is not offered here: use "+strings.TrimSuffix(r.allow(), ", OPTIONS"))
 	}
-	req := &handlers.Request{Act: act, User: u.ID, Admin: u.Admin, Query: sipxQuery(c), PathParams: map[string]string{}}
+	req := &handlers.Request{Act: act, User: u.ID, Admin: u.Admin, Account: u.UserName, Query: sipxQuery(c), PathParams: map[string]string{}}
 	for k, v := range r.fixed {
 		req.PathParams[k] = v
 	}
@@ -101,11 +104,18 @@ func (r sipxAPI) serve(s *Server, c *fiber.Ctx) error {
 		}
 		req.PathParams[name] = v
 	}
+	offered := r.media
+	if offered == nil {
+		offered = sipxAPIMedia
+	}
 	media, _ := c.Locals(localAPIFormat).(string)
+	if media != "" && !slices.Contains(offered, media) {
+		return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(offered, " or "))
+	}
 	if media == "" {
 		var ok bool
-		if media, ok = negotiate(c.Get(fiber.HeaderAccept), sipxAPIMedia); !ok {
-			return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(sipxAPIMedia, " or "))
+		if media, ok = negotiate(c.Get(fiber.HeaderAccept), offered); !ok {
+			return sipxText(c, http.StatusNotAcceptable, "this resource answers "+strings.Join(offered, " or "))
 		}
 	}
 	if method == fiber.MethodPost || method == fiber.MethodPut {
@@ -134,6 +144,9 @@ func (r sipxAPI) serve(s *Server, c *fiber.Ctx) error {
 		for _, v := range vs {
 			c.Response().Header.Add(k, v)
 		}
+	}
+	if res.Status == http.StatusNoContent {
+		return c.SendStatus(http.StatusNoContent)
 	}
 	if own, ok := res.JSON.(handlers.SipxRenderer); ok {
 		body, ctype := own.Render(media)
