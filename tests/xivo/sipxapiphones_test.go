@@ -706,6 +706,18 @@ func TestSipxAPIPhonesAndJSONPHPDevicesAreOneModel(t *testing.T) {
 	if st, _, _ := c.do("GET", devicesPath, "act=view&id="+devID, nil); st != http.StatusNotFound {
 		t.Fatalf("json.php view of the deleted device: %d", st)
 	}
+	// A device json.php deletes takes its sipX settings with it.
+	if a := boss.send("PUT", apiPhones+"/2/settings/time/ntpServer", "text/plain", "ntp.example.org"); a.status != http.StatusOK {
+		t.Fatalf("PUT setting: %d %s", a.status, a.body)
+	}
+	c.mustStatus(http.StatusOK, "GET", devicesPath, "act=delete&id=b2", nil)
+	var n int
+	if err := env.DB.Get(&n, `SELECT count(*) FROM setting_values WHERE owner_kind = 'phone' AND owner_id = '2'`); err != nil || n != 0 {
+		t.Fatalf("settings of the deleted device: %d %v", n, err)
+	}
+	if a := boss.send("GET", apiPhones+"/2/settings", "", ""); a.status != http.StatusNotFound {
+		t.Fatalf("settings of the deleted device: %d %s", a.status, a.body)
+	}
 }
 
 // sendProfile without registered phones (the real NOTIFYs are in tests/sipc): every batch
