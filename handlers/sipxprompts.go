@@ -77,6 +77,9 @@ type PromptFile struct{ *models.AudioFile }
 type PromptLimits struct {
 	File, Family int64
 	Parts        int
+	// Admit, when set, waits for the database's turn before each file is stored (the
+	// façade's write admission) and returns the function that gives the turn back.
+	Admit func() (leave func(), err error)
 }
 
 // UploadPrompts stores the files of a multipart upload into a family, one part at a time,
@@ -123,8 +126,8 @@ func UploadPrompts(ctx context.Context, st *models.Stores, family string, mr *mu
 			failed = append(failed, name)
 			continue
 		}
-		err = st.AudioFiles.Add(ctx, &models.AudioFile{Family: family, Name: name, ContentType: ctype,
-			Size: int64(len(data)), SHA256: sum, Data: data}, lim.Family)
+		err = addPrompt(ctx, st, lim, &models.AudioFile{Family: family, Name: name, ContentType: ctype,
+			Size: int64(len(data)), SHA256: sum, Data: data})
 		var ce *models.ConflictError
 		switch {
 		case errors.As(err, &ce):
@@ -143,6 +146,18 @@ func UploadPrompts(ctx context.Context, st *models.Stores, family string, mr *mu
 		return &APIError{Status: http.StatusBadRequest, Msg: "the upload holds no file (a part with a Content-Disposition filename)"}
 	}
 	return nil
+}
+
+// addPrompt stores one file in its turn.
+func addPrompt(ctx context.Context, st *models.Stores, lim PromptLimits, f *models.AudioFile) error {
+	if lim.Admit != nil {
+		leave, err := lim.Admit()
+		if err != nil {
+			return err
+		}
+		defer leave()
+	}
+	return st.AudioFiles.Add(ctx, f, lim.Family)
 }
 
 // partFileName is the file name a part's Content-Disposition gives (filename, or filename*

@@ -20,7 +20,8 @@ import (
 // Stored audio files, the sipX "prompts" (sipx-api.md §4): a family (moh, pagegroups,
 // orbits), a validated name unique in it, the sniffed media type and the bytes. The database
 // holds them so every instance serves the same files; a mirror folder, when configured, gets a
-// copy for a media server (written, never read back).
+// copy for a media server (written, never read back): the instance that stores a file writes
+// it at once, the others when they hear of it (ListenMirror).
 
 // AudioFamilies are the prompt families, as their URLs name them.
 var AudioFamilies = []string{"moh", "pagegroups", "orbits"}
@@ -94,7 +95,9 @@ var ErrAudioFamilyFull = errors.New("the family's files would exceed its size li
 // audioUses are the objects that may name a file of a family, as a query giving the
 // referring object's name ("orbit park1"): a file in use is not deleted. Each object family
 // that names files adds its line.
-var audioUses = []struct{ family, query string }{}
+var audioUses = []struct{ family, query string }{
+	{"orbits", `SELECT 'orbit ' || name FROM parking_lots WHERE music = $1 ORDER BY name LIMIT 1`},
+}
 
 // List returns a family's files (without their bytes), by name (byte order, the same on
 // every database).
@@ -149,7 +152,7 @@ func (s *AudioFileStore) Add(ctx context.Context, f *AudioFile, familyLimit int6
 		if n, _ := res.RowsAffected(); n == 0 {
 			return &ConflictError{Field: "name", Msg: f.Name + ": already exists"}
 		}
-		return nil
+		return notifyAudioChange(ctx, tx, f.Family, f.Name)
 	})
 	if err == nil {
 		s.mirror(f.Family, f.Name, f.Data)
@@ -179,8 +182,10 @@ func (s *AudioFileStore) Delete(ctx context.Context, family, name string) error 
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM audio_files WHERE family = $1 AND name = $2`, family, name)
-		return mapPQ(err, nil)
+		if _, err = tx.ExecContext(ctx, `DELETE FROM audio_files WHERE family = $1 AND name = $2`, family, name); err != nil {
+			return mapPQ(err, nil)
+		}
+		return notifyAudioChange(ctx, tx, family, name)
 	})
 	if err == nil && s.MirrorDir != "" {
 		if err := os.Remove(filepath.Join(s.MirrorDir, family, name)); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -51,7 +51,8 @@ func sipxREST(s *Server, app *fiber.App) {
 	// sipXconfig /api (sipx-api.md): JSON first, a .json/.xml suffix chooses, ADMIN only.
 	app.Use(sipxAPISuffix)
 	api := func(r sipxAPI) fiber.Handler { return func(c *fiber.Ctx) error { return r.serve(s, c) } }
-	registrations := handlers.Registrations(s.stores, s.apiServer())
+	server := s.apiServer()
+	registrations := handlers.Registrations(s.stores, server)
 	app.All("/sipxconfig/api/registrations", api(sipxAPI{res: registrations, methods: map[string]string{"GET": "view"}}))
 	app.All("/sipxconfig/api/registrations/group/:x", api(sipxAPI{res: registrations, methods: map[string]string{"GET": "view"},
 		fixed: map[string]string{"by": "group"}}))
@@ -156,6 +157,20 @@ func sipxREST(s *Server, app *fiber.App) {
 		app.Get(base+"/:name/stream", s.promptDownload(prompts, false))
 		app.All(base+"/:name/stream", api(sipxAPI{res: prompts, methods: map[string]string{"GET": "download"}}))
 	}
+	// Park orbits (§11), after their prompts: the XiVO parking lots; /orbits/settings is
+	// no resource (404).
+	orbits := handlers.APIOrbits(s.stores, server)
+	orbit := func(methods map[string]string) fiber.Handler { return api(sipxAPI{res: orbits, methods: methods}) }
+	app.All("/sipxconfig/api/orbits", orbit(map[string]string{"GET": "list", "POST": "add"}))
+	app.All("/sipxconfig/api/orbits/servers/:server", orbit(map[string]string{"GET": "list", "POST": "add", "DELETE": "deleteServer"}))
+	app.All("/sipxconfig/api/orbits/:id", orbit(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}))
+	orbitOwner := func(r *handlers.Request) (*models.SettingsOwner, string) {
+		return models.OrbitSettings, r.PathParams["id"]
+	}
+	s.apiSettings(app, "/orbits/:id", handlers.SettingsResource(s.stores.SettingTrees, orbitOwner, "Orbit not found"), false)
+	// Music on hold (§12): one service's settings.
+	s.apiSettings(app, "/moh", handlers.SettingsResource(s.stores.SettingTrees,
+		func(*handlers.Request) (*models.SettingsOwner, string) { return models.MOHSettings, "" }, "Setting not found"), false)
 	apiGateways := handlers.APIGateways(s.stores)
 	gw := func(methods map[string]string) fiber.Handler { return api(sipxAPI{res: apiGateways, methods: methods}) }
 	app.All("/sipxconfig/api/gateways", gw(map[string]string{"GET": "view", "POST": "add"}))

@@ -123,6 +123,8 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 	if err := s.stores.Prepare(ctx); err != nil {
 		return nil, err
 	}
+	stopMirror := s.stores.AudioFiles.ListenMirror(dsn, s.log)
+	s.closers = append(s.closers, func(context.Context) error { stopMirror(); return nil })
 	books := s.stores.Books
 	books.Listen(dsn, s.log)
 	s.closers = append(s.closers, func(context.Context) error { books.Close(); return nil })

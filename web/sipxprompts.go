@@ -114,29 +114,37 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 // promptUpload is POST /api/{family}/prompts: ADMIN, multipart/form-data, streamed.
 func (s *Server) promptUpload(family string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		var body io.Reader = c.Request().BodyStream()
+		if body == nil {
+			body = bytes.NewReader(c.Request().Body())
+		}
+		// Every refusal closes the connection after lingering (the body is not read).
 		if _, ok, err := s.sipxAuthenticate(c, roleAdmin); !ok {
-			c.Response().SetConnectionClose() // the body is not read
+			lingerBeforeClose(c, body)
 			return err
 		}
 		c.Locals(localAct, "upload")
 		mt, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 		if err != nil || mt != fiber.MIMEMultipartForm || params["boundary"] == "" {
-			c.Response().SetConnectionClose()
+			lingerBeforeClose(c, body)
 			return sipxText(c, http.StatusUnsupportedMediaType, "an upload is multipart/form-data with a boundary")
 		}
 		if coding := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); coding != "" && !strings.EqualFold(coding, "identity") {
-			c.Response().SetConnectionClose()
+			lingerBeforeClose(c, body)
 			return sipxText(c, http.StatusUnsupportedMediaType, "an upload is sent as it is, without Content-Encoding")
-		}
-		var body io.Reader = c.Request().BodyStream()
-		if body == nil {
-			body = bytes.NewReader(c.Request().Body())
 		}
 		// Files up to their limit each, and a little room for the parts' headers and fields.
 		total := int64(promptParts)*int64(s.cfg.AudioMaxBytes) + 1<<20
 		lb := &limitedBody{r: body, left: total, limit: total}
-		// Reading past a limit fails at once; the linger reads the stream itself.
-		lim := handlers.PromptLimits{File: int64(s.cfg.AudioMaxBytes), Family: int64(s.cfg.AudioFamilyMaxBytes), Parts: promptParts}
+		// The body arrives at the client's pace: only the storing of each file waits for
+		// (and holds) a turn of the write admission, not the reading.
+		admit := func() (func(), error) {
+			if err := s.admitWrites.enter(); err != nil {
+				return nil, err
+			}
+			return s.admitWrites.leave, nil
+		}
+		lim := handlers.PromptLimits{File: int64(s.cfg.AudioMaxBytes), Family: int64(s.cfg.AudioFamilyMaxBytes), Parts: promptParts, Admit: admit}
 		err = handlers.UploadPrompts(c.UserContext(), s.stores, family, multipart.NewReader(lb, params["boundary"]), lim)
 		if err != nil {
 			lingerBeforeClose(c, body)

@@ -12,9 +12,11 @@ import (
 	"net/http"
 	"net/textproto"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"pbxws/tests/testenv"
 	"pbxws/web"
@@ -318,4 +320,108 @@ func TestSipxAPIPrompts(t *testing.T) {
 	if a := boss.send("PUT", base, "", ""); a.status != http.StatusMethodNotAllowed || a.header.Get("Allow") != "GET, POST, OPTIONS" {
 		t.Fatalf("PUT: %d %v", a.status, a.header)
 	}
+}
+
+// The real curl binary uploads with -F (a 3 MiB file: curl asks Expect: 100-continue first)
+// and downloads a range; the bytes come back as they went.
+func TestSipxAPIPromptsCurl(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is not installed (tests/install-deps.sh installs it)")
+	}
+	env, _ := sipxSetup(t)
+	dir := t.TempDir()
+	wav := wavBytes(3 << 20)
+	if err := os.WriteFile(filepath.Join(dir, "hold.wav"), wav, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := "https://boss:bosspin1@" + strings.TrimPrefix(env.HTTPSURL, "https://") + "/sipxconfig/api/moh/prompts"
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("curl", append([]string{"-k", "-s", "-w", "%{http_code}"}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("curl %v: %v", args, err)
+		}
+		return string(out)
+	}
+	if got := run("-F", "file=@"+filepath.Join(dir, "hold.wav"), url, "-o", filepath.Join(dir, "answer")); got != "200" {
+		b, _ := os.ReadFile(filepath.Join(dir, "answer"))
+		t.Fatalf("upload: %s %s", got, b)
+	}
+	if got := audioState(t, env); got != "moh|hold.wav|audio/x-wav|3145728|"+sha(wav)+"|3145728" {
+		t.Fatalf("stored: %s", got)
+	}
+	if got := run(url+"/hold.wav", "-o", filepath.Join(dir, "back.wav")); got != "200" {
+		t.Fatalf("download: %s", got)
+	}
+	if back, _ := os.ReadFile(filepath.Join(dir, "back.wav")); !bytes.Equal(back, wav) {
+		t.Fatal("the downloaded bytes differ")
+	}
+	if got := run("-r", "0-11", url+"/hold.wav/stream", "-o", filepath.Join(dir, "head")); got != "206" {
+		t.Fatalf("range: %s", got)
+	}
+	if head, _ := os.ReadFile(filepath.Join(dir, "head")); string(head) != "RIFF\x00\x00\x00\x00WAVE" {
+		t.Fatalf("range bytes: %q", head)
+	}
+}
+
+// mirrorHas polls until the mirror file is there with want's bytes (want nil: until it is
+// gone), for at most 5 seconds.
+func mirrorHas(t *testing.T, path string, want []byte) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(5 * time.Second)
+	for {
+		b, err := os.ReadFile(path)
+		if (want == nil && os.IsNotExist(err)) || (want != nil && err == nil && bytes.Equal(b, want)) {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("%s: %d bytes, %v; want %d bytes", path, len(b), err, len(want))
+		}
+	}
+}
+
+// Two instances on one database, each with its own mirror folder: the one that did not get
+// the upload mirrors it too (at start for the files already stored, then as others
+// announce them), and drops the copies of files deleted or no longer stored.
+func TestSipxAPIPromptsMirrorOnEveryInstance(t *testing.T) {
+	dirA, dirB := t.TempDir(), t.TempDir()
+	envA, _ := sipxSetup(t, func(c *web.Config) { c.SoundsDir = dirA })
+	boss := newSipx(t, envA, "boss", "bosspin1")
+	first, second := wavBytes(300), mp3Bytes(200)
+	body, ctype := multipartBody(t, filePart("first.wav", first))
+	if a := boss.send("POST", "/sipxconfig/api/moh/prompts", ctype, body); a.status != http.StatusOK {
+		t.Fatalf("upload: %d %s", a.status, a.body)
+	}
+	// B starts with a stale copy and a file that is no prompt name: the first goes, the
+	// second is none of pbxws's business.
+	if err := os.MkdirAll(filepath.Join(dirB, "orbits"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"orbits/stale.wav", "orbits/README"} {
+		if err := os.WriteFile(filepath.Join(dirB, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testenv.StartOn(t, envA.DSN, func(c *web.Config) { c.SoundsDir = dirB })
+	mirrorHas(t, filepath.Join(dirB, "moh", "first.wav"), first)
+	mirrorHas(t, filepath.Join(dirB, "orbits", "stale.wav"), nil)
+	if _, err := os.Stat(filepath.Join(dirB, "orbits", "README")); err != nil {
+		t.Fatalf("a foreign file was touched: %v", err)
+	}
+	// Later changes through A reach B's folder.
+	body, ctype = multipartBody(t, filePart("second.mp3", second))
+	if a := boss.send("POST", "/sipxconfig/api/orbits/prompts", ctype, body); a.status != http.StatusOK {
+		t.Fatalf("upload: %d %s", a.status, a.body)
+	}
+	mirrorHas(t, filepath.Join(dirB, "orbits", "second.mp3"), second)
+	if a := boss.send("DELETE", "/sipxconfig/api/moh/prompts/first.wav", "", ""); a.status != http.StatusOK {
+		t.Fatalf("delete: %d %s", a.status, a.body)
+	}
+	mirrorHas(t, filepath.Join(dirB, "moh", "first.wav"), nil)
+	mirrorHas(t, filepath.Join(dirA, "moh", "first.wav"), nil)
+	mirrorHas(t, filepath.Join(dirA, "orbits", "second.mp3"), second)
 }
