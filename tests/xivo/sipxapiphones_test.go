@@ -860,3 +860,53 @@ func TestSipxAPIPhoneSettingsFollowChangesBehindPBXWSBack(t *testing.T) {
 		t.Fatalf("deleted phone: %d %s", a.status, a.body)
 	}
 }
+
+// The profiles carry the effective settings (§7.5): a Polycom's groups' and own values and
+// its line's, a Yealink's time zone in hours, an Aastra's dial plan; unset leaves keep the
+// defaults the files always had.
+func TestSipxAPIPhoneProfilesCarryTheirSettings(t *testing.T) {
+	env, _ := sipxSetup(t, func(cfg *web.Config) { cfg.SIPDomain = "pbx.example.com" })
+	boss := newSipx(t, env, "boss", "bosspin1")
+	for _, body := range []string{`{"serialNo":"0004f280cc95","model":{"modelId":"polycom335"},"groups":[{"name":"hq"}]}`,
+		`{"serialNo":"805ec0aabbcc","model":{"modelId":"yealinkPhoneT46"}}`, `{"serialNo":"00085d112233","model":{"modelId":"aastra6731i"}}`} {
+		if a := boss.send("POST", apiPhones, "application/json", body); a.status != http.StatusOK {
+			t.Fatalf("POST: %d %s", a.status, a.body)
+		}
+	}
+	a := boss.send("POST", apiPhones+"/1/lines", "application/json", `{"userId":"ext-1","password":"Pw1","displayName":"Desk","extension":"300"}`)
+	if a.status != http.StatusOK {
+		t.Fatalf("line: %d %s", a.status, a.body)
+	}
+	line := a.body
+	for path, value := range map[string]string{
+		apiPhoneGroups + "/hq/model/polycom335/settings/tcpIpApp/sntp/address": "ntp.hq.example",
+		apiPhoneGroups + "/hq/model/polycom335/settings/dialplan/digitmap":     "xxxx|9xxxxxxx",
+		apiPhones + "/1/settings/tcpIpApp/sntp/gmtOffset":                      "3600",
+		apiPhones + "/1/lines/" + line + "/settings/reg/label":                 "Front desk",
+		apiPhones + "/1/lines/" + line + "/settings/reg/callsPerLineKey":       "2",
+		apiPhones + "/2/settings/time/timeZone":                                "19800",
+		apiPhones + "/2/settings/time/ntpServer1":                              "ntp.y.example",
+		apiPhones + "/00085d112233/settings/dialplan/dialPlan":                 "9x+#",
+	} {
+		if a := boss.send("PUT", path, "text/plain", value); a.status != http.StatusOK {
+			t.Fatalf("PUT %s: %d %s", path, a.status, a.body)
+		}
+	}
+	a = boss.send("GET", apiPhones+"/1/profile/0004f280cc95-sipx-phone.cfg", "", "")
+	reg, sntp, dial := profileAttrs(t, a.body, "reg"), profileAttrs(t, a.body, "tcpIpApp"), profileAttrs(t, a.body, "dialplan")
+	if reg["reg.1.label"] != "Front desk" || reg["reg.1.callsPerLineKey"] != "2" || reg["reg.1.auth.userId"] != "ext-1" ||
+		sntp["tcpIpApp.sntp.address"] != "ntp.hq.example" || sntp["tcpIpApp.sntp.gmtOffset"] != "3600" || sntp["tcpIpApp.sntp.daylightSavings.enable"] != "1" ||
+		dial["dialplan.digitmap"] != "xxxx|9xxxxxxx" || dial["dialplan.impossibleMatchHandling"] != "0" {
+		t.Fatalf("Polycom profile:\n%s", a.body)
+	}
+	a = boss.send("GET", apiPhones+"/2/profile/805ec0aabbcc.cfg", "", "")
+	for _, l := range []string{"local_time.time_zone = +5.5\n", "local_time.ntp_server1 = ntp.y.example\n", "local_time.time_format = 1\n"} {
+		if !strings.Contains(a.body, l) {
+			t.Fatalf("Yealink profile lacks %q:\n%s", l, a.body)
+		}
+	}
+	a = boss.send("GET", apiPhones+"/3/profile/00085D112233.cfg", "", "")
+	if !strings.Contains(a.body, "sip dial plan: \"9x+#\"\n") || !strings.Contains(a.body, "time zone name: US-Eastern\n") {
+		t.Fatalf("Aastra profile:\n%s", a.body)
+	}
+}
