@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	"pbxws/models"
 )
@@ -159,13 +160,8 @@ func settingBean(v models.SettingValue) APIObject {
 	var options any
 	var optionsXML any
 	if len(v.Options) > 0 {
-		obj := make(APIObject, len(v.Options))
-		entries := make([]any, len(v.Options))
-		for i, o := range v.Options {
-			obj[i] = APIField{Name: o.Value, Value: o.Label}
-			entries[i] = APIObject{{Name: "key", Value: o.Value}, {Name: "value", Value: o.Label}}
-		}
-		options, optionsXML = obj, APIList{Item: "entry", Items: entries}
+		o := leafOptions(v.TreeSetting)
+		options, optionsXML = o[0], o[1]
 	}
 	return APIObject{
 		{Name: "path", Value: v.Path()},
@@ -190,4 +186,23 @@ func textOrNil(s string) any {
 		return nil
 	}
 	return s
+}
+
+// leafOptionsOf holds each enumeration leaf's options as JSON and XML show them: definitions
+// are code, so they are built once per leaf, not once per read.
+var leafOptionsOf sync.Map // *models.TreeSetting → [2]any
+
+func leafOptions(l *models.TreeSetting) [2]any {
+	if o, ok := leafOptionsOf.Load(l); ok {
+		return o.([2]any)
+	}
+	obj := make(APIObject, len(l.Options))
+	entries := make([]any, len(l.Options))
+	for i, o := range l.Options {
+		obj[i] = APIField{Name: o.Value, Value: o.Label}
+		entries[i] = APIObject{{Name: "key", Value: o.Value}, {Name: "value", Value: o.Label}}
+	}
+	o := [2]any{obj, APIList{Item: "entry", Items: entries}}
+	leafOptionsOf.Store(l, o)
+	return o
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -139,13 +141,39 @@ func SipxPhoneProfile(st *models.Stores, server func() ProvisioningServer) *Reso
 			pm := models.PhoneModelOf(d.Vendor, d.Model)
 			p := phoneFacts{serial: strings.ReplaceAll(d.MAC, ":", ""), server: server(), lines: profileLines(d, pm)}
 			for _, prof := range phoneProfiles[pm.Vendor] {
-				if prof.name(p.serial) == r.PathParams["name"] {
-					return Result{Text: prof.write(p), TextType: prof.mime}, nil
+				if prof.name(p.serial) != r.PathParams["name"] {
+					continue
 				}
+				// The phone's and its lines' effective settings (§7.5) go into its files.
+				if p.settings, err = effectiveSettings(ctx, st, st.Phones.PhoneSettings, d.MAC); err != nil {
+					return Result{}, err
+				}
+				for i, l := range p.lines {
+					ref := models.PhoneLineSettingsRef(d.MAC, strconv.Itoa(l.id))
+					if p.lines[i].settings, err = effectiveSettings(ctx, st, st.Phones.LineSettings, ref); err != nil {
+						return Result{}, err
+					}
+				}
+				return Result{Text: prof.write(p), TextType: prof.mime}, nil
 			}
 			return Result{}, models.ErrNotFound
 		},
 	}}
+}
+
+// effectiveSettings are an owner's effective setting values by path (no value: absent).
+func effectiveSettings(ctx context.Context, st *models.Stores, kind *models.SettingsOwner, ref string) (map[string]string, error) {
+	vals, _, err := st.SettingTrees.Read(ctx, kind, ref, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(vals))
+	for _, v := range vals {
+		if v.Value != nil && *v.Value != "" {
+			out[v.Path()] = oneLine(*v.Value)
+		}
+	}
+	return out, nil
 }
 
 // phoneFacts is what a profile is written from.
@@ -153,12 +181,15 @@ type phoneFacts struct {
 	serial string // 12 lower-case hex digits
 	server ProvisioningServer
 	lines  []profileLine
+	// settings are the phone's effective settings by path.
+	settings map[string]string
 }
 
 // profileLine is one SIP line on a phone key.
 type profileLine struct {
-	slot                               int
+	id, slot                           int
 	user, password, extension, display string
+	settings                           map[string]string
 }
 
 // profileLines are the device's SIP lines by slot (the first line of a slot wins), the
@@ -182,7 +213,7 @@ func profileLines(d *models.Device, pm models.PhoneModel) []profileLine {
 		if name := strings.TrimSpace(u.Fullname()); name != "" {
 			display = name
 		}
-		out = append(out, profileLine{slot: l.Num, user: l.Name, password: l.Secret, extension: l.Number, display: oneLine(display)})
+		out = append(out, profileLine{id: l.ID, slot: l.Num, user: l.Name, password: l.Secret, extension: l.Number, display: oneLine(display)})
 	}
 	return out
 }
@@ -238,13 +269,29 @@ func polycomPhone(p phoneFacts) []byte {
 		n := fmt.Sprintf("reg.%d.", l.slot)
 		xmlAttr(&b, n+"displayName", l.display)
 		xmlAttr(&b, n+"address", l.user+"@"+p.server.Host)
-		xmlAttr(&b, n+"label", l.extension)
+		xmlAttr(&b, n+"label", orDefault(l.settings["reg/label"], l.extension))
 		xmlAttr(&b, n+"auth.userId", l.user)
 		xmlAttr(&b, n+"auth.password", l.password)
 		xmlAttr(&b, n+"server.1.address", p.server.Host)
 		xmlAttr(&b, n+"server.1.port", p.server.Port)
+		settingAttrs(&b, l.settings, map[string]string{"reg/callsPerLineKey": n + "callsPerLineKey", "reg/ringType": n + "ringType"})
 	}
-	b.WriteString("/>\n</phone>\n")
+	b.WriteString("/>\n")
+	// The phone's settings, one element per group, each leaf an attribute named as Polycom does.
+	for _, g := range []struct {
+		element string
+		attrs   map[string]string
+	}{
+		{"tcpIpApp", map[string]string{"tcpIpApp/sntp/address": "tcpIpApp.sntp.address", "tcpIpApp/sntp/gmtOffset": "tcpIpApp.sntp.gmtOffset",
+			"tcpIpApp/sntp/daylightSavings": "tcpIpApp.sntp.daylightSavings.enable"}},
+		{"dialplan", map[string]string{"dialplan/digitmap": "dialplan.digitmap", "dialplan/impossibleMatchHandling": "dialplan.impossibleMatchHandling"}},
+		{"up", map[string]string{"up/backlightIdleIntensity": "up.backlight.idleIntensity"}},
+	} {
+		b.WriteString("  <" + g.element)
+		settingAttrs(&b, p.settings, g.attrs)
+		b.WriteString("/>\n")
+	}
+	b.WriteString("</phone>\n")
 	return b.Bytes()
 }
 
@@ -252,10 +299,25 @@ func polycomPhone(p phoneFacts) []byte {
 func yealinkConfig(p phoneFacts) []byte {
 	var b bytes.Buffer
 	b.WriteString("#!version:1.0.0.1\n")
+	for _, k := range []struct{ path, key string }{{"time/ntpServer1", "local_time.ntp_server1"}, {"time/ntpServer2", "local_time.ntp_server2"},
+		{"time/timeZone", "local_time.time_zone"}, {"time/timeFormat", "local_time.time_format"},
+		{"dialplan/dialNow", "dialplan.dialnow.rule.1"}, {"dialplan/areaCode", "dialplan.area_code.code"}, {"phone/lcdLogo", "phone_setting.lcd_logo.mode"}} {
+		if v, ok := p.settings[k.path]; ok {
+			if k.path == "time/timeZone" {
+				v = utcHours(v)
+			}
+			fmt.Fprintf(&b, "%s = %s\n", k.key, v)
+		}
+	}
 	for _, l := range p.lines {
 		set := func(k, v string) { fmt.Fprintf(&b, "account.%d.%s = %s\n", l.slot, k, v) }
 		set("enable", "1")
-		set("label", l.extension)
+		set("label", orDefault(l.settings["account/label"], l.extension))
+		for _, k := range []struct{ path, key string }{{"account/ringtone", "ringtone.ring_type"}, {"account/autoAnswer", "auto_answer"}} {
+			if v, ok := l.settings[k.path]; ok {
+				set(k.key, v)
+			}
+		}
 		set("display_name", l.display)
 		set("auth_name", l.user)
 		set("user_name", l.user)
@@ -269,8 +331,22 @@ func yealinkConfig(p phoneFacts) []byte {
 // aastraConfig is the phone's "key: value" file.
 func aastraConfig(p phoneFacts) []byte {
 	var b bytes.Buffer
+	for _, k := range []struct{ path, key string }{{"time/timeServer1", "time server1"}, {"time/timeZoneName", "time zone name"},
+		{"dialplan/dialPlan", "sip dial plan"}, {"dialplan/digitTimeout", "sip digit timeout"}} {
+		if v, ok := p.settings[k.path]; ok {
+			if k.path == "dialplan/dialPlan" {
+				v = `"` + strings.ReplaceAll(v, `"`, "") + `"`
+			}
+			fmt.Fprintf(&b, "%s: %s\n", k.key, v)
+		}
+	}
 	for _, l := range p.lines {
 		set := func(k, v string) { fmt.Fprintf(&b, "sip line%d %s: %s\n", l.slot, k, v) }
+		for _, k := range []struct{ path, key string }{{"line/screenName", "screen name 2"}, {"line/callWaiting", "call waiting"}} {
+			if v, ok := l.settings[k.path]; ok {
+				set(k.key, v)
+			}
+		}
 		set("auth name", l.user)
 		set("user name", l.user)
 		set("password", l.password)
@@ -282,4 +358,38 @@ func aastraConfig(p phoneFacts) []byte {
 		set("registrar port", p.server.Port)
 	}
 	return b.Bytes()
+}
+
+// settingAttrs writes the settings present as XML attributes, by attribute name.
+func settingAttrs(b *bytes.Buffer, settings map[string]string, attrs map[string]string) {
+	names := make([]string, 0, len(attrs))
+	for path := range attrs {
+		names = append(names, path)
+	}
+	sort.Strings(names)
+	for _, path := range names {
+		if v, ok := settings[path]; ok {
+			xmlAttr(b, attrs[path], v)
+		}
+	}
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// utcHours is an offset in seconds as Yealink writes a time zone: hours, "+1", "-5", "+5.5".
+func utcHours(seconds string) string {
+	n, err := strconv.Atoi(seconds)
+	if err != nil {
+		return seconds
+	}
+	h := strconv.FormatFloat(float64(n)/3600, 'f', -1, 64)
+	if n >= 0 {
+		h = "+" + h
+	}
+	return h
 }

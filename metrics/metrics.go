@@ -40,6 +40,11 @@ var (
 	PhonebookReads = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "pbxws_phonebook_reads_total", Help: "sipX phonebook reads, by source (memory, database).",
 	}, []string{"source"})
+	// PhoneSettingsReads counts the sipX phone settings reads by where they were answered
+	// from (memory: the phones' cache of models.PhoneStore; database: its listener is down).
+	PhoneSettingsReads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pbxws_phone_settings_reads_total", Help: "sipX phone settings reads, by source (memory, database).",
+	}, []string{"source"})
 	// BindingReads counts the reads of the whole bindings list (sipX /api/registrations) by
 	// where they were answered from (memory: models' binding cache; database: its listener
 	// is down, or a change's marker came back too late).
@@ -79,7 +84,7 @@ func init() {
 // Collectors are the metrics above, for a registry.
 func Collectors() []prometheus.Collector {
 	return []prometheus.Collector{Requests, RequestDuration, AdmissionWaiting, AdmissionWait,
-		CredentialCache, PhonebookReads, BindingReads, AuthFailures, CallSetups, Calls, Registrations}
+		CredentialCache, PhonebookReads, PhoneSettingsReads, BindingReads, AuthFailures, CallSetups, Calls, Registrations}
 }
 
 // CallOutcome names the outcome of a call from the calling party's final answer code.

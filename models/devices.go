@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -227,13 +228,17 @@ func updateDevice(ctx context.Context, tx *sqlx.Tx, d *Device) error {
 	return oneRow(res)
 }
 
-// Delete removes a device; its lines stay, detached.
+// Delete removes a device; its lines stay, detached; its sipX phone settings go.
 func (s *DeviceStore) Delete(ctx context.Context, id string) error {
 	return WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM devices WHERE id = $1`, id)
+		var phone int
+		err := tx.GetContext(ctx, &phone, `DELETE FROM devices WHERE id = $1 RETURNING phone_id`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
 		if err != nil {
 			return err
 		}
-		return oneRow(res)
+		return DropSettings(ctx, tx, phoneOwnerKind, strconv.Itoa(phone))
 	})
 }

@@ -24,7 +24,10 @@ package models
 //     the trunk's): they are read from and written to the columns, never stored twice;
 //   - Announce (optional) names the section under which every change is recorded in
 //     host_config_changes and notified on PBXControlChannel, in the write's transaction;
-//   - AfterWrite (optional) runs last in every write's transaction (a cache's NOTIFY).
+//   - AfterWrite (optional) runs last in every write's transaction (a cache's NOTIFY);
+//   - Effective (optional) gives, on reads, every value of an owner that is not a default
+//     (its overrides over its inherited values) in one go, instead of Inherited, Mirror and
+//     the stored overrides read one after the other: for owners read often (phones).
 //
 // ServiceSettings makes the kind of a service's settings (one owner). SettingsTreeStore reads
 // effective values (override, else mirrored column, else inherited, else default) and writes
@@ -348,6 +351,7 @@ type SettingsOwner struct {
 	Mirror     *SettingMirror
 	Announce   string
 	AfterWrite func(ctx context.Context, tx *sqlx.Tx, id string) error
+	Effective  func(ctx context.Context, q sqlx.QueryerContext, id string) (map[string]*string, error)
 }
 
 // SettingMirror serves the paths that are canonical columns.
@@ -435,6 +439,9 @@ func (s *SettingsTreeStore) Read(ctx context.Context, k *SettingsOwner, ref, pat
 // effective are the owner's values that are not defaults: inherited, then mirrored columns
 // and overrides on top.
 func (s *SettingsTreeStore) effective(ctx context.Context, q sqlx.QueryerContext, k *SettingsOwner, id string) (map[string]*string, error) {
+	if k.Effective != nil {
+		return k.Effective(ctx, q, id)
+	}
 	eff := map[string]*string{}
 	if k.Inherited != nil {
 		in, err := k.Inherited(ctx, q, id)

@@ -9,12 +9,14 @@ import (
 
 // Stores gathers every store over one database.
 type Stores struct {
-	DB          *sqlx.DB
-	Entities    *EntityStore
-	Contexts    *ContextStore
-	Users       *UserStore
-	Lines       *LineStore
-	Devices     *DeviceStore
+	DB       *sqlx.DB
+	Entities *EntityStore
+	Contexts *ContextStore
+	Users    *UserStore
+	Lines    *LineStore
+	Devices  *DeviceStore
+	// Phones are the devices as sipX /api phones, with their lines and phone groups.
+	Phones      *PhoneStore
 	CTIProfiles *CTIProfileStore
 	Changes     *ChangeLog
 	CEL         *CELStore
@@ -82,6 +84,7 @@ func NewStores(db *sqlx.DB, realm string) *Stores {
 		Users:         &UserStore{db: db, realm: realm, lines: lines},
 		Lines:         lines,
 		Devices:       &DeviceStore{db: db},
+		Phones:        newPhoneStore(db, lines),
 		CTIProfiles:   &CTIProfileStore{db: db},
 		Changes:       &ChangeLog{db: db},
 		CEL:           &CELStore{db: db},
@@ -132,6 +135,9 @@ func (s *Stores) Prepare(ctx context.Context) error {
 		return err
 	}
 	if err := s.Lines.prepare(ctx); err != nil {
+		return err
+	}
+	if err := s.Phones.prepare(ctx); err != nil {
 		return err
 	}
 	return s.Changes.prepare(ctx)

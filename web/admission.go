@@ -79,6 +79,8 @@ func (s *Server) dispatch(ctx context.Context, res *handlers.Resource, req *hand
 		defer s.userChanges.Bump()
 		s.stores.Books.Invalidate()
 		defer s.stores.Books.Invalidate()
+		s.stores.Phones.InvalidateSettings()
+		defer s.stores.Phones.InvalidateSettings()
 	}
 	return res.Dispatch(ctx, req)
 }

@@ -71,6 +71,60 @@ func sipxREST(s *Server, app *fiber.App) {
 	app.All("/sipxconfig/api/schedules/:id", sched(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}, nil))
 	app.All("/sipxconfig/api/schedules/:id/period", sched(map[string]string{"POST": "period"}, nil))
 	app.All("/sipxconfig/api/schedules/:id/period/:index", sched(map[string]string{"POST": "period", "DELETE": "unperiod"}, nil))
+	// Phones and phone groups (§7) over the XiVO devices and lines; sendProfile tells the
+	// phones through the SIP agent (501 without one). Literal segments before parameters.
+	var notifier handlers.ProfileNotifier
+	if s.sip != nil {
+		notifier = s.sip
+	}
+	apiPhones := handlers.APIPhones(s.stores, s.provisioningServer, notifier)
+	phones := func(methods map[string]string, fixed map[string]string) fiber.Handler {
+		return api(sipxAPI{res: apiPhones, methods: methods, fixed: fixed})
+	}
+	send := map[string]string{"PUT": "sendProfile"}
+	restart := map[string]string{"restart": "true"}
+	app.All("/sipxconfig/api/phones", phones(map[string]string{"GET": "view", "POST": "add"}, nil))
+	app.All("/sipxconfig/api/phones/line", phones(get, map[string]string{"list": "line"}))
+	app.All("/sipxconfig/api/phones/models", phones(get, map[string]string{"list": "models"}))
+	app.All("/sipxconfig/api/phones/sendProfile", phones(send, map[string]string{"batch": "ids"}))
+	app.All("/sipxconfig/api/phones/sendProfile/restart", phones(send, map[string]string{"batch": "ids", "restart": "true"}))
+	app.All("/sipxconfig/api/phones/sendProfile/all", phones(send, map[string]string{"batch": "all"}))
+	app.All("/sipxconfig/api/phones/sendProfile/all/restart", phones(send, map[string]string{"batch": "all", "restart": "true"}))
+	for _, by := range []string{"user", "phoneGroup"} {
+		for _, key := range []string{"id", "name"} {
+			base := "/sipxconfig/api/phones/" + by + "/" + key + "/:x/sendProfile"
+			app.All(base, phones(send, map[string]string{"batch": by}))
+			app.All(base+"/restart", phones(send, map[string]string{"batch": by, "restart": "true"}))
+		}
+	}
+	trees := s.stores.SettingTrees
+	s.apiSettings(app, "/phones/:phone", handlers.SettingsResource(trees, func(r *handlers.Request) (*models.SettingsOwner, string) {
+		return s.stores.Phones.PhoneSettings, r.PathParams["phone"]
+	}, "Phone not found"), false)
+	s.apiSettings(app, "/phones/:phone/lines/:lineId", handlers.SettingsResource(trees, func(r *handlers.Request) (*models.SettingsOwner, string) {
+		return s.stores.Phones.LineSettings, models.PhoneLineSettingsRef(r.PathParams["phone"], r.PathParams["lineId"])
+	}, "Line not found."), false)
+	s.apiSettings(app, "/phoneGroups/:group/model/:modelId", handlers.SettingsResource(trees, func(r *handlers.Request) (*models.SettingsOwner, string) {
+		return s.stores.Phones.GroupSettings, models.PhoneGroupModelRef(r.PathParams["group"], r.PathParams["modelId"])
+	}, "Phone group or model not found"), true)
+	app.All("/sipxconfig/api/phones/:phone", phones(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}, nil))
+	app.All("/sipxconfig/api/phones/:phone/sendProfile", phones(send, nil))
+	app.All("/sipxconfig/api/phones/:phone/sendProfile/restart", phones(send, restart))
+	app.All("/sipxconfig/api/phones/:phone/groups", phones(map[string]string{"GET": "groups", "DELETE": "leaveAll"}, nil))
+	app.All("/sipxconfig/api/phones/:phone/groups/:groupName", phones(map[string]string{"POST": "join", "DELETE": "leave"}, nil))
+	app.All("/sipxconfig/api/phones/:phone/lines", phones(map[string]string{"GET": "lines", "POST": "addLine", "DELETE": "removeLines"}, nil))
+	app.All("/sipxconfig/api/phones/:phone/lines/:lineId", phones(map[string]string{"GET": "lines", "DELETE": "removeLines"}, nil))
+	app.All("/sipxconfig/api/phones/:phone/profile/:name", api(sipxAPI{res: handlers.APIPhoneProfile(s.stores, s.provisioningServer), methods: get}))
+	apiPhoneGroups := handlers.APIPhoneGroups(s.stores)
+	phoneGroups := func(methods map[string]string, fixed map[string]string) fiber.Handler {
+		return api(sipxAPI{res: apiPhoneGroups, methods: methods, fixed: fixed})
+	}
+	app.All("/sipxconfig/api/phoneGroups", phoneGroups(map[string]string{"GET": "view", "POST": "add"}, nil))
+	app.All("/sipxconfig/api/phoneGroups/:group", phoneGroups(map[string]string{"GET": "view", "PUT": "edit", "DELETE": "delete"}, nil))
+	app.All("/sipxconfig/api/phoneGroups/:group/up", phoneGroups(map[string]string{"PUT": "move"}, map[string]string{"move": "up"}))
+	app.All("/sipxconfig/api/phoneGroups/:group/down", phoneGroups(map[string]string{"PUT": "move"}, map[string]string{"move": "down"}))
+	app.All("/sipxconfig/api/phoneGroups/:group/models", phoneGroups(get, map[string]string{"list": "models"}))
+	app.All("/sipxconfig/api/phoneGroups/:group/model/:modelId/firmware/:version", phoneGroups(map[string]string{"PUT": "firmware"}, nil))
 	// The DNS advisor: text/plain only, looked up afresh on every GET (§14).
 	app.All("/sipxconfig/api/dns/advisor/server/:server", api(sipxAPI{res: handlers.DNSAdvisor(s.apiServer(), s.sipPresence, dnscheck.New(s.cfg.DNSResolver)),
 		methods: get, media: []string{"text/plain"}}))

@@ -131,6 +131,9 @@ func Start(ctx context.Context, cfg Config) (s *Server, err error) {
 	books := s.stores.Books
 	books.Listen(dsn, s.log)
 	s.closers = append(s.closers, func(context.Context) error { books.Close(); return nil })
+	phones := s.stores.Phones
+	phones.Listen(dsn, s.log)
+	s.closers = append(s.closers, func(context.Context) error { phones.CloseListener(); return nil })
 	regs := s.stores.Registrations
 	regs.Listen(dsn, s.log)
 	s.closers = append(s.closers, func(context.Context) error { regs.Close(); return nil })

@@ -27,6 +27,7 @@ type baseline struct {
 	view1, all, cel *sql.Stmt
 	books, search   *sql.Stmt
 	regs            *sql.Stmt
+	phones          *sql.Stmt
 	mu              sync.Mutex
 	creds           map[[32]byte]bool
 }
@@ -60,6 +61,9 @@ func startBaseline(ctx context.Context, dsn string, poolSize int) (string, func(
 		return "", nil, err
 	}
 	if b.regs, err = db.PrepareContext(ctx, models.BindingsSQL); err != nil {
+		return "", nil, err
+	}
+	if b.phones, err = db.PrepareContext(ctx, basePhoneSettingsSQL); err != nil {
 		return "", nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -110,6 +114,10 @@ func (b *baseline) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/sipxconfig/api/registrations":
 		b.registrations(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/sipxconfig/api/phones/") && strings.HasSuffix(r.URL.Path, "/settings") {
+		b.phoneSettings(w, r)
 		return
 	}
 	var v any

@@ -122,7 +122,7 @@ func scenarios() []scenario {
 		},
 		// After the CEL (see celLast): its queue log is seeded just before (see main).
 		statsScenario(),
-	}, append(sipxScenarios(), registrationScenario())...))
+	}, append(sipxScenarios(), registrationScenario(), phoneSettingsScenario())...))
 }
 
 // celLast moves the CEL and statistics scenarios to the end, in that order: their seeding

@@ -4,7 +4,8 @@
 // list of all 10,000, users add, the sipX phonebook (a 10,000-contact book as CSV, and the
 // user's search at 32 connections), and (last, once 5,000,000 call events are seeded) a CEL
 // search of one day, and (once 2,000,000 queue_log rows are seeded) the statistics of one
-// queue over one month; and pbxws's RSS. It prints figures and whether each target is met; it
+// queue over one month; the sipX settings of one of 1,000 phones in phone groups (32 conns);
+// and pbxws's RSS. It prints figures and whether each target is met; it
 // asserts nothing. Every load loop, and the seeding, is bounded in count and time.
 package main
 
@@ -149,6 +150,14 @@ func run() error {
 			}
 			fmt.Fprintf(out, "seeded %d live registrations in %s\n", seedBindings, time.Since(t0).Round(time.Millisecond))
 		}
+		if sc.short == "phonesettings" {
+			// Seeded only now: the other scenarios read without these phones.
+			t0 := time.Now()
+			if err := seedPhoneSettings(ctx, db); err != nil {
+				return fmt.Errorf("seeding phone settings: %w", err)
+			}
+			fmt.Fprintf(out, "seeded %d phones in %d phone groups with their settings in %s\n", seedPhones, seedPhoneGroups, time.Since(t0).Round(time.Millisecond))
+		}
 		if sc.short == "stats" {
 			// Seeded only now, like the CEL: the other scenarios read without its rows.
 			t0 := time.Now()
@@ -238,6 +247,10 @@ func run() error {
 		check(regs.pbx.p50 <= 50*time.Millisecond, fmt.Sprintf("sipX /api/registrations of 10,000 live bindings p50 <= 50 ms (%s; p99 %s)",
 			ms(regs.pbx.p50), ms(regs.pbx.p99)))
 	}
+	if ps, ok := byName["phonesettings"]; ok {
+		check(ps.pbx.p99 <= 10*time.Millisecond, fmt.Sprintf("sipX /api/phones/{id}/settings p99 <= 10 ms at 32 conns (%s; p50 %s)",
+			ms(ps.pbx.p99), ms(ps.pbx.p50)))
+	}
 	if stats, ok := byName["stats"]; ok {
 		check(stats.pbx.p50 <= 200*time.Millisecond, fmt.Sprintf("stats1 of one queue over one month of 2,000,000 queue_log rows: p50 <= 200 ms (%s; p99 %s)",
 			ms(stats.pbx.p50), ms(stats.pbx.p99)))
@@ -268,7 +281,7 @@ func run() error {
 }
 
 // selected says whether PBXWS_BENCH_ONLY (a comma-separated list of scenario short names:
-// view, list1, list4, add, book, search, registrations, cel, stats, sip) names a scenario; unset, every scenario runs.
+// view, list1, list4, add, book, search, registrations, phonesettings, cel, stats, sip) names a scenario; unset, every scenario runs.
 func selected(short string) bool {
 	only := os.Getenv("PBXWS_BENCH_ONLY")
 	if only == "" {
