@@ -7,10 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"pbxws/metrics"
 )
@@ -25,14 +23,11 @@ const PhoneSettingsChannel = "pbxws_phone_settings"
 // instance (InvalidateSettings, before and after) starts a new one, and the next read loads
 // the whole again. While the listener is down, reads go to the database.
 type phoneCache struct {
-	db        *sqlx.DB
-	log       *slog.Logger
-	listener  *pq.Listener
-	listening atomic.Bool
-	done      chan struct{}
-	epoch     atomic.Int64
-	mu        sync.Mutex // one load at a time
-	snap      atomic.Pointer[phoneSnapshot]
+	db      *sqlx.DB
+	notices *noticeListener
+	epoch   atomic.Int64
+	mu      sync.Mutex // one load at a time
+	snap    atomic.Pointer[phoneSnapshot]
 }
 
 // phoneSnapshot is the phones of one epoch.
@@ -47,74 +42,15 @@ type phoneSnapshot struct {
 // PhoneSettingsChannel of the database dsn names. Until then it reads the database.
 func (s *PhoneStore) Listen(dsn string, log *slog.Logger) {
 	c := s.cache
-	if log == nil {
-		log = slog.Default()
-	}
-	c.log, c.done = log, make(chan struct{})
-	c.listener = pq.NewListener(dsn, 500*time.Millisecond, 15*time.Second, func(ev pq.ListenerEventType, err error) {
-		switch ev {
-		case pq.ListenerEventReconnected:
-			c.epoch.Add(1)
-			c.listening.Store(true)
-		case pq.ListenerEventDisconnected, pq.ListenerEventConnectionAttemptFailed:
-			if c.listening.Swap(false) {
-				c.log.Warn("lost the phone settings change listener; phone settings are read from the database", "err", err)
-			}
-		}
-	})
-	go c.run()
+	newEpoch := func() { c.epoch.Add(1) }
+	c.notices = listenForNotices(dsn, PhoneSettingsChannel, "phone settings are read from the database", log, newEpoch, func(string) { newEpoch() })
 }
 
 // CloseListener stops the listener; reads then go to the database.
-func (s *PhoneStore) CloseListener() {
-	c := s.cache
-	if c.listener == nil {
-		return
-	}
-	c.listening.Store(false)
-	close(c.done)
-	_ = c.listener.Close()
-}
+func (s *PhoneStore) CloseListener() { s.cache.notices.close() }
 
 // InvalidateSettings starts a new epoch (a write of this instance may change a phone's settings).
 func (s *PhoneStore) InvalidateSettings() { s.cache.epoch.Add(1) }
-
-func (c *phoneCache) run() {
-	if err := c.listener.Listen(PhoneSettingsChannel); err != nil {
-		select {
-		case <-c.done:
-		default:
-			c.log.Warn("cannot LISTEN for phone settings changes; they are read from the database", "err", err)
-		}
-		return
-	}
-	c.epoch.Add(1)
-	c.listening.Store(true)
-	// A connection that died silently sends no notice and no error: a ping says so.
-	ping := time.NewTicker(pingEvery)
-	defer ping.Stop()
-	for {
-		select {
-		case <-c.done:
-			return
-		case <-ping.C:
-			if err := c.listener.Ping(); err != nil {
-				if c.listening.Swap(false) {
-					c.log.Warn("the phone settings change listener does not answer; they are read from the database", "err", err)
-				}
-			} else if !c.listening.Load() {
-				c.epoch.Add(1)
-				c.listening.Store(true)
-			}
-		case _, ok := <-c.listener.Notify:
-			if !ok {
-				c.listening.Store(false)
-				return
-			}
-			c.epoch.Add(1) // a notice, or nil after a reconnection (notices may be lost)
-		}
-	}
-}
 
 // The read counters, looked up once.
 var (
@@ -125,7 +61,7 @@ var (
 // current is the snapshot of the current epoch (loaded when needed), or nil when reads go
 // to the database; count counts the read (once a request).
 func (c *phoneCache) current(ctx context.Context, count bool) (*phoneSnapshot, error) {
-	if !c.listening.Load() {
+	if !c.notices.serving() {
 		if count {
 			phoneReadsDatabase.Inc()
 		}
