@@ -105,6 +105,8 @@ func (a *Agent) notifyCheckSync(b binding, event string) error {
 			}
 			if !res.IsSuccess() {
 				a.log.Info("check-sync NOTIFY refused", "contact", clip(ruri.String(), 128), "status", res.StatusCode)
+			} else {
+				a.log.Debug("check-sync NOTIFY answered", "contact", clip(ruri.String(), 128), "status", res.StatusCode)
 			}
 			return nil
 		case <-tx.Done():
