@@ -201,20 +201,7 @@ func (s *PhoneStore) phoneEffective(ctx context.Context, q sqlx.QueryerContext, 
 			rows, err = q.QueryxContext(ctx, phoneEffectiveSQL, id)
 		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]*string{}
-	for rows.Next() {
-		var p string
-		var v *string
-		if err := rows.Scan(&p, &v); err != nil {
-			return nil, err
-		}
-		out[p] = v
-	}
-	return out, rows.Err()
+	return pathValues(rows, err)
 }
 
 // settingOwners builds the store's owner kinds: phones, their lines and phone groups.

@@ -571,6 +571,11 @@ func (s *SettingsTreeStore) store(ctx context.Context, tx *sqlx.Tx, k *SettingsO
 // an Inherited function reads of the owners others inherit from (phone groups).
 func (s *SettingsTreeStore) Overrides(ctx context.Context, q sqlx.QueryerContext, kind, id string) (map[string]*string, error) {
 	rows, err := q.QueryxContext(ctx, `SELECT path, value FROM setting_values WHERE owner_kind = $1 AND owner_id = $2`, kind, id)
+	return pathValues(rows, err)
+}
+
+// pathValues reads rows of (path, value) into a map, closing them; err is the query's.
+func pathValues(rows *sqlx.Rows, err error) (map[string]*string, error) {
 	if err != nil {
 		return nil, err
 	}
