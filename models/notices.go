@@ -11,7 +11,7 @@ import (
 // noticeListener LISTENs on one channel for an in-memory cache. While it listens and its
 // connection answers pings, the cache may answer from memory (serving); forget is called
 // whenever notices may have been missed (the start, a reconnection, a ping answered again
-// after failing), notice with each notice's payload, both from the listener's goroutine.
+// after failing), notice with each notice's payload, both from the listener's one goroutine.
 // fallback says, for the logs, what happens while it does not listen ("the phonebooks are
 // read from the database"). A nil noticeListener serves nothing: its cache reads the
 // database.
@@ -46,8 +46,17 @@ func (l *noticeListener) close() {
 	}
 	l.listening.Store(false)
 	close(l.done)
+	// A ping in flight holds the listener's lock until its reply, which pq reads only once
+	// the notices queued before it are taken: take them, so that Close gets the lock.
+	go func() {
+		for range l.listener.Notify {
+		}
+	}()
 	_ = l.listener.Close()
 }
+
+// pingWait is how long a ping may go unanswered before the cache stops serving.
+const pingWait = 10 * time.Second
 
 func (l *noticeListener) run() {
 	if err := l.listener.Listen(l.channel); err != nil {
@@ -61,18 +70,35 @@ func (l *noticeListener) run() {
 	l.forget()
 	l.listening.Store(true)
 	// A connection that died silently (a NAT or firewall dropping it idle) sends no notice
-	// and no error: a ping says so, and the cache reads the database until one answers.
+	// and no error: a ping says so, and the cache reads the database until one answers. The
+	// ping runs apart: its reply comes after the notices queued before it, which this loop
+	// must keep taking meanwhile.
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
+	pings := make(chan error, 1)
+	var pingSent time.Time // zero: no ping in flight
+	down := func(err error, what string) {
+		if l.listening.Swap(false) {
+			l.log.Warn(what+"; "+l.fallback, "channel", l.channel, "err", err)
+		}
+	}
 	for {
 		select {
 		case <-l.done:
 			return
 		case <-ping.C:
-			if err := l.listener.Ping(); err != nil {
-				if l.listening.Swap(false) {
-					l.log.Warn("the change listener does not answer; "+l.fallback, "channel", l.channel, "err", err)
+			if !pingSent.IsZero() {
+				if time.Since(pingSent) > pingWait {
+					down(nil, "the change listener does not answer its ping")
 				}
+				continue
+			}
+			pingSent = time.Now()
+			go func() { pings <- l.listener.Ping() }()
+		case err := <-pings:
+			pingSent = time.Time{}
+			if err != nil {
+				down(err, "the change listener does not answer")
 			} else if !l.listening.Load() {
 				l.forget()
 				l.listening.Store(true)
@@ -84,6 +110,7 @@ func (l *noticeListener) run() {
 			}
 			if n == nil { // reconnected: notices may have been missed
 				l.forget()
+				l.listening.Store(true)
 				continue
 			}
 			l.notice(n.Extra)
@@ -91,11 +118,11 @@ func (l *noticeListener) run() {
 	}
 }
 
+// event is pq's report on the connection, from pq's own goroutine: it only stops the
+// serving and says so; the reconnection's nil notice resumes it, in run.
 func (l *noticeListener) event(ev pq.ListenerEventType, err error) {
 	switch ev {
 	case pq.ListenerEventReconnected:
-		l.forget()
-		l.listening.Store(true)
 		l.log.Info("listening for changes again", "channel", l.channel)
 	case pq.ListenerEventDisconnected, pq.ListenerEventConnectionAttemptFailed:
 		if l.listening.Swap(false) {

@@ -37,7 +37,7 @@ func registrationGroup() *TreeSetting {
 	return TreeGroup("registration", "Registration",
 		TreeStr("userId", "User ID").Require().MaxLength(40).Match(`[A-Za-z0-9@+._-]+`).
 			Describe("The SIP user the line registers as (the line's name)."),
-		TreeStr("password", "Password").Secret().MaxLength(80).Match(`[\x20-\x7e]*`).
+		TreeStr("password", "Password").Secret().Require().MaxLength(80).Match(`[\x20-\x7e]*`).
 			Describe("The line's SIP secret."),
 		TreeStr("displayName", "Display name").MaxLength(255).Match(`[^"<>\r\n]*`).
 			Describe("The name shown to the called party."))
@@ -327,8 +327,8 @@ var lineMirror = &SettingMirror{
 				return mapped
 			}
 		}
-		if _, ok := vs[linePasswordPth]; ok {
-			if _, err := tx.ExecContext(ctx, `UPDATE lines SET secret = $2 WHERE id = $1::int`, id, text(linePasswordPth)); err != nil {
+		if v, ok := vs[linePasswordPth]; ok && v != nil { // a line keeps its secret on a reset: without one it cannot register
+			if _, err := tx.ExecContext(ctx, `UPDATE lines SET secret = $2 WHERE id = $1::int`, id, *v); err != nil {
 				return err
 			}
 		}

@@ -39,6 +39,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -60,6 +61,9 @@ const (
 	TreeTypeMultiEnum TreeType = "multiEnum"
 	TreeTypeFile      TreeType = "file"
 )
+
+// secretShown stands for a password's value in announcements (the audit table, the notice).
+var secretShown = "********"
 
 // settingValueMax bounds any stored value that states no length of its own.
 const settingValueMax = 4096
@@ -278,7 +282,7 @@ func (s *TreeSetting) Normalize(v *string) (*string, error) {
 			f, x = float64(n), strconv.FormatInt(n, 10)
 		} else {
 			var err error
-			if f, err = strconv.ParseFloat(x, 64); err != nil {
+			if f, err = strconv.ParseFloat(x, 64); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 				return bad("must be a number")
 			}
 		}
@@ -496,7 +500,7 @@ func (s *SettingsTreeStore) Write(ctx context.Context, k *SettingsOwner, ref str
 			}
 			norm = append(norm, SettingWrite{Path: w.Path, Value: v})
 		}
-		return s.store(ctx, tx, k, id, norm, false)
+		return s.store(ctx, tx, k, tree, id, norm, false)
 	})
 }
 
@@ -521,17 +525,20 @@ func (s *SettingsTreeStore) Reset(ctx context.Context, k *SettingsOwner, ref, pa
 				ws = append(ws, SettingWrite{Path: l.path})
 			}
 		}
-		return s.store(ctx, tx, k, id, ws, true)
+		return s.store(ctx, tx, k, tree, id, ws, true)
 	})
 }
 
 // store writes checked values in tx: mirrored paths through the mirror, the others as
 // overrides (a reset drops them; a write stores the value, nil included).
-func (s *SettingsTreeStore) store(ctx context.Context, tx *sqlx.Tx, k *SettingsOwner, id string, ws []SettingWrite, reset bool) error {
+func (s *SettingsTreeStore) store(ctx context.Context, tx *sqlx.Tx, k *SettingsOwner, tree *SettingTree, id string, ws []SettingWrite, reset bool) error {
 	mirrored := map[string]*string{}
-	changed := map[string]*string{}
+	changed := map[string]*string{} // what the announcement says: a secret's value never
 	for _, w := range ws {
 		changed[w.Path] = w.Value
+		if l, ok := tree.Find(w.Path); ok && l.Password && w.Value != nil {
+			changed[w.Path] = &secretShown
+		}
 		if k.Mirror.has(w.Path) {
 			mirrored[w.Path] = w.Value
 			continue

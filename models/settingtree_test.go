@@ -72,7 +72,8 @@ func TestSettingsTreeStoreReadsWritesAndResets(t *testing.T) {
 			models.TreeBool("enabled", "Enabled").Literals("true", "false").Def("false"),
 			models.TreeEnum("mode", "Mode", "A", "Mode A", "B", "Mode B").Def("A"),
 			models.TreeStr("port", "Port").ReadOnly("the -sip-listen flag").Def("5060"),
-			models.TreeStr("secret", "Secret").Hide()),
+			models.TreeStr("secret", "Secret").Hide(),
+			models.TreeStr("pin", "PIN").Secret()),
 		models.TreeGroup("extra", "Extra",
 			models.TreeMultiEnum("days", "Days", "mon", "Monday", "tue", "Tuesday"),
 			models.TreeStr("key", "Key").Match(`[*#0-9]`).Def("0")))
@@ -85,7 +86,7 @@ func TestSettingsTreeStoreReadsWritesAndResets(t *testing.T) {
 	}
 
 	vals, leaf, err := st.Read(ctx, k, "w1", "")
-	if err != nil || leaf || len(vals) != 7 {
+	if err != nil || leaf || len(vals) != 8 {
 		t.Fatalf("Read all: %v %v %d", err, leaf, len(vals))
 	}
 	want := map[string]string{"general/name": "first", "general/timeout": "200", "general/enabled": "false", "general/mode": "A", "general/port": "5060", "extra/key": "0"}
@@ -128,6 +129,7 @@ func TestSettingsTreeStoreReadsWritesAndResets(t *testing.T) {
 	if err := st.Write(ctx, k, "w1", []models.SettingWrite{
 		{Path: "general/timeout", Value: ptr(" 60")}, {Path: "general/enabled", Value: ptr("1")},
 		{Path: "general/name", Value: ptr("second")}, {Path: "extra/days", Value: ptr("mon,tue")},
+		{Path: "general/pin", Value: ptr("4321")},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +152,7 @@ func TestSettingsTreeStoreReadsWritesAndResets(t *testing.T) {
 	}(); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 || *got["general/timeout"] != "60" || *got["general/enabled"] != "true" || *got["extra/days"] != "mon,tue" {
+	if len(got) != 4 || *got["general/pin"] != "4321" || *got["general/timeout"] != "60" || *got["general/enabled"] != "true" || *got["extra/days"] != "mon,tue" {
 		t.Errorf("stored overrides: %v", got)
 	}
 	var name *string
@@ -160,6 +162,11 @@ func TestSettingsTreeStoreReadsWritesAndResets(t *testing.T) {
 	var changes int
 	if err := db.Get(&changes, `SELECT count(*) FROM host_config_changes WHERE section = 'settings/widget' AND object_id = 'w1'`); err != nil || changes != 1 {
 		t.Errorf("announced changes: %d (%v)", changes, err)
+	}
+	// The announcement never shows a secret.
+	var pin string
+	if err := db.Get(&pin, `SELECT value->>'general/pin' FROM host_config_changes WHERE section = 'settings/widget'`); err != nil || pin != "********" {
+		t.Errorf("the announced PIN: %q (%v)", pin, err)
 	}
 
 	// Resetting the group drops its overrides and clears the mirror; the inherited value shows.

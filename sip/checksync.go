@@ -25,35 +25,37 @@ var checkSyncSlots = make(chan struct{}, 16)
 const checkSyncWait = 8 * time.Second
 
 // CheckSync sends a check-sync NOTIFY to each contact in the background and returns at once.
+// One goroutine walks the batch and starts each send only once it holds a slot: a batch
+// waits, it does not park a goroutine per phone.
 func (a *Agent) CheckSync(contacts []models.RegisteredContact, reboot bool) {
 	event := "check-sync"
 	if reboot {
 		event += ";reboot=true"
 	}
+	var bs []binding
 	for _, c := range contacts {
 		var u sip.Uri
 		if err := sip.ParseUri(c.Contact, &u); err != nil {
 			a.log.Warn("check-sync: ignoring an unparsable stored contact", "contact", clip(c.Contact, 128), "err", err)
 			continue
 		}
-		b := binding{uri: u, dest: strings.TrimPrefix(c.Received, "sip:")}
-		select {
-		case <-a.ctx.Done():
-			return
-		default:
-		}
-		go func() {
+		bs = append(bs, binding{uri: u, dest: strings.TrimPrefix(c.Received, "sip:")})
+	}
+	go func() {
+		for _, b := range bs {
 			select {
 			case checkSyncSlots <- struct{}{}:
 			case <-a.ctx.Done():
 				return
 			}
-			defer func() { <-checkSyncSlots }()
-			if err := a.notifyCheckSync(b, event); err != nil {
-				a.log.Info("check-sync NOTIFY not answered", "contact", clip(b.uri.String(), 128), "err", err)
-			}
-		}()
-	}
+			go func() {
+				defer func() { <-checkSyncSlots }()
+				if err := a.notifyCheckSync(b, event); err != nil {
+					a.log.Info("check-sync NOTIFY not answered", "contact", clip(b.uri.String(), 128), "err", err)
+				}
+			}()
+		}
+	}()
 }
 
 // notifyCheckSync sends one NOTIFY and waits for its final answer.
