@@ -75,13 +75,13 @@ func MyActiveCDRs(st *models.Stores, domain func() string, now func() time.Time)
 				if d.internal {
 					d.kind = "Internal"
 				}
-				o := SipxObject{{"from", d.from}, {"from-aor", "<sip:" + d.from + "@" + dom + ">"}, {"to", d.to},
-					{"to-aor", "<sip:" + d.to + "@" + dom + ">"}, {"direction", d.direction}}
+				o := SipxObject{{Name: "from", Value: d.from}, {Name: "from-aor", Value: "<sip:" + d.from + "@" + dom + ">"}, {Name: "to", Value: d.to},
+					{Name: "to-aor", Value: "<sip:" + d.to + "@" + dom + ">"}, {Name: "direction", Value: d.direction}}
 				if d.recipient != "" {
 					o.add("recipient", d.recipient)
 				}
-				o = append(o, SipxObject{{"internal", d.internal}, {"type", d.kind}, {"start-time", int(d.started.UnixMilli())},
-					{"duration", int(max(at.Sub(d.started).Milliseconds(), 0))}}...)
+				o = append(o, SipxObject{{Name: "internal", Value: d.internal}, {Name: "type", Value: d.kind}, {Name: "start-time", Value: int(d.started.UnixMilli())},
+					{Name: "duration", Value: int(max(at.Sub(d.started).Milliseconds(), 0))}}...)
 				items[i] = o
 			}
 			return Object(SipxDoc{Root: "cdrs", Value: SipxList{Item: "cdr", Items: items}}), nil

@@ -18,7 +18,7 @@ func AutoAttendants(st *models.Stores) *Resource {
 			}
 			items := make([]any, len(as))
 			for i, a := range as {
-				items[i] = SipxObject{{"name", a.Name}, {"systemId", a.SystemID}, {"specialSelected", a.Special}}
+				items[i] = SipxObject{{Name: "name", Value: a.Name}, {Name: "systemId", Value: a.SystemID}, {Name: "specialSelected", Value: a.Special}}
 			}
 			return Object(SipxDoc{Root: "autoAttendants", Value: SipxList{Item: "autoAttendant", Items: items}}), nil
 		},
@@ -36,7 +36,7 @@ func AttendantSpecialMode(st *models.Stores) *Resource {
 	return &Resource{DefaultAct: "view", Acts: map[string]Act{
 		"view": func(ctx context.Context, _ *Request) (Result, error) {
 			on, err := st.Attendants.SpecialMode(ctx)
-			return Object(SipxDoc{Root: "specialAttendant", Value: SipxObject{{"specialMode", on}}}), err
+			return Object(SipxDoc{Root: "specialAttendant", Value: SipxObject{{Name: "specialMode", Value: on}}}), err
 		},
 		"edit":   set(true),
 		"delete": set(false),

@@ -155,8 +155,8 @@ func MyPagedPhonebook(st *models.Stores) *Resource {
 			if err != nil {
 				return Result{}, err
 			}
-			return Object(SipxDoc{Root: "phonebook", Value: SipxObject{{"size", len(es)}, {"filtered-size", len(kept)},
-				{"start-row", start}, {"end-row", end}, {"show-on-phone", show}, {"entries", SipxList{Item: "entry", Items: items}}}}), nil
+			return Object(SipxDoc{Root: "phonebook", Value: SipxObject{{Name: "size", Value: len(es)}, {Name: "filtered-size", Value: len(kept)},
+				{Name: "start-row", Value: start}, {Name: "end-row", Value: end}, {Name: "show-on-phone", Value: show}, {Name: "entries", Value: SipxList{Item: "entry", Items: items}}}}), nil
 		},
 	}}
 }

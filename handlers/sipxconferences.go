@@ -20,8 +20,8 @@ func MyConferences(st *models.Stores) *Resource {
 			}
 			items := make([]any, len(rooms))
 			for i, c := range rooms {
-				items[i] = SipxObject{{"enabled", !c.Commented}, {"name", c.Name}, {"description", c.Description},
-					{"extension", c.Number}, {"accessCode", c.Pin}}
+				items[i] = SipxObject{{Name: "enabled", Value: !c.Commented}, {Name: "name", Value: c.Name}, {Name: "description", Value: c.Description},
+					{Name: "extension", Value: c.Number}, {Name: "accessCode", Value: c.Pin}}
 			}
 			return Object(SipxDoc{Root: "conferences", Value: SipxList{Item: "conference", Items: items}}), nil
 		},
@@ -31,10 +31,10 @@ func MyConferences(st *models.Stores) *Resource {
 // conferenceSetting is a room as /my/conferences/{name} shows it. pbxws's rooms do not
 // record, start quickly, carry video or moderate: those say false.
 func conferenceSetting(c *models.ConfRoom) SipxDoc {
-	return SipxDoc{Root: "setting", Value: SipxObject{{"enabled", !c.Commented}, {"name", c.Name},
-		{"description", c.Description}, {"autorecorded", false}, {"accessCode", c.Pin}, {"moderatorCode", c.AdminPin},
-		{"quickstart", false}, {"video", false}, {"sendActiveVideoOnly", false}, {"maxMembers", c.MaxUsers},
-		{"moh", c.UserMusicOnHold}, {"moderatedRoom", false}, {"publicRoom", c.Pin == ""}}}
+	return SipxDoc{Root: "setting", Value: SipxObject{{Name: "enabled", Value: !c.Commented}, {Name: "name", Value: c.Name},
+		{Name: "description", Value: c.Description}, {Name: "autorecorded", Value: false}, {Name: "accessCode", Value: c.Pin}, {Name: "moderatorCode", Value: c.AdminPin},
+		{Name: "quickstart", Value: false}, {Name: "video", Value: false}, {Name: "sendActiveVideoOnly", Value: false}, {Name: "maxMembers", Value: c.MaxUsers},
+		{Name: "moh", Value: c.UserMusicOnHold}, {Name: "moderatedRoom", Value: false}, {Name: "publicRoom", Value: c.Pin == ""}}}
 }
 
 var sipxConferenceNames = names(map[string]string{"meetme": ""}, map[string]string{

@@ -26,10 +26,10 @@ var (
 func erlObject(e *models.ERL, serial string) SipxObject {
 	o := SipxObject{}
 	if e != nil {
-		o = SipxObject{{"location", e.Location}, {"elin", e.ELIN}, {"addressInfo", e.AddressInfo}, {"description", e.Description}}
+		o = SipxObject{{Name: "location", Value: e.Location}, {Name: "elin", Value: e.ELIN}, {Name: "addressInfo", Value: e.AddressInfo}, {Name: "description", Value: e.Description}}
 	}
 	if serial != "" {
-		o = append(o, SipxField{"serial", serial})
+		o = append(o, SipxField{Name: "serial", Value: serial})
 	}
 	return o
 }

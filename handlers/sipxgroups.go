@@ -15,7 +15,7 @@ type sipxGroupCodec struct{ wireNames }
 var sipxGroupNames = names(map[string]string{"group": ""}, map[string]string{"group.entity_id": "branch"})
 
 func sipxGroupObject(g *models.UserGroup) SipxObject {
-	o := SipxObject{{"id", g.ID}, {"name", g.Name}, {"description", g.Description}}
+	o := SipxObject{{Name: "id", Value: g.ID}, {Name: "name", Value: g.Name}, {Name: "description", Value: g.Description}}
 	if g.Entity != nil {
 		o.add("branch", sipxBranchObject(g.Entity))
 	}

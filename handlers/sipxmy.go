@@ -31,8 +31,8 @@ func MyLoginDetails(st *models.Stores) *Resource {
 				}
 			}
 			// pbxws has no IM server: no IM id, no LDAP IM authentication.
-			return Object(SipxDoc{Root: "login-details", Value: SipxObject{{"userName", sipxUserName(c)},
-				{"imId", ""}, {"ldapImAuth", false}, {"sipPassword", secret}}}), nil
+			return Object(SipxDoc{Root: "login-details", Value: SipxObject{{Name: "userName", Value: sipxUserName(c)},
+				{Name: "imId", Value: ""}, {Name: "ldapImAuth", Value: false}, {Name: "sipPassword", Value: secret}}}), nil
 		},
 	}}
 }
@@ -150,7 +150,7 @@ func decodeRings(f fields, v any) []models.Ring {
 func ringObjects(rs []models.Ring) SipxList {
 	items := make([]any, len(rs))
 	for i, r := range rs {
-		items[i] = SipxObject{{"expiration", r.Expiration}, {"type", ringType(r)}, {"enabled", r.Enabled}, {"number", r.Number}}
+		items[i] = SipxObject{{Name: "expiration", Value: r.Expiration}, {Name: "type", Value: ringType(r)}, {Name: "enabled", Value: r.Enabled}, {Name: "number", Value: r.Number}}
 	}
 	return SipxList{Item: "ring", Items: items}
 }
@@ -164,8 +164,8 @@ func MyForward(st *models.Stores) *Resource {
 			if err != nil {
 				return Result{}, err
 			}
-			return Object(SipxDoc{Root: "call-sequence", Value: SipxObject{{"rings", ringObjects(c.Rings)},
-				{"expiration", c.User.RingSeconds}, {"withVoicemail", c.User.EnableVoicemail}}}), nil
+			return Object(SipxDoc{Root: "call-sequence", Value: SipxObject{{Name: "rings", Value: ringObjects(c.Rings)},
+				{Name: "expiration", Value: c.User.RingSeconds}, {Name: "withVoicemail", Value: c.User.EnableVoicemail}}}), nil
 		},
 		"edit": func(ctx context.Context, r *Request) (Result, error) {
 			body, err := r.decoded()
@@ -255,8 +255,8 @@ func sipxAddress(a *models.Address) any {
 		return nil
 	}
 	o := SipxObject{}
-	for _, f := range []SipxField{{"street", a.Street}, {"city", a.City}, {"country", a.Country},
-		{"state", a.State}, {"zip", a.Zip}, {"officeDesignation", a.OfficeDesignation}} {
+	for _, f := range []SipxField{{Name: "street", Value: a.Street}, {Name: "city", Value: a.City}, {Name: "country", Value: a.Country},
+		{Name: "state", Value: a.State}, {Name: "zip", Value: a.Zip}, {Name: "officeDesignation", Value: a.OfficeDesignation}} {
 		o.add(f.Name, optText(f.Value.(string)))
 	}
 	return o
@@ -513,9 +513,9 @@ func MyVoicemailPrefs(st *models.Stores) *Resource {
 		view: func(ctx context.Context, r *Request, p *models.VoicemailPrefs) (any, error) {
 			allowed, err := st.Permissions.Allowed(ctx, r.User, "Voicemail")
 			attach := map[bool]string{true: "yes", false: "no"}[p.Attach]
-			o := SipxObject{{"voicemailPermission", allowed}, {"emailformat", optText(p.EmailFormat)},
-				{"altEmailFormat", optText(p.AltEmailFormat)}, {"greeting", p.Greeting}, {"emailAttachType", attach},
-				{"emailIncludeAudioAttachment", p.Attach}}
+			o := SipxObject{{Name: "voicemailPermission", Value: allowed}, {Name: "emailformat", Value: optText(p.EmailFormat)},
+				{Name: "altEmailFormat", Value: optText(p.AltEmailFormat)}, {Name: "greeting", Value: p.Greeting}, {Name: "emailAttachType", Value: attach},
+				{Name: "emailIncludeAudioAttachment", Value: p.Attach}}
 			o.add("email", optText(p.Email))
 			return SipxDoc{Root: "vmprefs", Value: o}, err
 		},

@@ -17,8 +17,8 @@ type sipxPermissionCodec struct{ wireNames }
 var sipxPermissionNames = names(map[string]string{"permission": "", "default_value": "defaultValue"}, nil)
 
 func sipxPermissionObject(p *models.Permission) SipxObject {
-	return SipxObject{{"name", p.Name}, {"label", p.Label}, {"description", p.Description},
-		{"defaultValue", p.DefaultValue}, {"type", p.Type}, {"builtIn", p.BuiltIn}}
+	return SipxObject{{Name: "name", Value: p.Name}, {Name: "label", Value: p.Label}, {Name: "description", Value: p.Description},
+		{Name: "defaultValue", Value: p.DefaultValue}, {Name: "type", Value: p.Type}, {Name: "builtIn", Value: p.BuiltIn}}
 }
 
 func (sipxPermissionCodec) View(p *models.Permission) any {
@@ -79,11 +79,11 @@ type sipxHolderCodec struct {
 }
 
 func (k sipxHolderCodec) object(h *models.PermissionHolder) SipxObject {
-	o := SipxObject{{"id", h.ID}}
+	o := SipxObject{{Name: "id", Value: h.ID}}
 	if k.group {
-		o = append(o, SipxField{"name", h.Name}, SipxField{"description", h.Description})
+		o = append(o, SipxField{Name: "name", Value: h.Name}, SipxField{Name: "description", Value: h.Description})
 	} else {
-		o = append(o, SipxField{"lastName", h.LastName}, SipxField{"firstName", h.FirstName})
+		o = append(o, SipxField{Name: "lastName", Value: h.LastName}, SipxField{Name: "firstName", Value: h.FirstName})
 	}
 	items := make([]any, len(h.Values))
 	for i, v := range h.Values {
@@ -98,9 +98,9 @@ func (k sipxHolderCodec) object(h *models.PermissionHolder) SipxObject {
 		case k.group:
 			value = "DISABLE"
 		}
-		items[i] = SipxObject{{"name", v.Name}, {"label", v.Label}, {"value", value}, {"defaultValue", v.DefaultValue}}
+		items[i] = SipxObject{{Name: "name", Value: v.Name}, {Name: "label", Value: v.Label}, {Name: "value", Value: value}, {Name: "defaultValue", Value: v.DefaultValue}}
 	}
-	o = append(o, SipxField{"permissions", SipxList{Item: "setting", Items: items}})
+	o = append(o, SipxField{Name: "permissions", Value: SipxList{Item: "setting", Items: items}})
 	return o
 }
 

@@ -51,7 +51,7 @@ func (es phonebookEntries) Render(media string) ([]byte, string) {
 	case "text/xml", "application/json":
 		items := make([]any, len(es))
 		for i, e := range es {
-			items[i] = SipxObject{{"first-name", e.FirstName}, {"last-name", e.LastName}, {"number", e.Number}}
+			items[i] = SipxObject{{Name: "first-name", Value: e.FirstName}, {Name: "last-name", Value: e.LastName}, {Name: "number", Value: e.Number}}
 		}
 		doc := SipxDoc{Root: "phonebook", Value: SipxList{Item: "entry", Items: items}}
 		if media == "text/xml" {

@@ -81,7 +81,7 @@ func sipxUserObject(c *models.UserComposite) SipxObject {
 	if len(c.Groups) > 0 {
 		items := make([]any, len(c.Groups))
 		for i, g := range c.Groups {
-			items[i] = SipxObject{{"id", g.ID}, {"name", g.Name}, {"description", g.Description}}
+			items[i] = SipxObject{{Name: "id", Value: g.ID}, {Name: "name", Value: g.Name}, {Name: "description", Value: g.Description}}
 		}
 		o.add("groups", SipxList{Item: "group", Items: items})
 	}
@@ -95,7 +95,7 @@ func sipxUserObject(c *models.UserComposite) SipxObject {
 	if as := sipxAliases(c); len(as) > 0 {
 		items := make([]any, len(as))
 		for i, a := range as {
-			items[i] = SipxObject{{"alias", a}}
+			items[i] = SipxObject{{Name: "alias", Value: a}}
 		}
 		o.add("aliases", SipxList{Item: "alias", Items: items})
 	}
@@ -154,7 +154,7 @@ func sipxPage[T any](items []T, q Query, sorts map[string]func(*T) string) ([]T,
 		from := min((current-1)*size, total)
 		items = items[from:min(from+size, total)]
 	}
-	meta := SipxObject{{"totalResults", total}, {"currentPage", current}, {"totalPages", pages}, {"resultsPerPage", per}}
+	meta := SipxObject{{Name: "totalResults", Value: total}, {Name: "currentPage", Value: current}, {Name: "totalPages", Value: pages}, {Name: "resultsPerPage", Value: per}}
 	return items, meta
 }
 

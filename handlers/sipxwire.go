@@ -23,25 +23,20 @@ type SipxDoc struct {
 	Value any // SipxObject, SipxList, string, int or bool
 }
 
-// SipxObject is an object's fields in order.
-type SipxObject []SipxField
+// SipxObject is an object's fields in order: the /api bean (APIObject), whose writers serve
+// both façades. The /rest codecs never put a nil Value in (add leaves it out).
+type SipxObject = APIObject
 
-// SipxField is one field; a nil Value is omitted.
-type SipxField struct {
-	Name  string
-	Value any
-}
+// SipxField is one field.
+type SipxField = APIField
 
 // SipxList is a list whose items XML wraps in Item elements.
-type SipxList struct {
-	Item  string
-	Items []any
-}
+type SipxList = APIList
 
 // add appends a field unless v is nil.
 func (o *SipxObject) add(name string, v any) {
 	if v != nil {
-		*o = append(*o, SipxField{name, v})
+		*o = append(*o, SipxField{Name: name, Value: v})
 	}
 }
 
@@ -49,29 +44,8 @@ func (o *SipxObject) add(name string, v any) {
 func (d SipxDoc) XML() []byte {
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>`)
-	writeXMLElement(&b, d.Root, d.Value)
+	writeAPIXML(&b, d.Root, d.Value)
 	return b.Bytes()
-}
-
-func writeXMLElement(b *bytes.Buffer, name string, v any) {
-	b.WriteByte('<')
-	b.WriteString(name)
-	b.WriteByte('>')
-	switch t := v.(type) {
-	case SipxObject:
-		for _, f := range t {
-			writeXMLElement(b, f.Name, f.Value)
-		}
-	case SipxList:
-		for _, it := range t.Items {
-			writeXMLElement(b, t.Item, it)
-		}
-	default:
-		_ = xml.EscapeText(b, []byte(scalarString(t)))
-	}
-	b.WriteString("</")
-	b.WriteString(name)
-	b.WriteByte('>')
 }
 
 func scalarString(v any) string {
@@ -92,40 +66,9 @@ func (d SipxDoc) JSON() []byte {
 	b.WriteByte('{')
 	writeJSONString(&b, d.Root)
 	b.WriteByte(':')
-	writeJSONValue(&b, d.Value)
+	writeAPIJSON(&b, d.Value)
 	b.WriteByte('}')
 	return b.Bytes()
-}
-
-func writeJSONValue(b *bytes.Buffer, v any) {
-	switch t := v.(type) {
-	case SipxObject:
-		b.WriteByte('{')
-		for i, f := range t {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeJSONString(b, f.Name)
-			b.WriteByte(':')
-			writeJSONValue(b, f.Value)
-		}
-		b.WriteByte('}')
-	case SipxList:
-		b.WriteByte('[')
-		for i, it := range t.Items {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			writeJSONValue(b, it)
-		}
-		b.WriteByte(']')
-	case int:
-		b.WriteString(strconv.Itoa(t))
-	case bool:
-		b.WriteString(strconv.FormatBool(t))
-	default:
-		writeJSONString(b, scalarString(t))
-	}
 }
 
 // writeJSONString writes a JSON string without HTML escapes (contacts are <sip:…>, as
@@ -290,5 +233,5 @@ func sipxListDoc[T any](rows []T, q Query, sorts map[string]func(*T) string, roo
 	for i := range page {
 		items[i] = object(&page[i])
 	}
-	return SipxDoc{Root: root, Value: SipxObject{{"metadata", meta}, {list, SipxList{Item: item, Items: items}}}}
+	return SipxDoc{Root: root, Value: SipxObject{{Name: "metadata", Value: meta}, {Name: list, Value: SipxList{Item: item, Items: items}}}}
 }
